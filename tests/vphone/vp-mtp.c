@@ -1,0 +1,1670 @@
+#include "vp-mtp.h"
+#include "vp-pack.h"
+#include "vp-ptp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Data-out datasets other than object data are small; a bigger one is a
+ * broken or hostile host, not a reason to grow without bound. */
+#define MAX_DATASET (16u << 20)
+
+typedef struct {
+  GBytes *head;         /* container header and in-memory payload */
+  gsize head_pos;
+  int fd;               /* file payload after the head, or -1 */
+  guint64 file_off;
+  guint64 file_left;
+  guint64 pad_left;     /* hostile: bytes beyond the file */
+  guint64 total;        /* bytes in the whole USB transfer */
+  guint64 sent;
+  gboolean zlp_pending;
+  gboolean is_data;
+  gint64 not_before;
+} InTransfer;
+
+enum { ST_IDLE, ST_DATA_OUT };
+
+struct _VpMtp {
+  VpStore *store;
+  VpMtpIdentity id;
+  VpStats *stats;
+  VpFaults *faults;
+  GQueue in;            /* InTransfer* */
+  GQueue events;        /* GBytes* */
+  gboolean session_open;
+  guint32 session_id;
+  gint64 latency;
+  gboolean disconnect;
+
+  /* the transaction in progress */
+  int state;
+  guint16 op;
+  guint32 tid;
+  guint32 params[5];
+  guint nparams;
+  GByteArray *out_buf;   /* command container being assembled, or dataset */
+  guint64 data_expected; /* payload bytes announced; G_MAXUINT64: until transfer end */
+  guint64 data_got;
+  gboolean header_seen;
+  guint8 header[VP_HEADER_LEN];
+  gsize header_len;
+  int send_fd;           /* SendObject / SendPartialObject target */
+  gboolean send_failed;
+  guint16 send_rc;
+
+  /* SendObjectInfo reserved this object for the next SendObject */
+  guint32 pending_handle;
+  guint64 pending_size;
+  gint64 pending_mtime;
+  GHashTable *editing;   /* handles in BeginEditObject */
+  guint64 received_total; /* SendObject bytes, for store-full-after-bytes */
+};
+
+static const struct {
+  guint16 code;
+  const char *name;
+} op_names[] = {
+  { VP_OP_GetDeviceInfo, "GetDeviceInfo" }, { VP_OP_OpenSession, "OpenSession" },
+  { VP_OP_CloseSession, "CloseSession" }, { VP_OP_GetStorageIDs, "GetStorageIDs" },
+  { VP_OP_GetStorageInfo, "GetStorageInfo" }, { VP_OP_GetNumObjects, "GetNumObjects" },
+  { VP_OP_GetObjectHandles, "GetObjectHandles" }, { VP_OP_GetObjectInfo, "GetObjectInfo" },
+  { VP_OP_GetObject, "GetObject" }, { VP_OP_GetThumb, "GetThumb" },
+  { VP_OP_DeleteObject, "DeleteObject" }, { VP_OP_SendObjectInfo, "SendObjectInfo" },
+  { VP_OP_SendObject, "SendObject" }, { VP_OP_GetDevicePropDesc, "GetDevicePropDesc" },
+  { VP_OP_GetDevicePropValue, "GetDevicePropValue" },
+  { VP_OP_SetDevicePropValue, "SetDevicePropValue" },
+  { VP_OP_ResetDevicePropValue, "ResetDevicePropValue" },
+  { VP_OP_MoveObject, "MoveObject" }, { VP_OP_CopyObject, "CopyObject" },
+  { VP_OP_GetPartialObject, "GetPartialObject" },
+  { VP_OP_GetObjectPropsSupported, "GetObjectPropsSupported" },
+  { VP_OP_GetObjectPropDesc, "GetObjectPropDesc" },
+  { VP_OP_GetObjectPropValue, "GetObjectPropValue" },
+  { VP_OP_SetObjectPropValue, "SetObjectPropValue" },
+  { VP_OP_GetObjectPropList, "GetObjectPropList" },
+  { VP_OP_GetObjectReferences, "GetObjectReferences" },
+  { VP_OP_SetObjectReferences, "SetObjectReferences" },
+  { VP_OP_GetPartialObject64, "GetPartialObject64" },
+  { VP_OP_SendPartialObject, "SendPartialObject" }, { VP_OP_TruncateObject, "TruncateObject" },
+  { VP_OP_BeginEditObject, "BeginEditObject" }, { VP_OP_EndEditObject, "EndEditObject" },
+};
+
+const char *
+vp_mtp_operation_name (guint16 code)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (op_names); i++)
+    if (op_names[i].code == code)
+      return op_names[i].name;
+  return NULL;
+}
+
+static gboolean
+supports (VpMtp *m, guint16 op)
+{
+  switch (op)
+    {
+    case VP_OP_GetObjectReferences:
+    case VP_OP_SetObjectReferences:
+      return m->id.player;
+    case VP_OP_GetPartialObject64:
+    case VP_OP_SendPartialObject:
+    case VP_OP_TruncateObject:
+    case VP_OP_BeginEditObject:
+    case VP_OP_EndEditObject:
+      return m->id.android;
+    default:
+      return vp_mtp_operation_name (op) != NULL;
+    }
+}
+
+/* ---- outgoing transfers ----------------------------------------------- */
+
+static void
+in_transfer_free (InTransfer *t)
+{
+  g_bytes_unref (t->head);
+  if (t->fd >= 0)
+    close (t->fd);
+  g_free (t);
+}
+
+static GByteArray *
+container_new (guint16 type, guint16 code, guint32 tid)
+{
+  GByteArray *b = g_byte_array_sized_new (64);
+  vp_put_u32 (b, 0);
+  vp_put_u16 (b, type);
+  vp_put_u16 (b, code);
+  vp_put_u32 (b, tid);
+  return b;
+}
+
+static void
+queue_in (VpMtp *m, GByteArray *head, int fd, guint64 off, guint64 file_len, guint64 pad,
+          guint64 announced_payload, gboolean is_data, gint64 not_before)
+{
+  InTransfer *t = g_new0 (InTransfer, 1);
+  guint64 announced = head->len + announced_payload;
+
+  /* The length field is 32 bits: past 4 GiB it says 0xFFFFFFFF and the
+   * transfer ends with a short packet instead. */
+  vp_set_u32_at (head, 0, announced > 0xFFFFFFFFu ? 0xFFFFFFFFu : (guint32) announced);
+  t->total = head->len + file_len + pad;
+  t->head = g_byte_array_free_to_bytes (head);
+  t->fd = fd;
+  t->file_off = off;
+  t->file_left = file_len;
+  t->pad_left = pad;
+  t->is_data = is_data;
+  t->not_before = not_before;
+  g_queue_push_tail (&m->in, t);
+}
+
+static void
+send_data (VpMtp *m, GByteArray *payload)
+{
+  GByteArray *head = container_new (VP_CONTAINER_DATA, m->op, m->tid);
+
+  g_byte_array_append (head, payload->data, payload->len);
+  g_byte_array_unref (payload);
+  queue_in (m, head, -1, 0, 0, 0, 0, TRUE, 0);
+}
+
+static void
+respond (VpMtp *m, guint16 rc, guint n, const guint32 *params)
+{
+  GByteArray *b = container_new (VP_CONTAINER_RESPONSE, rc, m->tid);
+  gint64 not_before = 0;
+
+  for (guint i = 0; i < n; i++)
+    vp_put_u32 (b, params[i]);
+  if (m->latency > 0)
+    not_before = g_get_monotonic_time () + m->latency;
+  if (m->faults->stall_seconds > 0)
+    {
+      not_before = g_get_monotonic_time () + (gint64) m->faults->stall_seconds * G_USEC_PER_SEC;
+      m->faults->stall_seconds = 0;
+    }
+  queue_in (m, b, -1, 0, 0, 0, 0, FALSE, not_before);
+}
+
+static void
+respond0 (VpMtp *m, guint16 rc)
+{
+  respond (m, rc, 0, NULL);
+}
+
+void
+vp_mtp_queue_event (VpMtp *m, guint16 code, guint32 param)
+{
+  GByteArray *b = container_new (VP_CONTAINER_EVENT, code, 0);
+
+  vp_put_u32 (b, param);
+  vp_set_u32_at (b, 0, b->len);
+  /* Nobody may be listening: keep only the latest few hundred. */
+  if (g_queue_get_length (&m->events) > 256)
+    g_bytes_unref (g_queue_pop_head (&m->events));
+  g_queue_push_tail (&m->events, g_byte_array_free_to_bytes (b));
+}
+
+GBytes *
+vp_mtp_next_event (VpMtp *m)
+{
+  return g_queue_pop_head (&m->events);
+}
+
+gboolean
+vp_mtp_in_ready (VpMtp *m)
+{
+  return !g_queue_is_empty (&m->in);
+}
+
+gboolean
+vp_mtp_wants_disconnect (VpMtp *m)
+{
+  return m->disconnect;
+}
+
+gssize
+vp_mtp_in (VpMtp *m, guint8 *buf, gsize max, gint64 *not_before)
+{
+  InTransfer *t = g_queue_peek_head (&m->in);
+  gsize n = 0;
+  gsize head_len;
+  const guint8 *head;
+
+  *not_before = 0;
+  if (t == NULL)
+    return -1;
+  *not_before = t->not_before;
+  if (t->zlp_pending)
+    {
+      in_transfer_free (g_queue_pop_head (&m->in));
+      return 0;
+    }
+  head = g_bytes_get_data (t->head, &head_len);
+  while (n < max)
+    {
+      if (t->head_pos < head_len)
+        {
+          gsize k = MIN (max - n, head_len - t->head_pos);
+          memcpy (buf + n, head + t->head_pos, k);
+          t->head_pos += k;
+          n += k;
+        }
+      else if (t->file_left > 0)
+        {
+          gsize want = (gsize) MIN ((guint64) (max - n), t->file_left);
+          ssize_t r = pread (t->fd, buf + n, want, (off_t) t->file_off);
+          if (r <= 0)
+            {
+              /* The file shrank under us: a real phone sends what it has. */
+              t->total -= t->file_left;
+              t->file_left = 0;
+              continue;
+            }
+          t->file_off += r;
+          t->file_left -= r;
+          n += r;
+        }
+      else if (t->pad_left > 0)
+        {
+          gsize k = (gsize) MIN ((guint64) (max - n), t->pad_left);
+          memset (buf + n, 'X', k);
+          t->pad_left -= k;
+          n += k;
+        }
+      else
+        break;
+    }
+  if (t->is_data && n > 0)
+    {
+      gsize payload = n;
+      /* Only the payload counts, not the 12-byte container header. */
+      if (t->sent < VP_HEADER_LEN)
+        payload -= MIN (n, VP_HEADER_LEN - t->sent);
+      if (m->faults->disconnect_after >= 0 &&
+          m->stats->bytes_to_host + payload >= (guint64) m->faults->disconnect_after)
+        {
+          guint64 allowed = (guint64) m->faults->disconnect_after - MIN (m->stats->bytes_to_host,
+                                                                          (guint64) m->faults->disconnect_after);
+          if (allowed < payload)
+            {
+              n -= payload - allowed;
+              payload = allowed;
+            }
+          m->disconnect = TRUE;
+        }
+      m->stats->bytes_to_host += payload;
+    }
+  t->sent += n;
+  if (t->sent >= t->total)
+    {
+      /* A transfer that is a whole number of packets needs a ZLP to end,
+       * unless this URB was short and so ended it already. */
+      if (t->total % 512 == 0 && n == max)
+        t->zlp_pending = TRUE;
+      else
+        in_transfer_free (g_queue_pop_head (&m->in));
+    }
+  return (gssize) n;
+}
+
+/* ---- datasets --------------------------------------------------------- */
+
+static const guint16 device_props[] = {
+  VP_DPROP_BatteryLevel, VP_DPROP_SyncPartner, VP_DPROP_FriendlyName, VP_DPROP_PerceivedDeviceType,
+};
+
+static const guint16 playback_formats[] = {
+  VP_FMT_Undefined, VP_FMT_Association, VP_FMT_Text, VP_FMT_HTML, VP_FMT_WAV, VP_FMT_MP3,
+  VP_FMT_MPEG, VP_FMT_EXIF_JPEG, VP_FMT_BMP, VP_FMT_GIF, VP_FMT_PNG, VP_FMT_WMA, VP_FMT_OGG,
+  VP_FMT_AAC, VP_FMT_FLAC, VP_FMT_MP4, VP_FMT_3GP, VP_FMT_M3UPlaylist,
+  VP_FMT_AbstractAudioAlbum, VP_FMT_AbstractAudioVideoPlaylist,
+};
+
+static void
+do_get_device_info (VpMtp *m)
+{
+  GByteArray *b = g_byte_array_new ();
+  g_autoptr(GArray) ops = g_array_new (FALSE, FALSE, sizeof (guint16));
+  guint16 events[] = { VP_EV_ObjectAdded, VP_EV_ObjectRemoved, VP_EV_StoreAdded,
+                       VP_EV_StoreRemoved, VP_EV_DevicePropChanged, VP_EV_ObjectInfoChanged };
+  gsize nformats = G_N_ELEMENTS (playback_formats) - (m->id.player ? 0 : 2);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (op_names); i++)
+    if (supports (m, op_names[i].code))
+      g_array_append_val (ops, op_names[i].code);
+  vp_put_u16 (b, 100);
+  vp_put_u32 (b, 6); /* Microsoft's vendor extension: MTP */
+  vp_put_u16 (b, 100);
+  vp_put_str (b, m->id.android ? "microsoft.com: 1.0; android.com: 1.0;" : "microsoft.com: 1.0;");
+  vp_put_u16 (b, 0);
+  vp_put_u16_array (b, (guint16 *) ops->data, ops->len);
+  vp_put_u16_array (b, events, G_N_ELEMENTS (events));
+  vp_put_u16_array (b, device_props, G_N_ELEMENTS (device_props));
+  vp_put_u16_array (b, NULL, 0);
+  vp_put_u16_array (b, playback_formats, nformats);
+  vp_put_str (b, m->id.manufacturer);
+  vp_put_str (b, m->id.model);
+  vp_put_str (b, m->id.version);
+  vp_put_str (b, m->id.serial);
+  send_data (m, b);
+  respond0 (m, VP_RC_OK);
+}
+
+static void
+do_get_storage_ids (VpMtp *m)
+{
+  GByteArray *b = g_byte_array_new ();
+  guint n = vp_store_n_storages (m->store);
+
+  vp_put_u32 (b, n);
+  for (guint i = 0; i < n; i++)
+    vp_put_u32 (b, vp_store_storage_at (m->store, i)->id);
+  send_data (m, b);
+  respond0 (m, VP_RC_OK);
+}
+
+static void
+do_get_storage_info (VpMtp *m)
+{
+  VpStorage *st = vp_store_storage_by_id (m->store, m->params[0]);
+  GByteArray *b;
+
+  if (st == NULL)
+    return respond0 (m, VP_RC_InvalidStorageID);
+  b = g_byte_array_new ();
+  vp_put_u16 (b, st->removable ? VP_STORAGE_REMOVABLE_RAM : VP_STORAGE_FIXED_RAM);
+  vp_put_u16 (b, VP_FS_GENERIC_HIERARCHICAL);
+  vp_put_u16 (b, 0);
+  vp_put_u64 (b, st->capacity);
+  vp_put_u64 (b, vp_store_free_space (m->store, st));
+  vp_put_u32 (b, 0xFFFFFFFFu);
+  vp_put_str (b, st->description);
+  vp_put_str (b, "");
+  send_data (m, b);
+  respond0 (m, VP_RC_OK);
+}
+
+/* Resolves (storage, parent) of GetObjectHandles and friends into a folder
+ * listing.  Android treats parent 0 and 0xFFFFFFFF alike: the top level. */
+static guint16
+list_objects (VpMtp *m, guint32 storage_id, guint16 format, guint32 parent, GPtrArray *out)
+{
+  if (storage_id != VP_ALL && vp_store_storage_by_id (m->store, storage_id) == NULL)
+    return VP_RC_InvalidStorageID;
+  if (parent == 0 || parent == VP_ROOT_PARENT)
+    {
+      for (guint i = 0; i < vp_store_n_storages (m->store); i++)
+        {
+          VpStorage *st = vp_store_storage_at (m->store, i);
+          g_autoptr(GPtrArray) kids = NULL;
+          if (storage_id != VP_ALL && st->id != storage_id)
+            continue;
+          kids = vp_store_list (m->store, st->root);
+          for (guint k = 0; k < kids->len; k++)
+            if (format == 0 || ((VpObject *) kids->pdata[k])->format == format)
+              g_ptr_array_add (out, kids->pdata[k]);
+        }
+      return VP_RC_OK;
+    }
+  else
+    {
+      VpObject *p = vp_store_lookup (m->store, parent);
+      g_autoptr(GPtrArray) kids = NULL;
+      if (p == NULL)
+        return VP_RC_InvalidObjectHandle;
+      if (!p->is_folder)
+        return VP_RC_InvalidParentObject;
+      kids = vp_store_list (m->store, p);
+      for (guint k = 0; k < kids->len; k++)
+        if (format == 0 || ((VpObject *) kids->pdata[k])->format == format)
+          g_ptr_array_add (out, kids->pdata[k]);
+      return VP_RC_OK;
+    }
+}
+
+static void
+do_get_object_handles (VpMtp *m, gboolean count_only)
+{
+  g_autoptr(GPtrArray) objs = g_ptr_array_new ();
+  guint16 rc = list_objects (m, m->params[0], (guint16) m->params[1],
+                             m->nparams > 2 ? m->params[2] : 0, objs);
+  GByteArray *b;
+
+  if (rc != VP_RC_OK)
+    return respond0 (m, rc);
+  if (count_only)
+    {
+      guint32 n = objs->len;
+      return respond (m, VP_RC_OK, 1, &n);
+    }
+  b = g_byte_array_new ();
+  vp_put_u32 (b, objs->len);
+  for (guint i = 0; i < objs->len; i++)
+    vp_put_u32 (b, ((VpObject *) objs->pdata[i])->handle);
+  send_data (m, b);
+  respond0 (m, VP_RC_OK);
+}
+
+static void
+put_name (GByteArray *b, VpObject *o)
+{
+  if (o->name16 != NULL)
+    vp_put_str_utf16 (b, o->name16, o->name16_len);
+  else
+    vp_put_str (b, o->name);
+}
+
+static void
+put_date (VpMtp *m, GByteArray *b, VpObject *o, gint64 mtime)
+{
+  if (o->has_raw_date)
+    vp_put_str (b, o->raw_date);
+  else
+    {
+      g_autofree char *d = vp_store_format_date (m->store, mtime);
+      vp_put_str (b, d);
+    }
+}
+
+static void
+do_get_object_info (VpMtp *m)
+{
+  VpObject *o = vp_store_lookup (m->store, m->params[0]);
+  guint64 size;
+  gint64 mtime;
+  GByteArray *b;
+
+  if (o == NULL || !vp_store_stat (m->store, o, &size, &mtime))
+    return respond0 (m, VP_RC_InvalidObjectHandle);
+  b = g_byte_array_new ();
+  vp_put_u32 (b, o->storage->id);
+  vp_put_u16 (b, o->format);
+  vp_put_u16 (b, 0);
+  vp_put_u32 (b, size > 0xFFFFFFFFu ? 0xFFFFFFFFu : (guint32) size);
+  vp_put_u16 (b, 0);
+  vp_put_u32 (b, 0);
+  vp_put_u32 (b, 0);
+  vp_put_u32 (b, 0);
+  vp_put_u32 (b, 0);
+  vp_put_u32 (b, 0);
+  vp_put_u32 (b, 0);
+  vp_put_u32 (b, vp_store_reported_parent (o));
+  vp_put_u16 (b, o->is_folder ? VP_ASSOC_GENERIC_FOLDER : 0);
+  vp_put_u32 (b, 0);
+  vp_put_u32 (b, 0);
+  put_name (b, o);
+  put_date (m, b, o, mtime); /* Android reports the modification time as capture date too */
+  put_date (m, b, o, mtime);
+  vp_put_str (b, "");
+  send_data (m, b);
+  respond0 (m, VP_RC_OK);
+}
+
+static gboolean
+vanishes (VpMtp *m, VpObject *o)
+{
+  g_autofree char *path = NULL, *want = NULL;
+
+  if (m->faults->vanish == NULL)
+    return FALSE;
+  path = vp_store_disk_path (m->store, o);
+  want = g_build_filename (o->storage->path, "..", m->faults->vanish, NULL);
+  if (path == NULL)
+    return FALSE;
+  {
+    g_autofree char *a = g_canonicalize_filename (path, NULL);
+    g_autofree char *b = g_canonicalize_filename (want, NULL);
+    if (strcmp (a, b) != 0)
+      return FALSE;
+  }
+  o->vanished = TRUE;
+  vp_mtp_queue_event (m, VP_EV_ObjectRemoved, o->handle);
+  return TRUE;
+}
+
+/* Streams [offset, offset+len) of an object as the data phase. */
+static guint16
+send_object_data (VpMtp *m, VpObject *o, guint64 offset, guint64 len, gboolean lie)
+{
+  guint64 size;
+  gint64 mtime;
+  g_autofree char *path = NULL;
+  int fd = -1;
+  guint64 file_len = len, pad = 0;
+
+  if (o->is_folder || o->abstract)
+    return VP_RC_InvalidObjectHandle;
+  if (vanishes (m, o))
+    return VP_RC_InvalidObjectHandle;
+  if (!vp_store_stat (m->store, o, &size, &mtime))
+    return VP_RC_InvalidObjectHandle;
+  if (o->content != NULL)
+    {
+      GByteArray *b = g_byte_array_new ();
+      gsize clen;
+      const guint8 *c = g_bytes_get_data (o->content, &clen);
+      if (offset < clen)
+        g_byte_array_append (b, c + offset, (guint) MIN (len, clen - offset));
+      send_data (m, b);
+      return VP_RC_OK;
+    }
+  path = vp_store_disk_path (m->store, o);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return VP_RC_InvalidObjectHandle;
+  if (lie && o->size_delta < 0)
+    file_len = len - MIN (len, (guint64) -o->size_delta);
+  else if (lie && o->size_delta > 0)
+    pad = (guint64) o->size_delta;
+  queue_in (m, container_new (VP_CONTAINER_DATA, m->op, m->tid), fd, offset, file_len, pad, len, TRUE, 0);
+  return VP_RC_OK;
+}
+
+static void
+do_get_object (VpMtp *m)
+{
+  VpObject *o = vp_store_lookup (m->store, m->params[0]);
+  guint64 size;
+  gint64 mtime;
+  guint16 rc;
+
+  if (o == NULL || !vp_store_stat (m->store, o, &size, &mtime))
+    return respond0 (m, VP_RC_InvalidObjectHandle);
+  rc = send_object_data (m, o, 0, size, TRUE);
+  respond0 (m, rc);
+}
+
+static void
+do_get_partial_object (VpMtp *m, gboolean wide)
+{
+  VpObject *o = vp_store_lookup (m->store, m->params[0]);
+  guint64 size, offset, max, n;
+  gint64 mtime;
+  guint16 rc;
+  guint32 count;
+
+  if (o == NULL || !vp_store_stat (m->store, o, &size, &mtime))
+    return respond0 (m, VP_RC_InvalidObjectHandle);
+  offset = wide ? ((guint64) m->params[2] << 32) | m->params[1] : m->params[1];
+  max = wide ? m->params[3] : m->params[2];
+  if (offset > size)
+    return respond0 (m, VP_RC_InvalidParameter);
+  n = MIN (max, size - offset);
+  rc = send_object_data (m, o, offset, n, FALSE);
+  count = (guint32) n;
+  if (rc != VP_RC_OK)
+    return respond0 (m, rc);
+  respond (m, VP_RC_OK, 1, &count);
+}
+
+static void
+do_delete_object (VpMtp *m)
+{
+  VpObject *o = vp_store_lookup (m->store, m->params[0]);
+  guint32 handle = m->params[0];
+  guint16 rc;
+
+  if (m->params[0] == VP_ALL)
+    return respond0 (m, VP_RC_ParameterNotSupported);
+  if (o == NULL)
+    return respond0 (m, VP_RC_InvalidObjectHandle);
+  rc = vp_store_delete (m->store, o);
+  if (m->pending_handle == handle)
+    m->pending_handle = 0;
+  respond0 (m, rc);
+}
+
+static VpObject *
+parent_for (VpMtp *m, VpStorage **st, guint32 storage_id, guint32 parent, guint16 *rc)
+{
+  VpObject *p;
+
+  *rc = VP_RC_OK;
+  if (parent == 0 || parent == VP_ROOT_PARENT)
+    {
+      /* Storage 0 means "wherever the phone likes": the first one. */
+      *st = storage_id == 0 ? vp_store_storage_at (m->store, 0) : vp_store_storage_by_id (m->store, storage_id);
+      if (*st == NULL)
+        *rc = VP_RC_InvalidStorageID;
+      return *st ? (*st)->root : NULL;
+    }
+  p = vp_store_lookup (m->store, parent);
+  if (p == NULL || !p->is_folder)
+    {
+      *rc = VP_RC_InvalidParentObject;
+      return NULL;
+    }
+  *st = p->storage;
+  if (storage_id != 0 && storage_id != VP_ALL && storage_id != p->storage->id)
+    *rc = VP_RC_InvalidStorageID;
+  return p;
+}
+
+static void
+drop_pending (VpMtp *m)
+{
+  /* Android forgets an object whose data never came. */
+  if (m->pending_handle != 0)
+    {
+      VpObject *o = vp_store_lookup (m->store, m->pending_handle);
+      if (o != NULL && !o->is_folder && !o->abstract)
+        vp_store_delete (m->store, o);
+      m->pending_handle = 0;
+    }
+}
+
+static void
+do_send_object_info (VpMtp *m, const guint8 *data, gsize len)
+{
+  VpReader r;
+  guint16 format, assoc, rc;
+  guint32 csize;
+  g_autofree char *name = NULL, *cdate = NULL, *mdate = NULL, *kw = NULL;
+  VpStorage *st = NULL;
+  VpObject *parent, *o = NULL;
+  gint64 mtime = 0;
+  guint32 out[3];
+
+  drop_pending (m);
+  parent = parent_for (m, &st, m->params[0], m->params[1], &rc);
+  if (parent == NULL || rc != VP_RC_OK)
+    return respond0 (m, rc);
+  vp_reader_init (&r, data, len);
+  vp_get_u32 (&r);
+  format = vp_get_u16 (&r);
+  vp_get_u16 (&r);
+  csize = vp_get_u32 (&r);
+  vp_get_u16 (&r);
+  for (int i = 0; i < 6; i++)
+    vp_get_u32 (&r);
+  vp_get_u32 (&r);
+  assoc = vp_get_u16 (&r);
+  vp_get_u32 (&r);
+  vp_get_u32 (&r);
+  name = vp_get_str (&r);
+  cdate = vp_get_str (&r);
+  mdate = vp_get_str (&r);
+  kw = vp_get_str (&r);
+  if (r.bad)
+    return respond0 (m, VP_RC_InvalidDataset);
+  if (format == VP_FMT_Association && assoc != VP_ASSOC_GENERIC_FOLDER && assoc != 0)
+    return respond0 (m, VP_RC_InvalidParameter);
+  if (format != VP_FMT_Association)
+    {
+      /* 0xFFFFFFFF says "4 GiB or more". */
+      guint64 need = csize;
+      if (st->max_file_size > 0 && (need > st->max_file_size || (csize == 0xFFFFFFFFu && st->max_file_size <= 0xFFFFFFFFu)))
+        return respond0 (m, VP_RC_ObjectTooLarge);
+      if (need > vp_store_free_space (m->store, st))
+        return respond0 (m, VP_RC_StoreFull);
+    }
+  if (!vp_store_parse_date (m->store, mdate, &mtime))
+    mtime = g_get_real_time () / G_USEC_PER_SEC;
+  rc = vp_store_create (m->store, st, parent, name, format, mtime, &o);
+  if (rc != VP_RC_OK)
+    return respond0 (m, rc);
+  vp_mtp_queue_event (m, VP_EV_ObjectAdded, o->handle);
+  if (format != VP_FMT_Association && !o->abstract)
+    {
+      m->pending_handle = o->handle;
+      m->pending_size = csize;
+      m->pending_mtime = mtime;
+    }
+  else if (o->abstract)
+    vp_store_save_abstract (m->store);
+  out[0] = st->id;
+  out[1] = parent == st->root ? VP_ROOT_PARENT : parent->handle;
+  out[2] = o->handle;
+  respond (m, VP_RC_OK, 3, out);
+}
+
+/* ---- object properties ------------------------------------------------ */
+
+static const guint16 file_props[] = {
+  VP_PROP_StorageID, VP_PROP_ObjectFormat, VP_PROP_ProtectionStatus, VP_PROP_ObjectSize,
+  VP_PROP_ObjectFileName, VP_PROP_DateModified, VP_PROP_ParentObject, VP_PROP_PersistentUID,
+  VP_PROP_Name, VP_PROP_DisplayName, VP_PROP_DateAdded,
+};
+static const guint16 audio_props[] = { VP_PROP_Artist, VP_PROP_AlbumName, VP_PROP_AlbumArtist };
+
+static gboolean
+is_audio (guint16 format)
+{
+  return format == VP_FMT_MP3 || format == VP_FMT_WAV || format == VP_FMT_OGG ||
+         format == VP_FMT_AAC || format == VP_FMT_FLAC || format == VP_FMT_WMA ||
+         format == VP_FMT_AbstractAudioAlbum;
+}
+
+static gboolean
+prop_supported (guint16 format, guint16 prop)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (file_props); i++)
+    if (file_props[i] == prop)
+      return TRUE;
+  if (is_audio (format))
+    for (gsize i = 0; i < G_N_ELEMENTS (audio_props); i++)
+      if (audio_props[i] == prop)
+        return TRUE;
+  return FALSE;
+}
+
+static guint16
+prop_type (guint16 prop)
+{
+  switch (prop)
+    {
+    case VP_PROP_StorageID:
+    case VP_PROP_ParentObject:
+    case VP_PROP_AssociationDesc:
+      return VP_TYPE_UINT32;
+    case VP_PROP_ObjectFormat:
+    case VP_PROP_ProtectionStatus:
+    case VP_PROP_AssociationType:
+      return VP_TYPE_UINT16;
+    case VP_PROP_ObjectSize:
+      return VP_TYPE_UINT64;
+    case VP_PROP_PersistentUID:
+      return VP_TYPE_UINT128;
+    default:
+      return VP_TYPE_STR;
+    }
+}
+
+static gboolean
+prop_settable (VpMtp *m, guint16 prop)
+{
+  /* AOSP's MtpDatabase lets a client rename and nothing else; players
+   * commonly take new dates and titles too. */
+  if (prop == VP_PROP_ObjectFileName)
+    return TRUE;
+  return m->id.player && (prop == VP_PROP_DateModified || prop == VP_PROP_Name ||
+                          prop == VP_PROP_Artist || prop == VP_PROP_AlbumName);
+}
+
+static void
+do_get_props_supported (VpMtp *m)
+{
+  guint16 format = (guint16) m->params[0];
+  g_autoptr(GArray) v = g_array_new (FALSE, FALSE, sizeof (guint16));
+  GByteArray *b = g_byte_array_new ();
+
+  g_array_append_vals (v, file_props, G_N_ELEMENTS (file_props));
+  if (is_audio (format))
+    g_array_append_vals (v, audio_props, G_N_ELEMENTS (audio_props));
+  vp_put_u16_array (b, (guint16 *) v->data, v->len);
+  send_data (m, b);
+  respond0 (m, VP_RC_OK);
+}
+
+static void
+put_default (GByteArray *b, guint16 type)
+{
+  switch (type)
+    {
+    case VP_TYPE_UINT16: vp_put_u16 (b, 0); break;
+    case VP_TYPE_UINT32: vp_put_u32 (b, 0); break;
+    case VP_TYPE_UINT64: vp_put_u64 (b, 0); break;
+    case VP_TYPE_UINT128: vp_put_u64 (b, 0); vp_put_u64 (b, 0); break;
+    default: vp_put_str (b, ""); break;
+    }
+}
+
+static void
+do_get_prop_desc (VpMtp *m)
+{
+  guint16 prop = (guint16) m->params[0], format = (guint16) m->params[1];
+  guint16 type = prop_type (prop);
+  GByteArray *b;
+
+  if (!prop_supported (format, prop))
+    return respond0 (m, VP_RC_InvalidObjectPropCode);
+  b = g_byte_array_new ();
+  vp_put_u16 (b, prop);
+  vp_put_u16 (b, type);
+  vp_put_u8 (b, prop_settable (m, prop) ? 1 : 0);
+  put_default (b, type);
+  vp_put_u32 (b, 0);
+  /* Dates carry the DateTime form, as AOSP declares them. */
+  vp_put_u8 (b, (prop == VP_PROP_DateModified || prop == VP_PROP_DateAdded) ? 3 : 0);
+  send_data (m, b);
+  respond0 (m, VP_RC_OK);
+}
+
+static void
+put_prop_value (VpMtp *m, GByteArray *b, VpObject *o, guint16 prop, guint64 size, gint64 mtime)
+{
+  switch (prop)
+    {
+    case VP_PROP_StorageID: vp_put_u32 (b, o->storage->id); break;
+    case VP_PROP_ObjectFormat: vp_put_u16 (b, o->format); break;
+    case VP_PROP_ProtectionStatus: vp_put_u16 (b, 0); break;
+    case VP_PROP_ObjectSize: vp_put_u64 (b, size); break;
+    case VP_PROP_AssociationType: vp_put_u16 (b, o->is_folder ? 1 : 0); break;
+    case VP_PROP_AssociationDesc: vp_put_u32 (b, 0); break;
+    case VP_PROP_ParentObject: vp_put_u32 (b, vp_store_reported_parent (o)); break;
+    case VP_PROP_PersistentUID:
+      vp_put_u64 (b, o->handle);
+      vp_put_u64 (b, o->storage->id);
+      break;
+    case VP_PROP_ObjectFileName:
+    case VP_PROP_Name:
+    case VP_PROP_DisplayName:
+      put_name (b, o);
+      break;
+    case VP_PROP_DateModified:
+    case VP_PROP_DateAdded:
+      put_date (m, b, o, mtime);
+      break;
+    case VP_PROP_Artist:
+    case VP_PROP_AlbumArtist:
+      vp_put_str (b, o->artist ? o->artist : "");
+      break;
+    case VP_PROP_AlbumName:
+      vp_put_str (b, o->format == VP_FMT_AbstractAudioAlbum ? o->name : "");
+      break;
+    default:
+      vp_put_str (b, "");
+    }
+}
+
+static void
+do_get_prop_value (VpMtp *m)
+{
+  VpObject *o = vp_store_lookup (m->store, m->params[0]);
+  guint16 prop = (guint16) m->params[1];
+  guint64 size;
+  gint64 mtime;
+  GByteArray *b;
+
+  if (o == NULL || !vp_store_stat (m->store, o, &size, &mtime))
+    return respond0 (m, VP_RC_InvalidObjectHandle);
+  if (!prop_supported (o->format, prop))
+    return respond0 (m, VP_RC_InvalidObjectPropCode);
+  b = g_byte_array_new ();
+  put_prop_value (m, b, o, prop, size, mtime);
+  send_data (m, b);
+  respond0 (m, VP_RC_OK);
+}
+
+static void
+do_set_prop_value (VpMtp *m, const guint8 *data, gsize len)
+{
+  VpObject *o = vp_store_lookup (m->store, m->params[0]);
+  guint16 prop = (guint16) m->params[1];
+  VpReader r;
+  g_autofree char *s = NULL;
+  gint64 t;
+  guint16 rc;
+
+  if (o == NULL)
+    return respond0 (m, VP_RC_InvalidObjectHandle);
+  if (!prop_supported (o->format, prop))
+    return respond0 (m, VP_RC_InvalidObjectPropCode);
+  if (!prop_settable (m, prop))
+    return respond0 (m, VP_RC_ObjectPropNotSupported);
+  vp_reader_init (&r, data, len);
+  s = vp_get_str (&r);
+  if (r.bad)
+    return respond0 (m, VP_RC_InvalidObjectPropValue);
+  switch (prop)
+    {
+    case VP_PROP_ObjectFileName:
+    case VP_PROP_Name:
+      rc = vp_store_rename (m->store, o, s);
+      if (rc == VP_RC_InvalidParameter)
+        rc = VP_RC_InvalidObjectPropValue;
+      break;
+    case VP_PROP_DateModified:
+      if (!vp_store_parse_date (m->store, s, &t))
+        return respond0 (m, VP_RC_InvalidObjectPropValue);
+      vp_store_set_mtime (m->store, o, t);
+      rc = VP_RC_OK;
+      break;
+    case VP_PROP_Artist:
+      g_free (o->artist);
+      o->artist = g_steal_pointer (&s);
+      if (o->abstract)
+        vp_store_save_abstract (m->store);
+      rc = VP_RC_OK;
+      break;
+    default:
+      rc = VP_RC_OK;
+    }
+  if (rc == VP_RC_OK)
+    vp_mtp_queue_event (m, VP_EV_ObjectInfoChanged, o->handle);
+  respond0 (m, rc);
+}
+
+static void
+do_get_prop_list (VpMtp *m)
+{
+  guint32 handle = m->params[0], depth = m->params[4];
+  guint16 format = (guint16) m->params[1];
+  guint32 prop = m->params[2];
+  g_autoptr(GPtrArray) objs = g_ptr_array_new ();
+  GByteArray *b;
+  gsize count_at;
+  guint32 count = 0;
+
+  /* AOSP: depth 0 or 1 only, and no property groups. */
+  if (prop == 0)
+    return respond0 (m, m->params[3] != 0 ? VP_RC_SpecificationByGroupUnsupported : VP_RC_ObjectPropNotSupported);
+  if (depth > 1)
+    return respond0 (m, VP_RC_SpecificationByDepthUnsupported);
+  if (depth == 0)
+    {
+      VpObject *o = vp_store_lookup (m->store, handle);
+      if (o == NULL)
+        return respond0 (m, VP_RC_InvalidObjectHandle);
+      g_ptr_array_add (objs, o);
+    }
+  else
+    {
+      guint16 rc = list_objects (m, VP_ALL, format, handle, objs);
+      if (rc != VP_RC_OK)
+        return respond0 (m, rc);
+    }
+  b = g_byte_array_new ();
+  count_at = b->len;
+  vp_put_u32 (b, 0);
+  for (guint i = 0; i < objs->len; i++)
+    {
+      VpObject *o = objs->pdata[i];
+      guint64 size;
+      gint64 mtime;
+
+      if (format != 0 && o->format != format)
+        continue;
+      if (!vp_store_stat (m->store, o, &size, &mtime))
+        continue;
+      for (gsize p = 0; p < G_N_ELEMENTS (file_props) + G_N_ELEMENTS (audio_props); p++)
+        {
+          guint16 code = p < G_N_ELEMENTS (file_props) ? file_props[p] : audio_props[p - G_N_ELEMENTS (file_props)];
+          if (!prop_supported (o->format, code) || (prop != VP_ALL && prop != code))
+            continue;
+          vp_put_u32 (b, o->handle);
+          vp_put_u16 (b, code);
+          vp_put_u16 (b, prop_type (code));
+          put_prop_value (m, b, o, code, size, mtime);
+          count++;
+        }
+    }
+  vp_set_u32_at (b, count_at, count);
+  send_data (m, b);
+  respond0 (m, VP_RC_OK);
+}
+
+static void
+do_get_references (VpMtp *m)
+{
+  VpObject *o = vp_store_lookup (m->store, m->params[0]);
+  GByteArray *b;
+  guint n = 0;
+
+  if (o == NULL)
+    return respond0 (m, VP_RC_InvalidObjectHandle);
+  b = g_byte_array_new ();
+  vp_put_u32 (b, 0);
+  for (guint i = 0; o->refs && i < o->refs->len; i++)
+    {
+      guint32 h = g_array_index (o->refs, guint32, i);
+      if (vp_store_lookup (m->store, h) != NULL)
+        {
+          vp_put_u32 (b, h);
+          n++;
+        }
+    }
+  vp_set_u32_at (b, 0, n);
+  send_data (m, b);
+  respond0 (m, VP_RC_OK);
+}
+
+static void
+do_set_references (VpMtp *m, const guint8 *data, gsize len)
+{
+  VpObject *o = vp_store_lookup (m->store, m->params[0]);
+  VpReader r;
+  guint32 n;
+
+  if (o == NULL)
+    return respond0 (m, VP_RC_InvalidObjectHandle);
+  vp_reader_init (&r, data, len);
+  n = vp_get_u32 (&r);
+  if (r.bad || (gsize) n * 4 > len)
+    return respond0 (m, VP_RC_InvalidDataset);
+  if (o->refs == NULL)
+    o->refs = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_array_set_size (o->refs, 0);
+  for (guint32 i = 0; i < n; i++)
+    {
+      guint32 h = vp_get_u32 (&r);
+      if (vp_store_lookup (m->store, h) == NULL)
+        return respond0 (m, VP_RC_InvalidObjectReference);
+      g_array_append_val (o->refs, h);
+    }
+  vp_store_save_abstract (m->store);
+  respond0 (m, VP_RC_OK);
+}
+
+/* ---- device properties ------------------------------------------------ */
+
+static void
+put_device_prop (VpMtp *m, GByteArray *b, guint16 prop)
+{
+  switch (prop)
+    {
+    case VP_DPROP_BatteryLevel: vp_put_u8 (b, m->id.battery); break;
+    case VP_DPROP_FriendlyName: vp_put_str (b, m->id.friendly_name); break;
+    case VP_DPROP_SyncPartner: vp_put_str (b, ""); break;
+    case VP_DPROP_PerceivedDeviceType: vp_put_u32 (b, m->id.player ? 1 : 3); break;
+    default: break;
+    }
+}
+
+static gboolean
+device_prop_known (guint16 prop)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (device_props); i++)
+    if (device_props[i] == prop)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+do_get_device_prop (VpMtp *m, gboolean desc)
+{
+  guint16 prop = (guint16) m->params[0];
+  GByteArray *b;
+
+  if (!device_prop_known (prop))
+    return respond0 (m, VP_RC_DevicePropNotSupported);
+  b = g_byte_array_new ();
+  if (desc)
+    {
+      vp_put_u16 (b, prop);
+      switch (prop)
+        {
+        case VP_DPROP_BatteryLevel: vp_put_u16 (b, VP_TYPE_UINT8); break;
+        case VP_DPROP_PerceivedDeviceType: vp_put_u16 (b, VP_TYPE_UINT32); break;
+        default: vp_put_u16 (b, VP_TYPE_STR); break;
+        }
+      vp_put_u8 (b, (prop == VP_DPROP_FriendlyName || prop == VP_DPROP_SyncPartner) ? 1 : 0);
+      put_device_prop (m, b, prop); /* factory default */
+      put_device_prop (m, b, prop);
+      if (prop == VP_DPROP_BatteryLevel)
+        {
+          vp_put_u8 (b, 1); /* range form */
+          vp_put_u8 (b, 0);
+          vp_put_u8 (b, 100);
+          vp_put_u8 (b, 1);
+        }
+      else
+        vp_put_u8 (b, 0);
+    }
+  else
+    put_device_prop (m, b, prop);
+  send_data (m, b);
+  respond0 (m, VP_RC_OK);
+}
+
+static void
+do_set_device_prop (VpMtp *m, const guint8 *data, gsize len)
+{
+  guint16 prop = (guint16) m->params[0];
+  VpReader r;
+  g_autofree char *s = NULL;
+
+  if (!device_prop_known (prop))
+    return respond0 (m, VP_RC_DevicePropNotSupported);
+  if (prop != VP_DPROP_FriendlyName && prop != VP_DPROP_SyncPartner)
+    return respond0 (m, VP_RC_AccessDenied);
+  vp_reader_init (&r, data, len);
+  s = vp_get_str (&r);
+  if (r.bad)
+    return respond0 (m, VP_RC_InvalidDevicePropValue);
+  if (prop == VP_DPROP_FriendlyName)
+    {
+      g_free (m->id.friendly_name);
+      m->id.friendly_name = g_steal_pointer (&s);
+    }
+  respond0 (m, VP_RC_OK);
+}
+
+/* ---- moving and copying ----------------------------------------------- */
+
+static void
+do_move_copy (VpMtp *m, gboolean copy)
+{
+  VpObject *o = vp_store_lookup (m->store, m->params[0]), *parent, *made = NULL;
+  VpStorage *st = NULL;
+  guint16 rc;
+
+  if (o == NULL)
+    return respond0 (m, VP_RC_InvalidObjectHandle);
+  parent = parent_for (m, &st, m->params[1], m->params[2], &rc);
+  if (parent == NULL || rc != VP_RC_OK)
+    return respond0 (m, rc);
+  if (copy)
+    {
+      rc = vp_store_copy (m->store, o, st, parent, &made);
+      if (rc == VP_RC_OK)
+        {
+          guint32 h = made->handle;
+          vp_mtp_queue_event (m, VP_EV_ObjectAdded, h);
+          return respond (m, VP_RC_OK, 1, &h);
+        }
+      return respond0 (m, rc);
+    }
+  rc = vp_store_move (m->store, o, st, parent);
+  respond0 (m, rc);
+}
+
+/* ---- object data from the host ---------------------------------------- */
+
+static void
+begin_send (VpMtp *m)
+{
+  VpObject *o;
+  g_autofree char *path = NULL;
+
+  m->send_fd = -1;
+  m->send_failed = FALSE;
+  m->send_rc = VP_RC_OK;
+  if (m->op == VP_OP_SendObject)
+    {
+      o = m->pending_handle ? vp_store_lookup (m->store, m->pending_handle) : NULL;
+      if (o == NULL)
+        {
+          m->send_failed = TRUE;
+          m->send_rc = VP_RC_NoValidObjectInfo;
+          return;
+        }
+      path = vp_store_disk_path (m->store, o);
+      m->send_fd = path ? open (path, O_WRONLY | O_TRUNC | O_CLOEXEC) : -1;
+    }
+  else
+    {
+      o = vp_store_lookup (m->store, m->params[0]);
+      if (o == NULL || !g_hash_table_contains (m->editing, GUINT_TO_POINTER (m->params[0])))
+        {
+          m->send_failed = TRUE;
+          m->send_rc = o == NULL ? VP_RC_InvalidObjectHandle : VP_RC_GeneralError;
+          return;
+        }
+      path = vp_store_disk_path (m->store, o);
+      m->send_fd = path ? open (path, O_WRONLY | O_CLOEXEC) : -1;
+      if (m->send_fd >= 0)
+        lseek (m->send_fd, (off_t) (((guint64) m->params[2] << 32) | m->params[1]), SEEK_SET);
+    }
+  if (m->send_fd < 0)
+    {
+      m->send_failed = TRUE;
+      m->send_rc = VP_RC_GeneralError;
+    }
+}
+
+static void
+send_bytes (VpMtp *m, const guint8 *data, gsize len)
+{
+  VpObject *o;
+  VpStorage *st;
+
+  if (m->send_failed || len == 0)
+    return;
+  o = vp_store_lookup (m->store, m->op == VP_OP_SendObject ? m->pending_handle : m->params[0]);
+  st = o ? o->storage : NULL;
+  if (m->faults->store_full_after >= 0 && m->received_total + len > (guint64) m->faults->store_full_after)
+    {
+      m->send_failed = TRUE;
+      m->send_rc = VP_RC_StoreFull;
+      return;
+    }
+  if (st != NULL && st->max_file_size > 0 && m->data_got > st->max_file_size)
+    {
+      m->send_failed = TRUE;
+      m->send_rc = VP_RC_ObjectTooLarge;
+      return;
+    }
+  if (write (m->send_fd, data, len) != (ssize_t) len)
+    {
+      m->send_failed = TRUE;
+      m->send_rc = errno == ENOSPC ? VP_RC_StoreFull : VP_RC_GeneralError;
+      return;
+    }
+  m->received_total += len;
+  if (st != NULL && m->op == VP_OP_SendObject)
+    vp_store_add_used (m->store, st, (gint64) len);
+}
+
+static void
+finish_send (VpMtp *m)
+{
+  VpObject *o;
+  guint32 handle = m->op == VP_OP_SendObject ? m->pending_handle : m->params[0];
+
+  if (m->send_fd >= 0)
+    close (m->send_fd);
+  m->send_fd = -1;
+  o = vp_store_lookup (m->store, handle);
+  if (m->op == VP_OP_SendObject)
+    {
+      m->pending_handle = 0;
+      if (!m->send_failed && m->pending_size != 0xFFFFFFFFu && m->data_got != m->pending_size)
+        {
+          m->send_failed = TRUE;
+          m->send_rc = VP_RC_IncompleteTransfer;
+        }
+      if (m->send_failed)
+        {
+          /* AOSP unlinks what it received and forgets the object. */
+          if (o != NULL)
+            {
+              vp_store_delete (m->store, o);
+              vp_mtp_queue_event (m, VP_EV_ObjectRemoved, handle);
+            }
+          return respond0 (m, m->send_rc);
+        }
+      if (o != NULL)
+        vp_store_set_mtime (m->store, o, m->pending_mtime);
+      return respond0 (m, VP_RC_OK);
+    }
+  if (m->send_failed)
+    return respond0 (m, m->send_rc);
+  {
+    guint32 n = (guint32) m->data_got;
+    respond (m, VP_RC_OK, 1, &n);
+  }
+}
+
+/* ---- dispatch --------------------------------------------------------- */
+
+static gboolean
+has_data_out (guint16 op)
+{
+  switch (op)
+    {
+    case VP_OP_SendObjectInfo:
+    case VP_OP_SendObject:
+    case VP_OP_SetDevicePropValue:
+    case VP_OP_SetObjectPropValue:
+    case VP_OP_SetObjectReferences:
+    case VP_OP_SendPartialObject:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static gboolean
+is_streamed (guint16 op)
+{
+  return op == VP_OP_SendObject || op == VP_OP_SendPartialObject;
+}
+
+static void
+count_op (VpMtp *m)
+{
+  const char *name = vp_mtp_operation_name (m->op);
+  g_autofree char *unknown = NULL;
+  gpointer n;
+
+  if (name == NULL)
+    name = unknown = g_strdup_printf ("0x%04X", m->op);
+  n = g_hash_table_lookup (m->stats->operations, name);
+  g_hash_table_insert (m->stats->operations, g_strdup (name), GUINT_TO_POINTER (GPOINTER_TO_UINT (n) + 1));
+  m->stats->transactions++;
+}
+
+/* Faults and session rules that answer before an operation runs. */
+static gboolean
+refused_early (VpMtp *m)
+{
+  if (!supports (m, m->op))
+    {
+      respond0 (m, VP_RC_OperationNotSupported);
+      return TRUE;
+    }
+  if (m->faults->flaky > 0 && m->stats->transactions % m->faults->flaky == 0)
+    {
+      respond0 (m, VP_RC_GeneralError);
+      return TRUE;
+    }
+  if (m->op == VP_OP_GetDeviceInfo || m->op == VP_OP_OpenSession)
+    return FALSE;
+  if (!m->session_open)
+    {
+      respond0 (m, VP_RC_SessionNotOpen);
+      return TRUE;
+    }
+  if (m->faults->device_busy && m->op != VP_OP_CloseSession)
+    {
+      respond0 (m, VP_RC_DeviceBusy);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+run_operation (VpMtp *m, const guint8 *data, gsize len)
+{
+  switch (m->op)
+    {
+    case VP_OP_GetDeviceInfo: return do_get_device_info (m);
+    case VP_OP_OpenSession:
+      if (m->params[0] == 0)
+        return respond0 (m, VP_RC_InvalidParameter);
+      if (m->session_open)
+        {
+          guint32 id = m->session_id;
+          return respond (m, VP_RC_SessionAlreadyOpen, 1, &id);
+        }
+      m->session_open = TRUE;
+      m->session_id = m->params[0];
+      return respond0 (m, VP_RC_OK);
+    case VP_OP_CloseSession:
+      drop_pending (m);
+      m->session_open = FALSE;
+      return respond0 (m, VP_RC_OK);
+    case VP_OP_GetStorageIDs: return do_get_storage_ids (m);
+    case VP_OP_GetStorageInfo: return do_get_storage_info (m);
+    case VP_OP_GetNumObjects: return do_get_object_handles (m, TRUE);
+    case VP_OP_GetObjectHandles: return do_get_object_handles (m, FALSE);
+    case VP_OP_GetObjectInfo: return do_get_object_info (m);
+    case VP_OP_GetObject: return do_get_object (m);
+    case VP_OP_GetThumb:
+      return respond0 (m, vp_store_lookup (m->store, m->params[0]) ? VP_RC_NoThumbnailPresent : VP_RC_InvalidObjectHandle);
+    case VP_OP_DeleteObject: return do_delete_object (m);
+    case VP_OP_SendObjectInfo: return do_send_object_info (m, data, len);
+    case VP_OP_GetDevicePropDesc: return do_get_device_prop (m, TRUE);
+    case VP_OP_GetDevicePropValue: return do_get_device_prop (m, FALSE);
+    case VP_OP_SetDevicePropValue: return do_set_device_prop (m, data, len);
+    case VP_OP_ResetDevicePropValue: return respond0 (m, VP_RC_OperationNotSupported);
+    case VP_OP_MoveObject: return do_move_copy (m, FALSE);
+    case VP_OP_CopyObject: return do_move_copy (m, TRUE);
+    case VP_OP_GetPartialObject: return do_get_partial_object (m, FALSE);
+    case VP_OP_GetPartialObject64: return do_get_partial_object (m, TRUE);
+    case VP_OP_GetObjectPropsSupported: return do_get_props_supported (m);
+    case VP_OP_GetObjectPropDesc: return do_get_prop_desc (m);
+    case VP_OP_GetObjectPropValue: return do_get_prop_value (m);
+    case VP_OP_SetObjectPropValue: return do_set_prop_value (m, data, len);
+    case VP_OP_GetObjectPropList: return do_get_prop_list (m);
+    case VP_OP_GetObjectReferences: return do_get_references (m);
+    case VP_OP_SetObjectReferences: return do_set_references (m, data, len);
+    case VP_OP_TruncateObject:
+      {
+        VpObject *o = vp_store_lookup (m->store, m->params[0]);
+        g_autofree char *path = o ? vp_store_disk_path (m->store, o) : NULL;
+        if (o == NULL || path == NULL)
+          return respond0 (m, VP_RC_InvalidObjectHandle);
+        if (!g_hash_table_contains (m->editing, GUINT_TO_POINTER (m->params[0])))
+          return respond0 (m, VP_RC_GeneralError);
+        return respond0 (m, truncate (path, (off_t) (((guint64) m->params[2] << 32) | m->params[1])) == 0
+                                ? VP_RC_OK : VP_RC_GeneralError);
+      }
+    case VP_OP_BeginEditObject:
+      if (vp_store_lookup (m->store, m->params[0]) == NULL)
+        return respond0 (m, VP_RC_InvalidObjectHandle);
+      g_hash_table_add (m->editing, GUINT_TO_POINTER (m->params[0]));
+      return respond0 (m, VP_RC_OK);
+    case VP_OP_EndEditObject:
+      if (!g_hash_table_remove (m->editing, GUINT_TO_POINTER (m->params[0])))
+        return respond0 (m, VP_RC_GeneralError);
+      return respond0 (m, VP_RC_OK);
+    default:
+      return respond0 (m, VP_RC_OperationNotSupported);
+    }
+}
+
+static void
+reset_transaction (VpMtp *m)
+{
+  m->state = ST_IDLE;
+  m->header_len = 0;
+  m->data_got = 0;
+  g_byte_array_set_size (m->out_buf, 0);
+  if (m->send_fd >= 0)
+    close (m->send_fd);
+  m->send_fd = -1;
+}
+
+static void
+command_received (VpMtp *m, const guint8 *c, gsize len)
+{
+  guint32 clen = vp_le32 (c);
+
+  m->op = vp_le16 (c + 6);
+  m->tid = vp_le32 (c + 8);
+  m->nparams = MIN ((clen - VP_HEADER_LEN) / 4, 5);
+  memset (m->params, 0, sizeof m->params);
+  for (guint i = 0; i < m->nparams && VP_HEADER_LEN + 4 * (i + 1) <= len; i++)
+    m->params[i] = vp_le32 (c + VP_HEADER_LEN + 4 * i);
+  count_op (m);
+  if (has_data_out (m->op))
+    {
+      /* The data phase comes first; refusals are answered after it. */
+      m->state = ST_DATA_OUT;
+      m->header_len = 0;
+      m->data_got = 0;
+      g_byte_array_set_size (m->out_buf, 0);
+      return;
+    }
+  if (!refused_early (m))
+    run_operation (m, NULL, 0);
+}
+
+static void
+data_out_done (VpMtp *m)
+{
+  m->state = ST_IDLE;
+  m->stats->bytes_from_host += m->data_got;
+  if (is_streamed (m->op))
+    {
+      if (refused_early (m))
+        {
+          if (m->send_fd >= 0)
+            close (m->send_fd);
+          m->send_fd = -1;
+          drop_pending (m);
+          return;
+        }
+      finish_send (m);
+    }
+  else if (!refused_early (m))
+    run_operation (m, m->out_buf->data, m->out_buf->len);
+  g_byte_array_set_size (m->out_buf, 0);
+}
+
+void
+vp_mtp_out (VpMtp *m, const guint8 *data, gsize len, gboolean transfer_end)
+{
+  while (len > 0 || transfer_end)
+    {
+      if (m->state == ST_IDLE)
+        {
+          guint32 clen;
+          gsize k;
+
+          if (len == 0)
+            return; /* a ZLP closing the previous transfer */
+          /* Assemble a command container: it may arrive in pieces. */
+          g_byte_array_append (m->out_buf, data, (guint) MIN (len, 64));
+          k = MIN (len, 64);
+          data += k;
+          len -= k;
+          if (m->out_buf->len < 4)
+            {
+              if (transfer_end)
+                g_byte_array_set_size (m->out_buf, 0);
+              return;
+            }
+          clen = vp_le32 (m->out_buf->data);
+          if (clen < VP_HEADER_LEN || clen > 32)
+            {
+              /* Garbage on the pipe: drop it as a phone would. */
+              g_byte_array_set_size (m->out_buf, 0);
+              return;
+            }
+          if (m->out_buf->len < clen)
+            {
+              if (transfer_end)
+                g_byte_array_set_size (m->out_buf, 0);
+              return;
+            }
+          if (vp_le16 (m->out_buf->data + 4) != VP_CONTAINER_COMMAND)
+            {
+              g_byte_array_set_size (m->out_buf, 0);
+              return;
+            }
+          {
+            g_autoptr(GByteArray) cmd = g_byte_array_new ();
+            g_byte_array_append (cmd, m->out_buf->data, clen);
+            g_byte_array_set_size (m->out_buf, 0);
+            command_received (m, cmd->data, cmd->len);
+          }
+          return;
+        }
+
+      /* ST_DATA_OUT */
+      if (m->header_len < VP_HEADER_LEN)
+        {
+          gsize k = MIN (len, VP_HEADER_LEN - m->header_len);
+          memcpy (m->header + m->header_len, data, k);
+          m->header_len += k;
+          data += k;
+          len -= k;
+          if (m->header_len < VP_HEADER_LEN)
+            {
+              if (transfer_end)
+                {
+                  respond0 (m, VP_RC_IncompleteTransfer);
+                  reset_transaction (m);
+                }
+              return;
+            }
+          if (vp_le16 (m->header + 4) == VP_CONTAINER_COMMAND)
+            {
+              /* The host gave up on the data phase and sent a new command. */
+              guint8 cmd[VP_HEADER_LEN];
+              memcpy (cmd, m->header, VP_HEADER_LEN);
+              reset_transaction (m);
+              g_byte_array_append (m->out_buf, cmd, VP_HEADER_LEN);
+              continue;
+            }
+          {
+            guint32 clen = vp_le32 (m->header);
+            m->data_expected = clen == 0xFFFFFFFFu ? G_MAXUINT64 : (clen >= VP_HEADER_LEN ? clen - VP_HEADER_LEN : 0);
+          }
+          if (is_streamed (m->op))
+            begin_send (m);
+        }
+      {
+        gsize k = (gsize) MIN ((guint64) len, m->data_expected - m->data_got);
+        if (is_streamed (m->op))
+          send_bytes (m, data, k);
+        else if (m->out_buf->len + k <= MAX_DATASET)
+          g_byte_array_append (m->out_buf, data, (guint) k);
+        m->data_got += k;
+        data += k;
+        len -= k;
+        if (m->data_got == m->data_expected || (transfer_end && len == 0))
+          {
+            data_out_done (m);
+            return;
+          }
+        if (len == 0)
+          return;
+      }
+    }
+}
+
+/* ---- control ---------------------------------------------------------- */
+
+void
+vp_mtp_cancel (VpMtp *m)
+{
+  /* Drop what the host no longer wants, then wait for the next command. */
+  while (!g_queue_is_empty (&m->in))
+    in_transfer_free (g_queue_pop_head (&m->in));
+  if (m->state == ST_DATA_OUT && is_streamed (m->op))
+    {
+      if (m->send_fd >= 0)
+        close (m->send_fd);
+      m->send_fd = -1;
+      if (m->op == VP_OP_SendObject)
+        drop_pending (m);
+    }
+  reset_transaction (m);
+}
+
+void
+vp_mtp_reset (VpMtp *m)
+{
+  vp_mtp_cancel (m);
+  drop_pending (m);
+  m->session_open = FALSE;
+}
+
+void
+vp_mtp_abort (VpMtp *m)
+{
+  vp_mtp_reset (m);
+  g_hash_table_remove_all (m->editing);
+}
+
+guint16
+vp_mtp_status (VpMtp *m)
+{
+  return m->faults->device_busy ? VP_RC_DeviceBusy : VP_RC_OK;
+}
+
+void
+vp_mtp_set_latency (VpMtp *m, gint64 usec)
+{
+  m->latency = usec;
+}
+
+VpMtp *
+vp_mtp_new (VpStore *store, const VpMtpIdentity *id, VpStats *stats, VpFaults *faults)
+{
+  VpMtp *m = g_new0 (VpMtp, 1);
+
+  m->store = store;
+  m->id = *id;
+  m->id.manufacturer = g_strdup (id->manufacturer);
+  m->id.model = g_strdup (id->model);
+  m->id.serial = g_strdup (id->serial);
+  m->id.version = g_strdup (id->version);
+  m->id.friendly_name = g_strdup (id->friendly_name);
+  m->stats = stats;
+  m->faults = faults;
+  m->out_buf = g_byte_array_new ();
+  m->send_fd = -1;
+  m->editing = g_hash_table_new (NULL, NULL);
+  g_queue_init (&m->in);
+  g_queue_init (&m->events);
+  return m;
+}
+
+void
+vp_mtp_free (VpMtp *m)
+{
+  if (m == NULL)
+    return;
+  vp_mtp_cancel (m);
+  while (!g_queue_is_empty (&m->events))
+    g_bytes_unref (g_queue_pop_head (&m->events));
+  g_byte_array_unref (m->out_buf);
+  g_hash_table_unref (m->editing);
+  g_free (m->id.manufacturer);
+  g_free (m->id.model);
+  g_free (m->id.serial);
+  g_free (m->id.version);
+  g_free (m->id.friendly_name);
+  g_free (m);
+}

@@ -1,0 +1,1303 @@
+#include "config.h"
+#include "vp-phone.h"
+#include "vp-pack.h"
+#include "vp-ptp.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <linux/usbdevice_fs.h>
+#include <glib/gstdio.h>
+
+/* A USB 2.0 phone moves about 20 MB/s and answers each transaction after
+ * about a millisecond. */
+#define USB2_BYTES_PER_SEC 20000000
+#define USB2_LATENCY_USEC 1000
+/* A reap with nothing to give waits this long before saying EAGAIN, so an
+ * idle client neither spins nor misses a completion. */
+#define REAP_WAIT_USEC (50 * 1000)
+
+#define EP_BULK_IN 0x81
+#define EP_BULK_OUT 0x02
+#define EP_INT_IN 0x83
+
+typedef struct _Client Client;
+
+typedef struct {
+  UMockdevIoctlData *urb_data;
+  UMockdevIoctlData *buffer;
+  Client *client;
+  gint64 due;
+} Urb;
+
+struct _Client {
+  VpPhone *phone;
+  UMockdevIoctlClient *client;
+  GQueue done;               /* Urb* ready to reap */
+  UMockdevIoctlClient *waiting; /* a reap held open */
+  GSource *wait_timer;
+  gboolean vanished;
+  gboolean just_reaped;         /* the last ioctl reaped a URB */
+};
+
+struct _VpPhone {
+  VpRig *rig;
+  char *dir;
+  VpProfile profile;
+  char *serial;
+  char *manufacturer;
+  char *model;
+  guint16 vid, pid;
+  guint64 capacity;
+  GTimeZone *tz;
+  gboolean start_plugged;
+  gboolean busy;             /* claiming the interface fails with EBUSY */
+  guint port;
+
+  VpStore *store;
+  VpMtp *mtp;
+  VpStats stats;
+  VpFaults faults;
+
+  /* present on the bus */
+  gboolean plugged;
+  guint generation;          /* bumps on every plug: old handles go stale */
+  guint devnum;
+  char *syspath;
+  char *devnode;
+  UMockdevIoctlBase *handler;
+  GHashTable *clients;       /* UMockdevIoctlClient* -> Client* */
+  GQueue in_urbs;            /* bulk IN URBs waiting for data */
+  GQueue int_urbs;           /* interrupt URBs waiting for events */
+  GQueue delayed;            /* Urb* completing later, in due order */
+  GSource *delay_timer;
+  gint64 bus_free_at;
+  GPtrArray *old_handlers;   /* handlers of earlier plugs, answering ENODEV */
+};
+
+static const char *profile_names[] = { "android", "android-locked", "charge-only", "player", "hostile" };
+
+/* ---- timers on the rig's context -------------------------------------- */
+
+static gboolean
+timer_dispatch (GSource *source, GSourceFunc cb, gpointer data)
+{
+  g_source_set_ready_time (source, -1);
+  return cb (data);
+}
+
+static GSourceFuncs timer_funcs = { NULL, NULL, timer_dispatch, NULL, NULL, NULL };
+
+static GSource *
+timer_new (VpRig *rig, GSourceFunc cb, gpointer data)
+{
+  GSource *s = g_source_new (&timer_funcs, sizeof (GSource));
+  g_source_set_callback (s, cb, data, NULL);
+  g_source_set_ready_time (s, -1);
+  g_source_attach (s, rig->context);
+  return s;
+}
+
+/* ---- URB bookkeeping ----------------------------------------------------- */
+
+static void
+urb_free (Urb *u)
+{
+  g_clear_object (&u->urb_data);
+  g_clear_object (&u->buffer);
+  g_free (u);
+}
+
+static struct usbdevfs_urb *
+urb_of (Urb *u)
+{
+  return (struct usbdevfs_urb *) u->urb_data->data;
+}
+
+static void
+hand_back (Client *c, Urb *u, UMockdevIoctlClient *ioc)
+{
+  g_autoptr(UMockdevIoctlData) ptr = NULL;
+  UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg (ioc);
+
+  ptr = umockdev_ioctl_data_resolve (arg, 0, sizeof (gpointer), NULL);
+  umockdev_ioctl_data_set_ptr (ptr, 0, u->urb_data);
+  umockdev_ioctl_client_complete (ioc, 0, 0);
+  (void) c;
+  urb_free (u);
+}
+
+static void
+client_deliver (Client *c)
+{
+  if (c->waiting != NULL && !g_queue_is_empty (&c->done))
+    {
+      UMockdevIoctlClient *ioc = g_steal_pointer (&c->waiting);
+      g_source_set_ready_time (c->wait_timer, -1);
+      hand_back (c, g_queue_pop_head (&c->done), ioc);
+      c->just_reaped = TRUE;
+      g_object_unref (ioc);
+    }
+}
+
+static void
+complete_now (Urb *u, int status, gsize actual)
+{
+  struct usbdevfs_urb *urb = urb_of (u);
+
+  urb->status = status;
+  urb->actual_length = (int) actual;
+  if (u->client->vanished)
+    {
+      urb_free (u);
+      return;
+    }
+  g_queue_push_tail (&u->client->done, u);
+  client_deliver (u->client);
+}
+
+static gboolean delay_fire (gpointer data);
+
+/* Completes a URB once the emulated bus has carried its bytes. */
+static void
+complete_paced (VpPhone *p, Urb *u, int status, gsize actual, gint64 not_before)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 due = MAX (now, not_before);
+
+  if (p->rig->usb2 && actual > 0)
+    {
+      gint64 start = MAX (due, p->bus_free_at);
+      due = start + (gint64) actual * G_USEC_PER_SEC / USB2_BYTES_PER_SEC;
+      p->bus_free_at = due;
+    }
+  urb_of (u)->status = status;
+  urb_of (u)->actual_length = (int) actual;
+  /* Keep completions in order: never overtake one still in flight. */
+  if (due <= now && g_queue_is_empty (&p->delayed))
+    {
+      complete_now (u, status, actual);
+      return;
+    }
+  if (!g_queue_is_empty (&p->delayed))
+    due = MAX (due, ((Urb *) g_queue_peek_tail (&p->delayed))->due);
+  u->due = due;
+  g_queue_push_tail (&p->delayed, u);
+  if (p->delay_timer == NULL)
+    p->delay_timer = timer_new (p->rig, delay_fire, p);
+  g_source_set_ready_time (p->delay_timer, ((Urb *) g_queue_peek_head (&p->delayed))->due);
+}
+
+static gboolean
+delay_fire (gpointer data)
+{
+  VpPhone *p = data;
+  gint64 now;
+
+  g_mutex_lock (&p->rig->lock);
+  now = g_get_monotonic_time ();
+  while (!g_queue_is_empty (&p->delayed) && ((Urb *) g_queue_peek_head (&p->delayed))->due <= now)
+    {
+      Urb *u = g_queue_pop_head (&p->delayed);
+      complete_now (u, urb_of (u)->status, (gsize) urb_of (u)->actual_length);
+    }
+  if (!g_queue_is_empty (&p->delayed))
+    g_source_set_ready_time (p->delay_timer, ((Urb *) g_queue_peek_head (&p->delayed))->due);
+  g_mutex_unlock (&p->rig->lock);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean unplug_idle (gpointer data);
+
+static void
+serve_in (VpPhone *p)
+{
+  while (!g_queue_is_empty (&p->in_urbs) && vp_mtp_in_ready (p->mtp))
+    {
+      Urb *u = g_queue_peek_head (&p->in_urbs);
+      gint64 not_before;
+      gssize n = vp_mtp_in (p->mtp, (guint8 *) u->buffer->data, urb_of (u)->buffer_length, &not_before);
+
+      if (n < 0)
+        break;
+      g_queue_pop_head (&p->in_urbs);
+      complete_paced (p, u, 0, (gsize) n, not_before);
+      if (vp_mtp_wants_disconnect (p->mtp))
+        {
+          /* The cable comes out right after these bytes. */
+          g_main_context_invoke (p->rig->context, unplug_idle, p);
+          break;
+        }
+    }
+  while (!g_queue_is_empty (&p->int_urbs))
+    {
+      Urb *u = g_queue_peek_head (&p->int_urbs);
+      g_autoptr(GBytes) ev = vp_mtp_next_event (p->mtp);
+      gsize len;
+      const guint8 *d;
+
+      if (ev == NULL)
+        break;
+      g_queue_pop_head (&p->int_urbs);
+      d = g_bytes_get_data (ev, &len);
+      len = MIN (len, (gsize) urb_of (u)->buffer_length);
+      memcpy (u->buffer->data, d, len);
+      complete_now (u, 0, len);
+    }
+}
+
+/* ---- descriptors ------------------------------------------------------ */
+
+static gboolean
+is_mtp (VpPhone *p)
+{
+  return p->profile != VP_PROFILE_CHARGE_ONLY;
+}
+
+static const char *
+interface_string (VpPhone *p)
+{
+  return is_mtp (p) ? "MTP" : "ADB Interface";
+}
+
+static GByteArray *
+config_descriptor (VpPhone *p)
+{
+  GByteArray *b = g_byte_array_new ();
+  guint8 cfg[] = { 9, 2, 0, 0, 1, 1, 0, 0x80, 250 };
+  guint8 mtp_if[] = { 9, 4, 0, 0, 3, 6, 1, 1, 4 };
+  guint8 adb_if[] = { 9, 4, 0, 0, 2, 0xff, 0x42, 1, 4 };
+  guint8 ep_in[] = { 7, 5, EP_BULK_IN, 2, 0x00, 0x02, 0 };
+  guint8 ep_out[] = { 7, 5, EP_BULK_OUT, 2, 0x00, 0x02, 0 };
+  guint8 ep_int[] = { 7, 5, EP_INT_IN, 3, 0x1c, 0x00, 6 };
+
+  g_byte_array_append (b, cfg, sizeof cfg);
+  if (is_mtp (p))
+    {
+      g_byte_array_append (b, mtp_if, sizeof mtp_if);
+      g_byte_array_append (b, ep_in, sizeof ep_in);
+      g_byte_array_append (b, ep_out, sizeof ep_out);
+      g_byte_array_append (b, ep_int, sizeof ep_int);
+    }
+  else
+    {
+      g_byte_array_append (b, adb_if, sizeof adb_if);
+      g_byte_array_append (b, ep_in, sizeof ep_in);
+      g_byte_array_append (b, ep_out, sizeof ep_out);
+    }
+  b->data[2] = b->len & 0xff;
+  b->data[3] = b->len >> 8;
+  return b;
+}
+
+static GByteArray *
+device_descriptor (VpPhone *p)
+{
+  guint8 d[18] = { 18, 1, 0x00, 0x02, 0, 0, 0, 64,
+                   p->vid & 0xff, p->vid >> 8, p->pid & 0xff, p->pid >> 8,
+                   0x04, 0x04, 1, 2, 3, 1 };
+  GByteArray *b = g_byte_array_new ();
+  g_byte_array_append (b, d, sizeof d);
+  return b;
+}
+
+static GByteArray *
+string_descriptor (VpPhone *p, guint index)
+{
+  GByteArray *b = g_byte_array_new ();
+  const char *s = NULL;
+  glong n = 0;
+  g_autofree gunichar2 *u = NULL;
+
+  switch (index)
+    {
+    case 0:
+      g_byte_array_append (b, (guint8[]) { 4, 3, 0x09, 0x04 }, 4);
+      return b;
+    case 1: s = p->manufacturer; break;
+    case 2: s = p->model; break;
+    case 3: s = p->serial; break;
+    case 4: s = interface_string (p); break;
+    case 0xEE:
+      if (!is_mtp (p))
+        break;
+      /* Microsoft OS string descriptor "MSFT100", vendor code 1. */
+      s = "MSFT100";
+      break;
+    default:
+      break;
+    }
+  if (s == NULL)
+    {
+      g_byte_array_unref (b);
+      return NULL;
+    }
+  u = g_utf8_to_utf16 (s, -1, NULL, &n, NULL);
+  vp_put_u8 (b, (guint8) (2 + 2 * n + (index == 0xEE ? 2 : 0)));
+  vp_put_u8 (b, 3);
+  for (glong i = 0; i < n; i++)
+    vp_put_u16 (b, u[i]);
+  if (index == 0xEE)
+    {
+      vp_put_u8 (b, 1);
+      vp_put_u8 (b, 0);
+    }
+  return b;
+}
+
+/* Handles a control transfer; returns the reply or NULL to stall. */
+static GByteArray *
+control (VpPhone *p, const guint8 *setup, const guint8 *data, gsize data_len, gboolean *ok)
+{
+  guint8 type = setup[0], req = setup[1];
+  guint16 value = vp_le16 (setup + 2), index = vp_le16 (setup + 4);
+  GByteArray *b;
+
+  *ok = TRUE;
+  (void) data;
+  (void) data_len;
+  if (type == 0x80 && req == 6)
+    {
+      switch (value >> 8)
+        {
+        case 1: return device_descriptor (p);
+        case 2: return config_descriptor (p);
+        case 3:
+          b = string_descriptor (p, value & 0xff);
+          *ok = b != NULL;
+          return b;
+        default:
+          *ok = FALSE;
+          return NULL;
+        }
+    }
+  if ((type == 0x80 || type == 0x81 || type == 0x82) && req == 0)
+    {
+      b = g_byte_array_new ();
+      g_byte_array_append (b, (guint8[]) { 0, 0 }, 2);
+      return b;
+    }
+  if (type == 0x02 && req == 1)   /* CLEAR_FEATURE(ENDPOINT_HALT) */
+    return g_byte_array_new ();
+  if (is_mtp (p) && (type & 0x80) && (type & 0x60) == 0x40 && req == 1 && (index == 4 || index == 5))
+    {
+      /* Microsoft's extended compat ID descriptor names the function MTP. */
+      b = g_byte_array_new ();
+      vp_put_u32 (b, 40);
+      vp_put_u16 (b, 0x0100);
+      vp_put_u16 (b, 4);
+      vp_put_u8 (b, 1);
+      for (int i = 0; i < 7; i++)
+        vp_put_u8 (b, 0);
+      vp_put_u8 (b, 0);
+      vp_put_u8 (b, 1);
+      g_byte_array_append (b, (const guint8 *) "MTP\0\0\0\0\0", 8);
+      for (int i = 0; i < 8; i++)
+        vp_put_u8 (b, 0);
+      for (int i = 0; i < 6; i++)
+        vp_put_u8 (b, 0);
+      return b;
+    }
+  if (is_mtp (p) && type == 0x21 && req == 0x64)   /* Cancel Request */
+    {
+      vp_mtp_cancel (p->mtp);
+      return g_byte_array_new ();
+    }
+  if (is_mtp (p) && type == 0x21 && req == 0x66)   /* Device Reset */
+    {
+      vp_mtp_reset (p->mtp);
+      return g_byte_array_new ();
+    }
+  if (is_mtp (p) && type == 0xA1 && req == 0x67)   /* Get Device Status */
+    {
+      b = g_byte_array_new ();
+      vp_put_u16 (b, 4);
+      vp_put_u16 (b, vp_mtp_status (p->mtp));
+      return b;
+    }
+  *ok = FALSE;
+  return NULL;
+}
+
+/* ---- ioctls ------------------------------------------------------------ */
+
+static Client *
+client_for (VpPhone *p, UMockdevIoctlClient *ioc)
+{
+  Client *c = g_hash_table_lookup (p->clients, ioc);
+
+  if (c == NULL)
+    {
+      c = g_new0 (Client, 1);
+      c->phone = p;
+      c->client = g_object_ref (ioc);
+      g_queue_init (&c->done);
+      g_hash_table_insert (p->clients, ioc, c);
+    }
+  return c;
+}
+
+static gboolean
+reap_timeout (gpointer data)
+{
+  Client *c = data;
+  VpRig *rig = c->phone->rig;
+
+  g_mutex_lock (&rig->lock);
+  if (c->waiting != NULL)
+    {
+      UMockdevIoctlClient *ioc = g_steal_pointer (&c->waiting);
+      umockdev_ioctl_client_complete (ioc, -1, EAGAIN);
+      g_object_unref (ioc);
+    }
+  g_mutex_unlock (&rig->lock);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+do_reap (VpPhone *p, Client *c, UMockdevIoctlClient *ioc, gboolean block)
+{
+  if (!g_queue_is_empty (&c->done))
+    {
+      hand_back (c, g_queue_pop_head (&c->done), ioc);
+      c->just_reaped = TRUE;
+      return;
+    }
+  /* libusb reaps until EAGAIN after every completion: that last reap must
+   * answer at once, or each transfer would wait out the long poll. */
+  if (c->just_reaped && !block)
+    {
+      c->just_reaped = FALSE;
+      umockdev_ioctl_client_complete (ioc, -1, EAGAIN);
+      return;
+    }
+  if (!p->plugged)
+    {
+      umockdev_ioctl_client_complete (ioc, -1, ENODEV);
+      return;
+    }
+  if (c->waiting != NULL)
+    {
+      /* Two threads reaping on one descriptor: the older one gives way. */
+      UMockdevIoctlClient *old = g_steal_pointer (&c->waiting);
+      umockdev_ioctl_client_complete (old, -1, EAGAIN);
+      g_object_unref (old);
+    }
+  c->waiting = g_object_ref (ioc);
+  if (c->wait_timer == NULL)
+    c->wait_timer = timer_new (p->rig, reap_timeout, c);
+  g_source_set_ready_time (c->wait_timer, block ? -1 : g_get_monotonic_time () + REAP_WAIT_USEC);
+}
+
+static gboolean
+remove_urb (GQueue *q, gulong addr, Urb **out)
+{
+  for (GList *l = q->head; l; l = l->next)
+    {
+      Urb *u = l->data;
+      if (u->urb_data->client_addr == addr)
+        {
+          *out = u;
+          g_queue_delete_link (q, l);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static void
+do_submit (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
+{
+  UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg (ioc);
+  Urb *u = g_new0 (Urb, 1);
+  struct usbdevfs_urb *urb;
+  GError *error = NULL;
+
+  u->client = c;
+  u->urb_data = umockdev_ioctl_data_resolve (arg, 0, sizeof (struct usbdevfs_urb), &error);
+  if (u->urb_data == NULL)
+    {
+      g_clear_error (&error);
+      urb_free (u);
+      umockdev_ioctl_client_complete (ioc, -1, EFAULT);
+      return;
+    }
+  urb = urb_of (u);
+  u->buffer = umockdev_ioctl_data_resolve (u->urb_data, G_STRUCT_OFFSET (struct usbdevfs_urb, buffer),
+                                           urb->buffer_length > 0 ? (gsize) urb->buffer_length : 0, &error);
+  if (u->buffer == NULL && urb->buffer_length > 0)
+    {
+      g_clear_error (&error);
+      urb_free (u);
+      umockdev_ioctl_client_complete (ioc, -1, EFAULT);
+      return;
+    }
+  g_clear_error (&error);
+  umockdev_ioctl_client_complete (ioc, 0, 0);
+
+  if (urb->type == USBDEVFS_URB_TYPE_CONTROL)
+    {
+      gboolean ok;
+      g_autoptr(GByteArray) reply = NULL;
+      guint8 *buf = (guint8 *) u->buffer->data;
+      gsize len = (gsize) urb->buffer_length;
+      guint16 wlength;
+
+      if (len < 8)
+        return complete_now (u, -EPIPE, 0);
+      wlength = vp_le16 (buf + 6);
+      reply = control (p, buf, buf + 8, len - 8, &ok);
+      if (!ok)
+        return complete_now (u, -EPIPE, 0);
+      if (buf[0] & 0x80)
+        {
+          gsize n = MIN ((gsize) reply->len, MIN ((gsize) wlength, len - 8));
+          memcpy (buf + 8, reply->data, n);
+          return complete_now (u, 0, n);
+        }
+      return complete_now (u, 0, MIN ((gsize) wlength, len - 8));
+    }
+  if (!is_mtp (p))
+    {
+      /* A charging-only phone has no MTP function: nothing ever answers. */
+      g_queue_push_tail (&p->in_urbs, u);
+      return;
+    }
+  if (urb->endpoint == EP_BULK_OUT)
+    {
+      gsize len = (gsize) urb->buffer_length;
+      gboolean end = len % 512 != 0 || len == 0 || (urb->flags & USBDEVFS_URB_ZERO_PACKET);
+      vp_mtp_out (p->mtp, len ? (guint8 *) u->buffer->data : NULL, len, end);
+      complete_paced (p, u, 0, len, 0);
+      serve_in (p);
+      return;
+    }
+  if (urb->endpoint == EP_BULK_IN)
+    {
+      g_queue_push_tail (&p->in_urbs, u);
+      serve_in (p);
+      return;
+    }
+  if (urb->endpoint == EP_INT_IN)
+    {
+      g_queue_push_tail (&p->int_urbs, u);
+      serve_in (p);
+      return;
+    }
+  complete_now (u, -EPIPE, 0);
+}
+
+static void
+do_discard (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
+{
+  UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg (ioc);
+  gulong addr = *(gulong *) arg->data;
+  Urb *u = NULL;
+
+  if (remove_urb (&p->in_urbs, addr, &u) || remove_urb (&p->int_urbs, addr, &u))
+    {
+      umockdev_ioctl_client_complete (ioc, 0, 0);
+      complete_now (u, -ENOENT, 0);
+      return;
+    }
+  (void) c;
+  umockdev_ioctl_client_complete (ioc, -1, EINVAL);
+}
+
+static gboolean
+handle_ioctl (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer data)
+{
+  VpPhone *p = data;
+  gulong request = umockdev_ioctl_client_get_request (ioc);
+  UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg (ioc);
+  Client *c;
+
+  g_mutex_lock (&p->rig->lock);
+  c = client_for (p, ioc);
+  /* A handle from before an unplug stays dead, as on a real bus. */
+  if (handler != p->handler || !p->plugged)
+    {
+      umockdev_ioctl_client_complete (ioc, -1, ENODEV);
+      g_mutex_unlock (&p->rig->lock);
+      return TRUE;
+    }
+  if (request != USBDEVFS_REAPURB && request != USBDEVFS_REAPURBNDELAY)
+    c->just_reaped = FALSE;
+  switch (request)
+    {
+    case USBDEVFS_GET_CAPABILITIES:
+      {
+        g_autoptr(UMockdevIoctlData) d = umockdev_ioctl_data_resolve (arg, 0, sizeof (guint32), NULL);
+        *(guint32 *) d->data = USBDEVFS_CAP_BULK_CONTINUATION | USBDEVFS_CAP_NO_PACKET_SIZE_LIM |
+                               USBDEVFS_CAP_ZERO_PACKET;
+        umockdev_ioctl_client_complete (ioc, 0, 0);
+        break;
+      }
+    case USBDEVFS_CLAIMINTERFACE:
+      if (p->busy)
+        {
+          p->rig->busy_claim_seen = TRUE;
+          umockdev_ioctl_client_complete (ioc, -1, EBUSY);
+        }
+      else
+        umockdev_ioctl_client_complete (ioc, 0, 0);
+      break;
+    case USBDEVFS_GETDRIVER:
+      umockdev_ioctl_client_complete (ioc, -1, ENODATA);
+      break;
+    case USBDEVFS_RELEASEINTERFACE:
+    case USBDEVFS_SETINTERFACE:
+    case USBDEVFS_SETCONFIGURATION:
+    case USBDEVFS_CLEAR_HALT:
+    case USBDEVFS_RESETEP:
+    case USBDEVFS_DISCONNECT_CLAIM:
+    case USBDEVFS_IOCTL:
+      umockdev_ioctl_client_complete (ioc, 0, 0);
+      break;
+    case USBDEVFS_RESET:
+      vp_mtp_reset (p->mtp);
+      umockdev_ioctl_client_complete (ioc, 0, 0);
+      break;
+    case USBDEVFS_SUBMITURB:
+      do_submit (p, c, ioc);
+      break;
+    case USBDEVFS_REAPURB:
+    case USBDEVFS_REAPURBNDELAY:
+      do_reap (p, c, ioc, request == USBDEVFS_REAPURB);
+      break;
+    case USBDEVFS_DISCARDURB:
+      do_discard (p, c, ioc);
+      break;
+    default:
+      umockdev_ioctl_client_complete (ioc, -1, ENOTTY);
+      break;
+    }
+  g_mutex_unlock (&p->rig->lock);
+  return TRUE;
+}
+
+static void
+client_vanished (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer data)
+{
+  VpPhone *p = data;
+  Client *c;
+
+  (void) handler;
+  g_mutex_lock (&p->rig->lock);
+  c = g_hash_table_lookup (p->clients, ioc);
+  if (c != NULL)
+    {
+      /* Its URBs still queued on the phone are nobody's now. */
+      GQueue *queues[] = { &p->in_urbs, &p->int_urbs, &p->delayed };
+      for (gsize i = 0; i < G_N_ELEMENTS (queues); i++)
+        for (GList *l = queues[i]->head; l;)
+          {
+            GList *next = l->next;
+            if (((Urb *) l->data)->client == c)
+              {
+                urb_free (l->data);
+                g_queue_delete_link (queues[i], l);
+              }
+            l = next;
+          }
+      g_hash_table_remove (p->clients, ioc);
+    }
+  g_mutex_unlock (&p->rig->lock);
+}
+
+static void
+client_free (gpointer data)
+{
+  Client *c = data;
+
+  if (c->waiting != NULL)
+    {
+      umockdev_ioctl_client_complete (c->waiting, -1, ENODEV);
+      g_object_unref (c->waiting);
+    }
+  if (c->wait_timer != NULL)
+    {
+      g_source_destroy (c->wait_timer);
+      g_source_unref (c->wait_timer);
+    }
+  while (!g_queue_is_empty (&c->done))
+    urb_free (g_queue_pop_head (&c->done));
+  g_object_unref (c->client);
+  g_free (c);
+}
+
+/* ---- sysfs ------------------------------------------------------------- */
+
+static void
+write_attr (const char *dir, const char *name, const char *value)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_file_set_contents (path, value, -1, NULL);
+}
+
+static void
+add_to_sysfs (VpPhone *p)
+{
+  VpRig *rig = p->rig;
+  g_autoptr(GByteArray) dd = device_descriptor (p);
+  g_autoptr(GByteArray) cd = config_descriptor (p);
+  g_autoptr(GString) hex = g_string_new (NULL);
+  g_autoptr(GString) s = g_string_new (NULL);
+  g_autofree char *ifpath = NULL, *sysroot = NULL;
+  guint8 cls = is_mtp (p) ? 6 : 0xff, sub = is_mtp (p) ? 1 : 0x42, proto = 1;
+  guint8 neps = is_mtp (p) ? 3 : 2;
+
+  for (guint i = 0; i < dd->len; i++)
+    g_string_append_printf (hex, "%02x", dd->data[i]);
+  for (guint i = 0; i < cd->len; i++)
+    g_string_append_printf (hex, "%02x", cd->data[i]);
+
+  g_string_append_printf (s, "P: %s\nN: bus/usb/001/%03u\n", p->syspath + strlen ("/sys"), p->devnum);
+  g_string_append_printf (s,
+      "E: DEVNAME=/dev/bus/usb/001/%03u\nE: DEVTYPE=usb_device\nE: DRIVER=usb\n"
+      "E: PRODUCT=%x/%x/404\nE: TYPE=0/0/0\nE: BUSNUM=001\nE: DEVNUM=%03u\n"
+      "E: MAJOR=189\nE: MINOR=%u\nE: SUBSYSTEM=usb\n"
+      "E: ID_VENDOR_ID=%04x\nE: ID_MODEL_ID=%04x\nE: ID_SERIAL_SHORT=%s\n",
+      p->devnum, p->vid, p->pid, p->devnum, p->devnum - 1, p->vid, p->pid, p->serial);
+  if (is_mtp (p))
+    g_string_append (s, "E: ID_MTP_DEVICE=1\nE: ID_MEDIA_PLAYER=1\n");
+  g_string_append_printf (s,
+      "A: authorized=1\\n\nA: avoid_reset_port=0\\n\nA: bConfigurationValue=1\\n\n"
+      "A: bDeviceClass=00\\n\nA: bDeviceProtocol=00\\n\nA: bDeviceSubClass=00\\n\n"
+      "A: bMaxPacketSize0=64\\n\nA: bMaxPower=500mA\\n\nA: bNumConfigurations=1\\n\n"
+      "A: bNumInterfaces= 1\\n\nA: bcdDevice=0404\\n\nA: bmAttributes=80\\n\n"
+      "A: busnum=1\\n\nA: devnum=%u\\n\nA: devpath=%u\\n\nA: dev=189:%u\\n\n"
+      "A: idProduct=%04x\\n\nA: idVendor=%04x\\n\nA: ltm_capable=no\\n\n"
+      "A: manufacturer=%s\\n\nA: product=%s\\n\nA: serial=%s\\n\nA: maxchild=0\\n\n"
+      "A: quirks=0x0\\n\nA: removable=removable\\n\nA: rx_lanes=1\\n\nA: tx_lanes=1\\n\n"
+      "A: speed=480\\n\nA: urbnum=0\\n\nA: version= 2.00\\n\nA: configuration=\\n\n"
+      "H: descriptors=%s\n",
+      p->devnum, p->port, p->devnum - 1, p->pid, p->vid, p->manufacturer, p->model,
+      p->serial, hex->str);
+  umockdev_testbed_add_from_string (rig->testbed, s->str, NULL);
+
+  ifpath = g_strdup_printf ("%s/1-%u:1.0", p->syspath, p->port);
+  g_string_truncate (s, 0);
+  g_string_append_printf (s, "P: %s\n", ifpath + strlen ("/sys"));
+  g_string_append_printf (s,
+      "E: DEVTYPE=usb_interface\nE: SUBSYSTEM=usb\nE: PRODUCT=%x/%x/404\nE: TYPE=0/0/0\n"
+      "E: INTERFACE=%u/%u/%u\nE: MODALIAS=usb:v%04Xp%04Xd0404dc00dsc00dp00ic%02Xisc%02Xip%02Xin00\n"
+      "A: authorized=1\\n\nA: bAlternateSetting= 0\\n\nA: bInterfaceClass=%02x\\n\n"
+      "A: bInterfaceNumber=00\\n\nA: bInterfaceProtocol=%02x\\n\nA: bInterfaceSubClass=%02x\\n\n"
+      "A: bNumEndpoints=%02x\\n\nA: interface=%s\\n\nA: supports_autosuspend=1\\n\n",
+      p->vid, p->pid, cls, sub, proto, p->vid, p->pid, cls, sub, proto, cls, proto, sub, neps,
+      interface_string (p));
+  umockdev_testbed_add_from_string (rig->testbed, s->str, NULL);
+
+  /* Endpoint entries are plain directories in sysfs, with no subsystem. */
+  sysroot = umockdev_testbed_get_sys_dir (rig->testbed);
+  {
+    static const struct { guint8 addr, attr; guint16 mps; guint8 interval; const char *type; } eps[] = {
+      { EP_BULK_IN, 2, 512, 0, "Bulk" }, { EP_BULK_OUT, 2, 512, 0, "Bulk" }, { EP_INT_IN, 3, 28, 6, "Interrupt" },
+    };
+    for (guint i = 0; i < neps; i++)
+      {
+        g_autofree char *name = g_strdup_printf ("ep_%02x", eps[i].addr);
+        g_autofree char *dir = g_build_filename (sysroot, "..", ifpath, name, NULL); /* ifpath starts with /sys */
+        char v[32];
+        g_mkdir_with_parents (dir, 0755);
+        g_snprintf (v, sizeof v, "%02x\n", eps[i].addr);
+        write_attr (dir, "bEndpointAddress", v);
+        g_snprintf (v, sizeof v, "%02x\n", eps[i].attr);
+        write_attr (dir, "bmAttributes", v);
+        g_snprintf (v, sizeof v, "%04x\n", eps[i].mps);
+        write_attr (dir, "wMaxPacketSize", v);
+        g_snprintf (v, sizeof v, "%02x\n", eps[i].interval);
+        write_attr (dir, "bInterval", v);
+        write_attr (dir, "bLength", "07\n");
+        write_attr (dir, "direction", (eps[i].addr & 0x80) ? "in\n" : "out\n");
+        g_snprintf (v, sizeof v, "%s\n", eps[i].type);
+        write_attr (dir, "type", v);
+        write_attr (dir, "interval", eps[i].interval ? "1ms\n" : "0ms\n");
+      }
+  }
+}
+
+/* ---- phones ------------------------------------------------------------- */
+
+static gboolean
+parse_u64 (const char *s, guint64 *out)
+{
+  char *end = NULL;
+  guint64 mult = 1;
+
+  if (s == NULL || *s == '\0')
+    return FALSE;
+  *out = g_ascii_strtoull (s, &end, 0);
+  if (end && *end)
+    {
+      switch (g_ascii_toupper (*end))
+        {
+        case 'K': mult = 1024; break;
+        case 'M': mult = 1024 * 1024; break;
+        case 'G': mult = G_GUINT64_CONSTANT (1) << 30; break;
+        case 'T': mult = G_GUINT64_CONSTANT (1) << 40; break;
+        default: return FALSE;
+        }
+      if (end[1] != '\0' && g_ascii_strcasecmp (end + 1, "iB") != 0 && g_ascii_strcasecmp (end + 1, "B") != 0)
+        return FALSE;
+    }
+  *out *= mult;
+  return TRUE;
+}
+
+static gboolean
+parse_hex16 (const char *s, guint64 *out)
+{
+  char *end = NULL;
+
+  if (s == NULL || !g_ascii_isxdigit (*s))
+    return FALSE;
+  *out = g_ascii_strtoull (s, &end, 16);
+  return *end == '\0' && *out <= 0xffff;
+}
+
+static char *
+stable_serial (const char *dir)
+{
+  g_autofree char *abs = g_canonicalize_filename (dir, NULL);
+  g_autofree char *sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, abs, -1);
+  char *s = g_ascii_strup (sum, 16);
+  return s;
+}
+
+VpPhone *
+vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
+{
+  g_auto(GStrv) parts = g_strsplit (spec, ",", -1);
+  VpPhone *p = g_new0 (VpPhone, 1);
+  VpStoreOptions so = { 0 };
+  VpMtpIdentity id = { 0 };
+  g_autofree char *tzname = NULL;
+  gboolean vid_set = FALSE, pid_set = FALSE;
+
+  p->rig = rig;
+  p->port = port;
+  p->dir = g_strdup (parts[0]);
+  p->start_plugged = TRUE;
+  p->faults.store_full_after = -1;
+  p->faults.disconnect_after = -1;
+  p->stats.operations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  p->clients = g_hash_table_new_full (NULL, NULL, NULL, client_free);
+  p->old_handlers = g_ptr_array_new_with_free_func (g_object_unref);
+  g_queue_init (&p->in_urbs);
+  g_queue_init (&p->int_urbs);
+  g_queue_init (&p->delayed);
+
+  for (guint i = 1; parts[i]; i++)
+    {
+      char *eq = strchr (parts[i], '=');
+      const char *key = parts[i], *val = eq ? eq + 1 : "";
+      guint64 n;
+      if (eq)
+        *eq = '\0';
+      if (g_str_equal (key, "profile"))
+        {
+          gboolean found = FALSE;
+          for (guint k = 0; k < G_N_ELEMENTS (profile_names); k++)
+            if (g_str_equal (val, profile_names[k]))
+              {
+                p->profile = k;
+                found = TRUE;
+              }
+          if (!found)
+            {
+              g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "unknown profile \"%s\" (android, android-locked, charge-only, player, hostile)", val);
+              goto fail;
+            }
+        }
+      else if (g_str_equal (key, "serial"))
+        p->serial = g_strdup (val);
+      else if (g_str_equal (key, "manufacturer"))
+        p->manufacturer = g_strdup (val);
+      else if (g_str_equal (key, "model"))
+        p->model = g_strdup (val);
+      else if ((g_str_equal (key, "vid") || g_str_equal (key, "pid")) && parse_hex16 (val, &n))
+        {
+          if (key[0] == 'v')
+            p->vid = (guint16) n, vid_set = TRUE;
+          else
+            p->pid = (guint16) n, pid_set = TRUE;
+        }
+      else if (g_str_equal (key, "capacity") && parse_u64 (val, &n))
+        p->capacity = n;
+      else if (g_str_equal (key, "tz"))
+        tzname = g_strdup (val);
+      else if (g_str_equal (key, "plugged"))
+        p->start_plugged = !g_str_equal (val, "no");
+      else
+        {
+          if (!vp_phone_set_fault (p, key, val, NULL))
+            {
+              g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "bad phone option \"%s%s%s\"", key, eq ? "=" : "", val);
+              goto fail;
+            }
+        }
+    }
+  if (!g_file_test (p->dir, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "phone folder %s does not exist", p->dir);
+      goto fail;
+    }
+  if (p->serial == NULL)
+    p->serial = stable_serial (p->dir);
+  switch (p->profile)
+    {
+    case VP_PROFILE_PLAYER:
+      if (!vid_set) p->vid = 0x1209;
+      if (!pid_set) p->pid = 0x0002;
+      if (!p->manufacturer) p->manufacturer = g_strdup ("Lifeboat Test");
+      if (!p->model) p->model = g_strdup ("Virtual Player");
+      break;
+    case VP_PROFILE_CHARGE_ONLY:
+      /* A Pixel in "No data transfer" mode: a phone maker's id, no MTP. */
+      if (!vid_set) p->vid = 0x18d1;
+      if (!pid_set) p->pid = 0x4ee7;
+      if (!p->manufacturer) p->manufacturer = g_strdup ("Google");
+      if (!p->model) p->model = g_strdup ("Pixel 7");
+      break;
+    default:
+      if (!vid_set) p->vid = 0x1209;
+      if (!pid_set) p->pid = 0x0001;
+      if (!p->manufacturer) p->manufacturer = g_strdup ("Lifeboat Test");
+      if (!p->model) p->model = g_strdup (p->profile == VP_PROFILE_HOSTILE ? "Hostile Phone" : "Virtual Phone");
+      break;
+    }
+  p->tz = tzname ? g_time_zone_new_identifier (tzname) : g_time_zone_new_utc ();
+  if (p->tz == NULL)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "unknown time zone \"%s\"", tzname);
+      goto fail;
+    }
+  so.hostile = p->profile == VP_PROFILE_HOSTILE;
+  so.abstract = p->profile == VP_PROFILE_PLAYER;
+  so.capacity = p->capacity;
+  so.tz = p->tz;
+  p->store = vp_store_new (p->dir, &so, error);
+  if (p->store == NULL)
+    goto fail;
+  if (p->profile == VP_PROFILE_ANDROID_LOCKED)
+    vp_store_set_locked (p->store, TRUE);
+  id.manufacturer = p->manufacturer;
+  id.model = p->model;
+  id.serial = p->serial;
+  id.version = "1.0";
+  id.friendly_name = p->model;
+  id.android = p->profile != VP_PROFILE_PLAYER;
+  id.player = p->profile == VP_PROFILE_PLAYER;
+  id.battery = 87;
+  p->mtp = vp_mtp_new (p->store, &id, &p->stats, &p->faults);
+  if (rig->usb2)
+    vp_mtp_set_latency (p->mtp, USB2_LATENCY_USEC);
+  return p;
+
+fail:
+  vp_phone_free (p);
+  return NULL;
+}
+
+void
+vp_phone_free (VpPhone *p)
+{
+  if (p == NULL)
+    return;
+  g_hash_table_unref (p->clients);
+  while (!g_queue_is_empty (&p->in_urbs))
+    urb_free (g_queue_pop_head (&p->in_urbs));
+  while (!g_queue_is_empty (&p->int_urbs))
+    urb_free (g_queue_pop_head (&p->int_urbs));
+  while (!g_queue_is_empty (&p->delayed))
+    urb_free (g_queue_pop_head (&p->delayed));
+  if (p->delay_timer)
+    {
+      g_source_destroy (p->delay_timer);
+      g_source_unref (p->delay_timer);
+    }
+  vp_mtp_free (p->mtp);
+  vp_store_free (p->store);
+  g_clear_pointer (&p->tz, g_time_zone_unref);
+  g_clear_object (&p->handler);
+  g_ptr_array_unref (p->old_handlers);
+  g_hash_table_unref (p->stats.operations);
+  g_free (p->faults.vanish);
+  g_free (p->dir);
+  g_free (p->serial);
+  g_free (p->manufacturer);
+  g_free (p->model);
+  g_free (p->syspath);
+  g_free (p->devnode);
+  g_free (p);
+}
+
+const char *
+vp_phone_serial (VpPhone *p)
+{
+  return p->serial;
+}
+
+gboolean
+vp_phone_wants_plugged (VpPhone *p)
+{
+  return p->start_plugged;
+}
+
+gboolean
+vp_phone_plug (VpPhone *p, GError **error)
+{
+  VpRig *rig = p->rig;
+  UMockdevIoctlBase *handler;
+  g_autofree char *syspath = NULL;
+
+  g_mutex_lock (&rig->lock);
+  if (p->plugged)
+    {
+      g_mutex_unlock (&rig->lock);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "phone %s is already plugged in", p->serial);
+      return FALSE;
+    }
+  /* A replugged device gets a new address, as the kernel gives it. */
+  p->devnum = rig->next_devnum++;
+  g_free (p->syspath);
+  g_free (p->devnode);
+  p->syspath = g_strdup_printf ("/sys/devices/pci0000:00/0000:00:14.0/usb1/1-%u", p->port);
+  p->devnode = g_strdup_printf ("/dev/bus/usb/001/%03u", p->devnum);
+  handler = umockdev_ioctl_base_new ();
+  g_signal_connect (handler, "handle-ioctl", G_CALLBACK (handle_ioctl), p);
+  g_signal_connect (handler, "client-vanished", G_CALLBACK (client_vanished), p);
+  if (p->handler != NULL)
+    g_ptr_array_add (p->old_handlers, p->handler);
+  p->handler = handler;
+  p->generation++;
+  p->bus_free_at = 0;
+  vp_mtp_abort (p->mtp);
+  p->plugged = TRUE;
+  syspath = g_strdup (p->syspath);
+  g_mutex_unlock (&rig->lock);
+
+  if (!umockdev_testbed_attach_ioctl (rig->testbed, p->devnode, handler, error))
+    return FALSE;
+  add_to_sysfs (p);
+  umockdev_testbed_uevent (rig->testbed, syspath, "add");
+  return TRUE;
+}
+
+static void
+drop_urbs (VpPhone *p)
+{
+  GQueue *queues[] = { &p->in_urbs, &p->int_urbs, &p->delayed };
+  GHashTableIter it;
+  gpointer v;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (queues); i++)
+    while (!g_queue_is_empty (queues[i]))
+      urb_free (g_queue_pop_head (queues[i]));
+  g_hash_table_iter_init (&it, p->clients);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    {
+      Client *c = v;
+      while (!g_queue_is_empty (&c->done))
+        urb_free (g_queue_pop_head (&c->done));
+      if (c->waiting != NULL)
+        {
+          UMockdevIoctlClient *ioc = g_steal_pointer (&c->waiting);
+          umockdev_ioctl_client_complete (ioc, -1, ENODEV);
+          g_object_unref (ioc);
+        }
+    }
+}
+
+gboolean
+vp_phone_unplug (VpPhone *p, GError **error)
+{
+  VpRig *rig = p->rig;
+  g_autofree char *syspath = NULL, *ifpath = NULL;
+
+  g_mutex_lock (&rig->lock);
+  if (!p->plugged)
+    {
+      g_mutex_unlock (&rig->lock);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "phone %s is not plugged in", p->serial);
+      return FALSE;
+    }
+  p->plugged = FALSE;
+  drop_urbs (p);
+  vp_mtp_abort (p->mtp);
+  syspath = g_strdup (p->syspath);
+  ifpath = g_strdup_printf ("%s/1-%u:1.0", p->syspath, p->port);
+  g_mutex_unlock (&rig->lock);
+
+  umockdev_testbed_uevent (rig->testbed, ifpath, "remove");
+  umockdev_testbed_uevent (rig->testbed, syspath, "remove");
+  umockdev_testbed_remove_device (rig->testbed, syspath);
+  return TRUE;
+}
+
+static gboolean
+unplug_idle (gpointer data)
+{
+  VpPhone *p = data;
+  vp_phone_unplug (p, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+vp_phone_unlock (VpPhone *p, GError **error)
+{
+  g_mutex_lock (&p->rig->lock);
+  if (!vp_store_is_locked (p->store))
+    {
+      g_mutex_unlock (&p->rig->lock);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "phone %s is not locked", p->serial);
+      return FALSE;
+    }
+  vp_store_set_locked (p->store, FALSE);
+  /* What an Android phone does when the user unlocks it. */
+  for (guint i = 0; i < vp_store_n_storages (p->store); i++)
+    vp_mtp_queue_event (p->mtp, VP_EV_StoreAdded, vp_store_storage_at (p->store, i)->id);
+  if (p->plugged)
+    serve_in (p);
+  g_mutex_unlock (&p->rig->lock);
+  return TRUE;
+}
+
+/* Called with the lock held, or before the phone is shared. */
+static gboolean
+set_fault_locked (VpPhone *p, const char *kind, const char *arg, GError **error)
+{
+  guint64 n = 0;
+  gboolean has_n = parse_u64 (arg, &n);
+
+  if (g_str_equal (kind, "disconnect-after-bytes") && has_n)
+    p->faults.disconnect_after = (gint64) n + (gint64) p->stats.bytes_to_host;
+  else if (g_str_equal (kind, "store-full-after-bytes") && has_n)
+    p->faults.store_full_after = (gint64) n;
+  else if (g_str_equal (kind, "busy"))
+    p->busy = arg == NULL || *arg == '\0' || g_str_equal (arg, "yes") || g_str_equal (arg, "1");
+  else if (g_str_equal (kind, "stall") && has_n)
+    p->faults.stall_seconds = (guint) n;
+  else if (g_str_equal (kind, "device-busy"))
+    p->faults.device_busy = arg == NULL || *arg == '\0' || g_str_equal (arg, "yes") || g_str_equal (arg, "1");
+  else if (g_str_equal (kind, "vanish") && arg != NULL && *arg)
+    {
+      g_free (p->faults.vanish);
+      p->faults.vanish = g_strdup (arg);
+    }
+  else if (g_str_equal (kind, "flaky") && has_n)
+    p->faults.flaky = (guint) n;
+  else if (g_str_equal (kind, "clear"))
+    {
+      p->busy = FALSE;
+      p->faults.device_busy = FALSE;
+      p->faults.flaky = 0;
+      p->faults.stall_seconds = 0;
+      p->faults.store_full_after = -1;
+      p->faults.disconnect_after = -1;
+      g_clear_pointer (&p->faults.vanish, g_free);
+    }
+  else
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "unknown fault \"%s%s%s\"", kind, arg && *arg ? " " : "", arg ? arg : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+vp_phone_set_fault (VpPhone *p, const char *kind, const char *arg, GError **error)
+{
+  gboolean ok;
+
+  if (p->mtp == NULL)
+    return set_fault_locked (p, kind, arg, error);
+  g_mutex_lock (&p->rig->lock);
+  ok = set_fault_locked (p, kind, arg, error);
+  g_mutex_unlock (&p->rig->lock);
+  return ok;
+}
+
+static gint
+cmp_keys (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+static void
+stats_json_locked (VpPhone *p, GString *out)
+{
+  g_autofree char *serial = g_strescape (p->serial, NULL);
+  guint n = 0;
+  g_autofree gpointer *keys = g_hash_table_get_keys_as_array (p->stats.operations, &n);
+
+  qsort (keys, n, sizeof (gpointer), cmp_keys);
+  g_string_append_printf (out, "{\"serial\": \"%s\", \"plugged\": %s, \"operations\": {", serial,
+                          p->plugged ? "true" : "false");
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (out, "%s\"%s\": %u", i ? ", " : "", (char *) keys[i],
+                            GPOINTER_TO_UINT (g_hash_table_lookup (p->stats.operations, keys[i])));
+  g_string_append_printf (out, "}, \"transactions\": %" G_GUINT64_FORMAT
+                          ", \"bytes_to_host\": %" G_GUINT64_FORMAT
+                          ", \"bytes_from_host\": %" G_GUINT64_FORMAT "}",
+                          p->stats.transactions, p->stats.bytes_to_host, p->stats.bytes_from_host);
+}
+
+void
+vp_phone_stats_json (VpPhone *p, GString *out)
+{
+  g_mutex_lock (&p->rig->lock);
+  stats_json_locked (p, out);
+  g_mutex_unlock (&p->rig->lock);
+}
+
+void
+vp_rig_stats_json (VpRig *rig, GString *out)
+{
+  g_string_append (out, "{\"phones\": [");
+  for (guint i = 0; i < rig->phones->len; i++)
+    {
+      if (i)
+        g_string_append (out, ", ");
+      vp_phone_stats_json (rig->phones->pdata[i], out);
+    }
+  g_string_append (out, "]}\n");
+}
+
+VpPhone *
+vp_rig_find (VpRig *rig, const char *serial)
+{
+  for (guint i = 0; i < rig->phones->len; i++)
+    if (g_str_equal (((VpPhone *) rig->phones->pdata[i])->serial, serial))
+      return rig->phones->pdata[i];
+  return NULL;
+}
+
+VpRig *
+vp_rig_new (gboolean usb2)
+{
+  VpRig *rig = g_new0 (VpRig, 1);
+
+  g_mutex_init (&rig->lock);
+  rig->usb2 = usb2;
+  rig->context = g_main_context_ref_thread_default ();
+  rig->phones = g_ptr_array_new_with_free_func ((GDestroyNotify) vp_phone_free);
+  rig->next_devnum = 2;
+  return rig;
+}
+
+void
+vp_rig_free (VpRig *rig)
+{
+  g_ptr_array_unref (rig->phones);
+  g_clear_object (&rig->testbed);
+  g_main_context_unref (rig->context);
+  g_mutex_clear (&rig->lock);
+  g_free (rig);
+}
