@@ -852,8 +852,21 @@ put_prop_value (VpMtp *m, GByteArray *b, VpObject *o, guint16 prop, guint64 size
       vp_put_u64 (b, o->handle);
       vp_put_u64 (b, o->storage->id);
       break;
-    case VP_PROP_ObjectFileName:
     case VP_PROP_Name:
+    case VP_PROP_AlbumName:
+      if (o->abstract)
+        {
+          /* A player's album or playlist is titled without its ".alb". */
+          const char *dot = strrchr (o->name, '.');
+          g_autofree char *title = dot ? g_strndup (o->name, dot - o->name) : g_strdup (o->name);
+          vp_put_str (b, prop == VP_PROP_AlbumName && o->format != VP_FMT_AbstractAudioAlbum ? "" : title);
+        }
+      else if (prop == VP_PROP_Name)
+        put_name (b, o);
+      else
+        vp_put_str (b, "");
+      break;
+    case VP_PROP_ObjectFileName:
     case VP_PROP_DisplayName:
       put_name (b, o);
       break;
@@ -864,9 +877,6 @@ put_prop_value (VpMtp *m, GByteArray *b, VpObject *o, guint16 prop, guint64 size
     case VP_PROP_Artist:
     case VP_PROP_AlbumArtist:
       vp_put_str (b, o->artist ? o->artist : "");
-      break;
-    case VP_PROP_AlbumName:
-      vp_put_str (b, o->format == VP_FMT_AbstractAudioAlbum ? o->name : "");
       break;
     default:
       vp_put_str (b, "");

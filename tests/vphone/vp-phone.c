@@ -14,9 +14,11 @@
  * about a millisecond. */
 #define USB2_BYTES_PER_SEC 20000000
 #define USB2_LATENCY_USEC 1000
+#define USB2_CREDIT_USEC 5000
+#define USB2_BURST_USEC 4000
 /* A reap with nothing to give waits this long before saying EAGAIN, so an
  * idle client neither spins nor misses a completion. */
-#define REAP_WAIT_USEC (50 * 1000)
+#define REAP_WAIT_USEC (100 * 1000)
 
 #define EP_BULK_IN 0x81
 #define EP_BULK_OUT 0x02
@@ -168,14 +170,21 @@ complete_paced (VpPhone *p, Urb *u, int status, gsize actual, gint64 not_before)
 
   if (p->rig->usb2 && actual > 0)
     {
-      gint64 start = MAX (due, p->bus_free_at);
-      due = start + (gint64) actual * G_USEC_PER_SEC / USB2_BYTES_PER_SEC;
-      p->bus_free_at = due;
+      gint64 start;
+      /* The bus keeps a few milliseconds of credit, so the emulation's own
+       * per-URB overhead does not come on top of the paced time. */
+      p->bus_free_at = MAX (p->bus_free_at, now - USB2_CREDIT_USEC);
+      start = MAX (not_before, p->bus_free_at);
+      p->bus_free_at = start + (gint64) actual * G_USEC_PER_SEC / USB2_BYTES_PER_SEC;
+      due = MAX (due, p->bus_free_at);
     }
   urb_of (u)->status = status;
   urb_of (u)->actual_length = (int) actual;
-  /* Keep completions in order: never overtake one still in flight. */
-  if (due <= now && g_queue_is_empty (&p->delayed))
+  /* Keep completions in order: never overtake one still in flight.  A
+   * main-loop timer wakes a millisecond late at best, so the bus may run a
+   * few milliseconds ahead before a URB is held back; the average rate is
+   * what the cap is about. */
+  if (not_before <= now && due <= now + USB2_BURST_USEC && g_queue_is_empty (&p->delayed))
     {
       complete_now (u, status, actual);
       return;
@@ -615,10 +624,14 @@ handle_ioctl (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer dat
 
   g_mutex_lock (&p->rig->lock);
   c = client_for (p, ioc);
-  /* A handle from before an unplug stays dead, as on a real bus. */
+  /* A handle from before an unplug stays dead, as on a real bus, but it
+   * may still reap what was given back when the device went. */
   if (handler != p->handler || !p->plugged)
     {
-      umockdev_ioctl_client_complete (ioc, -1, ENODEV);
+      if ((request == USBDEVFS_REAPURB || request == USBDEVFS_REAPURBNDELAY) && !g_queue_is_empty (&c->done))
+        hand_back (c, g_queue_pop_head (&c->done), ioc);
+      else
+        umockdev_ioctl_client_complete (ioc, -1, ENODEV);
       g_mutex_unlock (&p->rig->lock);
       return TRUE;
     }
@@ -1086,26 +1099,31 @@ vp_phone_plug (VpPhone *p, GError **error)
     return FALSE;
   add_to_sysfs (p);
   umockdev_testbed_uevent (rig->testbed, syspath, "add");
+  {
+    g_autofree char *ifpath = g_strdup_printf ("%s/1-%u:1.0", syspath, p->port);
+    umockdev_testbed_uevent (rig->testbed, ifpath, "add");
+  }
   return TRUE;
 }
 
+/* The kernel gives URBs in flight back with -ESHUTDOWN when a device goes;
+ * libusb turns that into LIBUSB_TRANSFER_NO_DEVICE.  (A real usbfs node
+ * also raises POLLERR, which umockdev's plain-file node cannot.) */
 static void
-drop_urbs (VpPhone *p)
+flush_urbs (VpPhone *p)
 {
-  GQueue *queues[] = { &p->in_urbs, &p->int_urbs, &p->delayed };
+  GQueue *queues[] = { &p->delayed, &p->in_urbs, &p->int_urbs };
   GHashTableIter it;
   gpointer v;
 
   for (gsize i = 0; i < G_N_ELEMENTS (queues); i++)
     while (!g_queue_is_empty (queues[i]))
-      urb_free (g_queue_pop_head (queues[i]));
+      complete_now (g_queue_pop_head (queues[i]), -ESHUTDOWN, 0);
   g_hash_table_iter_init (&it, p->clients);
   while (g_hash_table_iter_next (&it, NULL, &v))
     {
       Client *c = v;
-      while (!g_queue_is_empty (&c->done))
-        urb_free (g_queue_pop_head (&c->done));
-      if (c->waiting != NULL)
+      if (c->waiting != NULL && g_queue_is_empty (&c->done))
         {
           UMockdevIoctlClient *ioc = g_steal_pointer (&c->waiting);
           umockdev_ioctl_client_complete (ioc, -1, ENODEV);
@@ -1128,7 +1146,7 @@ vp_phone_unplug (VpPhone *p, GError **error)
       return FALSE;
     }
   p->plugged = FALSE;
-  drop_urbs (p);
+  flush_urbs (p);
   vp_mtp_abort (p->mtp);
   syspath = g_strdup (p->syspath);
   ifpath = g_strdup_printf ("%s/1-%u:1.0", p->syspath, p->port);
@@ -1136,6 +1154,8 @@ vp_phone_unplug (VpPhone *p, GError **error)
 
   umockdev_testbed_uevent (rig->testbed, ifpath, "remove");
   umockdev_testbed_uevent (rig->testbed, syspath, "remove");
+  /* Children first: removing the device leaves the interface's bus link. */
+  umockdev_testbed_remove_device (rig->testbed, ifpath);
   umockdev_testbed_remove_device (rig->testbed, syspath);
   return TRUE;
 }

@@ -1,0 +1,279 @@
+/* vphone-probe: a small libmtp/libusb client for the rig's conformance
+ * tests, doing the few things mtp-tools cannot (64-bit partial reads,
+ * property writes, events, hot-plug, an idle open device). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <glib.h>
+#include <libmtp.h>
+#include <libusb.h>
+
+static const char usage[] =
+  "Usage: vphone-probe COMMAND [ARGS]\n"
+  "  usb                      list USB devices as VID:PID CLASS (libusb)\n"
+  "  raw                      list MTP devices libmtp detects, as VID:PID\n"
+  "  storages                 storages of the first MTP device\n"
+  "  wait-store SECONDS       print the storage count, wait for StoreAdded, print it again\n"
+  "  ls                       every object: ID PARENT SIZE FOLDER|FILE NAME (walks folders,\n"
+  "                           refusing cycles, escaping control characters)\n"
+  "  size ID                  the object's 64-bit size\n"
+  "  read ID OFFSET LENGTH    bytes of an object at a 64-bit offset, to stdout\n"
+  "  set-date ID YYYYMMDDThhmmss   set DateModified; exit 3 when the phone refuses\n"
+  "  hotplug SECONDS          print USB arrivals and departures as they happen\n"
+  "  idle SECONDS             open the phone, listen for events, do nothing\n";
+
+static LIBMTP_mtpdevice_t *
+open_first (void)
+{
+  LIBMTP_raw_device_t *raw = NULL;
+  int n = 0;
+  LIBMTP_mtpdevice_t *dev;
+
+  if (LIBMTP_Detect_Raw_Devices (&raw, &n) != LIBMTP_ERROR_NONE || n < 1)
+    {
+      fprintf (stderr, "vphone-probe: no MTP device\n");
+      exit (2);
+    }
+  dev = LIBMTP_Open_Raw_Device_Uncached (&raw[0]);
+  free (raw);
+  if (dev == NULL)
+    {
+      fprintf (stderr, "vphone-probe: cannot open the MTP device\n");
+      exit (2);
+    }
+  return dev;
+}
+
+static int
+count_storages (LIBMTP_mtpdevice_t *dev)
+{
+  int n = 0;
+  LIBMTP_Get_Storage (dev, LIBMTP_STORAGE_SORTBY_NOTSORTED);
+  for (LIBMTP_devicestorage_t *s = dev->storage; s; s = s->next)
+    n++;
+  return n;
+}
+
+static void
+print_name (const char *name)
+{
+  for (const unsigned char *p = (const unsigned char *) name; p && *p; p++)
+    if (*p < 0x20 || *p == '\\')
+      printf ("\\x%02x", *p);
+    else
+      putchar (*p);
+}
+
+static void
+walk (LIBMTP_mtpdevice_t *dev, uint32_t storage, uint32_t parent, GHashTable *seen, int depth)
+{
+  LIBMTP_file_t *files = LIBMTP_Get_Files_And_Folders (dev, storage, parent);
+
+  for (LIBMTP_file_t *f = files; f; f = f->next)
+    {
+      gboolean folder = f->filetype == LIBMTP_FILETYPE_FOLDER;
+      printf ("%" PRIu32 " %" PRIu32 " %" PRIu64 " %s ", f->item_id, f->parent_id,
+              (uint64_t) f->filesize, folder ? "FOLDER" : "FILE");
+      print_name (f->filename);
+      putchar ('\n');
+      /* A hostile phone can list a folder inside itself. */
+      if (folder && depth < 5000 && g_hash_table_add (seen, GUINT_TO_POINTER (f->item_id)))
+        walk (dev, storage, f->item_id, seen, depth + 1);
+    }
+  while (files)
+    {
+      LIBMTP_file_t *next = files->next;
+      LIBMTP_destroy_file_t (files);
+      files = next;
+    }
+}
+
+static int
+hotplug_cb (libusb_context *ctx, libusb_device *dev, libusb_hotplug_event ev, void *data)
+{
+  struct libusb_device_descriptor d;
+  (void) ctx;
+  (void) data;
+  libusb_get_device_descriptor (dev, &d);
+  printf ("%s %04x:%04x\n", ev == LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED ? "arrived" : "left",
+          d.idVendor, d.idProduct);
+  fflush (stdout);
+  return 0;
+}
+
+static void
+event_cb (int ret, LIBMTP_event_t ev, uint32_t param, void *data)
+{
+  int *got = data;
+  (void) param;
+  *got = ret == LIBMTP_HANDLER_RETURN_OK ? (int) ev : -1;
+}
+
+static double
+now (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *cmd = argc > 1 ? argv[1] : "";
+
+  if (argc < 2 || strcmp (cmd, "--help") == 0)
+    {
+      fputs (usage, argc < 2 ? stderr : stdout);
+      return argc < 2 ? 2 : 0;
+    }
+  if (strcmp (cmd, "usb") == 0 || strcmp (cmd, "hotplug") == 0)
+    {
+      libusb_context *ctx;
+      if (libusb_init (&ctx) != 0)
+        return 2;
+      if (cmd[0] == 'u')
+        {
+          libusb_device **list;
+          ssize_t n = libusb_get_device_list (ctx, &list);
+          for (ssize_t i = 0; i < n; i++)
+            {
+              struct libusb_device_descriptor d;
+              libusb_get_device_descriptor (list[i], &d);
+              printf ("%04x:%04x %02x\n", d.idVendor, d.idProduct, d.bDeviceClass);
+            }
+          libusb_free_device_list (list, 1);
+        }
+      else
+        {
+          double end = now () + (argc > 2 ? atof (argv[2]) : 5);
+          libusb_hotplug_register_callback (ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED | LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT,
+                                            0, LIBUSB_HOTPLUG_MATCH_ANY, LIBUSB_HOTPLUG_MATCH_ANY,
+                                            LIBUSB_HOTPLUG_MATCH_ANY, hotplug_cb, NULL, NULL);
+          printf ("listening\n");
+          fflush (stdout);
+          while (now () < end)
+            {
+              struct timeval tv = { 0, 100000 };
+              libusb_handle_events_timeout_completed (ctx, &tv, NULL);
+            }
+        }
+      libusb_exit (ctx);
+      return 0;
+    }
+
+  LIBMTP_Init ();
+  if (strcmp (cmd, "raw") == 0)
+    {
+      LIBMTP_raw_device_t *raw = NULL;
+      int n = 0;
+      LIBMTP_Detect_Raw_Devices (&raw, &n);
+      for (int i = 0; i < n; i++)
+        printf ("%04x:%04x\n", raw[i].device_entry.vendor_id, raw[i].device_entry.product_id);
+      free (raw);
+      return 0;
+    }
+  if (strcmp (cmd, "storages") == 0)
+    {
+      LIBMTP_mtpdevice_t *dev = open_first ();
+      printf ("%d\n", count_storages (dev));
+      for (LIBMTP_devicestorage_t *s = dev->storage; s; s = s->next)
+        printf ("0x%08" PRIx32 " %" PRIu64 " %" PRIu64 " %s\n", s->id, s->MaxCapacity, s->FreeSpaceInBytes,
+                s->StorageDescription);
+      LIBMTP_Release_Device (dev);
+      return 0;
+    }
+  if (strcmp (cmd, "wait-store") == 0 && argc > 2)
+    {
+      LIBMTP_mtpdevice_t *dev = open_first ();
+      double end = now () + atof (argv[2]);
+      int got = 0;
+      printf ("%d\n", count_storages (dev));
+      fflush (stdout);
+      while (now () < end && got != LIBMTP_EVENT_STORE_ADDED)
+        {
+          int done = 0;
+          got = 0;
+          if (LIBMTP_Read_Event_Async (dev, event_cb, &got) != 0)
+            break;
+          while (!got && now () < end)
+            {
+              struct timeval tv = { 0, 200000 };
+              LIBMTP_Handle_Events_Timeout_Completed (&tv, &done);
+            }
+        }
+      printf ("%d\n", count_storages (dev));
+      LIBMTP_Release_Device (dev);
+      return got == LIBMTP_EVENT_STORE_ADDED ? 0 : 1;
+    }
+  if (strcmp (cmd, "idle") == 0 && argc > 2)
+    {
+      LIBMTP_mtpdevice_t *dev = open_first ();
+      double end = now () + atof (argv[2]);
+      int got = 0;
+      LIBMTP_Read_Event_Async (dev, event_cb, &got);
+      while (now () < end)
+        {
+          struct timeval tv = { 0, 200000 };
+          int done = 0;
+          LIBMTP_Handle_Events_Timeout_Completed (&tv, &done);
+        }
+      LIBMTP_Release_Device (dev);
+      return 0;
+    }
+  if (strcmp (cmd, "ls") == 0)
+    {
+      LIBMTP_mtpdevice_t *dev = open_first ();
+      GHashTable *seen = g_hash_table_new (NULL, NULL);
+      count_storages (dev);
+      for (LIBMTP_devicestorage_t *s = dev->storage; s; s = s->next)
+        walk (dev, s->id, LIBMTP_FILES_AND_FOLDERS_ROOT, seen, 0);
+      g_hash_table_unref (seen);
+      LIBMTP_Release_Device (dev);
+      return 0;
+    }
+  if (strcmp (cmd, "size") == 0 && argc > 2)
+    {
+      LIBMTP_mtpdevice_t *dev = open_first ();
+      LIBMTP_file_t *f = LIBMTP_Get_Filemetadata (dev, (uint32_t) strtoul (argv[2], NULL, 0));
+      if (f == NULL)
+        return 1;
+      printf ("%" PRIu64 "\n", (uint64_t) f->filesize);
+      LIBMTP_destroy_file_t (f);
+      LIBMTP_Release_Device (dev);
+      return 0;
+    }
+  if (strcmp (cmd, "read") == 0 && argc > 4)
+    {
+      LIBMTP_mtpdevice_t *dev = open_first ();
+      unsigned char *data = NULL;
+      unsigned int got = 0;
+      if (LIBMTP_GetPartialObject (dev, (uint32_t) strtoul (argv[2], NULL, 0), strtoull (argv[3], NULL, 0),
+                                   (uint32_t) strtoul (argv[4], NULL, 0), &data, &got) != 0)
+        {
+          LIBMTP_Dump_Errorstack (dev);
+          return 1;
+        }
+      fwrite (data, 1, got, stdout);
+      free (data);
+      LIBMTP_Release_Device (dev);
+      return 0;
+    }
+  if (strcmp (cmd, "set-date") == 0 && argc > 3)
+    {
+      LIBMTP_mtpdevice_t *dev = open_first ();
+      int r = LIBMTP_Set_Object_String (dev, (uint32_t) strtoul (argv[2], NULL, 0), LIBMTP_PROPERTY_DateModified,
+                                        argv[3]);
+      if (r != 0)
+        LIBMTP_Clear_Errorstack (dev);
+      printf ("%s\n", r == 0 ? "accepted" : "refused");
+      LIBMTP_Release_Device (dev);
+      return r == 0 ? 0 : 3;
+    }
+  fputs (usage, stderr);
+  return 2;
+}
