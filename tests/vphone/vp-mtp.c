@@ -173,11 +173,30 @@ send_data (VpMtp *m, GByteArray *payload)
   queue_in (m, head, -1, 0, 0, 0, 0, TRUE, 0);
 }
 
+static gboolean
+debugging (void)
+{
+  static int on = -1;
+  if (on < 0)
+    on = g_getenv ("VPHONE_DEBUG") != NULL;
+  return on;
+}
+
 static void
 respond (VpMtp *m, guint16 rc, guint n, const guint32 *params)
 {
   GByteArray *b = container_new (VP_CONTAINER_RESPONSE, rc, m->tid);
   gint64 not_before = 0;
+
+  if (debugging ())
+    {
+      const char *name = vp_mtp_operation_name (m->op);
+      g_printerr ("vphone: %s(0x%x, 0x%x, 0x%x, 0x%x) -> 0x%04x", name ? name : "?", m->params[0],
+                  m->params[1], m->params[2], m->params[3], rc);
+      for (guint i = 0; i < n; i++)
+        g_printerr (" 0x%x", params[i]);
+      g_printerr ("\n");
+    }
 
   for (guint i = 0; i < n; i++)
     vp_put_u32 (b, params[i]);

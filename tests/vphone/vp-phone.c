@@ -1034,6 +1034,10 @@ vp_phone_free (VpPhone *p)
       g_source_destroy (p->delay_timer);
       g_source_unref (p->delay_timer);
     }
+  if (p->handler != NULL)
+    g_signal_handlers_disconnect_by_data (p->handler, p);
+  for (guint i = 0; i < p->old_handlers->len; i++)
+    g_signal_handlers_disconnect_by_data (p->old_handlers->pdata[i], p);
   vp_mtp_free (p->mtp);
   vp_store_free (p->store);
   g_clear_pointer (&p->tz, g_time_zone_unref);
@@ -1315,8 +1319,10 @@ vp_rig_new (gboolean usb2)
 void
 vp_rig_free (VpRig *rig)
 {
-  g_ptr_array_unref (rig->phones);
+  /* The testbed goes first: its worker thread may still report clients
+   * vanishing, and those callbacks need the phones. */
   g_clear_object (&rig->testbed);
+  g_ptr_array_unref (rig->phones);
   g_main_context_unref (rig->context);
   g_mutex_clear (&rig->lock);
   g_free (rig);

@@ -23,6 +23,7 @@ static const char usage[] =
   "  size ID                  the object's 64-bit size\n"
   "  read ID OFFSET LENGTH    bytes of an object at a 64-bit offset, to stdout\n"
   "  set-date ID YYYYMMDDThhmmss   set DateModified; exit 3 when the phone refuses\n"
+  "  rename ID NAME           set ObjectFileName; exit 3 when the phone refuses\n"
   "  hotplug SECONDS          print USB arrivals and departures as they happen\n"
   "  idle SECONDS             open the phone, listen for events, do nothing\n";
 
@@ -263,11 +264,12 @@ main (int argc, char **argv)
       LIBMTP_Release_Device (dev);
       return 0;
     }
-  if (strcmp (cmd, "set-date") == 0 && argc > 3)
+  if ((strcmp (cmd, "set-date") == 0 || strcmp (cmd, "rename") == 0) && argc > 3)
     {
       LIBMTP_mtpdevice_t *dev = open_first ();
-      int r = LIBMTP_Set_Object_String (dev, (uint32_t) strtoul (argv[2], NULL, 0), LIBMTP_PROPERTY_DateModified,
-                                        argv[3]);
+      uint32_t id = (uint32_t) strtoul (argv[2], NULL, 0);
+      int r = cmd[0] == 'r' ? LIBMTP_Set_Object_Filename (dev, id, argv[3])
+                            : LIBMTP_Set_Object_String (dev, id, LIBMTP_PROPERTY_DateModified, argv[3]);
       if (r != 0)
         LIBMTP_Clear_Errorstack (dev);
       printf ("%s\n", r == 0 ? "accepted" : "refused");

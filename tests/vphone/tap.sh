@@ -1,0 +1,39 @@
+# TAP helpers for the rig's shell tests (sourced, bash).
+# Every test finds the build through $top_builddir / $top_srcdir, which
+# `make check` exports; run by hand they default to the source tree.
+set -u
+: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+VP="$top_builddir/tests/vphone"
+MAKE_PHONE="$top_srcdir/tests/vphone/make-phone"
+export LANG=C.UTF-8 TZ=UTC
+_tap_n=0
+_tap_failed=0
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/vphone-test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+plan () { echo "1..$1"; }
+diag () { printf '# %s\n' "$@"; }
+
+ok () {  # ok CONDITION-EXIT-STATUS DESCRIPTION
+  _tap_n=$((_tap_n + 1))
+  if [ "$1" -eq 0 ]; then echo "ok $_tap_n - $2"; else echo "not ok $_tap_n - $2"; _tap_failed=1; fi
+}
+
+check () {  # check DESCRIPTION -- COMMAND...: ok when COMMAND succeeds
+  local desc=$1; shift; [ "$1" = "--" ] && shift
+  "$@" >"$WORK/last.out" 2>&1
+  local rc=$?
+  ok $rc "$desc"
+  [ $rc -eq 0 ] || { diag "command: $*"; sed 's/^/#   /' "$WORK/last.out" | tail -20; }
+}
+
+is () {  # is GOT EXPECTED DESCRIPTION
+  if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; diag "got:      $1" "expected: $2"; fi
+}
+
+# Runs vphone-run with a time limit so a hung client fails instead of
+# stalling the suite.
+vrun () { timeout -k 5 "${VRUN_TIMEOUT:-120}" "$VP/vphone-run" "$@"; }
+
+done_testing () { exit $_tap_failed; }

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Conformance of the android profile against Debian's mtp-tools: what a
+# client reads and writes must be exactly what is in the phone folder.
+. "$(dirname "$0")/tap.sh"
+plan 24
+
+PHONE="$WORK/phone"
+INT="$PHONE/Internal shared storage"
+"$MAKE_PHONE" "$PHONE" --preset small --seed 3 >/dev/null
+cd "$WORK" || exit 1
+
+# --- detect and list ---------------------------------------------------------
+vrun --phone "$PHONE,serial=ANDROID1" -- mtp-detect >"$WORK/detect" 2>&1
+ok $? "mtp-detect succeeds"
+check "mtp-detect sees the serial number" -- \
+  grep -q "Serial number: ANDROID1" "$WORK/detect"
+check "mtp-detect reads the android.com vendor extension" -- grep -q "android.com: 1.0" "$WORK/detect"
+
+vrun --phone "$PHONE" -- mtp-files >"$WORK/files" 2>&1
+ok $? "mtp-files succeeds"
+python3 - "$WORK/files" "$PHONE" >"$WORK/cmp" 2>&1 <<'PY'
+import os, re, sys
+listed = sorted(re.findall(r'Filename: (.*)\n\s+File size (\d+)', open(sys.argv[1]).read()))
+disk = []
+for root, dirs, files in os.walk(sys.argv[2]):
+    dirs[:] = [d for d in dirs if not (root == sys.argv[2] and d.startswith('.'))]
+    disk += [(f, str(os.path.getsize(os.path.join(root, f)))) for f in files]
+disk.sort()
+if listed != disk:
+    print("listed:", listed); print("disk:  ", disk); sys.exit(1)
+PY
+ok $? "mtp-files lists every file of the folder with its size"
+[ $? -eq 0 ] || sed 's/^/# /' "$WORK/cmp"
+
+vrun --phone "$PHONE" -- mtp-folders >"$WORK/folders" 2>&1
+n_disk=$(find "$INT" -mindepth 1 -type d | wc -l)
+n_listed=$(grep -cE '^[0-9]+\s' "$WORK/folders")
+is "$n_listed" "$n_disk" "mtp-folders lists every folder"
+check "mtp-folders shows non-ASCII folder names intact" -- grep -q "Photos été 2024" "$WORK/folders"
+
+# --- read every file -------------------------------------------------------
+python3 - "$WORK/files" >"$WORK/ids" <<'PY'
+import re, sys
+for i, n in re.findall(r'File ID: (\d+)\n\s+Filename: (.*)\n', open(sys.argv[1]).read()):
+    print(i, n, sep='\t')
+PY
+mkdir -p "$WORK/got"
+vrun --stats "$WORK/stats.json" --phone "$PHONE" -- bash -c '
+  while IFS=$'"'"'\t'"'"' read -r id name; do mtp-getfile "$id" "'"$WORK"'/got/$id" >/dev/null 2>&1 || exit 1; done <"'"$WORK"'/ids"'
+ok $? "mtp-getfile fetches every file"
+bad=0
+while IFS=$'\t' read -r id name; do
+  src=$(find "$INT" -name "$name" -type f | head -1)
+  cmp -s "$WORK/got/$id" "$src" || { bad=$((bad + 1)); diag "differs: $name"; }
+done <"$WORK/ids"
+is "$bad" 0 "every fetched file is byte-identical to the folder's"
+n_files=$(wc -l <"$WORK/ids")
+n_get=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["phones"][0]["operations"].get("GetObject", 0))' "$WORK/stats.json")
+is "$n_get" "$n_files" "--stats counts one GetObject per fetched file"
+total=$(find "$INT" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+to_host=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["phones"][0]["bytes_to_host"])' "$WORK/stats.json")
+[ "$to_host" -ge "$total" ]
+ok $? "--stats counts the data bytes sent to the host ($to_host >= $total)"
+
+# --- usb2 pacing is still correct --------------------------------------------
+big=$(find "$INT" -type f -printf '%s %p\n' | sort -n | tail -1 | cut -d' ' -f2-)
+bigid=$(awk -F'\t' -v n="$(basename "$big")" '$2 == n {print $1}' "$WORK/ids")
+vrun --speed usb2 --phone "$PHONE" -- mtp-getfile "$bigid" "$WORK/usb2.bin" >/dev/null 2>&1
+cmp -s "$WORK/usb2.bin" "$big"
+ok $? "--speed usb2 delivers the same bytes"
+
+# --- write: folders, files, deletion -----------------------------------------
+head -c 70000 /dev/urandom >"$WORK/upload.bin"
+vrun --phone "$PHONE" -- mtp-sendfile "$WORK/upload.bin" /Documents >"$WORK/send" 2>&1
+cmp -s "$WORK/upload.bin" "$INT/Documents/upload.bin"
+ok $? "mtp-sendfile lands as a real file with the same bytes"
+vrun --phone "$PHONE" -- mtp-newfolder Created 0 0 >"$WORK/newfolder" 2>&1
+[ -d "$INT/Created" ]
+ok $? "mtp-newfolder creates a real folder"
+vrun --phone "$PHONE" -- mtp-delfile -f /Documents/upload.bin >"$WORK/del" 2>&1
+[ ! -e "$INT/Documents/upload.bin" ]
+ok $? "mtp-delfile removes the real file"
+
+# --- what Android refuses ------------------------------------------------------
+# Handles are only valid within one connection to the rig (Android numbers
+# objects as it lists them), so each probe lists before it acts.
+path="$INT/Documents/notes.txt"
+before=$(stat -c %Y "$path")
+probe_on () {  # probe_on NAME COMMAND ARGS...: runs a vphone-probe command on NAME's handle
+  local name=$1; shift
+  vrun --phone "$PHONE" -- bash -c '
+    id=$("$0" ls | awk -v n="$1" "\$4 == \"FILE\" && \$5 == n {print \$1; exit}")
+    [ -n "$id" ] || { echo "no handle for $1"; exit 2; }
+    shift; cmd=$1; shift; exec "$0" "$cmd" "$id" "$@"' "$VP/vphone-probe" "$name" "$@"
+}
+VPHONE_DEBUG=1 probe_on notes.txt set-date 20200101T000000 >"$WORK/setdate" 2>&1
+is "$?" 3 "setting DateModified fails"
+check "the phone answered SetObjectPropValue(DateModified) with ObjectPropNotSupported, as AOSP does" -- \
+  grep -q "SetObjectPropValue(0x[0-9a-f]*, 0xdc09, .*-> 0xa80a" "$WORK/setdate"
+is "$(stat -c %Y "$path")" "$before" "the refused date leaves the file's mtime alone"
+for bad_name in "a/b.txt" ".." ""; do
+  probe_on notes.txt rename "$bad_name" >"$WORK/rename" 2>&1
+  is "$?" 3 "renaming to \"$bad_name\" is refused"
+done
+probe_on notes.txt rename "renamed.txt" >"$WORK/rename" 2>&1
+[ -f "$INT/Documents/renamed.txt" ] && [ ! -e "$path" ]
+ok $? "renaming through ObjectFileName renames the real file"
+
+# --- space ---------------------------------------------------------------------
+used=$(find "$INT" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+vrun --phone "$PHONE,capacity=$((used + 1000))" -- mtp-sendfile "$WORK/upload.bin" /Documents >"$WORK/full" 2>&1
+[ ! -e "$INT/Documents/upload.bin" ]
+ok $? "a file larger than the free space is refused (StoreFull) and nothing lands"
+mkdir -p "$PHONE/.vphone"
+printf '[Internal shared storage]\nmax-file-size=65536\n' >"$PHONE/.vphone/storages.ini"
+VPHONE_DEBUG=1 vrun --phone "$PHONE" -- mtp-sendfile "$WORK/upload.bin" /Documents >"$WORK/toolarge" 2>&1
+grep -q "SendObjectInfo.*-> 0xa809" "$WORK/toolarge" && [ ! -e "$INT/Documents/upload.bin" ]
+ok $? "a file over the storage's maximum file size is refused with ObjectTooLarge"
+rm -f "$PHONE/.vphone/storages.ini"
+done_testing
