@@ -945,6 +945,17 @@ do_set_prop_value (VpMtp *m, const guint8 *data, gsize len)
     {
     case VP_PROP_ObjectFileName:
     case VP_PROP_Name:
+      if (prop == VP_PROP_Name && o->abstract)
+        {
+          /* A title: the object keeps its ".pla"/".alb" file name ending. */
+          const char *dot = strrchr (o->name, '.');
+          if (dot != NULL && !g_str_has_suffix (s, dot))
+            {
+              char *t = g_strconcat (s, dot, NULL);
+              g_free (s);
+              s = t;
+            }
+        }
       rc = vp_store_rename (m->store, o, s);
       if (rc == VP_RC_InvalidParameter)
         rc = VP_RC_InvalidObjectPropValue;

@@ -1303,6 +1303,28 @@ vp_rig_find (VpRig *rig, const char *serial)
   return NULL;
 }
 
+gboolean
+vp_rig_wait_clients (VpRig *rig, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  /* umockdev notices a client's closed socket on its own thread; tearing
+   * the testbed down before that leaves streams open. */
+  for (;;)
+    {
+      guint open = 0;
+      g_mutex_lock (&rig->lock);
+      for (guint i = 0; i < rig->phones->len; i++)
+        open += g_hash_table_size (((VpPhone *) rig->phones->pdata[i])->clients);
+      g_mutex_unlock (&rig->lock);
+      if (open == 0)
+        return TRUE;
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_usleep (10000);
+    }
+}
+
 VpRig *
 vp_rig_new (gboolean usb2)
 {

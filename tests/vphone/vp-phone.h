@@ -29,6 +29,8 @@ struct _VpRig {
 
 VpRig *vp_rig_new (gboolean usb2);
 void vp_rig_free (VpRig *rig);
+/* Waits until every client has closed its device, up to timeout_ms. */
+gboolean vp_rig_wait_clients (VpRig *rig, guint timeout_ms);
 
 /* Parses "DIR[,key=value...]" and creates the phone (unplugged). */
 VpPhone *vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error);

@@ -21,9 +21,11 @@ static const char usage[] =
   "  ls                       every object: ID PARENT SIZE FOLDER|FILE NAME (walks folders,\n"
   "                           refusing cycles, escaping control characters)\n"
   "  size ID                  the object's 64-bit size\n"
+  "  get ID FILE              fetch a whole object without listing the phone first\n"
   "  read ID OFFSET LENGTH    bytes of an object at a 64-bit offset, to stdout\n"
   "  set-date ID YYYYMMDDThhmmss   set DateModified; exit 3 when the phone refuses\n"
   "  rename ID NAME           set ObjectFileName; exit 3 when the phone refuses\n"
+  "  new-playlist NAME ID...  create a playlist of these tracks (player profile)\n"
   "  hotplug SECONDS          print USB arrivals and departures as they happen\n"
   "  idle SECONDS             open the phone, listen for events, do nothing\n";
 
@@ -237,6 +239,15 @@ main (int argc, char **argv)
       LIBMTP_Release_Device (dev);
       return 0;
     }
+  if (strcmp (cmd, "get") == 0 && argc > 3)
+    {
+      LIBMTP_mtpdevice_t *dev = open_first ();
+      int r = LIBMTP_Get_File_To_File (dev, (uint32_t) strtoul (argv[2], NULL, 0), argv[3], NULL, NULL);
+      if (r != 0)
+        LIBMTP_Dump_Errorstack (dev);
+      LIBMTP_Release_Device (dev);
+      return r == 0 ? 0 : 1;
+    }
   if (strcmp (cmd, "size") == 0 && argc > 2)
     {
       LIBMTP_mtpdevice_t *dev = open_first ();
@@ -275,6 +286,25 @@ main (int argc, char **argv)
       printf ("%s\n", r == 0 ? "accepted" : "refused");
       LIBMTP_Release_Device (dev);
       return r == 0 ? 0 : 3;
+    }
+  if (strcmp (cmd, "new-playlist") == 0 && argc > 3)
+    {
+      LIBMTP_mtpdevice_t *dev = open_first ();
+      LIBMTP_playlist_t *pl = LIBMTP_new_playlist_t ();
+      int r;
+      pl->name = strdup (argv[2]);
+      pl->no_tracks = (uint32_t) (argc - 3);
+      pl->tracks = calloc (pl->no_tracks, sizeof (uint32_t));
+      for (int i = 3; i < argc; i++)
+        pl->tracks[i - 3] = (uint32_t) strtoul (argv[i], NULL, 0);
+      r = LIBMTP_Create_New_Playlist (dev, pl);
+      if (r != 0)
+        LIBMTP_Dump_Errorstack (dev);
+      else
+        printf ("%" PRIu32 "\n", pl->playlist_id);
+      LIBMTP_destroy_playlist_t (pl);
+      LIBMTP_Release_Device (dev);
+      return r == 0 ? 0 : 1;
     }
   fputs (usage, stderr);
   return 2;

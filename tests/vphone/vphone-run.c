@@ -221,6 +221,7 @@ main (int argc, char **argv)
 
   if (stats != NULL && !write_stats (rig, stats) && run.status == 0)
     run.status = 125;
+  vp_rig_wait_clients (rig, 2000);
   g_socket_service_stop (service);
   g_socket_listener_close (G_SOCKET_LISTENER (service));
   unlink (sock);

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# The rig's other profiles (locked, charging-only, player, hostile) and its
+# faults, each seen through the real libmtp.
+. "$(dirname "$0")/tap.sh"
+plan 28
+
+PHONE="$WORK/phone"
+INT="$PHONE/Internal shared storage"
+"$MAKE_PHONE" "$PHONE" --preset small --seed 5 >/dev/null
+cd "$WORK" || exit 1
+PROBE="$VP/vphone-probe"
+
+# --- a locked phone ------------------------------------------------------------
+vrun --phone "$PHONE,profile=android-locked,serial=LOCKED" -- bash -c '
+  "$0" wait-store 20 >"$1" 2>/dev/null & sleep 1; "$2" unlock LOCKED; wait $!' \
+  "$PROBE" "$WORK/locked" "$VP/vphone-ctl"
+ok $? "unlocking sends StoreAdded on the interrupt endpoint"
+is "$(grep -E '^[0-9]+$' "$WORK/locked" | tr '\n' ' ')" "0 1 " "a locked phone shows no storage, then one after unlock"
+
+# --- charging only ---------------------------------------------------------------
+vrun --phone "$PHONE,profile=charge-only" -- bash -c '"$0" usb; echo --; "$0" raw' "$PROBE" >"$WORK/charge" 2>/dev/null
+sed -n '1,/^--$/p' "$WORK/charge" | grep -q '^18d1:4ee7 '
+ok $? "a charging-only phone is on the bus (libusb lists 18d1:4ee7)"
+[ -z "$(sed -n '/^--$/,$p' "$WORK/charge" | tail -n +2)" ]
+ok $? "libmtp does not list a charging-only phone"
+
+# --- the player profile ------------------------------------------------------------
+PLAYER="$WORK/player"
+"$MAKE_PHONE" "$PLAYER" --preset typical --seed 2 >/dev/null
+vrun --phone "$PLAYER,profile=player" -- mtp-detect >"$WORK/pdetect" 2>&1
+! grep -q "android.com" "$WORK/pdetect"
+ok $? "a player has no android.com extension"
+check "a player implements GetObjectReferences" -- grep -q "9810:" "$WORK/pdetect"
+vrun --phone "$PLAYER,profile=player" -- mtp-playlists >"$WORK/playlists" 2>&1
+ok $? "mtp-playlists succeeds"
+python3 - "$WORK/playlists" "$PLAYER/.vphone/objects.ini" >"$WORK/plcmp" 2>&1 <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+got = {}
+for block in text.split("Playlist ID:")[1:]:
+    name = re.search(r"Name: (.*)", block).group(1)
+    got[name] = re.findall(r"^\s+\d+:\s+- (.*)$", block, re.M)
+want = {}
+group = None
+for line in open(sys.argv[2], encoding="utf-8"):
+    line = line.rstrip("\n")
+    if line.startswith("[object"):
+        group = {}
+    elif "=" in line and group is not None and not line.startswith("#"):
+        k, v = line.split("=", 1)
+        group[k] = v
+        if k == "members" and group.get("kind") == "playlist":
+            # A player titles a playlist without its ".pla" file ending.
+            want[group["name"].removesuffix(".pla")] = [m.rsplit("/", 1)[-1] for m in v.split(";") if m]
+if not want or got != want:
+    print("got", got); print("want", want); sys.exit(1)
+PY
+ok $? "every playlist comes back with the same members in the same order"
+[ $? -eq 0 ] || sed 's/^/# /' "$WORK/plcmp"
+vrun --phone "$PLAYER,profile=player" -- mtp-albums >"$WORK/albums" 2>&1
+n_albums=$(grep -c "^Album ID:" "$WORK/albums")
+n_want=$(grep -c "^kind=album" "$PLAYER/.vphone/objects.ini")
+is "$n_albums" "$n_want" "mtp-albums lists every album"
+check "albums carry their artist" -- grep -q "Artist: Björk" "$WORK/albums"
+vrun --phone "$PLAYER,profile=player" -- bash -c '
+  ids=$("$0" ls | awk "\$4 == \"FILE\" && /\.mp3\$/ {print \$1}" | head -2)
+  "$0" new-playlist "Made here" $ids' "$PROBE" >"$WORK/newpl" 2>&1
+ok $? "a client can create a playlist on the player"
+vrun --phone "$PLAYER,profile=player" -- mtp-playlists >"$WORK/playlists2" 2>&1
+grep -A5 "Name: Made here" "$WORK/playlists2" | grep -c " - .*\.mp3$" | grep -qx 2
+ok $? "the new playlist survives to the next connection, with its 2 tracks"
+target="$PLAYER/Internal shared storage/Download/sizes/exact-512.txt"
+vrun --phone "$PLAYER,profile=player" -- bash -c '
+  id=$("$0" ls | awk "\$5 == \"exact-512.txt\" {print \$1; exit}"); "$0" set-date "$id" 20210304T050607' \
+  "$PROBE" >"$WORK/psetdate" 2>&1
+ok $? "a player accepts SetObjectPropValue(DateModified)"
+is "$(date -u -d "@$(stat -c %Y "$target")" +%Y%m%dT%H%M%S)" 20210304T050607 "the accepted date becomes the file's mtime"
+
+# --- the hostile profile -------------------------------------------------------------
+HOSTILE="$WORK/hostile"
+"$MAKE_PHONE" "$HOSTILE" --preset hostile >/dev/null
+vrun --phone "$HOSTILE,profile=hostile" -- "$PROBE" ls >"$WORK/hls" 2>/dev/null
+ok $? "the hostile phone can be walked to the end"
+check "a name with a slash comes through as the phone said it" -- grep -q " FILE a/b.jpg$" "$WORK/hls"
+check "a path-traversal name comes through" -- grep -qF " FILE ../../../../etc/passwd" "$WORK/hls"
+is "$(grep -c ' FILE dup.jpg$' "$WORK/hls")" 2 "two objects share the name dup.jpg in one folder"
+check "control characters in names come through" -- grep -qF 'new\x0aline.txt' "$WORK/hls"
+check "the folders that are each other's parent are both listed" -- grep -q "FOLDER loop-b$" "$WORK/hls"
+is "$(grep -c ' FOLDER d$' "$WORK/hls")" 2100 "the chain deeper than PATH_MAX is there, all 2100 folders"
+vrun --phone "$HOSTILE,profile=hostile" -- bash -c '
+  for n in short.bin long.bin empty-plus.bin; do
+    id=$("$0" ls | awk -v n="$n" "\$5 == n {print \$1; exit}")
+    "$0" get "$id" "$1/$n" >/dev/null 2>&1
+  done
+  "$0" storages' "$PROBE" "$WORK" >"$WORK/lies" 2>&1
+ok $? "the rig keeps answering after objects that lie about their size"
+
+# --- faults ------------------------------------------------------------------------
+vrun --phone "$PHONE,busy" -- mtp-detect >"$WORK/busy" 2>&1
+check "busy: claiming the interface fails as when GVfs holds the phone" -- grep -q "device is busy" "$WORK/busy"
+VPHONE_DEBUG=1 vrun --phone "$PHONE,device-busy" -- mtp-files >"$WORK/dbusy" 2>&1
+check "device-busy: operations are answered DeviceBusy" -- grep -q "GetStorageIDs(.*-> 0x2019" "$WORK/dbusy"
+start=$(date +%s%N)
+vrun --phone "$PHONE,stall=2" -- mtp-detect >/dev/null 2>&1
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$elapsed" -ge 2000 ]
+ok $? "stall=2: a response is held back for 2 s (took $elapsed ms)"
+VPHONE_DEBUG=1 vrun --phone "$PHONE,flaky=4" -- mtp-files >"$WORK/flaky" 2>&1
+is "$(grep '^vphone:' "$WORK/flaky" | sed -n '4p;8p' | grep -c -- '-> 0x2002')" 2 "flaky=4: every 4th transaction fails"
+vrun --phone "$PHONE,vanish=Internal shared storage/Documents/notes.txt" -- bash -c '
+  id=$("$0" ls | awk "\$5 == \"notes.txt\" {print \$1; exit}")
+  mtp-getfile "$id" "$1/vanished" >/dev/null 2>&1 && exit 1
+  "$0" ls | grep -q " notes.txt$" && exit 1; exit 0' "$PROBE" "$WORK" 2>/dev/null
+ok $? "vanish: the object is gone between listing and reading, and stays gone"
+head -c 100000 /dev/urandom >"$WORK/upload.bin"
+vrun --phone "$PHONE,store-full-after-bytes=50000" -- mtp-sendfile "$WORK/upload.bin" /Documents >"$WORK/sfull" 2>&1
+[ ! -e "$INT/Documents/upload.bin" ] && grep -qi "error" "$WORK/sfull"
+ok $? "store-full-after-bytes: the send fails part-way and leaves nothing behind"
+done_testing
