@@ -431,6 +431,8 @@ control (VpPhone *p, const guint8 *setup, const guint8 *data, gsize data_len, gb
 
 /* ---- ioctls ------------------------------------------------------------ */
 
+static guint sweep_clients_locked (VpPhone *p);
+
 static Client *
 client_for (VpPhone *p, UMockdevIoctlClient *ioc)
 {
@@ -438,6 +440,9 @@ client_for (VpPhone *p, UMockdevIoctlClient *ioc)
 
   if (c == NULL)
     {
+      /* A newcomer must not be handed data meant for a client that died
+       * with URBs still queued. */
+      sweep_clients_locked (p);
       c = g_new0 (Client, 1);
       c->phone = p;
       c->client = g_object_ref (ioc);
@@ -690,15 +695,12 @@ handle_ioctl (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer dat
   return TRUE;
 }
 
+/* Called with the lock held. */
 static void
-client_vanished (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer data)
+client_gone_locked (VpPhone *p, UMockdevIoctlClient *ioc)
 {
-  VpPhone *p = data;
-  Client *c;
+  Client *c = g_hash_table_lookup (p->clients, ioc);
 
-  (void) handler;
-  g_mutex_lock (&p->rig->lock);
-  c = g_hash_table_lookup (p->clients, ioc);
   if (c != NULL)
     {
       /* Its URBs still queued on the phone are nobody's now. */
@@ -716,7 +718,40 @@ client_vanished (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer 
           }
       g_hash_table_remove (p->clients, ioc);
     }
+}
+
+static void
+client_gone (VpPhone *p, UMockdevIoctlClient *ioc)
+{
+  g_mutex_lock (&p->rig->lock);
+  client_gone_locked (p, ioc);
   g_mutex_unlock (&p->rig->lock);
+}
+
+/* umockdev 0.17 closes a client's stream when the process closes the
+ * device, but neither its client-vanished signal nor a property
+ * notification says so: look.  Returns how many clients remain. */
+static guint
+sweep_clients_locked (VpPhone *p)
+{
+  g_autoptr(GPtrArray) gone = g_ptr_array_new ();
+  GHashTableIter it;
+  gpointer k;
+
+  g_hash_table_iter_init (&it, p->clients);
+  while (g_hash_table_iter_next (&it, &k, NULL))
+    if (!umockdev_ioctl_client_get_connected (k))
+      g_ptr_array_add (gone, k);
+  for (guint i = 0; i < gone->len; i++)
+    client_gone_locked (p, gone->pdata[i]);
+  return g_hash_table_size (p->clients);
+}
+
+static void
+client_vanished (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer data)
+{
+  (void) handler;
+  client_gone (data, ioc);
 }
 
 static void
@@ -1315,7 +1350,7 @@ vp_rig_wait_clients (VpRig *rig, guint timeout_ms)
       guint open = 0;
       g_mutex_lock (&rig->lock);
       for (guint i = 0; i < rig->phones->len; i++)
-        open += g_hash_table_size (((VpPhone *) rig->phones->pdata[i])->clients);
+        open += sweep_clients_locked (rig->phones->pdata[i]);
       g_mutex_unlock (&rig->lock);
       if (open == 0)
         return TRUE;

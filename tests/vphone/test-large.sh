@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# check-large: objects past 4 GiB (a sparse 5 GiB video on the `large` phone).
+. "$(dirname "$0")/tap.sh"
+plan 5
+
+PHONE="$WORK/phone"
+"$MAKE_PHONE" "$PHONE" --preset large >/dev/null
+VIDEO="$PHONE/Internal shared storage/DCIM/Camera/VID_20250704_201500.mp4"
+cd "$WORK" || exit 1
+
+vrun --phone "$PHONE" -- bash -c '
+  id=$("$0" ls | awk "\$5 == \"VID_20250704_201500.mp4\" {print \$1; exit}")
+  echo "id=$id"
+  echo "size=$("$0" size "$id")"
+  "$0" read "$id" $((5 * 1024 * 1024 * 1024 - 65536)) 65536 >"$1/tail.bin"
+  "$0" read "$id" $((4 * 1024 * 1024 * 1024 + 12345)) 4096 >"$1/mid.bin"' \
+  "$VP/vphone-probe" "$WORK" >"$WORK/out" 2>/dev/null
+ok $? "the 5 GiB object is listed and read on the large phone"
+check "its size is the full 64-bit size" -- grep -qx "size=$((5 * 1024 * 1024 * 1024))" "$WORK/out"
+tail -c 65536 "$VIDEO" >"$WORK/want-tail.bin"
+cmp -s "$WORK/tail.bin" "$WORK/want-tail.bin"
+ok $? "GetPartialObject64 reads the last 64 KiB, 5 GiB into the file"
+dd if="$VIDEO" of="$WORK/want-mid.bin" bs=4096 count=1 skip=$((4 * 1024 * 1024 * 1024 + 12345)) iflag=skip_bytes status=none
+cmp -s "$WORK/mid.bin" "$WORK/want-mid.bin"
+ok $? "a read at an unaligned offset past 4 GiB is right"
+find "$PHONE" -path "$PHONE/.vphone" -prune -o -type f -print | wc -l >"$WORK/n"
+[ "$(cat "$WORK/n")" -ge 22000 ]
+ok $? "the large phone holds $(cat "$WORK/n") files"
+done_testing
