@@ -29,6 +29,9 @@ static const char usage[] =
   "  hotplug SECONDS          print USB arrivals and departures as they happen\n"
   "  idle SECONDS             open the phone, listen for events, do nothing\n";
 
+/* Results go here; libmtp chatters on stdout, which is sent to stderr. */
+static FILE *out;
+
 static LIBMTP_mtpdevice_t *
 open_first (void)
 {
@@ -66,9 +69,9 @@ print_name (const char *name)
 {
   for (const unsigned char *p = (const unsigned char *) name; p && *p; p++)
     if (*p < 0x20 || *p == '\\')
-      printf ("\\x%02x", *p);
+      fprintf (out, "\\x%02x", *p);
     else
-      putchar (*p);
+      fputc (*p, out);
 }
 
 static void
@@ -79,10 +82,10 @@ walk (LIBMTP_mtpdevice_t *dev, uint32_t storage, uint32_t parent, GHashTable *se
   for (LIBMTP_file_t *f = files; f; f = f->next)
     {
       gboolean folder = f->filetype == LIBMTP_FILETYPE_FOLDER;
-      printf ("%" PRIu32 " %" PRIu32 " %" PRIu64 " %s ", f->item_id, f->parent_id,
+      fprintf (out, "%" PRIu32 " %" PRIu32 " %" PRIu64 " %s ", f->item_id, f->parent_id,
               (uint64_t) f->filesize, folder ? "FOLDER" : "FILE");
       print_name (f->filename);
-      putchar ('\n');
+      fputc ('\n', out);
       /* A hostile phone can list a folder inside itself. */
       if (folder && depth < 5000 && g_hash_table_add (seen, GUINT_TO_POINTER (f->item_id)))
         walk (dev, storage, f->item_id, seen, depth + 1);
@@ -102,9 +105,9 @@ hotplug_cb (libusb_context *ctx, libusb_device *dev, libusb_hotplug_event ev, vo
   (void) ctx;
   (void) data;
   libusb_get_device_descriptor (dev, &d);
-  printf ("%s %04x:%04x\n", ev == LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED ? "arrived" : "left",
+  fprintf (out, "%s %04x:%04x\n", ev == LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED ? "arrived" : "left",
           d.idVendor, d.idProduct);
-  fflush (stdout);
+  fflush (out);
   return 0;
 }
 
@@ -129,9 +132,12 @@ main (int argc, char **argv)
 {
   const char *cmd = argc > 1 ? argv[1] : "";
 
+  out = fdopen (dup (STDOUT_FILENO), "w");
+  dup2 (STDERR_FILENO, STDOUT_FILENO);
+
   if (argc < 2 || strcmp (cmd, "--help") == 0)
     {
-      fputs (usage, argc < 2 ? stderr : stdout);
+      fputs (usage, argc < 2 ? stderr : out);
       return argc < 2 ? 2 : 0;
     }
   if (strcmp (cmd, "usb") == 0 || strcmp (cmd, "hotplug") == 0)
@@ -147,7 +153,7 @@ main (int argc, char **argv)
             {
               struct libusb_device_descriptor d;
               libusb_get_device_descriptor (list[i], &d);
-              printf ("%04x:%04x %02x\n", d.idVendor, d.idProduct, d.bDeviceClass);
+              fprintf (out, "%04x:%04x %02x\n", d.idVendor, d.idProduct, d.bDeviceClass);
             }
           libusb_free_device_list (list, 1);
         }
@@ -157,8 +163,8 @@ main (int argc, char **argv)
           libusb_hotplug_register_callback (ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED | LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT,
                                             0, LIBUSB_HOTPLUG_MATCH_ANY, LIBUSB_HOTPLUG_MATCH_ANY,
                                             LIBUSB_HOTPLUG_MATCH_ANY, hotplug_cb, NULL, NULL);
-          printf ("listening\n");
-          fflush (stdout);
+          fprintf (out, "listening\n");
+          fflush (out);
           while (now () < end)
             {
               struct timeval tv = { 0, 100000 };
@@ -176,16 +182,16 @@ main (int argc, char **argv)
       int n = 0;
       LIBMTP_Detect_Raw_Devices (&raw, &n);
       for (int i = 0; i < n; i++)
-        printf ("%04x:%04x\n", raw[i].device_entry.vendor_id, raw[i].device_entry.product_id);
+        fprintf (out, "%04x:%04x\n", raw[i].device_entry.vendor_id, raw[i].device_entry.product_id);
       free (raw);
       return 0;
     }
   if (strcmp (cmd, "storages") == 0)
     {
       LIBMTP_mtpdevice_t *dev = open_first ();
-      printf ("%d\n", count_storages (dev));
+      fprintf (out, "%d\n", count_storages (dev));
       for (LIBMTP_devicestorage_t *s = dev->storage; s; s = s->next)
-        printf ("0x%08" PRIx32 " %" PRIu64 " %" PRIu64 " %s\n", s->id, s->MaxCapacity, s->FreeSpaceInBytes,
+        fprintf (out, "0x%08" PRIx32 " %" PRIu64 " %" PRIu64 " %s\n", s->id, s->MaxCapacity, s->FreeSpaceInBytes,
                 s->StorageDescription);
       LIBMTP_Release_Device (dev);
       return 0;
@@ -195,8 +201,8 @@ main (int argc, char **argv)
       LIBMTP_mtpdevice_t *dev = open_first ();
       double end = now () + atof (argv[2]);
       int got = 0;
-      printf ("%d\n", count_storages (dev));
-      fflush (stdout);
+      fprintf (out, "%d\n", count_storages (dev));
+      fflush (out);
       while (now () < end && got != LIBMTP_EVENT_STORE_ADDED)
         {
           int done = 0;
@@ -209,7 +215,7 @@ main (int argc, char **argv)
               LIBMTP_Handle_Events_Timeout_Completed (&tv, &done);
             }
         }
-      printf ("%d\n", count_storages (dev));
+      fprintf (out, "%d\n", count_storages (dev));
       LIBMTP_Release_Device (dev);
       return got == LIBMTP_EVENT_STORE_ADDED ? 0 : 1;
     }
@@ -254,7 +260,7 @@ main (int argc, char **argv)
       LIBMTP_file_t *f = LIBMTP_Get_Filemetadata (dev, (uint32_t) strtoul (argv[2], NULL, 0));
       if (f == NULL)
         return 1;
-      printf ("%" PRIu64 "\n", (uint64_t) f->filesize);
+      fprintf (out, "%" PRIu64 "\n", (uint64_t) f->filesize);
       LIBMTP_destroy_file_t (f);
       LIBMTP_Release_Device (dev);
       return 0;
@@ -270,7 +276,7 @@ main (int argc, char **argv)
           LIBMTP_Dump_Errorstack (dev);
           return 1;
         }
-      fwrite (data, 1, got, stdout);
+      fwrite (data, 1, got, out);
       free (data);
       LIBMTP_Release_Device (dev);
       return 0;
@@ -283,7 +289,7 @@ main (int argc, char **argv)
                             : LIBMTP_Set_Object_String (dev, id, LIBMTP_PROPERTY_DateModified, argv[3]);
       if (r != 0)
         LIBMTP_Clear_Errorstack (dev);
-      printf ("%s\n", r == 0 ? "accepted" : "refused");
+      fprintf (out, "%s\n", r == 0 ? "accepted" : "refused");
       LIBMTP_Release_Device (dev);
       return r == 0 ? 0 : 3;
     }
@@ -301,7 +307,7 @@ main (int argc, char **argv)
       if (r != 0)
         LIBMTP_Dump_Errorstack (dev);
       else
-        printf ("%" PRIu32 "\n", pl->playlist_id);
+        fprintf (out, "%" PRIu32 "\n", pl->playlist_id);
       LIBMTP_destroy_playlist_t (pl);
       LIBMTP_Release_Device (dev);
       return r == 0 ? 0 : 1;
