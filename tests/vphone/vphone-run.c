@@ -190,8 +190,13 @@ main (int argc, char **argv)
         return 125;
       }
 
-  sock = control ? g_strdup (control)
-                 : g_build_filename (umockdev_testbed_get_root_dir (rig->testbed), "vphone-control", NULL);
+  if (control != NULL)
+    sock = g_strdup (control);
+  else
+    {
+      g_autofree char *root = umockdev_testbed_get_root_dir (rig->testbed);
+      sock = g_build_filename (root, "vphone-control", NULL);
+    }
   service = vp_control_start (rig, sock, &error);
   if (service == NULL)
     {
