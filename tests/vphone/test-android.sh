@@ -2,7 +2,7 @@
 # Conformance of the android profile against Debian's mtp-tools: what a
 # client reads and writes must be exactly what is in the phone folder.
 . "$(dirname "$0")/tap.sh"
-plan 24
+plan 25
 
 PHONE="$WORK/phone"
 INT="$PHONE/Internal shared storage"
@@ -71,9 +71,13 @@ ok $? "--speed usb2 delivers the same bytes"
 
 # --- write: folders, files, deletion -----------------------------------------
 head -c 70000 /dev/urandom >"$WORK/upload.bin"
+touch -d 2001-01-01 "$WORK/upload.bin"
 vrun --phone "$PHONE" -- mtp-sendfile "$WORK/upload.bin" /Documents >"$WORK/send" 2>&1
 cmp -s "$WORK/upload.bin" "$INT/Documents/upload.bin"
 ok $? "mtp-sendfile lands as a real file with the same bytes"
+age=$(( $(date +%s) - $(stat -c %Y "$INT/Documents/upload.bin") ))
+[ "$age" -ge 0 ] && [ "$age" -lt 300 ]
+ok $? "the sent file carries the date libmtp put in its ObjectInfo: the time of the transfer"
 vrun --phone "$PHONE" -- mtp-newfolder Created 0 0 >"$WORK/newfolder" 2>&1
 [ -d "$INT/Created" ]
 ok $? "mtp-newfolder creates a real folder"

@@ -2,7 +2,7 @@
 # The rig's other profiles (locked, charging-only, player, hostile) and its
 # faults, each seen through the real libmtp.
 . "$(dirname "$0")/tap.sh"
-plan 28
+plan 31
 
 PHONE="$WORK/phone"
 INT="$PHONE/Internal shared storage"
@@ -16,6 +16,24 @@ vrun --phone "$PHONE,profile=android-locked,serial=LOCKED" -- bash -c '
   "$PROBE" "$WORK/locked" "$VP/vphone-ctl"
 ok $? "unlocking sends StoreAdded on the interrupt endpoint"
 is "$(grep -E '^[0-9]+$' "$WORK/locked" | tr '\n' ' ')" "0 1 " "a locked phone shows no storage, then one after unlock"
+
+vrun --phone "$PHONE,serial=LOCKME" -- bash -c '
+  "$0" wait-store 20 removed >"$1" 2>/dev/null & sleep 1; "$2" lock LOCKME; wait $!' \
+  "$PROBE" "$WORK/relocked" "$VP/vphone-ctl"
+ok $? "locking sends StoreRemoved"
+is "$(grep -E '^[0-9]+$' "$WORK/relocked" | tr '\n' ' ')" "1 0 " "a phone that is locked again shows no storage"
+
+# --- what a phone leaves in sysfs ------------------------------------------------------
+vrun --phone "$PHONE" -- bash -c '
+  d=/sys/bus/usb/devices
+  for a in 1-1/idVendor 1-1/idProduct 1-1/bDeviceClass 1-1/bNumConfigurations 1-1/speed 1-1/version \
+           1-1:1.0/bInterfaceClass 1-1:1.0/bInterfaceSubClass 1-1:1.0/bNumEndpoints 1-1:1.0/interface \
+           1-1:1.0/ep_81/bEndpointAddress 1-1:1.0/ep_02/direction 1-1:1.0/ep_83/type usb1/bDeviceClass; do
+    printf "%s=%s\n" "$a" "$(cat "$d/$a")"
+  done' >"$WORK/sysfs" 2>&1
+is "$(tr '\n' ' ' <"$WORK/sysfs")" \
+   "1-1/idVendor=1209 1-1/idProduct=0001 1-1/bDeviceClass=00 1-1/bNumConfigurations=1 1-1/speed=480 1-1/version= 2.00 1-1:1.0/bInterfaceClass=06 1-1:1.0/bInterfaceSubClass=01 1-1:1.0/bNumEndpoints=03 1-1:1.0/interface=MTP 1-1:1.0/ep_81/bEndpointAddress=81 1-1:1.0/ep_02/direction=out 1-1:1.0/ep_83/type=Interrupt usb1/bDeviceClass=09 " \
+   "sysfs holds the device, its interface, its endpoints and the root hub as the kernel lays them out"
 
 # --- charging only ---------------------------------------------------------------
 vrun --phone "$PHONE,profile=charge-only" -- bash -c '"$0" usb; echo --; "$0" raw' "$PROBE" >"$WORK/charge" 2>/dev/null

@@ -38,8 +38,8 @@ run_command (VpRig *rig, const char *line)
     ok = vp_phone_plug (phone, &error);
   else if (g_str_equal (w[0], "unplug"))
     ok = vp_phone_unplug (phone, &error);
-  else if (g_str_equal (w[0], "unlock"))
-    ok = vp_phone_unlock (phone, &error);
+  else if (g_str_equal (w[0], "unlock") || g_str_equal (w[0], "lock"))
+    ok = vp_phone_set_locked (phone, w[0][0] == 'l', &error);
   else if (g_str_equal (w[0], "fault") && n >= 3)
     ok = vp_phone_set_fault (phone, w[2], n > 3 ? w[3] : "", &error);
   else if (g_str_equal (w[0], "stats"))
@@ -49,7 +49,7 @@ run_command (VpRig *rig, const char *line)
       return g_string_free (s, FALSE);
     }
   else
-    return g_strdup_printf ("error: unknown command \"%s\" (plug, unplug, unlock, fault, stats, list)", w[0]);
+    return g_strdup_printf ("error: unknown command \"%s\" (plug, unplug, lock, unlock, fault, stats, list)", w[0]);
   return ok ? g_strdup ("ok") : g_strdup_printf ("error: %s", error->message);
 }
 

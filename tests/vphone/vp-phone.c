@@ -1208,19 +1208,25 @@ unplug_idle (gpointer data)
 }
 
 gboolean
-vp_phone_unlock (VpPhone *p, GError **error)
+vp_phone_set_locked (VpPhone *p, gboolean locked, GError **error)
 {
   g_mutex_lock (&p->rig->lock);
-  if (!vp_store_is_locked (p->store))
+  if (vp_store_is_locked (p->store) == locked)
     {
       g_mutex_unlock (&p->rig->lock);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "phone %s is not locked", p->serial);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "phone %s is already %s", p->serial,
+                   locked ? "locked" : "unlocked");
       return FALSE;
     }
-  vp_store_set_locked (p->store, FALSE);
-  /* What an Android phone does when the user unlocks it. */
-  for (guint i = 0; i < vp_store_n_storages (p->store); i++)
-    vp_mtp_queue_event (p->mtp, VP_EV_StoreAdded, vp_store_storage_at (p->store, i)->id);
+  /* What an Android phone does when the user locks or unlocks it: its
+   * storages go away or come back, each with an event. */
+  if (locked)
+    for (guint i = 0; i < vp_store_n_storages (p->store); i++)
+      vp_mtp_queue_event (p->mtp, VP_EV_StoreRemoved, vp_store_storage_at (p->store, i)->id);
+  vp_store_set_locked (p->store, locked);
+  if (!locked)
+    for (guint i = 0; i < vp_store_n_storages (p->store); i++)
+      vp_mtp_queue_event (p->mtp, VP_EV_StoreAdded, vp_store_storage_at (p->store, i)->id);
   if (p->plugged)
     serve_in (p);
   g_mutex_unlock (&p->rig->lock);

@@ -43,7 +43,7 @@ VpPhone *vp_rig_find (VpRig *rig, const char *serial);
 /* These take the rig lock themselves; call them from the main thread. */
 gboolean vp_phone_plug (VpPhone *phone, GError **error);
 gboolean vp_phone_unplug (VpPhone *phone, GError **error);
-gboolean vp_phone_unlock (VpPhone *phone, GError **error);
+gboolean vp_phone_set_locked (VpPhone *phone, gboolean locked, GError **error);
 gboolean vp_phone_set_fault (VpPhone *phone, const char *kind, const char *arg, GError **error);
 
 /* Statistics as JSON; the caller holds no lock. */

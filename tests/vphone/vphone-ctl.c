@@ -12,6 +12,7 @@ static const char usage[] =
   "  plug SERIAL              plug the phone in (udev \"add\")\n"
   "  unplug SERIAL            pull the cable (udev \"remove\"; transfers fail with ENODEV)\n"
   "  unlock SERIAL            unlock an android-locked phone (its storages appear)\n"
+  "  lock SERIAL              lock the phone (its storages go, with StoreRemoved)\n"
   "  fault SERIAL KIND [ARG]  busy | device-busy | stall SECONDS | flaky N | vanish PATH |\n"
   "                           disconnect-after-bytes N | store-full-after-bytes N | clear\n"
   "  stats [SERIAL]           MTP statistics as JSON\n"

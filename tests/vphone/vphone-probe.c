@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <libmtp.h>
 #include <libusb.h>
 
@@ -17,11 +18,14 @@ static const char usage[] =
   "  usb                      list USB devices as VID:PID CLASS (libusb)\n"
   "  raw                      list MTP devices libmtp detects, as VID:PID\n"
   "  storages                 storages of the first MTP device\n"
-  "  wait-store SECONDS       print the storage count, wait for StoreAdded, print it again\n"
+  "  wait-store SECONDS [removed]  print the storage count, wait for StoreAdded\n"
+  "                           (or StoreRemoved), print the count again\n"
   "  ls                       every object: ID PARENT SIZE FOLDER|FILE NAME (walks folders,\n"
   "                           refusing cycles, escaping control characters)\n"
   "  size ID                  the object's 64-bit size\n"
   "  get ID FILE              fetch a whole object without listing the phone first\n"
+  "  time-get ID FILE         the same, printing BYTES SECONDS of the transfer alone\n"
+  "  time-small N             N one-transaction reads (battery level): SECONDS per call\n"
   "  read ID OFFSET LENGTH    bytes of an object at a 64-bit offset, to stdout\n"
   "  set-date ID YYYYMMDDThhmmss   set DateModified; exit 3 when the phone refuses\n"
   "  rename ID NAME           set ObjectFileName; exit 3 when the phone refuses\n"
@@ -200,10 +204,11 @@ main (int argc, char **argv)
     {
       LIBMTP_mtpdevice_t *dev = open_first ();
       double end = now () + atof (argv[2]);
+      int want = argc > 3 && strcmp (argv[3], "removed") == 0 ? LIBMTP_EVENT_STORE_REMOVED : LIBMTP_EVENT_STORE_ADDED;
       int got = 0;
       fprintf (out, "%d\n", count_storages (dev));
       fflush (out);
-      while (now () < end && got != LIBMTP_EVENT_STORE_ADDED)
+      while (now () < end && got != want)
         {
           int done = 0;
           got = 0;
@@ -217,7 +222,7 @@ main (int argc, char **argv)
         }
       fprintf (out, "%d\n", count_storages (dev));
       LIBMTP_Release_Device (dev);
-      return got == LIBMTP_EVENT_STORE_ADDED ? 0 : 1;
+      return got == want ? 0 : 1;
     }
   if (strcmp (cmd, "idle") == 0 && argc > 2)
     {
@@ -245,14 +250,35 @@ main (int argc, char **argv)
       LIBMTP_Release_Device (dev);
       return 0;
     }
-  if (strcmp (cmd, "get") == 0 && argc > 3)
+  if ((strcmp (cmd, "get") == 0 || strcmp (cmd, "time-get") == 0) && argc > 3)
     {
       LIBMTP_mtpdevice_t *dev = open_first ();
+      double t0 = now ();
       int r = LIBMTP_Get_File_To_File (dev, (uint32_t) strtoul (argv[2], NULL, 0), argv[3], NULL, NULL);
+      double t1 = now ();
       if (r != 0)
         LIBMTP_Dump_Errorstack (dev);
+      else if (cmd[0] == 't')
+        {
+          GStatBuf sb;
+          if (g_stat (argv[3], &sb) == 0)
+            fprintf (out, "%lld %.6f\n", (long long) sb.st_size, t1 - t0);
+        }
       LIBMTP_Release_Device (dev);
       return r == 0 ? 0 : 1;
+    }
+  if (strcmp (cmd, "time-small") == 0 && argc > 2)
+    {
+      LIBMTP_mtpdevice_t *dev = open_first ();
+      int n = atoi (argv[2]);
+      uint8_t max, cur;
+      double t0 = now ();
+      for (int i = 0; i < n; i++)
+        if (LIBMTP_Get_Batterylevel (dev, &max, &cur) != 0)
+          return 1;
+      fprintf (out, "%.6f\n", (now () - t0) / n);
+      LIBMTP_Release_Device (dev);
+      return 0;
     }
   if (strcmp (cmd, "size") == 0 && argc > 2)
     {
