@@ -1,0 +1,145 @@
+/* The device layer: the only place that talks to libmtp (and to libusb, to
+ * find phones libmtp cannot see).
+ *
+ * libmtp is not thread-safe.  An LbDevice belongs to the thread that opened
+ * it: every call on it must come from that thread (checked), and that
+ * thread must not be a GUI's main thread (lb_device_forbid_thread()). */
+#pragma once
+
+#include <glib-object.h>
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  LB_DEVICE_READY,          /* MTP session works and storages are visible */
+  LB_DEVICE_LOCKED,         /* MTP works but no storage: the screen is locked */
+  LB_DEVICE_CHARGING_ONLY,  /* a phone maker's device on the bus without MTP */
+  LB_DEVICE_BUSY,           /* another program has claimed the interface */
+} LbDeviceState;
+
+/* "ready", "locked", "charging-only", "busy" (the CLI's JSON words). */
+const char *lb_device_state_to_string (LbDeviceState state);
+
+typedef enum {
+  LB_STORAGE_FIXED,
+  LB_STORAGE_REMOVABLE,
+} LbStorageKind;
+
+typedef struct {
+  guint32 id;               /* MTP storage id, e.g. 0x00010001 */
+  char *description;        /* "Internal shared storage", "SD card" */
+  char *volume;             /* volume label, may be "" */
+  LbStorageKind kind;
+  guint64 capacity;
+  guint64 free;
+  guint64 max_file_size;    /* 0: no known limit */
+} LbStorageInfo;
+
+LbStorageInfo *lb_storage_info_copy (const LbStorageInfo *info);
+void lb_storage_info_free (LbStorageInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LbStorageInfo, lb_storage_info_free)
+
+typedef struct {
+  char *serial;             /* may be a fake shared one: match on all fields */
+  guint16 vendor_id;
+  guint16 product_id;
+  char *manufacturer;
+  char *model;
+  char *firmware;           /* DeviceInfo's device version, "" if none */
+  char *friendly_name;      /* "Anna's Pixel", "" if none */
+  LbDeviceState state;
+  guint8 bus;
+  guint8 address;
+  GPtrArray *storages;      /* LbStorageInfo*, empty unless READY */
+} LbDeviceInfo;
+
+LbDeviceInfo *lb_device_info_copy (const LbDeviceInfo *info);
+void lb_device_info_free (LbDeviceInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LbDeviceInfo, lb_device_info_free)
+
+/* One object as libmtp listed it.  Everything here came from the phone and
+ * is untrusted: names can be empty, contain "/" or control characters. */
+typedef struct {
+  guint32 handle;
+  guint32 parent;           /* 0: at the top of its storage */
+  guint32 storage_id;
+  const char *name;         /* exactly as libmtp returned it (UTF-8) */
+  guint32 filetype;         /* libmtp's LIBMTP_filetype_t, needed to send it back */
+  gboolean is_folder;
+  guint64 size;             /* 64-bit size */
+  gint64 mtime;             /* as libmtp parsed the phone's date; 0: none or unparsable */
+} LbObject;
+
+/* Playlists and albums (abstract objects on media players). */
+typedef enum {
+  LB_LIST_PLAYLIST,
+  LB_LIST_ALBUM,
+} LbListKind;
+
+typedef struct {
+  LbListKind kind;
+  guint32 handle;
+  guint32 storage_id;
+  guint32 parent;
+  char *name;
+  char *artist;             /* albums; "" otherwise */
+  GArray *members;          /* guint32 object handles, in order */
+} LbMediaList;
+
+void lb_media_list_free (LbMediaList *list);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LbMediaList, lb_media_list_free)
+
+#define LB_TYPE_DEVICE (lb_device_get_type ())
+G_DECLARE_FINAL_TYPE (LbDevice, lb_device, LB, DEVICE, GObject)
+
+/* Every phone on the bus, as LbDeviceInfo*: MTP phones (opened briefly to
+ * read identity, state and storages), busy ones (identity from USB
+ * descriptors), and charging-only phones of known phone makers.  An empty
+ * array when there is none. */
+GPtrArray *lb_device_enumerate (GError **error);
+
+/* Opens the phone with this serial, or the only MTP phone when serial is
+ * NULL.  Fails with LB_ERROR_NO_DEVICE, _AMBIGUOUS_DEVICE, _DEVICE_BUSY,
+ * _DEVICE_LOCKED (no storage visible), or _CHARGING_ONLY, each with a
+ * message a person can act on. */
+LbDevice *lb_device_open (const char *serial, GError **error);
+
+/* Identity, state and storages as read when it was opened. */
+const LbDeviceInfo *lb_device_get_info (LbDevice *self);
+
+/* Called for every object of a storage, parents before their children.
+ * Return FALSE to stop the walk (it then fails with G_IO_ERROR_CANCELLED). */
+typedef gboolean (*LbObjectFunc) (const LbObject *object, gpointer user_data);
+/* Called for an object left out, with the reason (a folder listed twice, a
+ * folder inside itself, ...), so that nothing disappears silently. */
+typedef void (*LbSkipFunc) (guint32 handle, const char *name, const char *reason, gpointer user_data);
+
+/* Walks one storage folder by folder in as few MTP transactions as libmtp
+ * allows.  Never loops on a hostile phone: each handle is reported once. */
+gboolean lb_device_walk (LbDevice *self,
+                         guint32 storage_id,
+                         LbObjectFunc func,
+                         LbSkipFunc skipped,
+                         gpointer user_data,
+                         GCancellable *cancellable,
+                         GError **error);
+
+/* Streams an object's bytes through func in chunks (never the whole file in
+ * memory).  func returns FALSE to stop: the read then fails with
+ * G_IO_ERROR_CANCELLED unless func set its own error in user_data. */
+typedef gboolean (*LbDataFunc) (const guint8 *data, gsize len, gpointer user_data);
+gboolean lb_device_read (LbDevice *self,
+                         guint32 handle,
+                         LbDataFunc func,
+                         gpointer user_data,
+                         GCancellable *cancellable,
+                         GError **error);
+
+/* Playlists and albums, as LbMediaList*; empty on phones without them. */
+GPtrArray *lb_device_get_lists (LbDevice *self, GError **error);
+
+/* GUIs call this once from their main thread: device calls from it abort. */
+void lb_device_forbid_thread (GThread *thread);
+
+G_END_DECLS

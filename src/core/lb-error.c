@@ -1,0 +1,3 @@
+#include "lb-error.h"
+
+G_DEFINE_QUARK (lifeboat-error-quark, lb_error)
