@@ -1,0 +1,214 @@
+#include "config.h"
+#include "lb-cli.h"
+#include "lb-error.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <glib/gi18n.h>
+
+#define SETTINGS_SCHEMA "io.github.lifeboat.Lifeboat"
+
+static GOptionEntry *
+common_entries (LbCli *cli)
+{
+  GOptionEntry entries[] = {
+    { "library", 'L', 0, G_OPTION_ARG_FILENAME, &cli->library, N_("Use the library in DIR"), N_("DIR") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &cli->json, N_("Print machine-readable JSON"), NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &cli->quiet, N_("Print only errors"), NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  return g_memdup2 (entries, sizeof entries);
+}
+
+gboolean
+lb_cli_parse (LbCli *cli, const char *command, const char *params, const char *summary,
+              GOptionEntry *extra, int *argc, char ***argv)
+{
+  g_autofree char *usage = g_strdup_printf ("%s %s", command, params ? params : "");
+  g_autoptr(GOptionContext) ctx = g_option_context_new (usage);
+  g_autofree GOptionEntry *common = common_entries (cli);
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
+  g_option_context_set_summary (ctx, summary);
+  g_option_context_add_main_entries (ctx, common, GETTEXT_PACKAGE);
+  if (extra != NULL)
+    g_option_context_add_main_entries (ctx, extra, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (ctx, argc, argv, &error))
+    {
+      lb_cli_usage (command, error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+int
+lb_cli_usage (const char *command, const char *message)
+{
+  g_printerr ("lifeboat-cli %s: %s\n", command, message);
+  g_printerr (_("Try “lifeboat-cli %s --help”.\n"), command);
+  return LB_EXIT_USAGE;
+}
+
+int
+lb_cli_fail (GError *error)
+{
+  g_printerr ("lifeboat-cli: %s\n", error->message);
+  return LB_EXIT_FAILED;
+}
+
+static char *
+saved_library (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  g_autofree char *value = NULL;
+
+  /* The window saves its choice here; without the schema installed there
+   * is no saved choice. */
+  if (source == NULL || (schema = g_settings_schema_source_lookup (source, SETTINGS_SCHEMA, TRUE)) == NULL ||
+      !g_settings_schema_has_key (schema, "library-location"))
+    return NULL;
+  settings = g_settings_new (SETTINGS_SCHEMA);
+  value = g_settings_get_string (settings, "library-location");
+  return value && *value ? g_steal_pointer (&value) : NULL;
+}
+
+char *
+lb_cli_library_path (LbCli *cli, gboolean *may_create)
+{
+  const char *env = g_getenv ("LIFEBOAT_LIBRARY");
+  char *saved;
+
+  *may_create = FALSE;
+  if (cli->library != NULL)
+    return g_strdup (cli->library);
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+  if ((saved = saved_library ()) != NULL)
+    return saved;
+  *may_create = TRUE;
+  return lb_library_default_path ();
+}
+
+LbLibrary *
+lb_cli_open_library (LbCli *cli, LbLibraryMode mode, GError **error)
+{
+  gboolean may_create;
+  g_autofree char *path = lb_cli_library_path (cli, &may_create);
+
+  /* Reading never creates a library: there is nothing to read yet. */
+  return lb_library_open (path, may_create && mode == LB_LIBRARY_WRITE, mode, error);
+}
+
+gboolean
+lb_cli_parse_snapshot (LbCli *cli, LbLibrary *library, const char *arg, gint64 *id, GError **error)
+{
+  char *end = NULL;
+
+  if (g_strcmp0 (arg, "latest") == 0)
+    {
+      g_autoptr(GPtrArray) all = lb_library_list_snapshots (library, cli->device, error);
+      if (all == NULL)
+        return FALSE;
+      for (guint i = 0; i < all->len; i++)
+        if (((LbSnapshot *) all->pdata[i])->state == LB_SNAPSHOT_COMPLETE)
+          {
+            *id = ((LbSnapshot *) all->pdata[i])->id;
+            return TRUE;
+          }
+      g_set_error (error, LB_ERROR, LB_ERROR_NOT_FOUND, _("There is no complete snapshot yet."));
+      return FALSE;
+    }
+  *id = arg ? g_ascii_strtoll (arg, &end, 10) : 0;
+  if (arg == NULL || *arg == '\0' || *end != '\0' || *id <= 0)
+    {
+      g_set_error (error, LB_ERROR, LB_ERROR_BAD_INPUT,
+                   _("“%s” is not a snapshot: give its number (see “lifeboat-cli snapshots”) or “latest”"),
+                   arg ? arg : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+lb_cli_print_json (JsonNode *node)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  json_generator_set_pretty (gen, TRUE);
+  json_generator_set_root (gen, node);
+  text = json_generator_to_data (gen, NULL);
+  printf ("%s\n", text);
+}
+
+char *
+lb_cli_iso8601 (gint64 t)
+{
+  g_autoptr(GDateTime) dt = t ? g_date_time_new_from_unix_utc (t) : NULL;
+  return dt ? g_date_time_format (dt, "%Y-%m-%dT%H:%M:%SZ") : g_strdup ("");
+}
+
+char *
+lb_cli_local_time (gint64 t)
+{
+  g_autoptr(GDateTime) dt = t ? g_date_time_new_from_unix_local (t) : NULL;
+  return dt ? g_date_time_format (dt, "%Y-%m-%d %H:%M") : g_strdup ("-");
+}
+
+char *
+lb_cli_printable (const char *name)
+{
+  GString *s = g_string_new (NULL);
+
+  /* A phone's name must not be able to drive the terminal. */
+  for (const guchar *p = (const guchar *) name; *p; p++)
+    if (*p < 0x20 || *p == 0x7f || *p == '\\')
+      g_string_append_printf (s, "\\x%02x", *p);
+    else
+      g_string_append_c (s, *p);
+  return g_string_free (s, FALSE);
+}
+
+JsonNode *
+lb_cli_snapshot_json (const LbSnapshot *s)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autofree char *started = lb_cli_iso8601 (s->started);
+  g_autofree char *finished = lb_cli_iso8601 (s->finished);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_int_value (b, s->id);
+  json_builder_set_member_name (b, "device");
+  json_builder_add_string_value (b, s->serial);
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, s->model);
+  json_builder_set_member_name (b, "manufacturer");
+  json_builder_add_string_value (b, s->manufacturer);
+  json_builder_set_member_name (b, "started");
+  json_builder_add_string_value (b, started);
+  json_builder_set_member_name (b, "finished");
+  if (s->finished)
+    json_builder_add_string_value (b, finished);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "state");
+  json_builder_add_string_value (b, lb_snapshot_state_to_string (s->state));
+  json_builder_set_member_name (b, "files");
+  json_builder_add_int_value (b, (gint64) s->files);
+  json_builder_set_member_name (b, "folders");
+  json_builder_add_int_value (b, (gint64) s->folders);
+  json_builder_set_member_name (b, "bytes");
+  json_builder_add_int_value (b, (gint64) s->bytes);
+  json_builder_set_member_name (b, "transferred_bytes");
+  json_builder_add_int_value (b, (gint64) s->transferred_bytes);
+  json_builder_set_member_name (b, "new_bytes");
+  json_builder_add_int_value (b, (gint64) s->new_bytes);
+  json_builder_set_member_name (b, "skipped");
+  json_builder_add_int_value (b, (gint64) s->skipped);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}

@@ -1,0 +1,51 @@
+/* lifeboat-cli: shared state and helpers of the subcommands. */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include "lb-library.h"
+
+typedef struct {
+  char *library;            /* --library DIR */
+  char *device;             /* --device SERIAL */
+  gboolean json;            /* --json */
+  gboolean quiet;           /* --quiet */
+  gboolean show_progress;   /* stderr is a terminal, and not --quiet */
+  GCancellable *cancellable; /* set by Ctrl-C */
+} LbCli;
+
+/* Exit statuses (DESIGN §5). */
+enum { LB_EXIT_OK = 0, LB_EXIT_FAILED = 1, LB_EXIT_USAGE = 2 };
+
+/* Parses argv with the common options plus extra; on a usage error prints
+ * it with a hint and returns FALSE. */
+gboolean lb_cli_parse (LbCli *cli, const char *command, const char *params, const char *summary,
+                       GOptionEntry *extra, int *argc, char ***argv);
+
+/* Where the library is: --library, $LIFEBOAT_LIBRARY, the window's saved
+ * choice, else the default location (which alone may be created). */
+char *lb_cli_library_path (LbCli *cli, gboolean *may_create);
+LbLibrary *lb_cli_open_library (LbCli *cli, LbLibraryMode mode, GError **error);
+
+/* "12" or "latest" (of --device when given). */
+gboolean lb_cli_parse_snapshot (LbCli *cli, LbLibrary *library, const char *arg, gint64 *id, GError **error);
+
+/* Prints "lifeboat-cli: MESSAGE" and returns LB_EXIT_FAILED. */
+int lb_cli_fail (GError *error);
+/* Prints a usage problem and returns LB_EXIT_USAGE. */
+int lb_cli_usage (const char *command, const char *message);
+
+/* Output helpers */
+void lb_cli_print_json (JsonNode *node);
+JsonNode *lb_cli_snapshot_json (const LbSnapshot *snapshot);
+char *lb_cli_iso8601 (gint64 unix_seconds);     /* "2026-11-26T05:12:00Z", "" for 0 */
+char *lb_cli_local_time (gint64 unix_seconds);  /* "2026-11-26 06:12", for people */
+char *lb_cli_printable (const char *name);      /* control characters as \xNN */
+
+int lb_cli_devices (LbCli *cli, int argc, char **argv);
+int lb_cli_backup (LbCli *cli, int argc, char **argv);
+int lb_cli_snapshots (LbCli *cli, int argc, char **argv);
+int lb_cli_ls (LbCli *cli, int argc, char **argv);
+int lb_cli_diff (LbCli *cli, int argc, char **argv);
+int lb_cli_extract (LbCli *cli, int argc, char **argv);
+int lb_cli_verify (LbCli *cli, int argc, char **argv);

@@ -1,0 +1,130 @@
+/* lifeboat-cli: back up phones from the command line.  Each subcommand is
+ * handled by lb_cli_<command>() in its own file; this one dispatches. */
+#include "config.h"
+#include "lb-cli.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+
+typedef struct {
+  const char *name;
+  int (*run) (LbCli *cli, int argc, char **argv);
+  const char *help;
+} Command;
+
+static const Command commands[] = {
+  { "devices", lb_cli_devices, N_("connected phones: serial, model, storages, state") },
+  { "backup", lb_cli_backup, N_("take a snapshot of a phone") },
+  { "snapshots", lb_cli_snapshots, N_("list snapshots, newest first") },
+  { "ls", lb_cli_ls, N_("browse a snapshot") },
+  { "diff", lb_cli_diff, N_("what was added, removed and changed between two snapshots") },
+  { "extract", lb_cli_extract, N_("copy files of a snapshot into a folder") },
+  { "verify", lb_cli_verify, N_("re-read every stored file and check the catalog") },
+};
+
+static void
+print_help (FILE *out)
+{
+  fprintf (out, "%s", _("Usage: lifeboat-cli COMMAND [OPTIONS...]\n\n"
+                        "Back up an Android phone (or any MTP device) over USB into a library of\n"
+                        "snapshots, and get files back out of it.\n\nCommands:\n"));
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-10s %s\n", commands[i].name, _(commands[i].help));
+  fprintf (out, "%s", _("\nOptions for every command:\n"
+                        "  -L, --library DIR   the library (default: $LIFEBOAT_LIBRARY, the window's\n"
+                        "                      choice, or ~/.local/share/lifeboat)\n"
+                        "  --json              machine-readable output\n"
+                        "  -q, --quiet         print only errors\n"
+                        "  -h, --help          help for a command: lifeboat-cli COMMAND --help\n\n"
+                        "Exit status: 0 on success, 1 on failure, 2 on a usage error.\n"));
+}
+
+/* Options that take a separate value, so their value is not mistaken for
+ * the command when they come first. */
+static gboolean
+takes_value (const char *arg)
+{
+  static const char *const with_value[] = { "--library", "-L", "--device", "--to", NULL };
+  return g_strv_contains (with_value, arg);
+}
+
+static gboolean
+on_sigint (gpointer data)
+{
+  LbCli *cli = data;
+
+  if (g_cancellable_is_cancelled (cli->cancellable))
+    {
+      /* A second Ctrl-C: the user means it. */
+      signal (SIGINT, SIG_DFL);
+      raise (SIGINT);
+    }
+  g_printerr ("\n%s\n", _("Stopping… (press Ctrl-C again to quit at once)"));
+  g_cancellable_cancel (cli->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+int
+main (int argc, char **argv)
+{
+  LbCli cli = { 0 };
+  int cmd_at = 0, status;
+  g_autofree char **args = NULL;
+  const Command *cmd = NULL;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  for (int i = 1; i < argc; i++)
+    {
+      if (strcmp (argv[i], "--") == 0)
+        break;
+      if (argv[i][0] == '-')
+        {
+          if (takes_value (argv[i]))
+            i++;
+          continue;
+        }
+      cmd_at = i;
+      break;
+    }
+  if (cmd_at == 0)
+    {
+      gboolean help = argc > 1 && (g_strv_contains ((const char *const *) argv + 1, "--help") ||
+                                   g_strv_contains ((const char *const *) argv + 1, "-h"));
+      print_help (help ? stdout : stderr);
+      return help ? LB_EXIT_OK : LB_EXIT_USAGE;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[cmd_at], commands[i].name) == 0)
+      cmd = &commands[i];
+  if (cmd == NULL)
+    {
+      g_printerr (_("lifeboat-cli: unknown command “%s”\n"), argv[cmd_at]);
+      print_help (stderr);
+      return LB_EXIT_USAGE;
+    }
+
+  /* The command's parser sees every option, before or after its name. */
+  args = g_new0 (char *, argc + 1);
+  args[0] = g_strdup_printf ("lifeboat-cli %s", cmd->name);
+  for (int i = 1, j = 1; i < argc; i++)
+    if (i != cmd_at)
+      args[j++] = argv[i];
+  cli.cancellable = g_cancellable_new ();
+  cli.show_progress = isatty (STDERR_FILENO);
+  g_unix_signal_add (SIGINT, on_sigint, &cli);
+  status = cmd->run (&cli, argc - 1, args);
+  g_free (args[0]);
+  g_object_unref (cli.cancellable);
+  g_free (cli.library);
+  g_free (cli.device);
+  return status;
+}

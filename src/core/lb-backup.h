@@ -1,0 +1,58 @@
+/* The backup job: one snapshot of one phone into the library.
+ *
+ * It runs in a worker thread (lb_backup_async), which owns both the device
+ * and the library for the job's whole life, as each requires. */
+#pragma once
+
+#include <gio/gio.h>
+#include "lb-library.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  LB_BACKUP_OPENING,
+  LB_BACKUP_LISTING,
+  LB_BACKUP_COPYING,
+  LB_BACKUP_FINISHING,
+} LbBackupPhase;
+
+typedef struct {
+  LbBackupPhase phase;
+  guint64 objects_listed;   /* while listing */
+  guint64 files_done;       /* files stored or recognised as unchanged */
+  guint64 files_total;      /* known once listing is done */
+  guint64 bytes_done;       /* of bytes_total, unchanged files included */
+  guint64 bytes_total;
+  guint64 transferred;      /* bytes read from the phone so far */
+  const char *current;      /* phone path being copied, or NULL */
+  gint64 eta_seconds;       /* -1 while unknown */
+} LbBackupProgress;
+
+/* Called on the worker thread, at most about ten times a second; a front
+ * end passes it on to its own thread. */
+typedef void (*LbBackupProgressFunc) (const LbBackupProgress *progress, gpointer user_data);
+
+typedef struct {
+  const char *library;      /* the library's folder */
+  gboolean create_library;  /* may create it (the default location only) */
+  const char *serial;       /* NULL: the only phone connected */
+} LbBackupOptions;
+
+/* Runs a backup in the calling thread: the snapshot on success (complete).
+ * On cancel or failure after the snapshot was begun, the snapshot is left
+ * `interrupted` with what was done, and the error says why. */
+LbSnapshot *lb_backup_run (const LbBackupOptions *options,
+                           LbBackupProgressFunc progress,
+                           gpointer progress_data,
+                           GCancellable *cancellable,
+                           GError **error);
+
+void lb_backup_async (const LbBackupOptions *options,
+                      LbBackupProgressFunc progress,
+                      gpointer progress_data,
+                      GCancellable *cancellable,
+                      GAsyncReadyCallback callback,
+                      gpointer user_data);
+LbSnapshot *lb_backup_finish (GAsyncResult *result, GError **error);
+
+G_END_DECLS
