@@ -24,6 +24,7 @@ static const Command commands[] = {
   { "ls", lb_cli_ls, N_("browse a snapshot") },
   { "diff", lb_cli_diff, N_("what was added, removed and changed between two snapshots") },
   { "extract", lb_cli_extract, N_("copy files of a snapshot into a folder") },
+  { "restore", lb_cli_restore, N_("put a snapshot back onto a phone, or onto a new one") },
   { "verify", lb_cli_verify, N_("re-read every stored file and check the catalog") },
 };
 
@@ -49,7 +50,7 @@ print_help (FILE *out)
 static gboolean
 takes_value (const char *arg)
 {
-  static const char *const with_value[] = { "--library", "-L", "--device", "--to", NULL };
+  static const char *const with_value[] = { "--library", "-L", "--device", "-d", "--to", "-t", "--only", "--map", NULL };
   return g_strv_contains (with_value, arg);
 }
 

@@ -139,6 +139,41 @@ gboolean lb_device_read (LbDevice *self,
 /* Playlists and albums, as LbMediaList*; empty on phones without them. */
 GPtrArray *lb_device_get_lists (LbDevice *self, GError **error);
 
+/* ---- writing (restore) ------------------------------------------------ */
+
+/* Re-reads every storage's capacity and free space into the info. */
+gboolean lb_device_refresh_storages (LbDevice *self, GError **error);
+
+/* Creates a folder; returns its handle, 0 on error.  parent 0: the top of
+ * the storage.  A name the phone refuses is LB_ERROR_REFUSED. */
+guint32 lb_device_create_folder (LbDevice *self, guint32 storage_id, guint32 parent,
+                                 const char *name, GError **error);
+
+/* Supplies the next bytes of a file being sent: fills up to len bytes of
+ * buf and returns how many, 0 at its end, or -1 to fail the send. */
+typedef gssize (*LbFillFunc) (guint8 *buf, gsize len, gpointer user_data);
+
+/* Sends a file of exactly size bytes, streamed through fill (never whole in
+ * memory).  Returns the new object's handle and, in *phone_mtime, the date
+ * the phone gave it (libmtp stamps the time of the transfer).  Errors:
+ * LB_ERROR_STORAGE_FULL (StoreFull, also part-way), LB_ERROR_REFUSED (the
+ * phone refused the name, or ObjectTooLarge), LB_ERROR_DEVICE_GONE,
+ * G_IO_ERROR_CANCELLED, LB_ERROR_FAILED. */
+guint32 lb_device_send_file (LbDevice *self, guint32 storage_id, guint32 parent, const char *name,
+                             guint32 filetype, guint64 size, LbFillFunc fill, gpointer user_data,
+                             gint64 *phone_mtime, GCancellable *cancellable, GError **error);
+
+/* Sets an object's DateModified.  LB_ERROR_NOT_SUPPORTED when the phone
+ * refuses, as Android does for every object. */
+gboolean lb_device_set_mtime (LbDevice *self, guint32 handle, gint64 mtime, GError **error);
+
+gboolean lb_device_delete (LbDevice *self, guint32 handle, GError **error);
+
+/* Creates a playlist or album (list->kind, storage_id, parent, name, artist,
+ * members) and returns its handle; LB_ERROR_NOT_SUPPORTED on phones without
+ * abstract lists (Android). */
+guint32 lb_device_create_list (LbDevice *self, const LbMediaList *list, GError **error);
+
 /* GUIs call this once from their main thread: device calls from it abort. */
 void lb_device_forbid_thread (GThread *thread);
 

@@ -23,6 +23,8 @@ typedef enum {
   LB_ERROR_LIBRARY_DAMAGED,   /* catalog or blob store fails its checks */
   LB_ERROR_NOT_FOUND,         /* no such snapshot, path or object */
   LB_ERROR_BAD_INPUT,         /* hostile or malformed data from a device or a file */
+  LB_ERROR_NOT_SUPPORTED,     /* the phone does not do this (e.g. Android and DateModified) */
+  LB_ERROR_REFUSED,           /* the phone refused an object (its name, its size) */
 } LbError;
 
 G_END_DECLS

@@ -64,7 +64,8 @@ name_for (Extract *x, LbEntry *e)
   for (guint n = e->ordinal > 0 ? e->ordinal + 1 : 1;; n++)
     {
       g_autofree char *candidate = n == 1 ? g_strdup (safe) : lb_numbered_name (safe, n);
-      g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT "/%s", e->parent_id, candidate);
+      /* Top-level entries of every storage share parent 0. */
+      g_autofree char *key = g_strdup_printf ("%s\x1f%" G_GINT64_FORMAT "/%s", e->storage, e->parent_id, candidate);
       if (!g_hash_table_contains (x->taken, key))
         {
           g_hash_table_add (x->taken, g_steal_pointer (&key));

@@ -7,9 +7,10 @@
  * [first_seq, last_seq] in the device's own snapshot sequence.  A new
  * snapshot that finds a path unchanged only moves last_seq: no new row.
  *
- * Locking: LIBRARY/lock is flock()ed exclusively by a writer (backup,
- * restore, prune) and shared by readers, who are never blocked by another
- * reader and never block on a writer (they read WAL snapshots).
+ * Locking: LIBRARY/lock carries Linux OFD byte-range locks (lb-lock.h):
+ * byte 0 exclusive for the one writer (backup, restore, prune), byte 1
+ * shared by readers and exclusive only for prune, so readers never wait for
+ * a backup (they read WAL snapshots) and a backup never waits for readers.
  *
  * An LbLibrary, like the SQLite connection inside it, belongs to the thread
  * that opened it. */
@@ -47,7 +48,7 @@ typedef struct {
   char *firmware;
   char *friendly_name;
   gint64 started;             /* Unix seconds, UTC */
-  gint64 finished;            /* 0 while running */
+  gint64 finished;            /* 0 while running, or unknown (a writer that died) */
   LbSnapshotState state;
   guint64 files;
   guint64 folders;
@@ -119,9 +120,28 @@ GPtrArray *lb_library_list_media_lists (LbLibrary *self, gint64 snapshot_id, GEr
 /* Objects a snapshot left out, as "name: reason" strings. */
 GPtrArray *lb_library_list_skipped (LbLibrary *self, gint64 snapshot_id, GError **error);
 
+/* A snapshot's storages as LbStorageInfo*, in the phone's order. */
+GPtrArray *lb_library_list_storages (LbLibrary *self, gint64 snapshot_id, GError **error);
+
+/* ---- the restore journal (LB_LIBRARY_WRITE to record) ------------------- */
+
+/* Records, durably and at once, that a file was sent to a phone: the target
+ * device, the storage description and the path below it ("DCIM/a.jpg",
+ * names joined by "/"), its size, the date the phone gave the new object,
+ * and the blob it came from.  A rerun of the restore skips what is recorded
+ * and still on the phone; the next backup of that phone reuses the blob for
+ * a file with the same storage, path, size and date instead of reading it. */
+gboolean lb_library_journal_record (LbLibrary *self, const LbDeviceInfo *target, const char *storage,
+                                    const char *path, guint64 size, gint64 phone_mtime,
+                                    const char *blob, GError **error);
+/* The blob recorded as sent there with that size and date, or NULL. */
+char *lb_library_journal_lookup (LbLibrary *self, const LbDeviceInfo *target, const char *storage,
+                                 const char *path, guint64 size, gint64 phone_mtime);
+
 /* ---- checking --------------------------------------------------------- */
 
-/* SQLite's integrity and foreign-key checks; each problem as a string. */
+/* SQLite's integrity and foreign-key checks; each problem as a string in
+ * *problems.  FALSE (with an error) only when the checks could not run. */
 gboolean lb_library_check_catalog (LbLibrary *self, GPtrArray **problems, GError **error);
 /* Every blob the catalog references (snapshot_id 0: of every snapshot) as
  * "sha256" strings with their sizes in *sizes (guint64), sorted. */
@@ -148,6 +168,7 @@ gint64 lb_snapshot_writer_path (LbSnapshotWriter *w, const char *storage, gint64
 
 /* The blob a snapshot of this device (any state: an interrupted one's
  * finished files count) stored at this path with this size and date, or
+ * that the restore journal says was sent there with that size and date; or
  * NULL.  Never for mtime 0. */
 char *lb_snapshot_writer_reusable_blob (LbSnapshotWriter *w, gint64 path_id, guint64 size, gint64 mtime);
 

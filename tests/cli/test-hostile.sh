@@ -22,8 +22,8 @@ id=$(json 'd["id"]' <"$WORK/b")
 listed=$(wc -l <"$WORK/listed")
 held=$("$CLI" ls -r --json "$id" / | json 'len(d)')
 skipped=$(json 'd["skipped"]' <"$WORK/b")
-# libmtp's walk (vphone-probe ls) lists the folder cycle once more than it holds.
-[ $((held + skipped)) -ge $((listed - 1)) ]
+# Objects with lying sizes are both held and noted, hence "at least".
+[ $((held + skipped)) -ge "$listed" ]
 ok $? "every object listed is in the catalog or named as left out ($held held + $skipped noted, $listed listed)"
 "$CLI" ls -r --json "$id" / | json '"a/b.jpg" in [x["name"] for x in d] and [x["name"] for x in d].count("dup.jpg") == 2' | grep -qx True
 ok $? "hostile names are kept exactly as the phone gave them"

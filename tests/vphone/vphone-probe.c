@@ -25,6 +25,8 @@ static const char usage[] =
   "  size ID                  the object's 64-bit size\n"
   "  get ID FILE              fetch a whole object without listing the phone first\n"
   "  time-get ID FILE         the same, printing BYTES SECONDS of the transfer alone\n"
+  "  pull-all DIR             list every storage and fetch every file into DIR/ID:\n"
+  "                           a plain libmtp loop, the baseline of the backup benchmark\n"
   "  time-small N             N one-transaction reads (battery level): SECONDS per call\n"
   "  read ID OFFSET LENGTH    bytes of an object at a 64-bit offset, to stdout\n"
   "  set-date ID YYYYMMDDThhmmss   set DateModified; exit 3 when the phone refuses\n"
@@ -266,6 +268,48 @@ main (int argc, char **argv)
         }
       LIBMTP_Release_Device (dev);
       return r == 0 ? 0 : 1;
+    }
+  if (strcmp (cmd, "pull-all") == 0 && argc > 2)
+    {
+      LIBMTP_mtpdevice_t *dev = open_first ();
+      GQueue todo = G_QUEUE_INIT;
+      GHashTable *seen = g_hash_table_new (NULL, NULL);
+      guint64 files = 0, bytes = 0;
+      count_storages (dev);
+      for (LIBMTP_devicestorage_t *st = dev->storage; st; st = st->next)
+        {
+          g_queue_push_tail (&todo, GUINT_TO_POINTER (LIBMTP_FILES_AND_FOLDERS_ROOT));
+          while (!g_queue_is_empty (&todo))
+            {
+              uint32_t parent = GPOINTER_TO_UINT (g_queue_pop_head (&todo));
+              LIBMTP_file_t *list = LIBMTP_Get_Files_And_Folders (dev, st->id, parent);
+              for (LIBMTP_file_t *f = list; f; f = f->next)
+                {
+                  if (!g_hash_table_add (seen, GUINT_TO_POINTER (f->item_id)))
+                    continue;
+                  if (f->filetype == LIBMTP_FILETYPE_FOLDER)
+                    g_queue_push_tail (&todo, GUINT_TO_POINTER (f->item_id));
+                  else
+                    {
+                      g_autofree char *path = g_strdup_printf ("%s/%u", argv[2], f->item_id);
+                      if (LIBMTP_Get_File_To_File (dev, f->item_id, path, NULL, NULL) != 0)
+                        return 1;
+                      files++;
+                      bytes += f->filesize;
+                    }
+                }
+              while (list)
+                {
+                  LIBMTP_file_t *next = list->next;
+                  LIBMTP_destroy_file_t (list);
+                  list = next;
+                }
+            }
+        }
+      fprintf (out, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT "\n", files, bytes);
+      g_hash_table_unref (seen);
+      LIBMTP_Release_Device (dev);
+      return 0;
     }
   if (strcmp (cmd, "time-small") == 0 && argc > 2)
     {

@@ -1,0 +1,297 @@
+#include "config.h"
+#include "lb-cli.h"
+#include "lb-error.h"
+#include "lb-restore.h"
+
+#include <stdio.h>
+#include <glib/gi18n.h>
+
+static const char *
+kind_word (LbRestoreActionKind k)
+{
+  switch (k)
+    {
+    case LB_RESTORE_SEND: return "send";
+    case LB_RESTORE_IDENTICAL: return "identical";
+    case LB_RESTORE_CONFLICT: return "conflict";
+    case LB_RESTORE_REPLACE: return "replace";
+    case LB_RESTORE_REMOVE: return "remove";
+    case LB_RESTORE_CANNOT: return "cannot";
+    default: return "";
+    }
+}
+
+static JsonNode *
+plan_json (const LbRestorePlan *plan, const LbRestoreReport *report)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "snapshot");
+  json_builder_add_int_value (b, plan->snapshot ? plan->snapshot->id : 0);
+  json_builder_set_member_name (b, "target");
+  json_builder_add_string_value (b, plan->target ? plan->target->serial : "");
+  json_builder_set_member_name (b, "migration");
+  json_builder_add_boolean_value (b, plan->migration);
+  json_builder_set_member_name (b, "fits");
+  json_builder_add_boolean_value (b, plan->fits);
+  json_builder_set_member_name (b, "storages");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < plan->storages->len; i++)
+    {
+      LbRestoreStorage *s = plan->storages->pdata[i];
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "storage");
+      json_builder_add_string_value (b, s->source);
+      json_builder_set_member_name (b, "mapped_to");
+      if (s->target)
+        json_builder_add_string_value (b, s->target);
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "files");
+      json_builder_add_int_value (b, (gint64) s->files);
+      json_builder_set_member_name (b, "bytes");
+      json_builder_add_int_value (b, (gint64) s->bytes);
+      json_builder_set_member_name (b, "folders");
+      json_builder_add_int_value (b, (gint64) s->folders);
+      json_builder_set_member_name (b, "identical");
+      json_builder_add_int_value (b, (gint64) s->identical);
+      json_builder_set_member_name (b, "free");
+      json_builder_add_int_value (b, (gint64) s->free);
+      json_builder_set_member_name (b, "fits");
+      json_builder_add_boolean_value (b, s->fits);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "actions");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < plan->actions->len; i++)
+    {
+      LbRestoreAction *a = plan->actions->pdata[i];
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "action");
+      json_builder_add_string_value (b, kind_word (a->kind));
+      json_builder_set_member_name (b, "path");
+      json_builder_add_string_value (b, a->phone_path);
+      json_builder_set_member_name (b, "target");
+      if (a->target_path)
+        json_builder_add_string_value (b, a->target_path);
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "reason");
+      if (a->reason)
+        json_builder_add_string_value (b, a->reason);
+      else
+        json_builder_add_null_value (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "problems");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < plan->problems->len; i++)
+    json_builder_add_string_value (b, plan->problems->pdata[i]);
+  json_builder_end_array (b);
+  if (report != NULL)
+    {
+      json_builder_set_member_name (b, "report");
+      json_builder_begin_object (b);
+#define MEMBER(name, value) json_builder_set_member_name (b, name); json_builder_add_int_value (b, (gint64) (value))
+      MEMBER ("sent", report->sent);
+      MEMBER ("sent_bytes", report->sent_bytes);
+      MEMBER ("identical", report->identical);
+      MEMBER ("conflicts", report->conflicts);
+      MEMBER ("removed", report->removed);
+      MEMBER ("lists", report->lists);
+      MEMBER ("dates_kept", report->dates_kept);
+      MEMBER ("dates_lost", report->dates_lost);
+#undef MEMBER
+      json_builder_set_member_name (b, "interrupted");
+      json_builder_add_boolean_value (b, report->interrupted);
+      json_builder_set_member_name (b, "failed");
+      json_builder_begin_array (b);
+      for (guint i = 0; i < report->failed->len; i++)
+        json_builder_add_string_value (b, report->failed->pdata[i]);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+static void
+print_plan (const LbRestorePlan *plan)
+{
+  if (plan->snapshot && plan->target)
+    {
+      g_autofree char *when = lb_cli_local_time (plan->snapshot->started);
+      g_autofree char *to = lb_cli_printable (plan->target->model);
+      printf (_("Snapshot %" G_GINT64_FORMAT " (%s, %s) onto %s (serial %s)%s:\n"), plan->snapshot->id, plan->snapshot->model,
+              when, to, plan->target->serial, plan->migration ? _(", a different phone") : "");
+    }
+  for (guint i = 0; i < plan->storages->len; i++)
+    {
+      LbRestoreStorage *s = plan->storages->pdata[i];
+      g_autofree char *bytes = g_format_size (s->bytes);
+      g_autofree char *free_ = g_format_size (s->free);
+      printf (_("  %s → %s: %" G_GUINT64_FORMAT " files to send (%s), %" G_GUINT64_FORMAT " folders to create, %" G_GUINT64_FORMAT " already there; %s free%s\n"),
+              s->source, s->target ? s->target : _("(no storage)"), s->files, bytes, s->folders, s->identical, free_,
+              s->fits ? "" : _(" — does not fit"));
+    }
+  for (guint i = 0; i < plan->actions->len; i++)
+    {
+      LbRestoreAction *a = plan->actions->pdata[i];
+      g_autofree char *path = lb_cli_printable (a->phone_path);
+      g_autofree char *why = a->reason ? lb_cli_printable (a->reason) : NULL;
+      if (a->kind == LB_RESTORE_CONFLICT)
+        printf (_("  conflict: %s differs from the phone's; the phone's is kept, ours goes to “%s”\n"), path, why);
+      else if (a->kind == LB_RESTORE_CANNOT)
+        printf (_("  cannot: %s: %s\n"), path, why);
+      else if (a->kind == LB_RESTORE_REMOVE)
+        printf (_("  remove: %s (not in the snapshot; --mirror)\n"), path);
+      else if (a->kind == LB_RESTORE_REPLACE)
+        printf (_("  replace: %s (--mirror)\n"), path);
+      else if (why != NULL)
+        printf ("  %s: %s\n", path, why);
+    }
+  for (guint i = 0; i < plan->problems->len; i++)
+    printf (_("  problem: %s\n"), (char *) plan->problems->pdata[i]);
+}
+
+static void
+print_report (const LbRestoreReport *r)
+{
+  g_autofree char *bytes = g_format_size (r->sent_bytes);
+
+  printf (_("Sent %" G_GUINT64_FORMAT " files (%s); %" G_GUINT64_FORMAT " were already on the phone.\n"), r->sent, bytes, r->identical);
+  if (r->conflicts)
+    printf (_("%" G_GUINT64_FORMAT " files differed from the phone's: the phone's are kept, ours sit beside them as “NAME (restored DATE)”.\n"), r->conflicts);
+  if (r->removed)
+    printf (_("Removed %" G_GUINT64_FORMAT " objects the snapshot does not have.\n"), r->removed);
+  if (r->lists)
+    printf (_("Recreated %" G_GUINT64_FORMAT " playlists and albums.\n"), r->lists);
+  if (r->dates_lost)
+    printf (g_dngettext (GETTEXT_PACKAGE,
+                         "The date of %" G_GUINT64_FORMAT " file could not be kept: this phone sets the time of the transfer.\n",
+                         "The dates of %" G_GUINT64_FORMAT " files could not be kept: this phone sets the time of the transfer.\n",
+                         r->dates_lost), r->dates_lost);
+  for (guint i = 0; i < r->failed->len; i++)
+    {
+      g_autofree char *line = lb_cli_printable (r->failed->pdata[i]);
+      printf (_("Could not restore %s\n"), line);
+    }
+}
+
+typedef struct {
+  GMainLoop *loop;
+  LbRestoreOptions options;
+  LbRestoreReport *report;
+  LbRestoreReport *failed;
+  GError *error;
+  GCancellable *cancellable;
+} Job;
+
+static void
+restore_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  Job *job = data;
+
+  (void) source;
+  job->report = lb_restore_run (&job->options, NULL, NULL, cancellable, &job->failed, &job->error);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+restore_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Job *job = data;
+  (void) source;
+  (void) result;
+  g_main_loop_quit (job->loop);
+}
+
+int
+lb_cli_restore (LbCli *cli, int argc, char **argv)
+{
+  g_auto(GStrv) only = NULL, map = NULL;
+  gboolean dry_run = FALSE, to_new = FALSE, mirror = FALSE, rename_invalid = FALSE;
+  GOptionEntry extra[] = {
+    { "device", 'd', 0, G_OPTION_ARG_STRING, &cli->device, N_("The phone to restore onto"), N_("SERIAL") },
+    { "only", 0, 0, G_OPTION_ARG_STRING_ARRAY, &only, N_("Restore only this path (a folder means all below it); repeatable"), N_("PATH") },
+    { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, N_("Show the plan and change nothing"), NULL },
+    { "to-new-device", 0, 0, G_OPTION_ARG_NONE, &to_new, N_("Allow restoring onto a phone other than the snapshot's"), NULL },
+    { "mirror", 0, 0, G_OPTION_ARG_NONE, &mirror, N_("Make the phone match exactly: replace what differs, remove what the snapshot lacks"), NULL },
+    { "map", 0, 0, G_OPTION_ARG_STRING_ARRAY, &map, N_("Put a snapshot storage on a phone storage: \"SD card=Internal shared storage\""), N_("FROM=TO") },
+    { "rename-invalid", 0, 0, G_OPTION_ARG_NONE, &rename_invalid, N_("Rename files whose names the phone refuses, and list each change"), NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *path = NULL;
+  gboolean may_create;
+  Job job = { 0 };
+  LbRestoreReport *report;
+  int status = LB_EXIT_OK;
+
+  if (!lb_cli_parse (cli, "restore", _("SNAPSHOT"),
+                     _("Puts a snapshot back onto a phone: the same one, or a new one with --to-new-device.\n"
+                       "It plans first (--dry-run shows the plan) and refuses before writing anything when the\n"
+                       "files do not fit. Nothing on the phone is deleted or replaced unless you ask for\n"
+                       "--mirror; a different file at the same path is kept, and ours is sent beside it as\n"
+                       "“NAME (restored DATE)”. Running the same restore again sends only what is missing."),
+                     extra, &argc, &argv))
+    return LB_EXIT_USAGE;
+  if (argc != 2)
+    return lb_cli_usage ("restore", _("give exactly one snapshot"));
+  path = lb_cli_library_path (cli, &may_create);
+  {
+    g_autoptr(LbLibrary) library = lb_library_open (path, FALSE, LB_LIBRARY_READ, &error);
+    if (library == NULL || !lb_cli_parse_snapshot (cli, library, argv[1], &job.options.snapshot_id, &error))
+      return lb_cli_fail (error);
+  }
+  job.options.library = path;
+  job.options.serial = cli->device;
+  job.options.only = (const char *const *) only;
+  job.options.map = (const char *const *) map;
+  job.options.dry_run = dry_run;
+  job.options.to_new_device = to_new;
+  job.options.mirror = mirror;
+  job.options.rename_invalid = rename_invalid;
+  job.loop = g_main_loop_new (NULL, FALSE);
+  if (!cli->quiet && !cli->json && cli->show_progress)
+    g_printerr ("%s\n", _("Planning: reading what the phone already holds…"));
+  task = g_task_new (NULL, cli->cancellable, restore_done, &job);
+  g_task_set_task_data (task, &job, NULL);
+  g_task_run_in_thread (task, restore_thread);
+  g_main_loop_run (job.loop);
+  g_main_loop_unref (job.loop);
+
+  report = job.report ? job.report : job.failed;
+  if (cli->json && report != NULL)
+    {
+      g_autoptr(JsonNode) node = plan_json (report->plan, dry_run ? NULL : report);
+      lb_cli_print_json (node);
+    }
+  else if (!cli->quiet && report != NULL)
+    {
+      if (dry_run || job.error != NULL)
+        print_plan (report->plan);
+      if (!dry_run && (job.report != NULL || report->sent + report->identical > 0))
+        print_report (report);
+    }
+  if (job.error != NULL)
+    {
+      if (g_error_matches (job.error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_printerr ("%s\n", _("lifeboat-cli: restore stopped. Run the same restore again to send what is still missing."));
+      else if (report != NULL && report->sent > 0)
+        g_printerr (_("lifeboat-cli: %s\nRun the same restore again to carry on: it sends only what is missing.\n"), job.error->message);
+      else
+        lb_cli_fail (job.error);
+      status = LB_EXIT_FAILED;
+      g_clear_error (&job.error);
+    }
+  else if (report != NULL && report->failed->len > 0 && !dry_run)
+    status = LB_EXIT_FAILED;
+  g_clear_pointer (&job.report, lb_restore_report_free);
+  g_clear_pointer (&job.failed, lb_restore_report_free);
+  return status;
+}

@@ -1,0 +1,215 @@
+/* The one place where libmtp's and libusb's failures become LbError codes
+ * with messages a person can act on.
+ *
+ * libmtp does not pass libusb's errors on: an unplugged phone and a real
+ * transfer error both arrive as "PTP Layer error 02ff ... PTP I/O Error"
+ * on its error stack (measured on the rig: `vphone-ctl unplug` and the
+ * disconnect-after-bytes fault both give exactly that, within 0.1 s).  So
+ * after an I/O error, and after any failure libmtp gave no reason for, we
+ * look at the bus with libusb: a phone that is no longer there was
+ * disconnected. */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+#include <libusb.h>
+
+#include "lb-device-private.h"
+#include "lb-error.h"
+
+/* libmtp's ptp.h is not installed; these are its (and the PTP/MTP
+ * specifications') codes that we act on. */
+#define PTP_RC_INVALID_OBJECT_HANDLE 0x2009
+#define PTP_RC_STORE_FULL            0x200C
+#define PTP_RC_STORE_NOT_AVAILABLE   0x2013
+#define PTP_RC_DEVICE_BUSY           0x2019
+#define MTP_RC_OBJECT_TOO_LARGE      0xA809
+#define PTP_ERROR_TIMEOUT            0x02FA
+#define PTP_ERROR_DATA_EXPECTED      0x02FE
+#define PTP_ERROR_CANCEL             0x02FB
+#define PTP_ERROR_IO                 0x02FF
+
+/* libmtp gives up on a USB transfer after 20 s (60 s with its LONG_TIMEOUT
+ * flag, 5 s for the first OpenSession), and reports that time-out as a
+ * plain I/O error: its ptp_read_func and ptp_write_func turn every libusb
+ * failure into PTP_ERROR_IO.  So an I/O error from a phone still on the
+ * bus, after this long without a sign of life, is a time-out.  libmtp does
+ * not let a caller change its time-out per device (set_usb_device_timeout
+ * is not exported). */
+#define SHORTEST_TIMEOUT_USEC (5 * G_USEC_PER_SEC)
+
+static const char *
+busy_message (void)
+{
+  return _("Another program is using the phone — often the file manager's own "
+           "phone support. Close it (or unmount the phone) and try again.");
+}
+
+void
+lb_device_error_for_state (LbDeviceState state, GError **error)
+{
+  switch (state)
+    {
+    case LB_DEVICE_BUSY:
+      g_set_error_literal (error, LB_ERROR, LB_ERROR_DEVICE_BUSY, busy_message ());
+      break;
+    case LB_DEVICE_LOCKED:
+      g_set_error_literal (error, LB_ERROR, LB_ERROR_DEVICE_LOCKED,
+                           _("The phone is locked. Unlock its screen and try again."));
+      break;
+    case LB_DEVICE_CHARGING_ONLY:
+      g_set_error_literal (error, LB_ERROR, LB_ERROR_CHARGING_ONLY,
+                           _("The phone is connected but not in File transfer mode. On the "
+                             "phone, tap the USB notification and choose File transfer."));
+      break;
+    case LB_DEVICE_READY:
+    default:
+      g_return_if_reached ();
+    }
+}
+
+/* "PTP Layer error 02ff: ..." → 0x02ff; 0 when the text carries no code. */
+static guint
+ptp_code (const char *text)
+{
+  static const char prefix[] = "PTP Layer error ";
+  char digits[5] = { 0 };
+  guint64 code;
+
+  if (text == NULL || !g_str_has_prefix (text, prefix))
+    return 0;
+  strncpy (digits, text + strlen (prefix), 4);
+  if (!g_ascii_string_to_unsigned (digits, 16, 0, 0xFFFF, &code, NULL))
+    return 0;
+  return (guint) code;
+}
+
+/* Every distinct text on libmtp's error stack, joined; NULL when empty.
+ * The stack is cleared, so the next failure starts from nothing. */
+char *
+lb_device_mtp_error_text (LIBMTP_mtpdevice_t *mtp)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (LIBMTP_error_t *e = LIBMTP_Get_Errorstack (mtp); e != NULL; e = e->next)
+    {
+      g_autofree char *line = g_strstrip (g_strdup (e->error_text ? e->error_text : ""));
+
+      if (*line == '\0' || strstr (text->str, line) != NULL)
+        continue;
+      if (text->len > 0)
+        g_string_append (text, "; ");
+      g_string_append (text, line);
+    }
+  LIBMTP_Clear_Errorstack (mtp);
+  return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
+}
+
+/* handle: the object the failed call was about (0: none); quiet_since:
+ * when the phone last gave a sign of life during the call (0: unknown).
+ * A phone that
+ * answers a request about it with an error instead of its data (an object
+ * deleted since the listing: InvalidObjectHandle) reaches us only as "PTP
+ * Data Expected" (02fe): libmtp keeps the response code to itself, and its
+ * own metadata calls answer from its cache, so they cannot tell either. */
+void
+lb_device_error_from_mtp_about (LIBMTP_mtpdevice_t *mtp,
+                                const LbDeviceInfo *info,
+                                guint32 handle,
+                                gint64 quiet_since,
+                                const char *doing,
+                                GError **error)
+{
+  gboolean cancelled = FALSE, full = FALSE, busy = FALSE, timeout = FALSE;
+  gboolean too_large = FALSE, vanished = FALSE, unavailable = FALSE, refused = FALSE, io = FALSE;
+  g_autofree char *text = NULL;
+
+  for (LIBMTP_error_t *e = LIBMTP_Get_Errorstack (mtp); e != NULL; e = e->next)
+    {
+      guint code = ptp_code (e->error_text);
+
+      cancelled |= e->errornumber == LIBMTP_ERROR_CANCELLED || code == PTP_ERROR_CANCEL;
+      full |= e->errornumber == LIBMTP_ERROR_STORAGE_FULL || code == PTP_RC_STORE_FULL;
+      busy |= code == PTP_RC_DEVICE_BUSY;
+      timeout |= code == PTP_ERROR_TIMEOUT;
+      too_large |= code == MTP_RC_OBJECT_TOO_LARGE;
+      vanished |= code == PTP_RC_INVALID_OBJECT_HANDLE;
+      unavailable |= code == PTP_RC_STORE_NOT_AVAILABLE;
+      refused |= code == PTP_ERROR_DATA_EXPECTED;
+      io |= code == PTP_ERROR_IO;
+    }
+  timeout |= io && quiet_since > 0 && g_get_monotonic_time () - quiet_since >= SHORTEST_TIMEOUT_USEC;
+  text = lb_device_mtp_error_text (mtp);
+
+  if (cancelled)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Operation was cancelled"));
+  else if (full)
+    g_set_error_literal (error, LB_ERROR, LB_ERROR_STORAGE_FULL, _("The phone's storage is full."));
+  else if (busy)
+    g_set_error_literal (error, LB_ERROR, LB_ERROR_DEVICE_BUSY,
+                         _("The phone says it is busy. Wait a moment and try again."));
+  else if (info != NULL && !lb_device_check_present (info, error))
+    ;  /* checked before the time-out: a pulled phone can also time out */
+  else if (timeout)
+    g_set_error_literal (error, LB_ERROR, LB_ERROR_TIMED_OUT, _("The phone stopped answering."));
+  else if (too_large)
+    g_set_error (error, LB_ERROR, LB_ERROR_REFUSED,
+                 _("%s: the phone's storage cannot hold a file that large."), doing);
+  else if (vanished)
+    g_set_error (error, LB_ERROR, LB_ERROR_NOT_FOUND, _("%s: it is no longer on the phone."), doing);
+  else if (refused && handle != 0)
+    g_set_error (error, LB_ERROR, LB_ERROR_NOT_FOUND,
+                 _("%s: the phone did not send it; it was probably deleted or moved since it was "
+                   "listed (libmtp: %s)"), doing, text);
+  else if (unavailable)
+    g_set_error (error, LB_ERROR, LB_ERROR_DEVICE_LOCKED,
+                 _("%s: the storage is not available. Unlock the phone and try again."), doing);
+  else
+    g_set_error (error, LB_ERROR, LB_ERROR_FAILED, "%s (libmtp: %s)", doing,
+                 text != NULL ? text : _("no reason given"));
+}
+
+void
+lb_device_error_from_mtp (LIBMTP_mtpdevice_t *mtp,
+                          const LbDeviceInfo *info,
+                          const char *doing,
+                          GError **error)
+{
+  lb_device_error_from_mtp_about (mtp, info, 0, 0, doing, error);
+}
+
+/* FALSE, with DEVICE_GONE, when the phone has left the bus. */
+gboolean
+lb_device_check_present (const LbDeviceInfo *info, GError **error)
+{
+  if (lb_usb_is_present (info->bus, info->address, info->vendor_id, info->product_id))
+    return TRUE;
+  g_set_error_literal (error, LB_ERROR, LB_ERROR_DEVICE_GONE, _("The phone was disconnected."));
+  return FALSE;
+}
+
+void
+lb_device_error_from_usb (int usb_error, const char *doing, GError **error)
+{
+  switch (usb_error)
+    {
+    case LIBUSB_ERROR_NO_DEVICE:
+      g_set_error_literal (error, LB_ERROR, LB_ERROR_DEVICE_GONE, _("The phone was disconnected."));
+      break;
+    case LIBUSB_ERROR_TIMEOUT:
+      g_set_error_literal (error, LB_ERROR, LB_ERROR_TIMED_OUT, _("The phone stopped answering."));
+      break;
+    case LIBUSB_ERROR_BUSY:
+      g_set_error_literal (error, LB_ERROR, LB_ERROR_DEVICE_BUSY, busy_message ());
+      break;
+    case LIBUSB_ERROR_ACCESS:
+      g_set_error (error, LB_ERROR, LB_ERROR_FAILED,
+                   _("%s: no permission to use the USB device (are libmtp's udev rules installed?)"),
+                   doing);
+      break;
+    default:
+      g_set_error (error, LB_ERROR, LB_ERROR_FAILED, "%s (libusb: %s)", doing,
+                   libusb_strerror (usb_error));
+      break;
+    }
+}

@@ -1,0 +1,87 @@
+/* What the lb-device-*.c files share.  Only they include this header:
+ * libmtp.h and libusb.h stay inside the device layer. */
+#pragma once
+
+#include <libmtp.h>
+
+#include "lb-device.h"
+
+G_BEGIN_DECLS
+
+struct _LbDevice
+{
+  GObject parent_instance;
+
+  LIBMTP_mtpdevice_t *mtp;  /* opened uncached; only ever touched by owner */
+  LbDeviceInfo *info;
+  GThread *owner;           /* a reference, so its address is never reused */
+  GHashTable *lists;        /* handle → LbListSeen*: playlists and albums walks saw */
+  GHashTable *walked;       /* storage ids walked to the end */
+};
+
+/* A playlist or album a walk came across (lb_device_get_lists reads them). */
+typedef struct {
+  LbListKind kind;
+  guint32 storage_id;
+  guint32 parent;
+} LbListSeen;
+
+/* lb-device.c */
+gboolean lb_device_check_thread (LbDevice *self, const char *func, GError **error);
+
+/* lb-device-mtp.c: libmtp's one-time setup and its stdout chatter. */
+void lb_mtp_init (void);
+
+typedef struct {
+  int saved_stdout;
+} LbQuiet;
+
+void lb_quiet_begin (LbQuiet *quiet);
+void lb_quiet_end (LbQuiet *quiet);
+void lb_mtp_release (LIBMTP_mtpdevice_t *mtp);
+
+/* lb-device-errors.c: the one place where libmtp's and libusb's failures
+ * become LbError codes and messages. */
+void lb_device_error_from_mtp (LIBMTP_mtpdevice_t *mtp,
+                               const LbDeviceInfo *info,
+                               const char *doing,
+                               GError **error);
+void lb_device_error_from_mtp_about (LIBMTP_mtpdevice_t *mtp,
+                                     const LbDeviceInfo *info,
+                                     guint32 handle,
+                                     gint64 quiet_since,
+                                     const char *doing,
+                                     GError **error);
+void lb_device_error_from_usb (int usb_error, const char *doing, GError **error);
+void lb_device_error_for_state (LbDeviceState state, GError **error);
+gboolean lb_device_check_present (const LbDeviceInfo *info, GError **error);
+char *lb_device_mtp_error_text (LIBMTP_mtpdevice_t *mtp);
+
+/* lb-device-usb.c: what only libusb can tell. */
+typedef struct _LbUsbBus LbUsbBus;
+
+LbUsbBus *lb_usb_bus_new (void);
+void lb_usb_bus_free (LbUsbBus *bus);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LbUsbBus, lb_usb_bus_free)
+LbDeviceInfo *lb_usb_bus_probe_busy (LbUsbBus *bus, guint8 busnum, guint8 address);
+void lb_usb_bus_add_charging_only (LbUsbBus *bus, GPtrArray *infos);
+gboolean lb_usb_is_present (guint8 busnum, guint8 address, guint16 vendor_id, guint16 product_id);
+
+/* lb-device-enumerate.c: passes over the bus. */
+GPtrArray *lb_device_scan (GError **error);
+LIBMTP_mtpdevice_t *lb_device_scan_open (const LbDeviceInfo *wanted, LbDeviceInfo **info, GError **error);
+
+/* lb-device-walk.c */
+gboolean lb_device_walk_internal (LbDevice *self,
+                                  guint32 storage_id,
+                                  LbObjectFunc func,
+                                  LbSkipFunc skipped,
+                                  gpointer user_data,
+                                  GCancellable *cancellable,
+                                  GError **error);
+
+/* lb-device-info.c */
+LbDeviceInfo *lb_device_info_new (void);
+LbStorageInfo *lb_storage_info_new (void);
+
+G_END_DECLS

@@ -1,0 +1,282 @@
+/* LbDevice: one open MTP phone, owned by the thread that opened it.
+ *
+ * libmtp is not thread-safe, so every call checks that it comes from the
+ * owner, and none may come from the thread a GUI gave to
+ * lb_device_forbid_thread (USB I/O there would freeze the window).  A
+ * refused call logs a critical (fatal in tests) and fails with an error, as
+ * g_return_val_if_fail would, so a GUI built without fatal criticals keeps
+ * running.  The walk lives in lb-device-walk.c, lists in
+ * lb-device-lists.c. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "lb-device-private.h"
+#include "lb-error.h"
+
+G_DEFINE_FINAL_TYPE (LbDevice, lb_device, G_TYPE_OBJECT)
+
+static GThread *forbidden_thread;  /* atomic; a reference */
+
+void
+lb_device_forbid_thread (GThread *thread)
+{
+  GThread *old;
+
+  if (thread != NULL)
+    g_thread_ref (thread);
+  old = g_atomic_pointer_exchange (&forbidden_thread, thread);
+  if (old != NULL)
+    g_thread_unref (old);
+}
+
+/* self NULL: only the forbidden thread is checked (enumerate, open). */
+gboolean
+lb_device_check_thread (LbDevice *self, const char *func, GError **error)
+{
+  GThread *me = g_thread_self ();
+
+  if (me == g_atomic_pointer_get (&forbidden_thread))
+    {
+      g_critical ("%s: phone I/O from the thread given to lb_device_forbid_thread()", func);
+      g_set_error (error, LB_ERROR, LB_ERROR_FAILED,
+                   "%s: phone I/O from the user interface thread is refused", func);
+      return FALSE;
+    }
+  if (self != NULL && me != self->owner)
+    {
+      g_critical ("%s: an LbDevice used from a thread other than the one that opened it", func);
+      g_set_error (error, LB_ERROR, LB_ERROR_FAILED,
+                   "%s: the phone was opened by another thread (libmtp is not thread-safe)", func);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The last reference may be dropped from any thread: by then nobody uses
+ * the device, so ending its session here is safe. */
+static void
+lb_device_finalize (GObject *object)
+{
+  LbDevice *self = LB_DEVICE (object);
+
+  g_clear_pointer (&self->mtp, lb_mtp_release);
+  g_clear_pointer (&self->info, lb_device_info_free);
+  g_clear_pointer (&self->owner, g_thread_unref);
+  g_clear_pointer (&self->lists, g_hash_table_unref);
+  g_clear_pointer (&self->walked, g_hash_table_unref);
+  G_OBJECT_CLASS (lb_device_parent_class)->finalize (object);
+}
+
+static void
+lb_device_class_init (LbDeviceClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = lb_device_finalize;
+}
+
+static void
+lb_device_init (LbDevice *self)
+{
+  self->lists = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->walked = g_hash_table_new (NULL, NULL);
+}
+
+static char *
+serial_list (GPtrArray *infos)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  for (guint i = 0; i < infos->len; i++)
+    {
+      const LbDeviceInfo *info = infos->pdata[i];
+      g_string_append_printf (s, "%s%s", i > 0 ? ", " : "",
+                              *info->serial != '\0' ? info->serial : _("(no serial)"));
+    }
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static gboolean
+speaks_mtp (const LbDeviceInfo *info)
+{
+  return info->state == LB_DEVICE_READY || info->state == LB_DEVICE_LOCKED;
+}
+
+/* Without a serial, only MTP phones are candidates: a charging-only phone
+ * next to a ready one is no reason to ask which.  When there is none, a
+ * busy or charging-only phone explains why. */
+static const LbDeviceInfo *
+choose (GPtrArray *infos, const char *serial, GError **error)
+{
+  g_autoptr(GPtrArray) matches = g_ptr_array_new ();
+  const LbDeviceInfo *busy = NULL, *charging = NULL;
+
+  for (guint i = 0; i < infos->len; i++)
+    {
+      const LbDeviceInfo *info = infos->pdata[i];
+
+      if (serial != NULL ? g_str_equal (info->serial, serial) : speaks_mtp (info))
+        g_ptr_array_add (matches, (gpointer) info);
+      else if (serial == NULL && info->state == LB_DEVICE_BUSY && busy == NULL)
+        busy = info;
+      else if (serial == NULL && info->state == LB_DEVICE_CHARGING_ONLY && charging == NULL)
+        charging = info;
+    }
+  if (matches->len == 0 && (busy != NULL || charging != NULL))
+    g_ptr_array_add (matches, (gpointer) (busy != NULL ? busy : charging));
+
+  if (matches->len == 0 && serial == NULL)
+    g_set_error_literal (error, LB_ERROR, LB_ERROR_NO_DEVICE,
+                         _("No phone is connected. Connect it with a USB cable and unlock it."));
+  else if (matches->len == 0)
+    g_set_error (error, LB_ERROR, LB_ERROR_NO_DEVICE, _("No phone with serial %s is connected."), serial);
+  else if (matches->len > 1 && serial == NULL)
+    {
+      g_autofree char *serials = serial_list (matches);
+      g_set_error (error, LB_ERROR, LB_ERROR_AMBIGUOUS_DEVICE,
+                   _("Several phones are connected (%s). Choose one with --device SERIAL."), serials);
+    }
+  else if (matches->len > 1)
+    g_set_error (error, LB_ERROR, LB_ERROR_AMBIGUOUS_DEVICE,
+                 _("%u connected phones report the same serial %s. Connect only the one to use."),
+                 matches->len, serial);
+  else if (((const LbDeviceInfo *) matches->pdata[0])->state != LB_DEVICE_READY)
+    lb_device_error_for_state (((const LbDeviceInfo *) matches->pdata[0])->state, error);
+  else
+    return matches->pdata[0];
+  return NULL;
+}
+
+LbDevice *
+lb_device_open (const char *serial, GError **error)
+{
+  g_autoptr(GPtrArray) infos = NULL;
+  const LbDeviceInfo *chosen;
+  LbDeviceInfo *info = NULL;
+  LIBMTP_mtpdevice_t *mtp;
+  LbDevice *self;
+
+  if (!lb_device_check_thread (NULL, G_STRFUNC, error))
+    return NULL;
+  /* The serial libmtp reads from DeviceInfo is only known once a session
+   * is open, so every phone is opened (one at a time) by the scan, and the
+   * chosen one once more. */
+  infos = lb_device_scan (error);
+  if (infos == NULL)
+    return NULL;
+  chosen = choose (infos, serial, error);
+  if (chosen == NULL)
+    return NULL;
+  mtp = lb_device_scan_open (chosen, &info, error);
+  if (mtp == NULL)
+    return NULL;
+
+  self = g_object_new (LB_TYPE_DEVICE, NULL);
+  self->mtp = mtp;
+  self->info = info;
+  self->owner = g_thread_ref (g_thread_self ());
+  return self;
+}
+
+const LbDeviceInfo *
+lb_device_get_info (LbDevice *self)
+{
+  g_return_val_if_fail (LB_IS_DEVICE (self), NULL);
+
+  if (!lb_device_check_thread (self, G_STRFUNC, NULL))
+    return NULL;
+  return self->info;
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+typedef struct {
+  LbDataFunc func;
+  gpointer user_data;
+  GCancellable *cancellable;
+  gboolean stopped;          /* func returned FALSE */
+  gboolean cancelled;        /* the cancellable fired */
+  gint64 last_sign;          /* when the phone last sent something */
+} ReadContext;
+
+/* Runs inside LIBMTP_Get_File_To_Handler, once per block libmtp received
+ * (16 KiB with libmtp 1.1.20): the file is never whole in memory. */
+static uint16_t
+put_block (void *params, void *priv, uint32_t len, unsigned char *data, uint32_t *putlen)
+{
+  ReadContext *ctx = priv;
+
+  (void) params;
+  *putlen = 0;
+  ctx->last_sign = g_get_monotonic_time ();
+  if (g_cancellable_is_cancelled (ctx->cancellable))
+    {
+      ctx->cancelled = TRUE;
+      return LIBMTP_HANDLER_RETURN_CANCEL;
+    }
+  if (len > 0 && !ctx->func (data, len, ctx->user_data))
+    {
+      ctx->stopped = TRUE;
+      return LIBMTP_HANDLER_RETURN_CANCEL;
+    }
+  *putlen = len;
+  return LIBMTP_HANDLER_RETURN_OK;
+}
+
+/* libmtp's progress callback may also stop the transfer: a cancellation
+ * is noticed even while libmtp waits between blocks. */
+static int
+read_progress (uint64_t const sent, uint64_t const total, void const * const data)
+{
+  ReadContext *ctx = (ReadContext *) data;
+
+  (void) sent;
+  (void) total;
+  if (g_cancellable_is_cancelled (ctx->cancellable))
+    {
+      ctx->cancelled = TRUE;
+      return 1;
+    }
+  return 0;
+}
+
+gboolean
+lb_device_read (LbDevice *self,
+                guint32 handle,
+                LbDataFunc func,
+                gpointer user_data,
+                GCancellable *cancellable,
+                GError **error)
+{
+  ReadContext ctx = { func, user_data, cancellable, FALSE, FALSE, 0 };
+  int r;
+
+  g_return_val_if_fail (LB_IS_DEVICE (self), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!lb_device_check_thread (self, G_STRFUNC, error))
+    return FALSE;
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+
+  LIBMTP_Clear_Errorstack (self->mtp);
+  ctx.last_sign = g_get_monotonic_time ();
+  /* Not wrapped in lb_quiet_begin(): func runs inside, see lb-device-mtp.c. */
+  r = LIBMTP_Get_File_To_Handler (self->mtp, handle, put_block, &ctx, read_progress, &ctx);
+  if (r == 0)
+    {
+      LIBMTP_Clear_Errorstack (self->mtp);
+      return TRUE;
+    }
+  if (ctx.stopped || ctx.cancelled)
+    {
+      /* libmtp has drained the rest of the transfer: the session goes on. */
+      LIBMTP_Clear_Errorstack (self->mtp);
+      if (!g_cancellable_set_error_if_cancelled (cancellable, error))
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Reading was stopped."));
+      return FALSE;
+    }
+  lb_device_error_from_mtp_about (self->mtp, self->info, handle, ctx.last_sign,
+                                  _("Could not read a file from the phone"), error);
+  return FALSE;
+}

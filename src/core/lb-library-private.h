@@ -1,0 +1,48 @@
+/* What lb-library.c, lb-snapshot-writer.c and lb-blob-store.c share. */
+#pragma once
+
+#include "lb-library.h"
+#include "lb-db.h"
+
+G_BEGIN_DECLS
+
+struct _LbLibrary {
+  GObject parent_instance;
+  char *path;
+  LbLibraryMode mode;
+  GThread *owner;            /* the thread that opened it: the only one allowed */
+  int lock_fd;
+  LbDb *db;
+  LbSnapshotWriter *writer;  /* the one being written, if any (it holds a ref on us) */
+};
+
+/* The check every entry point makes: a library (like its SQLite
+ * connection) is used only from the thread that opened it. */
+gboolean lb_library_owned (LbLibrary *self);
+
+/* ENOSPC and EDQUOT are LB_ERROR_STORAGE_FULL; other errnos G_IO_ERROR. */
+void lb_library_set_io_error (GError **error, int errsv, const char *format, ...) G_GNUC_PRINTF (3, 4);
+
+/* fsync()s a folder, so that a rename or a new entry in it is durable. */
+gboolean lb_library_sync_dir (const char *dir, GError **error);
+
+/* The blobs row's id for this content; 0 with no error when there is none. */
+gint64 lb_library_blob_id (LbLibrary *self, const char *sha256, GError **error);
+
+/* "/" + storage + "/" + names joined by "/". */
+char *lb_library_phone_path (LbLibrary *self, gint64 path_id, GError **error);
+
+/* The devices row of this device, created when new.  With new_seq it also
+ * hands out the device's next snapshot seq in *seq (seq may be NULL
+ * otherwise).  Runs in the caller's transaction. */
+gboolean lb_library_upsert_device (LbLibrary *self, const LbDeviceInfo *device, gboolean new_seq,
+                                   gint64 *device_id, gint64 *seq, GError **error);
+
+/* The blob the restore journal recorded as sent to this device's storage
+ * and path (names below the storage joined by "/") with this size and
+ * date, or NULL; NULL too for phone_mtime 0.  Never fails: trouble reading
+ * the catalog is logged and counts as "nothing recorded". */
+char *lb_library_journal_find (LbLibrary *self, gint64 device_id, const char *storage,
+                               const char *path, guint64 size, gint64 phone_mtime);
+
+G_END_DECLS

@@ -1,0 +1,81 @@
+/* F_OFD_SETLK needs it. */
+#define _GNU_SOURCE
+
+#include "lb-lock.h"
+#include "lb-error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <gio/gio.h>
+
+int
+lb_lock_open (const char *path, GError **error)
+{
+  int fd;
+
+  do
+    fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  while (fd < 0 && errno == EINTR);
+  /* A library on read-only media can still be read. */
+  if (fd < 0 && (errno == EROFS || errno == EACCES))
+    fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "Could not open the library's lock file %s: %s", path, g_strerror (saved));
+    }
+  return fd;
+}
+
+static gboolean
+set_lock (int fd, LbLockKind kind, short type)
+{
+  struct flock fl = {
+    .l_type = type,
+    .l_whence = SEEK_SET,
+    .l_start = kind == LB_LOCK_WRITER ? 0 : 1,
+    .l_len = 1,
+    .l_pid = 0,  /* must be 0 for OFD locks */
+  };
+
+  return fcntl (fd, F_OFD_SETLK, &fl) == 0;
+}
+
+gboolean
+lb_lock_take (int fd, LbLockKind kind, GError **error)
+{
+  int saved;
+
+  if (set_lock (fd, kind, kind == LB_LOCK_READER ? F_RDLCK : F_WRLCK))
+    return TRUE;
+  saved = errno;
+  if (saved == EAGAIN || saved == EACCES)
+    {
+      if (kind == LB_LOCK_READER)
+        g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_LOCKED,
+                     "Lifeboat is removing old snapshots from this library right now; try "
+                     "again when it has finished");
+      else if (kind == LB_LOCK_WRITER)
+        g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_LOCKED,
+                     "Another Lifeboat is using this library right now (a backup or restore "
+                     "is running); try again when it has finished");
+      else
+        g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_LOCKED,
+                     "This library is being read right now (a restore or an extraction is "
+                     "running); try again when it has finished");
+      return FALSE;
+    }
+  /* EBADF for a write lock on a read-only open: the medium is read-only. */
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+               "Could not lock the library: %s", g_strerror (saved));
+  return FALSE;
+}
+
+void
+lb_lock_release (int fd, LbLockKind kind)
+{
+  set_lock (fd, kind, F_UNLCK);
+}

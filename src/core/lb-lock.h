@@ -1,0 +1,31 @@
+/* LIBRARY/lock: who may use the library, with Linux open file description
+ * (OFD) byte-range locks.  They belong to the open file, not the process,
+ * so two opens conflict even inside one process, and they vanish with the
+ * last descriptor when a process dies.  Never blocking: a lock that is
+ * taken is an error at once.
+ *
+ *   byte 0, exclusive  the writer (backup, restore, prune)
+ *   byte 1, shared     readers (extract, restore reading blobs, the GUI)
+ *   byte 1, exclusive  keeps readers out (prune deleting blobs)
+ *
+ * Readers and the writer lock different bytes: SQLite's WAL lets readers
+ * read while a writer writes. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  LB_LOCK_WRITER,
+  LB_LOCK_READER,
+  LB_LOCK_NO_READERS,
+} LbLockKind;
+
+/* Opens (creating, mode 0600) the lock file; -1 with an error. */
+int lb_lock_open (const char *path, GError **error);
+/* LB_ERROR_LIBRARY_LOCKED when someone else holds a conflicting lock. */
+gboolean lb_lock_take (int fd, LbLockKind kind, GError **error);
+void lb_lock_release (int fd, LbLockKind kind);
+
+G_END_DECLS

@@ -1,0 +1,868 @@
+#include "config.h"
+#include "lb-restore.h"
+#include "lb-error.h"
+#include "lb-extract.h"
+#include "lb-safe-name.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gi18n-lib.h>
+
+#define PROGRESS_USEC (G_USEC_PER_SEC / 10)
+
+/* What the phone already holds at a path. */
+typedef struct {
+  guint32 handle;
+  guint64 size;
+  gint64 mtime;
+  gboolean is_folder;
+  gboolean matched;          /* the snapshot has something here */
+} TargetObject;
+
+/* An entry of the plan with what the push needs. */
+typedef struct {
+  LbRestoreActionKind kind;
+  LbEntry *entry;            /* NULL for REMOVE */
+  const LbStorageInfo *storage;
+  char *name;                /* the name it gets on the phone */
+  char *rel;                 /* path below the storage on the phone */
+  guint32 existing;          /* handle of what is there (IDENTICAL, REPLACE, REMOVE) */
+  char *reason;              /* CANNOT: why */
+} Step;
+
+typedef struct {
+  LbLibrary *library;
+  LbDevice *device;
+  const LbRestoreOptions *options;
+  GCancellable *cancellable;
+  LbRestoreProgressFunc progress_func;
+  gpointer progress_data;
+  LbRestoreProgress progress;
+  gint64 last_progress;
+  gint64 started;
+
+  LbRestorePlan *plan;
+  GPtrArray *entries;        /* LbEntry* of the snapshot */
+  GPtrArray *steps;          /* Step* */
+  GHashTable *targets;       /* "storage id/rel" -> TargetObject* */
+  GHashTable *storage_for;   /* source description -> const LbStorageInfo* (target) */
+  GHashTable *rel_of;        /* path id -> rel on the phone (folders) */
+  GHashTable *handle_of;     /* path id -> phone handle */
+  GHashTable *blocked;       /* path ids whose folder cannot be restored */
+} Restore;
+
+static void
+step_free (gpointer p)
+{
+  Step *s = p;
+  g_free (s->name);
+  g_free (s->rel);
+  g_free (s->reason);
+  g_free (s);
+}
+
+static void
+action_free (gpointer p)
+{
+  LbRestoreAction *a = p;
+  g_free (a->phone_path);
+  g_free (a->target_path);
+  g_free (a->reason);
+  g_free (a);
+}
+
+static void
+storage_plan_free (gpointer p)
+{
+  LbRestoreStorage *s = p;
+  g_free (s->source);
+  g_free (s->target);
+  g_free (s);
+}
+
+void
+lb_restore_plan_free (LbRestorePlan *plan)
+{
+  if (plan == NULL)
+    return;
+  g_clear_pointer (&plan->snapshot, lb_snapshot_free);
+  g_clear_pointer (&plan->target, lb_device_info_free);
+  g_ptr_array_unref (plan->storages);
+  g_ptr_array_unref (plan->actions);
+  g_ptr_array_unref (plan->problems);
+  g_free (plan);
+}
+
+void
+lb_restore_report_free (LbRestoreReport *report)
+{
+  if (report == NULL)
+    return;
+  g_clear_pointer (&report->plan, lb_restore_plan_free);
+  g_ptr_array_unref (report->failed);
+  g_free (report);
+}
+
+static char *
+target_key (guint32 storage_id, const char *rel)
+{
+  return g_strdup_printf ("%08x/%s", storage_id, rel);
+}
+
+/* ---- reading the phone ---------------------------------------------------- */
+
+typedef struct {
+  Restore *r;
+  guint32 storage_id;
+  GHashTable *rel_by_handle;
+} WalkState;
+
+static gboolean
+on_target_object (const LbObject *o, gpointer data)
+{
+  WalkState *w = data;
+  const char *parent = o->parent ? g_hash_table_lookup (w->rel_by_handle, GUINT_TO_POINTER (o->parent)) : "";
+  char *rel;
+  TargetObject *t;
+
+  if (parent == NULL)
+    return TRUE;
+  rel = *parent ? g_strconcat (parent, "/", o->name, NULL) : g_strdup (o->name);
+  g_hash_table_insert (w->rel_by_handle, GUINT_TO_POINTER (o->handle), rel);
+  t = g_new0 (TargetObject, 1);
+  t->handle = o->handle;
+  t->size = o->size;
+  t->mtime = o->mtime;
+  t->is_folder = o->is_folder;
+  /* With equal names in one folder the first one stands for the path. */
+  {
+    char *key = target_key (w->storage_id, rel);
+    if (g_hash_table_contains (w->r->targets, key))
+      {
+        g_free (key);
+        g_free (t);
+      }
+    else
+      g_hash_table_insert (w->r->targets, key, t);
+  }
+  return TRUE;
+}
+
+static gboolean
+list_target (Restore *r, const LbStorageInfo *st, GError **error)
+{
+  WalkState w = { r, st->id, g_hash_table_new_full (NULL, NULL, NULL, g_free) };
+  gboolean ok = lb_device_walk (r->device, st->id, on_target_object, NULL, &w, r->cancellable, error);
+
+  g_hash_table_unref (w.rel_by_handle);
+  return ok;
+}
+
+/* ---- planning --------------------------------------------------------------- */
+
+static const LbStorageInfo *
+target_storage_named (const LbDeviceInfo *info, const char *description)
+{
+  for (guint i = 0; i < info->storages->len; i++)
+    if (g_strcmp0 (((LbStorageInfo *) info->storages->pdata[i])->description, description) == 0)
+      return info->storages->pdata[i];
+  return NULL;
+}
+
+/* Each snapshot storage goes to: the --map choice, else the storage of the
+ * same description, else the next unused one of the same kind, else any
+ * unused one, in the phone's order. */
+static gboolean
+map_storages (Restore *r, GPtrArray *sources, GError **error)
+{
+  const LbDeviceInfo *info = lb_device_get_info (r->device);
+  g_autoptr(GHashTable) used = g_hash_table_new (NULL, NULL);
+
+  for (guint m = 0; r->options->map && r->options->map[m]; m++)
+    {
+      g_auto(GStrv) kv = g_strsplit (r->options->map[m], "=", 2);
+      const LbStorageInfo *t;
+      if (kv[0] == NULL || kv[1] == NULL)
+        {
+          g_set_error (error, LB_ERROR, LB_ERROR_BAD_INPUT,
+                       _("“%s” is not a storage mapping: write it as \"SD card=Internal shared storage\""),
+                       r->options->map[m]);
+          return FALSE;
+        }
+      if ((t = target_storage_named (info, kv[1])) == NULL)
+        {
+          g_set_error (error, LB_ERROR, LB_ERROR_NOT_FOUND, _("The phone has no storage called “%s”"), kv[1]);
+          return FALSE;
+        }
+      g_hash_table_insert (r->storage_for, g_strdup (kv[0]), (gpointer) t);
+      g_hash_table_add (used, (gpointer) t);
+    }
+  for (guint pass = 0; pass < 3; pass++)
+    for (guint i = 0; i < sources->len; i++)
+      {
+        LbStorageInfo *src = sources->pdata[i];
+        if (g_hash_table_contains (r->storage_for, src->description))
+          continue;
+        for (guint t = 0; t < info->storages->len; t++)
+          {
+            LbStorageInfo *cand = info->storages->pdata[t];
+            gboolean fit = pass == 0 ? g_strcmp0 (cand->description, src->description) == 0
+                         : pass == 1 ? cand->kind == src->kind
+                                     : TRUE;
+            if (fit && !g_hash_table_contains (used, cand))
+              {
+                g_hash_table_insert (r->storage_for, g_strdup (src->description), cand);
+                g_hash_table_add (used, cand);
+                break;
+              }
+          }
+      }
+  return TRUE;
+}
+
+static gboolean
+name_acceptable (const char *name, const LbStorageInfo *st)
+{
+  /* What Android's MtpServer refuses, and on FAT/exFAT cards what the
+   * kernel refuses. */
+  if (name == NULL || *name == '\0' || strcmp (name, ".") == 0 || strcmp (name, "..") == 0 ||
+      strchr (name, '/') != NULL || strlen (name) > 255 || !g_utf8_validate (name, -1, NULL))
+    return FALSE;
+  if (st->kind == LB_STORAGE_REMOVABLE)
+    for (const char *p = name; *p; p++)
+      if (strchr ("\"*:<>?\\|", *p) != NULL || (guchar) *p < 0x20)
+        return FALSE;
+  return TRUE;
+}
+
+static char *
+acceptable_name (const char *name, const LbStorageInfo *st)
+{
+  g_autofree char *safe = lb_safe_name (name, NULL);
+  GString *s = g_string_new (NULL);
+
+  for (const char *p = safe; *p; p++)
+    g_string_append_c (s, (st->kind == LB_STORAGE_REMOVABLE && strchr ("\"*:<>?\\|", *p) != NULL) ? '_' : *p);
+  return g_string_free (s, FALSE);
+}
+
+static char *
+restored_name (const char *name, gint64 when)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (when);
+  g_autofree char *day = g_date_time_format (dt, "%Y-%m-%d");
+  const char *dot = strrchr (name, '.');
+
+  if (dot == NULL || dot == name)
+    dot = name + strlen (name);
+  return g_strdup_printf ("%.*s (restored %s)%s", (int) (dot - name), name, day, dot);
+}
+
+static LbRestoreStorage *
+storage_plan (Restore *r, const char *source)
+{
+  for (guint i = 0; i < r->plan->storages->len; i++)
+    if (g_strcmp0 (((LbRestoreStorage *) r->plan->storages->pdata[i])->source, source) == 0)
+      return r->plan->storages->pdata[i];
+  return NULL;
+}
+
+static void
+add_step (Restore *r, LbRestoreActionKind kind, LbEntry *e, const LbStorageInfo *st, const char *name,
+          const char *rel, guint32 existing, const char *reason)
+{
+  Step *s = g_new0 (Step, 1);
+  LbRestoreAction *a = g_new0 (LbRestoreAction, 1);
+  LbRestoreStorage *sp = e ? storage_plan (r, e->storage) : NULL;
+
+  s->kind = kind;
+  s->entry = e;
+  s->storage = st;
+  s->name = g_strdup (name);
+  s->rel = g_strdup (rel);
+  s->existing = existing;
+  s->reason = g_strdup (reason);
+  g_ptr_array_add (r->steps, s);
+
+  a->kind = kind;
+  a->phone_path = e ? g_strdup (e->phone_path) : g_strconcat ("/", st->description, "/", rel, NULL);
+  a->target_path = st ? g_strconcat ("/", st->description, "/", rel, NULL) : NULL;
+  a->reason = g_strdup (reason);
+  a->size = e ? e->size : 0;
+  g_ptr_array_add (r->plan->actions, a);
+  if (sp == NULL)
+    return;
+  if (e->is_folder && kind == LB_RESTORE_SEND)
+    sp->folders++;
+  else if (!e->is_folder && (kind == LB_RESTORE_SEND || kind == LB_RESTORE_CONFLICT || kind == LB_RESTORE_REPLACE))
+    {
+      sp->files++;
+      sp->bytes += e->size;
+    }
+  else if (kind == LB_RESTORE_IDENTICAL)
+    sp->identical++;
+}
+
+static gboolean
+selected (Restore *r, LbEntry *e)
+{
+  const char *const *only = r->options->only;
+
+  if (only == NULL || only[0] == NULL)
+    return TRUE;
+  for (guint i = 0; only[i]; i++)
+    {
+      /* The path itself, what is below it, and the folders leading to it. */
+      if (lb_phone_path_under (e->phone_path, only[i]) ||
+          (e->is_folder && lb_phone_path_under (only[i], e->phone_path)))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+identical (Restore *r, const LbStorageInfo *st, const char *rel, LbEntry *e, TargetObject *t)
+{
+  g_autofree char *sent = NULL;
+
+  if (t->size != e->size)
+    return FALSE;
+  if (t->mtime != 0 && t->mtime == e->mtime)
+    return TRUE;
+  /* The phone dated it when we sent it: the journal remembers that date. */
+  sent = lb_library_journal_lookup (r->library, lb_device_get_info (r->device), st->description, rel,
+                                    t->size, t->mtime);
+  return g_strcmp0 (sent, e->blob) == 0;
+}
+
+static void
+plan_entry (Restore *r, LbEntry *e)
+{
+  const LbStorageInfo *st = g_hash_table_lookup (r->storage_for, e->storage);
+  const char *parent_rel = "";
+  g_autofree char *name = NULL, *rel = NULL, *key = NULL, *renamed = NULL;
+  TargetObject *t;
+
+  if (st == NULL)
+    {
+      add_step (r, LB_RESTORE_CANNOT, e, NULL, e->name, e->name, 0, _("no storage on the phone to put it on"));
+      return;
+    }
+  if (e->parent_id != 0)
+    {
+      if (g_hash_table_contains (r->blocked, &e->parent_id))
+        {
+          g_hash_table_add (r->blocked, g_memdup2 (&e->path_id, sizeof (gint64)));
+          return;
+        }
+      parent_rel = g_hash_table_lookup (r->rel_of, &e->parent_id);
+      if (parent_rel == NULL)
+        return;
+    }
+  name = g_strdup (e->name);
+  if (!name_acceptable (name, st))
+    {
+      if (!r->options->rename_invalid)
+        {
+          g_hash_table_add (r->blocked, g_memdup2 (&e->path_id, sizeof (gint64)));
+          add_step (r, LB_RESTORE_CANNOT, e, st, name, name, 0,
+                    _("the phone would refuse this name (ask for --rename-invalid to rename it)"));
+          return;
+        }
+      g_free (name);
+      name = acceptable_name (e->name, st);
+      renamed = g_strdup_printf (_("renamed to “%s”"), name);
+    }
+  rel = *parent_rel ? g_strconcat (parent_rel, "/", name, NULL) : g_strdup (name);
+  key = target_key (st->id, rel);
+  t = g_hash_table_lookup (r->targets, key);
+  if (t != NULL)
+    t->matched = TRUE;
+
+  if (e->is_folder)
+    {
+      if (t != NULL && !t->is_folder)
+        {
+          g_hash_table_add (r->blocked, g_memdup2 (&e->path_id, sizeof (gint64)));
+          add_step (r, LB_RESTORE_CANNOT, e, st, name, rel, 0, _("a file of that name on the phone is in the way"));
+          return;
+        }
+      g_hash_table_insert (r->rel_of, g_memdup2 (&e->path_id, sizeof (gint64)), g_strdup (rel));
+      if (t == NULL)
+        add_step (r, LB_RESTORE_SEND, e, st, name, rel, 0, renamed);
+      else
+        g_hash_table_insert (r->handle_of, g_memdup2 (&e->path_id, sizeof (gint64)), GUINT_TO_POINTER (t->handle));
+      return;
+    }
+  if (e->blob == NULL)
+    {
+      add_step (r, LB_RESTORE_CANNOT, e, st, name, rel, 0, _("the snapshot holds no copy of it"));
+      return;
+    }
+  if (st->max_file_size > 0 && e->size > st->max_file_size)
+    {
+      g_autofree char *max = g_format_size (st->max_file_size);
+      g_autofree char *why = g_strdup_printf (_("larger than the biggest file %s can hold (%s)"), st->description, max);
+      add_step (r, LB_RESTORE_CANNOT, e, st, name, rel, 0, why);
+      return;
+    }
+  if (t == NULL)
+    {
+      add_step (r, LB_RESTORE_SEND, e, st, name, rel, 0, renamed);
+      return;
+    }
+  if (t->is_folder)
+    {
+      add_step (r, LB_RESTORE_CANNOT, e, st, name, rel, 0, _("a folder of that name on the phone is in the way"));
+      return;
+    }
+  if (identical (r, st, rel, e, t))
+    {
+      g_hash_table_insert (r->handle_of, g_memdup2 (&e->path_id, sizeof (gint64)), GUINT_TO_POINTER (t->handle));
+      add_step (r, LB_RESTORE_IDENTICAL, e, st, name, rel, t->handle, NULL);
+      return;
+    }
+  if (r->options->mirror)
+    {
+      add_step (r, LB_RESTORE_REPLACE, e, st, name, rel, t->handle, NULL);
+      return;
+    }
+  {
+    /* Keep the phone's file; ours goes beside it. */
+    g_autofree char *other = restored_name (name, r->plan->snapshot->started);
+    g_autofree char *other_rel = *parent_rel ? g_strconcat (parent_rel, "/", other, NULL) : g_strdup (other);
+    g_autofree char *other_key = target_key (st->id, other_rel);
+    TargetObject *t2 = g_hash_table_lookup (r->targets, other_key);
+    if (t2 != NULL)
+      t2->matched = TRUE;
+    if (t2 != NULL && !t2->is_folder && identical (r, st, other_rel, e, t2))
+      {
+        g_hash_table_insert (r->handle_of, g_memdup2 (&e->path_id, sizeof (gint64)), GUINT_TO_POINTER (t2->handle));
+        add_step (r, LB_RESTORE_IDENTICAL, e, st, other, other_rel, t2->handle, NULL);
+      }
+    else if (t2 != NULL)
+      add_step (r, LB_RESTORE_CANNOT, e, st, other, other_rel, 0,
+                _("a different file is at this path, and at its “(restored …)” name too"));
+    else
+      add_step (r, LB_RESTORE_CONFLICT, e, st, other, other_rel, 0, other);
+  }
+}
+
+static gint
+cmp_removals (gconstpointer a, gconstpointer b)
+{
+  /* Deepest first, so a folder is empty when its turn comes. */
+  const Step *sa = *(Step *const *) a, *sb = *(Step *const *) b;
+  return strcmp (sb->rel, sa->rel);
+}
+
+static void
+plan_mirror (Restore *r)
+{
+  GHashTableIter it;
+  gpointer k, v;
+  g_autoptr(GPtrArray) removals = g_ptr_array_new ();
+
+  g_hash_table_iter_init (&it, r->targets);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    {
+      TargetObject *t = v;
+      const char *key = k;
+      const LbStorageInfo *st = NULL;
+      GHashTableIter si;
+      gpointer sv;
+      g_autofree char *phone_path = NULL;
+      gboolean in_scope = r->options->only == NULL || r->options->only[0] == NULL;
+
+      if (t->matched)
+        continue;
+      g_hash_table_iter_init (&si, r->storage_for);
+      while (g_hash_table_iter_next (&si, NULL, &sv))
+        if (((LbStorageInfo *) sv)->id == (guint32) g_ascii_strtoull (key, NULL, 16))
+          st = sv;
+      if (st == NULL)
+        continue;
+      phone_path = g_strconcat ("/", st->description, "/", key + 9, NULL);
+      for (guint i = 0; !in_scope && r->options->only[i]; i++)
+        {
+          /* --only names snapshot paths; removals follow the mapped storage. */
+          in_scope = lb_phone_path_under (phone_path, r->options->only[i]);
+        }
+      if (!in_scope)
+        continue;
+      {
+        Step *s = g_new0 (Step, 1);
+        s->kind = LB_RESTORE_REMOVE;
+        s->storage = st;
+        s->rel = g_strdup (key + 9);
+        s->existing = t->handle;
+        g_ptr_array_add (removals, s);
+      }
+    }
+  g_ptr_array_sort (removals, cmp_removals);
+  for (guint i = 0; i < removals->len; i++)
+    {
+      Step *s = removals->pdata[i];
+      add_step (r, LB_RESTORE_REMOVE, NULL, s->storage, NULL, s->rel, s->existing, NULL);
+      step_free (s);
+    }
+}
+
+static gboolean
+same_phone (const LbSnapshot *s, const LbDeviceInfo *d)
+{
+  return g_strcmp0 (s->serial, d->serial) == 0 && s->vendor_id == d->vendor_id && s->product_id == d->product_id &&
+         g_strcmp0 (s->model, d->model) == 0;
+}
+
+static gboolean
+make_plan (Restore *r, GError **error)
+{
+  const LbDeviceInfo *info = lb_device_get_info (r->device);
+  g_autoptr(GPtrArray) sources = NULL;
+  LbRestorePlan *plan = r->plan;
+
+  plan->target = lb_device_info_copy (info);
+  plan->migration = !same_phone (plan->snapshot, info);
+  if (plan->migration && !r->options->to_new_device)
+    {
+      g_autofree char *msg = g_strdup_printf (
+          _("Snapshot %" G_GINT64_FORMAT " is of %s %s (serial %s), but the phone connected is %s %s (serial %s). "
+            "To copy the snapshot onto this phone, ask for it with --to-new-device."),
+          plan->snapshot->id, plan->snapshot->manufacturer, plan->snapshot->model, plan->snapshot->serial,
+          info->manufacturer, info->model, info->serial);
+      g_ptr_array_add (plan->problems, g_strdup (msg));
+      plan->fits = FALSE;
+      g_set_error_literal (error, LB_ERROR, LB_ERROR_BAD_INPUT, msg);
+      return FALSE;
+    }
+  if ((sources = lb_library_list_storages (r->library, plan->snapshot->id, error)) == NULL ||
+      !map_storages (r, sources, error))
+    return FALSE;
+  for (guint i = 0; i < sources->len; i++)
+    {
+      LbStorageInfo *src = sources->pdata[i];
+      const LbStorageInfo *t = g_hash_table_lookup (r->storage_for, src->description);
+      LbRestoreStorage *sp = g_new0 (LbRestoreStorage, 1);
+      sp->source = g_strdup (src->description);
+      sp->target = t ? g_strdup (t->description) : NULL;
+      sp->free = t ? t->free : 0;
+      sp->capacity = t ? t->capacity : 0;
+      g_ptr_array_add (plan->storages, sp);
+      if (t != NULL && !list_target (r, t, error))
+        return FALSE;
+    }
+  for (guint i = 0; i < r->entries->len; i++)
+    {
+      LbEntry *e = r->entries->pdata[i];
+      if (selected (r, e))
+        plan_entry (r, e);
+    }
+  if (r->options->mirror)
+    plan_mirror (r);
+
+  plan->fits = TRUE;
+  for (guint i = 0; i < plan->storages->len; i++)
+    {
+      LbRestoreStorage *sp = plan->storages->pdata[i];
+      sp->fits = sp->target == NULL || sp->bytes <= sp->free;
+      if (sp->target == NULL && (sp->files > 0 || sp->folders > 0))
+        g_ptr_array_add (plan->problems, g_strdup_printf (_("The phone has no storage for “%s”; choose one with --map"), sp->source));
+      if (!sp->fits)
+        {
+          g_autofree char *need = g_format_size (sp->bytes - sp->free);
+          g_autofree char *free_ = g_format_size (sp->free);
+          g_autofree char *total = g_format_size (sp->bytes);
+          g_ptr_array_add (plan->problems,
+                           g_strdup_printf (_("%s needs %s more space: %s to send, %s free. Free some space on the phone, or restore less with --only."),
+                                            sp->target, need, total, free_));
+          plan->fits = FALSE;
+        }
+    }
+  if (!plan->fits)
+    {
+      g_set_error_literal (error, LB_ERROR, LB_ERROR_STORAGE_FULL, plan->problems->pdata[0]);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- pushing ------------------------------------------------------------------ */
+
+static void
+report_progress (Restore *r, gboolean force)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (r->progress_func == NULL || (!force && now - r->last_progress < PROGRESS_USEC))
+    return;
+  r->last_progress = now;
+  r->progress.eta_seconds = -1;
+  if (r->progress.bytes_done > 0)
+    {
+      double rate = r->progress.bytes_done / ((now - r->started) / (double) G_USEC_PER_SEC);
+      r->progress.eta_seconds = (gint64) ((r->progress.bytes_total - MIN (r->progress.bytes_done, r->progress.bytes_total)) / rate);
+    }
+  r->progress_func (&r->progress, r->progress_data);
+}
+
+typedef struct {
+  Restore *r;
+  int fd;
+} Fill;
+
+static gssize
+fill_from_blob (guint8 *buf, gsize len, gpointer data)
+{
+  Fill *f = data;
+  ssize_t n;
+
+  do
+    n = read (f->fd, buf, len);
+  while (n < 0 && errno == EINTR);
+  if (n > 0)
+    {
+      f->r->progress.bytes_done += n;
+      report_progress (f->r, FALSE);
+    }
+  return n;
+}
+
+static guint32
+parent_handle (Restore *r, LbEntry *e)
+{
+  return e->parent_id ? GPOINTER_TO_UINT (g_hash_table_lookup (r->handle_of, &e->parent_id)) : 0;
+}
+
+/* FALSE when the whole restore must stop (error set). */
+static gboolean
+push_step (Restore *r, Step *s, LbRestoreReport *report, gboolean *dates_supported, GError **error)
+{
+  LbEntry *e = s->entry;
+  g_autoptr(GError) local = NULL;
+  g_autofree char *blob_path = NULL;
+  Fill fill = { r, -1 };
+  gint64 phone_mtime = 0;
+  guint32 handle;
+
+  switch (s->kind)
+    {
+    case LB_RESTORE_IDENTICAL:
+      report->identical++;
+      r->progress.files_done += !e->is_folder;
+      return TRUE;
+    case LB_RESTORE_CANNOT:
+      g_ptr_array_add (report->failed, g_strdup_printf ("%s: %s", e ? e->phone_path : s->rel, s->reason));
+      return TRUE;
+    case LB_RESTORE_REMOVE:
+      if (!lb_device_delete (r->device, s->existing, &local))
+        {
+          if (!g_error_matches (local, LB_ERROR, LB_ERROR_DEVICE_GONE))
+            {
+              g_ptr_array_add (report->failed, g_strdup_printf ("/%s/%s: %s", s->storage->description, s->rel, local->message));
+              return TRUE;
+            }
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      report->removed++;
+      return TRUE;
+    default:
+      break;
+    }
+
+  r->progress.current = e->phone_path;
+  if (e->is_folder)
+    {
+      handle = lb_device_create_folder (r->device, s->storage->id, parent_handle (r, e), s->name, &local);
+      if (handle == 0)
+        goto failed;
+      g_hash_table_insert (r->handle_of, g_memdup2 (&e->path_id, sizeof (gint64)), GUINT_TO_POINTER (handle));
+      return TRUE;
+    }
+  if (s->kind == LB_RESTORE_REPLACE && !lb_device_delete (r->device, s->existing, &local))
+    goto failed;
+  blob_path = lb_library_blob_path (r->library, e->blob);
+  fill.fd = open (blob_path, O_RDONLY | O_CLOEXEC);
+  if (fill.fd < 0)
+    {
+      g_set_error (&local, LB_ERROR, LB_ERROR_LIBRARY_DAMAGED,
+                   _("its stored copy is missing from the library; run “lifeboat-cli verify”"));
+      goto failed;
+    }
+  handle = lb_device_send_file (r->device, s->storage->id, parent_handle (r, e), s->name, e->filetype, e->size,
+                                fill_from_blob, &fill, &phone_mtime, r->cancellable, &local);
+  close (fill.fd);
+  if (handle == 0)
+    goto failed;
+  g_hash_table_insert (r->handle_of, g_memdup2 (&e->path_id, sizeof (gint64)), GUINT_TO_POINTER (handle));
+  if (*dates_supported && e->mtime != 0)
+    {
+      g_autoptr(GError) date_error = NULL;
+      if (lb_device_set_mtime (r->device, handle, e->mtime, &date_error))
+        phone_mtime = e->mtime;
+      else if (g_error_matches (date_error, LB_ERROR, LB_ERROR_NOT_SUPPORTED))
+        *dates_supported = FALSE;
+    }
+  if (phone_mtime == e->mtime)
+    report->dates_kept++;
+  else
+    report->dates_lost++;
+  report->sent++;
+  report->sent_bytes += e->size;
+  report->conflicts += s->kind == LB_RESTORE_CONFLICT;
+  r->progress.files_done++;
+  /* Recorded as soon as the phone has it: a rerun skips it, and the next
+   * backup recognises it by the date the phone gave it. */
+  return lb_library_journal_record (r->library, lb_device_get_info (r->device), s->storage->description, s->rel,
+                                    e->size, phone_mtime, e->blob, error);
+
+failed:
+  if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      g_error_matches (local, LB_ERROR, LB_ERROR_DEVICE_GONE) ||
+      g_error_matches (local, LB_ERROR, LB_ERROR_TIMED_OUT) ||
+      g_error_matches (local, LB_ERROR, LB_ERROR_STORAGE_FULL))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  g_ptr_array_add (report->failed, g_strdup_printf ("%s: %s", e->phone_path, local->message));
+  return TRUE;
+}
+
+static void
+push_lists (Restore *r, LbRestoreReport *report)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) lists = lb_library_list_media_lists (r->library, r->plan->snapshot->id, &error);
+
+  for (guint i = 0; lists && i < lists->len; i++)
+    {
+      LbSnapshotList *l = lists->pdata[i];
+      const LbStorageInfo *st = g_hash_table_lookup (r->storage_for, l->storage);
+      LbMediaList ml = { 0 };
+      g_autoptr(GError) local = NULL;
+
+      if (st == NULL)
+        continue;
+      ml.kind = l->kind;
+      ml.storage_id = st->id;
+      ml.name = l->name;
+      ml.artist = l->artist;
+      ml.members = g_array_new (FALSE, FALSE, sizeof (guint32));
+      for (guint m = 0; m < l->members->len; m++)
+        {
+          guint32 h = GPOINTER_TO_UINT (g_hash_table_lookup (r->handle_of, &g_array_index (l->members, gint64, m)));
+          if (h != 0)
+            g_array_append_val (ml.members, h);
+        }
+      if (lb_device_create_list (r->device, &ml, &local) != 0)
+        report->lists++;
+      else if (g_error_matches (local, LB_ERROR, LB_ERROR_NOT_SUPPORTED))
+        {
+          g_ptr_array_add (report->failed, g_strdup_printf (_("%s: this phone keeps no playlists or albums"), l->name));
+          g_array_unref (ml.members);
+          break;
+        }
+      else
+        g_ptr_array_add (report->failed, g_strdup_printf ("%s: %s", l->name, local->message));
+      g_array_unref (ml.members);
+    }
+}
+
+LbRestoreReport *
+lb_restore_run (const LbRestoreOptions *options, LbRestoreProgressFunc progress, gpointer progress_data,
+                GCancellable *cancellable, LbRestoreReport **failed_report, GError **error)
+{
+  Restore r = { 0 };
+  LbRestoreReport *report = g_new0 (LbRestoreReport, 1);
+  gboolean ok = FALSE, dates_supported = TRUE;
+
+  report->failed = g_ptr_array_new_with_free_func (g_free);
+  report->plan = r.plan = g_new0 (LbRestorePlan, 1);
+  r.plan->storages = g_ptr_array_new_with_free_func (storage_plan_free);
+  r.plan->actions = g_ptr_array_new_with_free_func (action_free);
+  r.plan->problems = g_ptr_array_new_with_free_func (g_free);
+  r.options = options;
+  r.cancellable = cancellable;
+  r.progress_func = progress;
+  r.progress_data = progress_data;
+  r.progress.eta_seconds = -1;
+  r.steps = g_ptr_array_new_with_free_func (step_free);
+  r.targets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  r.storage_for = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  r.rel_of = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  r.handle_of = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  r.blocked = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+
+  /* A restore writes its journal: it is a writer, and never runs beside a
+   * backup. */
+  r.library = lb_library_open (options->library, FALSE, options->dry_run ? LB_LIBRARY_READ : LB_LIBRARY_WRITE, error);
+  if (r.library == NULL)
+    goto out;
+  if ((r.plan->snapshot = lb_library_get_snapshot (r.library, options->snapshot_id, error)) == NULL ||
+      (r.entries = lb_library_list_entries (r.library, options->snapshot_id, error)) == NULL)
+    goto out;
+  if (r.plan->snapshot->state != LB_SNAPSHOT_COMPLETE)
+    {
+      g_set_error (error, LB_ERROR, LB_ERROR_BAD_INPUT,
+                   _("Snapshot %" G_GINT64_FORMAT " is %s, not complete; restore a complete one (see “lifeboat-cli snapshots”)"),
+                   options->snapshot_id, lb_snapshot_state_to_string (r.plan->snapshot->state));
+      goto out;
+    }
+  if ((r.device = lb_device_open (options->serial, error)) == NULL)
+    goto out;
+  if (!make_plan (&r, error))
+    goto out;
+  if (options->dry_run)
+    {
+      ok = TRUE;
+      goto out;
+    }
+
+  for (guint i = 0; i < r.steps->len; i++)
+    {
+      Step *s = r.steps->pdata[i];
+      if (s->entry != NULL && !s->entry->is_folder &&
+          (s->kind == LB_RESTORE_SEND || s->kind == LB_RESTORE_CONFLICT || s->kind == LB_RESTORE_REPLACE || s->kind == LB_RESTORE_IDENTICAL))
+        {
+          r.progress.files_total++;
+          if (s->kind != LB_RESTORE_IDENTICAL)
+            r.progress.bytes_total += s->entry->size;
+        }
+    }
+  r.started = g_get_monotonic_time ();
+  report_progress (&r, TRUE);
+  ok = TRUE;
+  for (guint i = 0; ok && i < r.steps->len; i++)
+    {
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        ok = FALSE;
+      else
+        ok = push_step (&r, r.steps->pdata[i], report, &dates_supported, error);
+    }
+  if (ok)
+    push_lists (&r, report);
+  report->interrupted = !ok;
+  report_progress (&r, TRUE);
+
+out:
+  g_clear_pointer (&r.entries, g_ptr_array_unref);
+  g_ptr_array_unref (r.steps);
+  g_hash_table_unref (r.targets);
+  g_hash_table_unref (r.storage_for);
+  g_hash_table_unref (r.rel_of);
+  g_hash_table_unref (r.handle_of);
+  g_hash_table_unref (r.blocked);
+  g_clear_object (&r.device);
+  g_clear_object (&r.library);
+  if (ok)
+    return report;
+  if (failed_report != NULL)
+    *failed_report = report;
+  else
+    lb_restore_report_free (report);
+  return NULL;
+}

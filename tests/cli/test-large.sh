@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# check-large: the `large` phone (22,000 files and a sparse 5 GiB video)
+# backed up in bounded memory, the video stored with its holes.
+. "$(dirname "$0")/../vphone/tap.sh"
+plan 5
+
+CLI="$top_builddir/src/cli/lifeboat-cli"
+LIB="$WORK/library"
+PHONE="$WORK/phone"
+VIDEO="$PHONE/Internal shared storage/DCIM/Camera/VID_20250704_201500.mp4"
+export LIFEBOAT_LIBRARY="$LIB"
+mkdir -p "$LIB"
+"$MAKE_PHONE" "$PHONE" --preset large >/dev/null
+cd "$WORK" || exit 1
+
+# The largest resident size of any process of the run (the rig included).
+python3 - "$VP/vphone-run" "$PHONE" "$CLI" >"$WORK/rss" 2>"$WORK/err" <<'PY'
+import resource, subprocess, sys
+rc = subprocess.run([sys.argv[1], "--phone", sys.argv[2] + ",serial=LARGE", "--", sys.argv[3], "backup", "--json"],
+                    stdout=open("backup.json", "w"), timeout=1800).returncode
+print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+PY
+read -r rc rss <"$WORK/rss"
+ok "$rc" "the large phone is backed up"
+[ "$rss" -lt $((64 * 1024)) ]
+ok $? "no process of the backup went over 64 MiB resident (peak ${rss} KiB)"
+sha=$(sha256sum "$VIDEO" | cut -d' ' -f1)
+blob="$LIB/blobs/${sha:0:2}/$sha"
+[ -f "$blob" ] && [ "$(stat -c %s "$blob")" = $((5 * 1024 * 1024 * 1024)) ]
+ok $? "the 5 GiB video is stored under its SHA-256 with its full size"
+[ "$(du -k "$blob" | cut -f1)" -lt 4096 ]
+ok $? "its blob keeps the holes ($(du -k "$blob" | cut -f1) KiB allocated)"
+n=$(python3 -c 'import json; print(json.load(open("backup.json"))["files"])')
+is "$n" "$(find "$PHONE" -path "$PHONE/.vphone" -prune -o -type f -print | wc -l)" "every file of the large phone is in the snapshot"
+done_testing

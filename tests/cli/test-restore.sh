@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Restore and migrate through lifeboat-cli: a wiped phone, a new handset, a
+# phone too small, conflicts, resuming, selective restores and --mirror.
+. "$(dirname "$0")/../vphone/tap.sh"
+plan 34
+
+CLI="$top_builddir/src/cli/lifeboat-cli"
+CTL="$VP/vphone-ctl"
+LIB="$WORK/library"
+export LIFEBOAT_LIBRARY="$LIB"
+mkdir -p "$LIB"
+cd "$WORK" || exit 1
+json () { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
+ops () { python3 -c 'import json,sys; o=json.load(open(sys.argv[1]))["phones"][0]["operations"]; print(o.get(sys.argv[2], 0))' "$1" "$2"; }
+same_tree () { diff -r -x .vphone "$1" "$2" >"$WORK/tree.diff" 2>&1; }
+files_of () { (cd "$1" && find . -path ./.vphone -prune -o -type f -printf '%P %s %T@\n' | sort); }
+
+# --- a toddler wiped the phone (android) ------------------------------------------------
+PHONE="$WORK/phone"
+"$MAKE_PHONE" "$PHONE" --preset typical --seed 6 >/dev/null
+cp -a "$PHONE" "$WORK/orig"
+vrun --phone "$PHONE,serial=KID" -- "$CLI" backup -q
+ok $? "the phone is backed up"
+rm -rf "$PHONE/Internal shared storage/"* "$PHONE/SD card/"*
+vrun --phone "$PHONE,serial=KID" -- "$CLI" restore latest --json >"$WORK/r1" 2>"$WORK/r1.err"
+ok $? "the wiped phone is restored"
+same_tree "$PHONE" "$WORK/orig"
+ok $? "diff -r between the restored phone and the original is empty"
+is "$(json 'd["report"]["dates_lost"] == d["report"]["sent"] > 0' <"$WORK/r1")" True \
+   "on Android the report says the dates could not be kept (the phone sets the transfer time)"
+vrun --stats "$WORK/after.json" --phone "$PHONE,serial=KID" -- "$CLI" backup --json >"$WORK/b2" 2>/dev/null
+ok $? "the next backup succeeds"
+is "$(ops "$WORK/after.json" GetObject)" 0 "and reads no file data: the journal knows the restored files"
+
+# --- resuming: a rerun sends nothing that is already there ----------------------------------
+vrun --stats "$WORK/rerun.json" --phone "$PHONE,serial=KID" -- "$CLI" restore latest --json >"$WORK/r2" 2>/dev/null
+ok $? "running the same restore again succeeds"
+is "$(ops "$WORK/rerun.json" SendObject)" 0 "and sends nothing (no SendObject)"
+
+# --- the player keeps dates and playlists ----------------------------------------------------
+# A small player with one album and one playlist keeps this quick.
+PLAYER="$WORK/player"
+"$MAKE_PHONE" "$PLAYER" --preset small --seed 7 >/dev/null
+album=$(cd "$PLAYER/Internal shared storage" && find Music -name '*.mp3' | sort)
+{
+  printf '[object 1]\nkind=album\nstorage=Internal shared storage\nname=Homogenic.alb\nartist=Björk\nmtime=1700000000\nmembers='
+  printf '%s;' $(echo "$album" | sed 's/ /\\s/g')
+  printf '\n\n[object 2]\nkind=playlist\nstorage=Internal shared storage\nname=Evening.pla\nmtime=1700000000\nmembers='
+  printf '%s;' $(echo "$album" | sort -r | sed 's/ /\\s/g')
+  printf '\n'
+} >"$PLAYER/.vphone/objects.ini"
+vrun --phone "$PLAYER,serial=MP3,profile=player" -- bash -c 'mtp-playlists; mtp-albums' 2>/dev/null | grep -E "Name:|^      [0-9]+:|Tracks:" | sed 's/^ *[0-9]*: *//' >"$WORK/lists.before"
+cp -a "$PLAYER" "$WORK/player.orig"
+vrun --phone "$PLAYER,serial=MP3,profile=player" -- "$CLI" backup -q
+rm -rf "$PLAYER/Internal shared storage/"* "$PLAYER/SD card/"* "$PLAYER/.vphone/objects.ini"
+vrun --phone "$PLAYER,serial=MP3,profile=player" -- "$CLI" restore latest --json >"$WORK/r3" 2>"$WORK/r3.err"
+ok $? "the wiped player is restored"
+cmp -s <(files_of "$PLAYER") <(files_of "$WORK/player.orig")
+ok $? "every file is back with its original modification time"
+vrun --phone "$PLAYER,serial=MP3,profile=player" -- bash -c 'mtp-playlists; mtp-albums' 2>/dev/null | grep -E "Name:|^      [0-9]+:|Tracks:" | sed 's/^ *[0-9]*: *//' >"$WORK/lists.after"
+cmp -s "$WORK/lists.before" "$WORK/lists.after"
+ok $? "playlists and albums are back with the same members in the same order"
+is "$(json 'd["report"]["dates_lost"]' <"$WORK/r3")" 0 "no date was lost on the player"
+
+# --- migration to a new handset ---------------------------------------------------------------
+# A two-storage phone smaller than `typical` keeps the rest of this suite quick.
+MEDIUM="$WORK/medium"
+"$MAKE_PHONE" "$MEDIUM" --preset small --seed 8 >/dev/null
+mkdir -p "$MEDIUM/SD card/DCIM" "$MEDIUM/.vphone"
+cp -p "$MEDIUM/Internal shared storage/DCIM/Camera/"* "$MEDIUM/SD card/DCIM/"
+head -c 3000000 /dev/urandom >"$MEDIUM/SD card/DCIM/clip.mp4"
+printf '[SD card]\nkind=removable\n' >"$MEDIUM/.vphone/storages.ini"
+cp -a "$MEDIUM" "$WORK/medium.orig"
+vrun --phone "$MEDIUM,serial=MEDIUM" -- "$CLI" backup --json >"$WORK/mb" 2>/dev/null
+mid=$(json 'd["id"]' <"$WORK/mb")
+NEW="$WORK/new"
+mkdir -p "$NEW/Phone storage" "$NEW/Memory card" "$NEW/.vphone"
+printf '[Phone storage]\nkind=fixed\n[Memory card]\nkind=removable\n' >"$NEW/.vphone/storages.ini"
+vrun --phone "$NEW,serial=NEWPHONE,model=Pixel 9" -- "$CLI" restore "$mid" >"$WORK/m1" 2>"$WORK/m1.err"
+is "$?" 1 "restoring onto another phone without --to-new-device fails"
+check "and says how to ask for it" -- grep -q -- "--to-new-device" "$WORK/m1.err"
+[ -z "$(find "$NEW" -mindepth 2 -not -path "$NEW/.vphone*" | head -1)" ]
+ok $? "nothing was written to the new phone"
+vrun --phone "$NEW,serial=NEWPHONE,model=Pixel 9" -- "$CLI" restore "$mid" --to-new-device --json >"$WORK/m2" 2>"$WORK/m2.err"
+ok $? "with --to-new-device the snapshot goes onto the new phone"
+same_tree "$NEW/Phone storage" "$WORK/medium.orig/Internal shared storage" && same_tree "$NEW/Memory card" "$WORK/medium.orig/SD card"
+ok $? "internal storage and SD card land on the storages of the same kind"
+
+# --- a phone too small ---------------------------------------------------------------------
+SMALL="$WORK/small"
+mkdir -p "$SMALL/Internal shared storage" "$SMALL/SD card"
+vrun --phone "$SMALL,serial=TINY,capacity=2M" -- "$CLI" restore "$mid" --to-new-device >"$WORK/t1" 2>"$WORK/t1.err"
+is "$?" 1 "a restore that cannot fit is refused"
+check "before writing, saying by how much per storage" -- grep -q "needs .* more space" "$WORK/t1.err"
+[ -z "$(find "$SMALL" -mindepth 2 | head -1)" ]
+ok $? "the small phone is untouched"
+
+# --- full part-way, then carried on ---------------------------------------------------------
+FULL="$WORK/full"
+mkdir -p "$FULL/Internal shared storage" "$FULL/SD card"
+vrun --phone "$FULL,serial=FULL,store-full-after-bytes=2000000" -- "$CLI" restore "$mid" --to-new-device --json >"$WORK/f1" 2>"$WORK/f1.err"
+is "$?" 1 "a phone that fills up part-way stops the restore"
+check "with a clear error that says the rerun carries on" -- grep -qi "full" "$WORK/f1.err"
+is "$(json 'd["report"]["sent"] > 0' <"$WORK/f1")" True "the report says what was sent before that"
+vrun --phone "$FULL,serial=FULL" -- "$CLI" restore "$mid" --to-new-device -q
+ok $? "after freeing space the same restore completes"
+same_tree "$FULL" "$WORK/medium.orig"
+ok $? "and the phone matches the snapshot"
+
+# --- conflicts, --only and --mirror -------------------------------------------------------------
+target="$PHONE/Internal shared storage/Documents/$(ls "$WORK/orig/Internal shared storage/Documents" | head -1)"
+echo "the phone's own newer notes" >"$target"
+vrun --phone "$PHONE,serial=KID" -- "$CLI" restore latest --device KID --json >"$WORK/c1" 2>/dev/null
+is "$(cat "$target")" "the phone's own newer notes" "a different file at a snapshot path is kept"
+stem=$(basename "${target%.*}")
+ls "$(dirname "$target")" | grep -q "^$stem (restored [0-9-]*)\\." 
+ok $? "ours arrives beside it under the “(restored DATE)” name"
+is "$(json 'len([a for a in d["actions"] if a["action"] == "conflict"])' <"$WORK/c1")" 1 "the report lists the conflict"
+rm -rf "$PHONE/Internal shared storage/Music" "$PHONE/Internal shared storage/Download"
+vrun --phone "$PHONE,serial=KID" -- "$CLI" restore latest --device KID --only "/Internal shared storage/Music" -q
+[ -d "$PHONE/Internal shared storage/Music" ] && [ ! -d "$PHONE/Internal shared storage/Download" ]
+ok $? "--only restores the named folder and nothing else"
+same_tree "$PHONE/Internal shared storage/Music" "$WORK/orig/Internal shared storage/Music"
+ok $? "and all of it"
+echo extra >"$PHONE/Internal shared storage/Documents/extra.txt"
+vrun --phone "$PHONE,serial=KID" -- "$CLI" restore latest --device KID --only "/Internal shared storage/Documents" -q
+[ -f "$PHONE/Internal shared storage/Documents/extra.txt" ]
+ok $? "without --mirror an extra file on the phone stays"
+vrun --phone "$PHONE,serial=KID" -- "$CLI" restore latest --device KID --mirror --only "/Internal shared storage/Documents" -q
+[ ! -e "$PHONE/Internal shared storage/Documents/extra.txt" ] && same_tree "$PHONE/Internal shared storage/Documents" "$WORK/orig/Internal shared storage/Documents"
+ok $? "--mirror removes it and makes the folder match the snapshot exactly"
+
+# --- the hostile snapshot onto a normal phone ------------------------------------------------------
+HOSTILE="$WORK/hostile"
+"$MAKE_PHONE" "$HOSTILE" --preset hostile >/dev/null
+vrun --phone "$HOSTILE,profile=hostile,serial=EVIL" -- "$CLI" backup --json >"$WORK/h" 2>/dev/null
+hid=$(json 'd["id"]' <"$WORK/h")
+CLEAN="$WORK/clean"
+mkdir -p "$CLEAN/Internal shared storage"
+vrun --phone "$CLEAN,serial=CLEAN" -- "$CLI" restore "$hid" --to-new-device --only "/Internal shared storage/hostile" --json >"$WORK/h1" 2>/dev/null
+names='[a["path"].rsplit("/", 1)[-1] for a in d["actions"] if a["action"] == "cannot" and "refuse" in (a["reason"] or "")]'
+is "$(json "set(['.', '..', 'b.jpg', 'passwd', 'slashes']) <= set($names) and any(len(n.encode()) > 255 for n in $names)" <"$WORK/h1")" \
+   True "each name the phone would refuse is reported (slashes, dot, dot-dot, too long)"
+vrun --phone "$CLEAN,serial=CLEAN" -- "$CLI" restore "$hid" --to-new-device --only "/Internal shared storage/hostile" --rename-invalid --json >"$WORK/h2" 2>/dev/null
+[ "$(json 'len([a for a in d["actions"] if a["action"] == "cannot"])' <"$WORK/h2")" = 0 ] && [ -n "$(ls "$CLEAN/Internal shared storage/hostile" | grep '^a_b.jpg$')" ]
+ok $? "--rename-invalid makes them acceptable and lists each change"
+done_testing
