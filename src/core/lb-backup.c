@@ -253,6 +253,8 @@ backup_storage (Job *job, const LbStorageInfo *storage, GError **error)
 {
   job->storage = storage;
   job->listed_at = g_get_real_time () / G_USEC_PER_SEC;
+  /* current points into the files about to be freed. */
+  job->progress.current = NULL;
   g_array_set_size (job->files, 0);
   if (!lb_snapshot_writer_add_storage (job->writer, storage, error))
     return FALSE;

@@ -223,9 +223,11 @@ lb_device_scan_open (const LbDeviceInfo *wanted, LbDeviceInfo **info, GError **e
 
   if (now == NULL || !g_str_equal (now->serial, wanted->serial))
     {
-      /* Unplugged (or replaced) in the moment since the scan. */
+      /* Unplugged, replaced or silent in the moment since the scan. */
       lb_mtp_release (mtp);
-      g_set_error_literal (error, LB_ERROR, LB_ERROR_DEVICE_GONE, _("The phone was disconnected."));
+      if (lb_device_check_present (wanted, error))
+        g_set_error_literal (error, LB_ERROR, LB_ERROR_FAILED,
+                             _("The phone does not answer. Disconnect it, connect it again and unlock it."));
       return NULL;
     }
   if (now->state != LB_DEVICE_READY)

@@ -10,9 +10,9 @@
  * disconnected. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <glib/gi18n-lib.h>
-#include <libusb.h>
 
 #include "lb-device-private.h"
 #include "lb-error.h"
@@ -86,8 +86,8 @@ ptp_code (const char *text)
 
 /* Every distinct text on libmtp's error stack, joined; NULL when empty.
  * The stack is cleared, so the next failure starts from nothing. */
-char *
-lb_device_mtp_error_text (LIBMTP_mtpdevice_t *mtp)
+static char *
+mtp_error_text (LIBMTP_mtpdevice_t *mtp)
 {
   g_autoptr(GString) text = g_string_new (NULL);
 
@@ -105,13 +105,46 @@ lb_device_mtp_error_text (LIBMTP_mtpdevice_t *mtp)
   return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
 }
 
+typedef enum {
+  ANSWERS,
+  ANSWERS_WITHOUT_STORAGE,
+  REFUSES,
+} Answer;
+
+/* How the phone answers plain requests right after one it refused.
+ * LIBMTP_Get_Storage fails the same way (-1, nothing on the error stack)
+ * for a phone without storage (locked) and one refusing everything, so
+ * the battery level or the friendly name, which need no storage, decide. */
+static Answer
+probe_answer (LIBMTP_mtpdevice_t *mtp)
+{
+  uint8_t max, level;
+  char *name = NULL;
+  Answer answer = REFUSES;
+  LbQuiet quiet;
+
+  lb_quiet_begin (&quiet);
+  if (LIBMTP_Get_Storage (mtp, LIBMTP_STORAGE_SORTBY_NOTSORTED) == 0 && mtp->storage != NULL)
+    answer = ANSWERS;
+  else if (LIBMTP_Get_Batterylevel (mtp, &max, &level) == 0 || (name = LIBMTP_Get_Friendlyname (mtp)) != NULL)
+    answer = ANSWERS_WITHOUT_STORAGE;
+  lb_quiet_end (&quiet);
+  free (name);
+  LIBMTP_Clear_Errorstack (mtp);
+  return answer;
+}
+
 /* handle: the object the failed call was about (0: none); quiet_since:
  * when the phone last gave a sign of life during the call (0: unknown).
- * A phone that
- * answers a request about it with an error instead of its data (an object
- * deleted since the listing: InvalidObjectHandle) reaches us only as "PTP
- * Data Expected" (02fe): libmtp keeps the response code to itself, and its
- * own metadata calls answer from its cache, so they cannot tell either. */
+ *
+ * A phone that answers a request with an error instead of the data asked
+ * for reaches us only as "PTP Data Expected" (02fe): libmtp keeps the
+ * response code to itself, so an object deleted since the listing
+ * (InvalidObjectHandle), a phone locked meanwhile and a phone answering
+ * everything with DeviceBusy look the same (measured on the rig: its
+ * vanish and device-busy faults both give 02fe).  libmtp's own metadata
+ * calls answer from its cache and cannot tell either; so one plain
+ * request tells them apart. */
 void
 lb_device_error_from_mtp_about (LIBMTP_mtpdevice_t *mtp,
                                 const LbDeviceInfo *info,
@@ -123,6 +156,7 @@ lb_device_error_from_mtp_about (LIBMTP_mtpdevice_t *mtp,
   gboolean cancelled = FALSE, full = FALSE, busy = FALSE, timeout = FALSE;
   gboolean too_large = FALSE, vanished = FALSE, unavailable = FALSE, refused = FALSE, io = FALSE;
   g_autofree char *text = NULL;
+  Answer answer = ANSWERS;
 
   for (LIBMTP_error_t *e = LIBMTP_Get_Errorstack (mtp); e != NULL; e = e->next)
     {
@@ -139,7 +173,7 @@ lb_device_error_from_mtp_about (LIBMTP_mtpdevice_t *mtp,
       io |= code == PTP_ERROR_IO;
     }
   timeout |= io && quiet_since > 0 && g_get_monotonic_time () - quiet_since >= SHORTEST_TIMEOUT_USEC;
-  text = lb_device_mtp_error_text (mtp);
+  text = mtp_error_text (mtp);
 
   if (cancelled)
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Operation was cancelled"));
@@ -157,13 +191,19 @@ lb_device_error_from_mtp_about (LIBMTP_mtpdevice_t *mtp,
                  _("%s: the phone's storage cannot hold a file that large."), doing);
   else if (vanished)
     g_set_error (error, LB_ERROR, LB_ERROR_NOT_FOUND, _("%s: it is no longer on the phone."), doing);
+  else if (unavailable)
+    g_set_error (error, LB_ERROR, LB_ERROR_DEVICE_LOCKED,
+                 _("%s: the storage is not available. Unlock the phone and try again."), doing);
+  else if (refused && (answer = probe_answer (mtp)) == REFUSES)
+    g_set_error_literal (error, LB_ERROR, LB_ERROR_TIMED_OUT,
+                         _("The phone stopped answering requests. Unlock it, or disconnect it and "
+                           "connect it again."));
+  else if (refused && answer == ANSWERS_WITHOUT_STORAGE)
+    lb_device_error_for_state (LB_DEVICE_LOCKED, error);
   else if (refused && handle != 0)
     g_set_error (error, LB_ERROR, LB_ERROR_NOT_FOUND,
                  _("%s: the phone did not send it; it was probably deleted or moved since it was "
                    "listed (libmtp: %s)"), doing, text);
-  else if (unavailable)
-    g_set_error (error, LB_ERROR, LB_ERROR_DEVICE_LOCKED,
-                 _("%s: the storage is not available. Unlock the phone and try again."), doing);
   else
     g_set_error (error, LB_ERROR, LB_ERROR_FAILED, "%s (libmtp: %s)", doing,
                  text != NULL ? text : _("no reason given"));
@@ -186,30 +226,4 @@ lb_device_check_present (const LbDeviceInfo *info, GError **error)
     return TRUE;
   g_set_error_literal (error, LB_ERROR, LB_ERROR_DEVICE_GONE, _("The phone was disconnected."));
   return FALSE;
-}
-
-void
-lb_device_error_from_usb (int usb_error, const char *doing, GError **error)
-{
-  switch (usb_error)
-    {
-    case LIBUSB_ERROR_NO_DEVICE:
-      g_set_error_literal (error, LB_ERROR, LB_ERROR_DEVICE_GONE, _("The phone was disconnected."));
-      break;
-    case LIBUSB_ERROR_TIMEOUT:
-      g_set_error_literal (error, LB_ERROR, LB_ERROR_TIMED_OUT, _("The phone stopped answering."));
-      break;
-    case LIBUSB_ERROR_BUSY:
-      g_set_error_literal (error, LB_ERROR, LB_ERROR_DEVICE_BUSY, busy_message ());
-      break;
-    case LIBUSB_ERROR_ACCESS:
-      g_set_error (error, LB_ERROR, LB_ERROR_FAILED,
-                   _("%s: no permission to use the USB device (are libmtp's udev rules installed?)"),
-                   doing);
-      break;
-    default:
-      g_set_error (error, LB_ERROR, LB_ERROR_FAILED, "%s (libusb: %s)", doing,
-                   libusb_strerror (usb_error));
-      break;
-    }
 }

@@ -3,13 +3,14 @@
  * AbstractAudioAlbum, which libmtp types LIBMTP_FILETYPE_PLAYLIST and
  * LIBMTP_FILETYPE_ALBUM).
  *
- * LIBMTP_Get_Playlist_List and LIBMTP_Get_Album_List start with a listing
- * of the whole device (and on an uncached Android phone give nothing).
- * Instead, lb_device_walk remembers the handles of those types as it goes,
- * and here each is read by itself: LIBMTP_Get_Playlist / LIBMTP_Get_Album,
- * i.e. its ObjectInfo and GetObjectReferences, a few transactions a list.
- * So a walk comes first; a storage not walked yet is walked here, without
- * reporting, so that no list is missed. */
+ * LIBMTP_Get_Playlist_List and LIBMTP_Get_Album_List work from a listing
+ * of the whole device.  Instead, lb_device_walk remembers the handles of
+ * those types as it goes, and here each is read by itself with
+ * LIBMTP_Get_Playlist / LIBMTP_Get_Album: one GetObjectReferences a list,
+ * its ObjectInfo and name coming from libmtp's cache of the walk (measured
+ * on the player: 9 lists, 9 transactions).  So a walk comes first; a
+ * storage not walked yet is walked here, without reporting, so that no
+ * list is missed. */
 #include "config.h"
 
 #include <glib/gi18n-lib.h>

@@ -40,8 +40,8 @@ void lb_quiet_begin (LbQuiet *quiet);
 void lb_quiet_end (LbQuiet *quiet);
 void lb_mtp_release (LIBMTP_mtpdevice_t *mtp);
 
-/* lb-device-errors.c: the one place where libmtp's and libusb's failures
- * become LbError codes and messages. */
+/* lb-device-errors.c: the one place where libmtp's failures (and what
+ * libusb says of the phone after one) become LbError codes and messages. */
 void lb_device_error_from_mtp (LIBMTP_mtpdevice_t *mtp,
                                const LbDeviceInfo *info,
                                const char *doing,
@@ -52,10 +52,8 @@ void lb_device_error_from_mtp_about (LIBMTP_mtpdevice_t *mtp,
                                      gint64 quiet_since,
                                      const char *doing,
                                      GError **error);
-void lb_device_error_from_usb (int usb_error, const char *doing, GError **error);
 void lb_device_error_for_state (LbDeviceState state, GError **error);
 gboolean lb_device_check_present (const LbDeviceInfo *info, GError **error);
-char *lb_device_mtp_error_text (LIBMTP_mtpdevice_t *mtp);
 
 /* lb-device-usb.c: what only libusb can tell. */
 typedef struct _LbUsbBus LbUsbBus;

@@ -8,8 +8,8 @@
  *     one GetObjectHandles per folder, then per object one GetObjectInfo
  *     and one GetObjectPropList (for that one handle: libmtp's Android flags
  *     only rule out the all-objects form), i.e. 4,167 transactions for
- *     2,055 objects = 2.03 per object, 2.08 per file; 7.7 s at the rig's
- *     full speed (about 1.8 ms a transaction).
+ *     2,055 objects = 2.03 per object, 2.08 per file; 7.7 to 8.7 s at the
+ *     rig's full speed (about 2 ms a transaction; 16 s with sanitizers).
  *
  *   Nothing else libmtp 1.1.20 offers is cheaper for an uncached device:
  *   LIBMTP_Get_Filelisting_With_Callback and LIBMTP_Get_Folder_List_For_Storage

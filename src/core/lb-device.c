@@ -258,6 +258,10 @@ lb_device_read (LbDevice *self,
     return FALSE;
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
+  /* A playlist or album is an abstract object: no bytes, and GetObject on
+   * one is an error.  What it holds comes from lb_device_get_lists. */
+  if (g_hash_table_contains (self->lists, GUINT_TO_POINTER (handle)))
+    return TRUE;
 
   LIBMTP_Clear_Errorstack (self->mtp);
   ctx.last_sign = g_get_monotonic_time ();
@@ -270,7 +274,9 @@ lb_device_read (LbDevice *self,
     }
   if (ctx.stopped || ctx.cancelled)
     {
-      /* libmtp has drained the rest of the transfer: the session goes on. */
+      /* libmtp has sent PTP's cancel request and drained what was still
+       * coming (until 300 ms of silence: a cancel costs about a second):
+       * the session goes on. */
       LIBMTP_Clear_Errorstack (self->mtp);
       if (!g_cancellable_set_error_if_cancelled (cancellable, error))
         g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Reading was stopped."));

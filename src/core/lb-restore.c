@@ -11,6 +11,7 @@
 #include <glib/gi18n-lib.h>
 
 #define PROGRESS_USEC (G_USEC_PER_SEC / 10)
+#define FAT32_LIMIT (G_GUINT64_CONSTANT (4) << 30)
 
 /* What the phone already holds at a path. */
 typedef struct {
@@ -405,6 +406,16 @@ plan_entry (Restore *r, LbEntry *e)
     {
       g_autofree char *max = g_format_size (st->max_file_size);
       g_autofree char *why = g_strdup_printf (_("larger than the biggest file %s can hold (%s)"), st->description, max);
+      add_step (r, LB_RESTORE_CANNOT, e, st, name, rel, 0, why);
+      return;
+    }
+  /* MTP tells nothing of a storage's file system, and phones format memory
+   * cards FAT32 up to 32 GB: a file of 4 GiB or more would be refused
+   * part-way.  Say so in the plan instead. */
+  if (st->max_file_size == 0 && st->kind == LB_STORAGE_REMOVABLE && e->size >= FAT32_LIMIT)
+    {
+      g_autofree char *why = g_strdup_printf (_("4 GiB or larger, which a memory card formatted FAT32 cannot hold; "
+                                                "put it on internal storage with --map \"%s=…\""), e->storage);
       add_step (r, LB_RESTORE_CANNOT, e, st, name, rel, 0, why);
       return;
     }

@@ -2,7 +2,7 @@
 # check-large: the `large` phone (22,000 files and a sparse 5 GiB video)
 # backed up in bounded memory, the video stored with its holes.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 5
+plan 9
 
 CLI="$top_builddir/src/cli/lifeboat-cli"
 LIB="$WORK/library"
@@ -32,4 +32,27 @@ ok $? "the 5 GiB video is stored under its SHA-256 with its full size"
 ok $? "its blob keeps the holes ($(du -k "$blob" | cut -f1) KiB allocated)"
 n=$(python3 -c 'import json; print(json.load(open("backup.json"))["files"])')
 is "$n" "$(find "$PHONE" -path "$PHONE/.vphone" -prune -o -type f -print | wc -l)" "every file of the large phone is in the snapshot"
+# --- restoring the 5 GiB video ---------------------------------------------------------------
+id=$(python3 -c 'import json; print(json.load(open("backup.json"))["id"])')
+FIXED="$WORK/fixed"
+mkdir -p "$FIXED/Internal shared storage"
+vrun --phone "$FIXED,serial=FIXED" -- "$CLI" restore "$id" --to-new-device \
+     --only "/Internal shared storage/DCIM/Camera/VID_20250704_201500.mp4" -q >"$WORK/r" 2>&1
+ok $? "the 5 GiB video is restored onto a phone's internal storage"
+got="$FIXED/Internal shared storage/DCIM/Camera/VID_20250704_201500.mp4"
+[ "$(stat -c %s "$got" 2>/dev/null)" = $((5 * 1024 * 1024 * 1024)) ] && [ "$(sha256sum "$got" | cut -d' ' -f1)" = "$sha" ]
+ok $? "with every byte"
+CARD="$WORK/card"
+mkdir -p "$CARD/SD card" "$CARD/.vphone"
+printf '[SD card]\nkind=removable\nmax-file-size=4294967295\n' >"$CARD/.vphone/storages.ini"
+vrun --phone "$CARD,serial=CARD" -- "$CLI" restore "$id" --to-new-device --map "Internal shared storage=SD card" \
+     --only "/Internal shared storage/DCIM/Camera/VID_20250704_201500.mp4" --dry-run --json >"$WORK/plan" 2>/dev/null
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = [a for a in d["actions"] if a["action"] == "cannot" and a["path"].endswith("VID_20250704_201500.mp4")]
+sys.exit(0 if c and "4 GiB" in c[0]["reason"] else 1)' "$WORK/plan"
+ok $? "onto a FAT32 memory card the plan refuses it, saying why"
+[ -z "$(find "$CARD/SD card" -mindepth 1 | head -1)" ]
+ok $? "and nothing is written"
 done_testing

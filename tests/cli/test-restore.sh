@@ -2,7 +2,7 @@
 # Restore and migrate through lifeboat-cli: a wiped phone, a new handset, a
 # phone too small, conflicts, resuming, selective restores and --mirror.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 34
+plan 37
 
 CLI="$top_builddir/src/cli/lifeboat-cli"
 CTL="$VP/vphone-ctl"
@@ -68,7 +68,7 @@ MEDIUM="$WORK/medium"
 "$MAKE_PHONE" "$MEDIUM" --preset small --seed 8 >/dev/null
 mkdir -p "$MEDIUM/SD card/DCIM" "$MEDIUM/.vphone"
 cp -p "$MEDIUM/Internal shared storage/DCIM/Camera/"* "$MEDIUM/SD card/DCIM/"
-head -c 3000000 /dev/urandom >"$MEDIUM/SD card/DCIM/clip.mp4"
+head -c 20000000 /dev/urandom >"$MEDIUM/SD card/DCIM/clip.mp4"
 printf '[SD card]\nkind=removable\n' >"$MEDIUM/.vphone/storages.ini"
 cp -a "$MEDIUM" "$WORK/medium.orig"
 vrun --phone "$MEDIUM,serial=MEDIUM" -- "$CLI" backup --json >"$WORK/mb" 2>/dev/null
@@ -105,6 +105,19 @@ is "$(json 'd["report"]["sent"] > 0' <"$WORK/f1")" True "the report says what wa
 vrun --phone "$FULL,serial=FULL" -- "$CLI" restore "$mid" --to-new-device -q
 ok $? "after freeing space the same restore completes"
 same_tree "$FULL" "$WORK/medium.orig"
+ok $? "and the phone matches the snapshot"
+
+# --- unplugged in the middle, replugged, run again -------------------------------------------------
+UNP="$WORK/unplug"
+mkdir -p "$UNP/Internal shared storage" "$UNP/SD card"
+vrun --speed usb2 --phone "$UNP,serial=UNP" -- bash -c '
+  "$0" restore "$1" --to-new-device -q 2>/dev/null & pid=$!
+  sleep 0.5; "$2" unplug UNP; wait $pid; echo "first=$?"
+  "$2" plug UNP; sleep 0.3
+  "$0" restore "$1" --to-new-device -q; echo "second=$?"' "$CLI" "$mid" "$CTL" >"$WORK/unp" 2>&1
+check "a restore cut by an unplug fails" -- grep -q "^first=1$" "$WORK/unp"
+check "after replugging, the same restore completes" -- grep -q "^second=0$" "$WORK/unp"
+same_tree "$UNP" "$WORK/medium.orig"
 ok $? "and the phone matches the snapshot"
 
 # --- conflicts, --only and --mirror -------------------------------------------------------------

@@ -34,6 +34,6 @@ is () {  # is GOT EXPECTED DESCRIPTION
 
 # Runs vphone-run with a time limit so a hung client fails instead of
 # stalling the suite.
-vrun () { timeout -k 5 "${VRUN_TIMEOUT:-120}" "$VP/vphone-run" "$@"; }
+vrun () { timeout -k 5 "${VRUN_TIMEOUT:-900}" "$VP/vphone-run" "$@"; }
 
 done_testing () { exit $_tap_failed; }

@@ -1249,6 +1249,15 @@ begin_send (VpMtp *m)
     }
 }
 
+static gboolean
+all_zero (const guint8 *p, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (p[i] != 0)
+      return FALSE;
+  return TRUE;
+}
+
 static void
 send_bytes (VpMtp *m, const guint8 *data, gsize len)
 {
@@ -1271,7 +1280,17 @@ send_bytes (VpMtp *m, const guint8 *data, gsize len)
       m->send_rc = VP_RC_ObjectTooLarge;
       return;
     }
-  if (write (m->send_fd, data, len) != (ssize_t) len)
+  if (all_zero (data, len))
+    {
+      /* Keep a 5 GiB sparse video sparse on the phone folder too. */
+      if (lseek (m->send_fd, (off_t) len, SEEK_CUR) < 0)
+        {
+          m->send_failed = TRUE;
+          m->send_rc = VP_RC_GeneralError;
+          return;
+        }
+    }
+  else if (write (m->send_fd, data, len) != (ssize_t) len)
     {
       m->send_failed = TRUE;
       m->send_rc = errno == ENOSPC ? VP_RC_StoreFull : VP_RC_GeneralError;
@@ -1289,7 +1308,13 @@ finish_send (VpMtp *m)
   guint32 handle = m->op == VP_OP_SendObject ? m->pending_handle : m->params[0];
 
   if (m->send_fd >= 0)
-    close (m->send_fd);
+    {
+      /* A trailing hole needs the size set explicitly. */
+      off_t end = lseek (m->send_fd, 0, SEEK_CUR);
+      if (end > 0 && m->op == VP_OP_SendObject)
+        (void) !ftruncate (m->send_fd, end);
+      close (m->send_fd);
+    }
   m->send_fd = -1;
   o = vp_store_lookup (m->store, handle);
   if (m->op == VP_OP_SendObject)
