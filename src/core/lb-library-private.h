@@ -28,6 +28,9 @@ gboolean lb_library_sync_dir (const char *dir, GError **error);
 
 /* The blobs row's id for this content; 0 with no error when there is none. */
 gint64 lb_library_blob_id (LbLibrary *self, const char *sha256, GError **error);
+/* The blob's id, or FALSE with LB_ERROR_NOT_FOUND when the catalog has no
+ * such blob. */
+gboolean lb_library_require_blob (LbLibrary *self, const char *sha256, gint64 *id, GError **error);
 
 /* "/" + storage + "/" + names joined by "/". */
 char *lb_library_phone_path (LbLibrary *self, gint64 path_id, GError **error);

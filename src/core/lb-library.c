@@ -538,6 +538,25 @@ lb_library_blob_id (LbLibrary *self, const char *sha256, GError **error)
   return id;
 }
 
+gboolean
+lb_library_require_blob (LbLibrary *self, const char *sha256, gint64 *id, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  *id = lb_library_blob_id (self, sha256, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (*id == 0)
+    {
+      g_set_error (error, LB_ERROR, LB_ERROR_NOT_FOUND, "The blob %s is not in the library's catalog", sha256);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static const char *const kind_names[] = { "playlist", "album" };
 
 GPtrArray *
@@ -768,21 +787,10 @@ journal_insert (LbLibrary *self, const LbDeviceInfo *target, const char *storage
                 GError **error)
 {
   g_autoptr(LbStmt) stmt = NULL;
-  g_autoptr(GError) local = NULL;
   gint64 blob_id, device_id;
 
-  blob_id = lb_library_blob_id (self, blob, &local);
-  if (local != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
-  if (blob_id == 0)
-    {
-      g_set_error (error, LB_ERROR, LB_ERROR_NOT_FOUND,
-                   "The blob %s is not in the library's catalog", blob);
-      return FALSE;
-    }
+  if (!lb_library_require_blob (self, blob, &blob_id, error))
+    return FALSE;
   if (!lb_library_upsert_device (self, target, FALSE, &device_id, NULL, error) ||
       (stmt = lb_db_prepare (self->db, journal_upsert_sql, error)) == NULL)
     return FALSE;

@@ -562,23 +562,8 @@ lb_snapshot_writer_record (LbSnapshotWriter *w, gint64 path_id, guint32 filetype
                    "Path %" G_GINT64_FORMAT " is not a path of this snapshot's device", path_id);
       return FALSE;
     }
-  if (blob != NULL)
-    {
-      g_autoptr(GError) local = NULL;
-
-      blob_id = lb_library_blob_id (w->library, blob, &local);
-      if (local != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local));
-          return FALSE;
-        }
-      if (blob_id == 0)
-        {
-          g_set_error (error, LB_ERROR, LB_ERROR_NOT_FOUND,
-                       "The blob %s is not in the library's catalog", blob);
-          return FALSE;
-        }
-    }
+  if (blob != NULL && !lb_library_require_blob (w->library, blob, &blob_id, error))
+    return FALSE;
 
   if (l.id != 0 && l.last_seq == s)
     {
