@@ -187,8 +187,48 @@ typedef struct {
   LbRestoreReport *report;
   LbRestoreReport *failed;
   GError *error;
-  GCancellable *cancellable;
+  GMutex lock;
+  LbRestoreProgress last;   /* latest progress from the worker */
+  gboolean dirty;
 } Job;
+
+/* Worker thread: keep the latest figures; the main thread draws them. */
+static void
+on_progress (const LbRestoreProgress *p, gpointer data)
+{
+  Job *job = data;
+
+  g_mutex_lock (&job->lock);
+  job->last = *p;
+  job->last.current = NULL;
+  job->dirty = TRUE;
+  g_mutex_unlock (&job->lock);
+}
+
+static gboolean
+draw_progress (gpointer data)
+{
+  Job *job = data;
+  LbRestoreProgress p;
+  g_autofree char *done = NULL, *total = NULL, *eta = NULL;
+
+  g_mutex_lock (&job->lock);
+  p = job->last;
+  if (!job->dirty)
+    {
+      g_mutex_unlock (&job->lock);
+      return G_SOURCE_CONTINUE;
+    }
+  job->dirty = FALSE;
+  g_mutex_unlock (&job->lock);
+  done = g_format_size (p.bytes_done);
+  total = g_format_size (p.bytes_total);
+  eta = p.eta_seconds >= 0 ? g_strdup_printf (_(", %" G_GINT64_FORMAT ":%02d left"), p.eta_seconds / 60, (int) (p.eta_seconds % 60))
+                           : g_strdup ("");
+  g_printerr (_("\r\033[KRestoring: %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " files, %s of %s%s"),
+              p.files_done, p.files_total, done, total, eta);
+  return G_SOURCE_CONTINUE;
+}
 
 static void
 restore_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
@@ -196,7 +236,7 @@ restore_thread (GTask *task, gpointer source, gpointer data, GCancellable *cance
   Job *job = data;
 
   (void) source;
-  job->report = lb_restore_run (&job->options, NULL, NULL, cancellable, &job->failed, &job->error);
+  job->report = lb_restore_run (&job->options, on_progress, job, cancellable, &job->failed, &job->error);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -230,6 +270,7 @@ lb_cli_restore (LbCli *cli, int argc, char **argv)
   gboolean may_create;
   Job job = { 0 };
   LbRestoreReport *report;
+  guint ticker = 0;
   int status = LB_EXIT_OK;
 
   if (!lb_cli_parse (cli, "restore", _("SNAPSHOT"),
@@ -259,11 +300,20 @@ lb_cli_restore (LbCli *cli, int argc, char **argv)
   job.loop = g_main_loop_new (NULL, FALSE);
   if (!cli->quiet && !cli->json && cli->show_progress)
     g_printerr ("%s\n", _("Planning: reading what the phone already holds…"));
+  g_mutex_init (&job.lock);
+  if (cli->show_progress && !cli->quiet && !cli->json)
+    ticker = g_timeout_add (200, draw_progress, &job);
   task = g_task_new (NULL, cli->cancellable, restore_done, &job);
   g_task_set_task_data (task, &job, NULL);
   g_task_run_in_thread (task, restore_thread);
   g_main_loop_run (job.loop);
   g_main_loop_unref (job.loop);
+  if (ticker)
+    {
+      g_source_remove (ticker);
+      g_printerr ("\r\033[K");
+    }
+  g_mutex_clear (&job.lock);
 
   report = job.report ? job.report : job.failed;
   if (cli->json && report != NULL)

@@ -12,6 +12,8 @@
 
 #define PROGRESS_USEC (G_USEC_PER_SEC / 10)
 #define FAT32_LIMIT (G_GUINT64_CONSTANT (4) << 30)
+/* The journal's date for a file being sent: no phone dates a file so. */
+#define IN_FLIGHT (-1)
 
 /* What the phone already holds at a path. */
 typedef struct {
@@ -441,6 +443,17 @@ plan_entry (Restore *r, LbEntry *e)
       return;
     }
   {
+    /* Our own copy, cut short by an unplug on a phone that keeps partial
+     * objects: the journal says it was on its way.  Replace it. */
+    g_autofree char *in_flight = lb_library_journal_lookup (r->library, lb_device_get_info (r->device), st->description,
+                                                            rel, e->size, IN_FLIGHT);
+    if (g_strcmp0 (in_flight, e->blob) == 0)
+      {
+        add_step (r, LB_RESTORE_REPLACE, e, st, name, rel, t->handle, _("a copy an earlier restore did not finish"));
+        return;
+      }
+  }
+  {
     /* Keep the phone's file; ours goes beside it. */
     g_autofree char *other = restored_name (name, r->plan->snapshot->started);
     g_autofree char *other_rel = *parent_rel ? g_strconcat (parent_rel, "/", other, NULL) : g_strdup (other);
@@ -695,6 +708,11 @@ push_step (Restore *r, Step *s, LbRestoreReport *report, gboolean *dates_support
     }
   if (s->kind == LB_RESTORE_REPLACE && !lb_device_delete (r->device, s->existing, &local))
     goto failed;
+  /* Marked as on its way first, so a half-sent copy left by an unplug is
+   * recognised as ours next time. */
+  if (!lb_library_journal_record (r->library, lb_device_get_info (r->device), s->storage->description, s->rel,
+                                  e->size, IN_FLIGHT, e->blob, error))
+    return FALSE;
   blob_path = lb_library_blob_path (r->library, e->blob);
   fill.fd = open (blob_path, O_RDONLY | O_CLOEXEC);
   if (fill.fd < 0)

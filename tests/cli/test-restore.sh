@@ -110,7 +110,8 @@ ok $? "and the phone matches the snapshot"
 # --- unplugged in the middle, replugged, run again -------------------------------------------------
 UNP="$WORK/unplug"
 mkdir -p "$UNP/Internal shared storage" "$UNP/SD card"
-vrun --speed usb2 --phone "$UNP,serial=UNP" -- bash -c '
+# keep-partial: this phone keeps a half-received file when the cable comes out.
+vrun --speed usb2 --phone "$UNP,serial=UNP,keep-partial" -- bash -c '
   "$0" restore "$1" --to-new-device -q 2>/dev/null & pid=$!
   sleep 0.5; "$2" unplug UNP; wait $pid; echo "first=$?"
   "$2" plug UNP; sleep 0.3
@@ -118,7 +119,7 @@ vrun --speed usb2 --phone "$UNP,serial=UNP" -- bash -c '
 check "a restore cut by an unplug fails" -- grep -q "^first=1$" "$WORK/unp"
 check "after replugging, the same restore completes" -- grep -q "^second=0$" "$WORK/unp"
 same_tree "$UNP" "$WORK/medium.orig"
-ok $? "and the phone matches the snapshot"
+ok $? "and the phone matches the snapshot: the half-sent copy was recognised and replaced"
 
 # --- conflicts, --only and --mirror -------------------------------------------------------------
 target="$PHONE/Internal shared storage/Documents/$(ls "$WORK/orig/Internal shared storage/Documents" | head -1)"

@@ -1678,6 +1678,16 @@ vp_mtp_reset (VpMtp *m)
 void
 vp_mtp_abort (VpMtp *m)
 {
+  if (m->faults->keep_partial && m->state == ST_DATA_OUT && is_streamed (m->op))
+    {
+      /* Some phones keep what arrived before the cable came out (Android
+       * unlinks it); forget the transfer without deleting the object. */
+      if (m->send_fd >= 0)
+        close (m->send_fd);
+      m->send_fd = -1;
+      m->pending_handle = 0;
+      m->state = ST_IDLE;
+    }
   vp_mtp_reset (m);
   g_hash_table_remove_all (m->editing);
 }

@@ -33,6 +33,7 @@ typedef struct {
   guint stall_seconds;           /* the next response comes this late */
   char *vanish;                  /* path below DIR that vanishes when read */
   gint64 disconnect_after;       /* vanish after this many bytes to the host; <0: off */
+  gboolean keep_partial;         /* an unplug leaves a half-received object behind */
 } VpFaults;
 
 VpMtp *vp_mtp_new (VpStore *store, const VpMtpIdentity *id, VpStats *stats, VpFaults *faults);

@@ -1255,6 +1255,8 @@ set_fault_locked (VpPhone *p, const char *kind, const char *arg, GError **error)
       g_free (p->faults.vanish);
       p->faults.vanish = g_strdup (arg);
     }
+  else if (g_str_equal (kind, "keep-partial"))
+    p->faults.keep_partial = arg == NULL || *arg == '\0' || g_str_equal (arg, "yes") || g_str_equal (arg, "1");
   else if (g_str_equal (kind, "flaky") && has_n)
     p->faults.flaky = (guint) n;
   else if (g_str_equal (kind, "clear"))
@@ -1262,6 +1264,7 @@ set_fault_locked (VpPhone *p, const char *kind, const char *arg, GError **error)
       p->busy = FALSE;
       p->faults.device_busy = FALSE;
       p->faults.flaky = 0;
+      p->faults.keep_partial = FALSE;
       p->faults.stall_seconds = 0;
       p->faults.store_full_after = -1;
       p->faults.disconnect_after = -1;

@@ -32,7 +32,7 @@ static const char summary[] =
   "  serial=S  manufacturer=S  model=S  vid=HEX  pid=HEX\n"
   "  capacity=BYTES (K/M/G suffixes)  tz=ZONE (e.g. Europe/Paris)  plugged=no\n"
   "  faults: busy  device-busy  stall=SECONDS  flaky=N  vanish=PATH\n"
-  "          disconnect-after-bytes=N  store-full-after-bytes=N\n"
+  "          disconnect-after-bytes=N  store-full-after-bytes=N  keep-partial\n"
   "\n"
   "COMMAND sees the phones through libusb as real USB devices. VPHONE_CONTROL in\n"
   "its environment names the control socket; see vphone-ctl --help.\n"
