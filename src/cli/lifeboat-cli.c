@@ -3,6 +3,7 @@
 #include "config.h"
 #include "lb-cli.h"
 
+#include <fcntl.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -52,6 +53,47 @@ takes_value (const char *arg)
 {
   static const char *const with_value[] = { "--library", "-L", "--device", "-d", "--to", "-t", "--only", "--map", NULL };
   return g_strv_contains (with_value, arg);
+}
+
+static int real_stderr = -1;
+
+static void
+print_to_real_stderr (const char *text)
+{
+  gsize n = strlen (text);
+
+  while (n > 0)
+    {
+      ssize_t w = write (real_stderr, text, n);
+      if (w <= 0)
+        break;
+      text += w;
+      n -= w;
+    }
+}
+
+/* libmtp writes notices straight to stderr ("Device 0 (VID=...) is UNKNOWN
+ * in libmtp", "Android device detected..."), with no way to turn them off.
+ * On a terminal, where a person reads, they go to /dev/null and our own
+ * messages keep the real stderr; LIFEBOAT_DEBUG=1 keeps everything.  When
+ * stderr is a file or a pipe nothing changes, so logs stay complete. */
+static void
+hide_library_chatter (void)
+{
+  int devnull;
+
+  if (!isatty (STDERR_FILENO) || g_getenv ("LIFEBOAT_DEBUG") != NULL)
+    return;
+  real_stderr = fcntl (STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+  devnull = open ("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (real_stderr < 0 || devnull < 0 || dup2 (devnull, STDERR_FILENO) < 0)
+    {
+      if (devnull >= 0)
+        close (devnull);
+      return;
+    }
+  close (devnull);
+  g_set_printerr_handler (print_to_real_stderr);
 }
 
 static gboolean
@@ -121,6 +163,7 @@ main (int argc, char **argv)
       args[j++] = argv[i];
   cli.cancellable = g_cancellable_new ();
   cli.show_progress = isatty (STDERR_FILENO);
+  hide_library_chatter ();
   g_unix_signal_add (SIGINT, on_sigint, &cli);
   status = cmd->run (&cli, argc - 1, args);
   g_free (args[0]);

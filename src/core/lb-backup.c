@@ -216,9 +216,12 @@ store_file (Job *job, PendingFile *f, GError **error)
           g_propagate_error (error, cs.error);
           return FALSE;
         }
+      /* A phone that went, stopped answering or was locked mid-way would
+       * fail every file after this one: stop, keep what was done. */
       if (g_error_matches (read_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
           g_error_matches (read_error, LB_ERROR, LB_ERROR_DEVICE_GONE) ||
-          g_error_matches (read_error, LB_ERROR, LB_ERROR_TIMED_OUT))
+          g_error_matches (read_error, LB_ERROR, LB_ERROR_TIMED_OUT) ||
+          g_error_matches (read_error, LB_ERROR, LB_ERROR_DEVICE_LOCKED))
         {
           g_propagate_error (error, g_steal_pointer (&read_error));
           return FALSE;
