@@ -1,6 +1,7 @@
 #include "config.h"
 #include "lb-backup.h"
 #include "lb-error.h"
+#include "lb-eta.h"
 
 #include <glib/gi18n-lib.h>
 
@@ -62,13 +63,9 @@ report (Job *job, gboolean force)
     return;
   job->last_progress = now;
   job->progress.eta_seconds = -1;
-  if (job->progress.phase == LB_BACKUP_COPYING && job->copied_bytes > 0 && job->copy_bytes_total > 0)
-    {
-      /* Only bytes that must cross the cable take time. */
-      double rate = job->copied_bytes / ((now - job->copy_started) / (double) G_USEC_PER_SEC);
-      if (rate > 0)
-        job->progress.eta_seconds = (gint64) ((job->copy_bytes_total - MIN (job->copied_bytes, job->copy_bytes_total)) / rate);
-    }
+  /* Only bytes that must cross the cable take time. */
+  if (job->progress.phase == LB_BACKUP_COPYING && job->copy_bytes_total > 0)
+    job->progress.eta_seconds = lb_eta_seconds (job->copied_bytes, job->copy_bytes_total, job->copy_started, now);
   job->progress_func (&job->progress, job->progress_data);
 }
 

@@ -1,6 +1,7 @@
 #include "config.h"
 #include "lb-restore.h"
 #include "lb-error.h"
+#include "lb-eta.h"
 #include "lb-extract.h"
 #include "lb-safe-name.h"
 
@@ -623,12 +624,7 @@ report_progress (Restore *r, gboolean force)
   if (r->progress_func == NULL || (!force && now - r->last_progress < PROGRESS_USEC))
     return;
   r->last_progress = now;
-  r->progress.eta_seconds = -1;
-  if (r->progress.bytes_done > 0)
-    {
-      double rate = r->progress.bytes_done / ((now - r->started) / (double) G_USEC_PER_SEC);
-      r->progress.eta_seconds = (gint64) ((r->progress.bytes_total - MIN (r->progress.bytes_done, r->progress.bytes_total)) / rate);
-    }
+  r->progress.eta_seconds = lb_eta_seconds (r->progress.bytes_done, r->progress.bytes_total, r->started, now);
   r->progress_func (&r->progress, r->progress_data);
 }
 
