@@ -1,12 +1,12 @@
 #include "config.h"
 #include "lb-cli.h"
+#include "lb-config.h"
 #include "lb-error.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <glib/gi18n.h>
 
-#define SETTINGS_SCHEMA "io.github.lifeboat.Lifeboat"
 
 static GOptionEntry *
 common_entries (LbCli *cli)
@@ -57,39 +57,13 @@ lb_cli_fail (GError *error)
   return LB_EXIT_FAILED;
 }
 
-static char *
-saved_library (void)
-{
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_autoptr(GSettings) settings = NULL;
-  g_autofree char *value = NULL;
-
-  /* The window saves its choice here; without the schema installed there
-   * is no saved choice. */
-  if (source == NULL || (schema = g_settings_schema_source_lookup (source, SETTINGS_SCHEMA, TRUE)) == NULL ||
-      !g_settings_schema_has_key (schema, "library-location"))
-    return NULL;
-  settings = g_settings_new (SETTINGS_SCHEMA);
-  value = g_settings_get_string (settings, "library-location");
-  return value && *value ? g_steal_pointer (&value) : NULL;
-}
-
 char *
 lb_cli_library_path (LbCli *cli, gboolean *may_create)
 {
-  const char *env = g_getenv ("LIFEBOAT_LIBRARY");
-  char *saved;
-
   *may_create = FALSE;
   if (cli->library != NULL)
     return g_strdup (cli->library);
-  if (env != NULL && *env != '\0')
-    return g_strdup (env);
-  if ((saved = saved_library ()) != NULL)
-    return saved;
-  *may_create = TRUE;
-  return lb_library_default_path ();
+  return lb_config_library_path (may_create);
 }
 
 LbLibrary *

@@ -59,7 +59,10 @@ lb_diff_snapshots (LbLibrary *library, gint64 a, gint64 b, GError **error)
       g_autofree char *k = key_of (e);
       LbEntry *old = g_hash_table_lookup (ia, k);
       if (old == NULL)
-        g_ptr_array_add (d->added, g_strdup (e->phone_path));
+        {
+          g_ptr_array_add (d->added, g_strdup (e->phone_path));
+          d->files_added += !e->is_folder;
+        }
       else if (!e->is_folder && (old->size != e->size || old->mtime != e->mtime ||
                                  g_strcmp0 (old->blob, e->blob) != 0))
         g_ptr_array_add (d->changed, g_strdup (e->phone_path));
@@ -68,7 +71,10 @@ lb_diff_snapshots (LbLibrary *library, gint64 a, gint64 b, GError **error)
     {
       g_autofree char *k = key_of (ea->pdata[i]);
       if (!g_hash_table_contains (ib, k))
-        g_ptr_array_add (d->removed, g_strdup (((LbEntry *) ea->pdata[i])->phone_path));
+        {
+          g_ptr_array_add (d->removed, g_strdup (((LbEntry *) ea->pdata[i])->phone_path));
+          d->files_removed += !((LbEntry *) ea->pdata[i])->is_folder;
+        }
     }
   g_ptr_array_sort (d->added, cmp_str);
   g_ptr_array_sort (d->removed, cmp_str);

@@ -9,6 +9,8 @@ typedef struct {
   GPtrArray *added;    /* phone paths (char *), sorted */
   GPtrArray *removed;
   GPtrArray *changed;  /* files whose size, date or content differ */
+  guint64 files_added;   /* of added and removed, how many are files */
+  guint64 files_removed;
 } LbDiff;
 
 void lb_diff_free (LbDiff *diff);

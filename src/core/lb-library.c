@@ -2,6 +2,7 @@
  * everything that reads the catalog, and the restore journal.  Writing a
  * snapshot is in lb-snapshot-writer.c, the blob store in lb-blob-store.c. */
 #include "lb-library-private.h"
+#include "lb-device-private.h"
 #include "lb-error.h"
 #include "lb-lock.h"
 #include "lb-schema.h"
@@ -331,6 +332,10 @@ lb_library_open (const char *dir, gboolean create, LbLibraryMode mode, GError **
   g_return_val_if_fail (dir != NULL, NULL);
   g_return_val_if_fail (mode == LB_LIBRARY_READ || mode == LB_LIBRARY_WRITE, NULL);
 
+  /* SQLite and fsync stall for as long as the disk wants: never on a
+   * window's thread (the one given to lb_device_forbid_thread). */
+  if (!lb_device_check_thread (NULL, G_STRFUNC, error))
+    return NULL;
   if (!prepare_dir (dir, create, &initialize, error))
     return NULL;
   self = g_object_new (LB_TYPE_LIBRARY, NULL);

@@ -1,0 +1,177 @@
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "lb-application.h"
+#include "lb-config.h"
+#include "lb-device.h"
+#include "lb-help.h"
+#include "lb-preferences.h"
+#include "lb-window.h"
+
+struct _LbApplication {
+  GtkApplication parent_instance;
+
+  LbMonitor *monitor;
+};
+
+G_DEFINE_FINAL_TYPE (LbApplication, lb_application, GTK_TYPE_APPLICATION)
+
+static LbWindow *
+main_window (LbApplication *self)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (LB_IS_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
+static void
+preferences_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  LbApplication *self = user_data;
+  GtkWidget *dialog = lb_preferences_new (GTK_WINDOW (main_window (self)), self);
+
+  gtk_widget_show (dialog);
+}
+
+static void
+help_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  LbApplication *self = user_data;
+
+  lb_help_show (GTK_WINDOW (main_window (self)));
+}
+
+static void
+about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  LbApplication *self = user_data;
+  const char *authors[] = { _("The Lifeboat developers"), NULL };
+
+  gtk_show_about_dialog (GTK_WINDOW (main_window (self)),
+                         "program-name", _("Lifeboat"),
+                         "logo-icon-name", LB_APPLICATION_ID,
+                         "version", PACKAGE_VERSION,
+                         "comments", _("Back up your phone over USB, look inside the backups, and put them back "
+                                       "onto the same phone or a new one."),
+                         "authors", authors,
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "translator-credits", _("translator-credits"),
+                         NULL);
+}
+
+static void
+quit_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  LbApplication *self = user_data;
+  LbWindow *window = main_window (self);
+
+  if (window != NULL)
+    gtk_window_close (GTK_WINDOW (window));
+  else
+    g_application_quit (G_APPLICATION (self));
+}
+
+static const GActionEntry app_entries[] = {
+  { "preferences", preferences_activated, NULL, NULL, NULL, { 0 } },
+  { "help", help_activated, NULL, NULL, NULL, { 0 } },
+  { "about", about_activated, NULL, NULL, NULL, { 0 } },
+  { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
+};
+
+static void
+lb_application_startup (GApplication *app)
+{
+  LbApplication *self = LB_APPLICATION (app);
+  static const struct { const char *action; const char *accels[2]; } accels[] = {
+    { "app.quit", { "<Primary>q", NULL } },
+    { "app.preferences", { "<Primary>comma", NULL } },
+    { "app.help", { "F1", NULL } },
+    { "win.back-up", { "<Primary>b", NULL } },
+    { "win.restore", { "<Primary>r", NULL } },
+    { "win.browse", { "<Primary>o", NULL } },
+    { "win.reload", { "F5", NULL } },
+    { "win.show-help-overlay", { "<Primary>question", NULL } },
+  };
+
+  G_APPLICATION_CLASS (lb_application_parent_class)->startup (app);
+
+  /* USB, disk and SQLite work on this thread would freeze the window: the
+   * device layer and the library refuse it outright. */
+  lb_device_forbid_thread (g_thread_self ());
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_entries, G_N_ELEMENTS (app_entries), self);
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action, accels[i].accels);
+  gtk_window_set_default_icon_name (LB_APPLICATION_ID);
+  self->monitor = lb_monitor_new ();
+}
+
+static void
+lb_application_activate (GApplication *app)
+{
+  LbApplication *self = LB_APPLICATION (app);
+  LbWindow *window = main_window (self);
+
+  if (window == NULL)
+    window = lb_window_new (self);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+lb_application_shutdown (GApplication *app)
+{
+  LbApplication *self = LB_APPLICATION (app);
+
+  G_APPLICATION_CLASS (lb_application_parent_class)->shutdown (app);
+  g_clear_object (&self->monitor);
+  lb_device_forbid_thread (NULL);
+}
+
+static void
+lb_application_class_init (LbApplicationClass *klass)
+{
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  app_class->startup = lb_application_startup;
+  app_class->activate = lb_application_activate;
+  app_class->shutdown = lb_application_shutdown;
+}
+
+static void
+lb_application_init (LbApplication *self)
+{
+}
+
+LbApplication *
+lb_application_new (void)
+{
+  return g_object_new (LB_TYPE_APPLICATION,
+                       "application-id", LB_APPLICATION_ID,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/io/github/lifeboat/Lifeboat",
+                       NULL);
+}
+
+LbMonitor *
+lb_application_get_monitor (LbApplication *self)
+{
+  return self->monitor;
+}
+
+char *
+lb_application_dup_library (LbApplication *self, gboolean *may_create)
+{
+  return lb_config_library_path (may_create);
+}
+
+void
+lb_application_library_changed (LbApplication *self)
+{
+  LbWindow *window = main_window (self);
+
+  if (window != NULL)
+    lb_window_reload (window);
+}

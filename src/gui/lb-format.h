@@ -1,0 +1,11 @@
+/* Figures and times written for people. */
+#pragma once
+
+#include <glib.h>
+
+/* "3 minutes ago", "yesterday at 14:02", "12 March 2026" */
+char *lb_format_when (gint64 unix_seconds, gint64 now);
+/* "45 s", "3 min 20 s", "1 h 05 min" */
+char *lb_format_duration (gint64 seconds);
+/* "18.2 MB/s" */
+char *lb_format_speed (double bytes_per_second);

@@ -1,0 +1,17 @@
+#include "config.h"
+
+#include "lb-help.h"
+
+void
+lb_help_show (GtkWindow *parent)
+{
+  g_autoptr(GtkBuilder) builder = gtk_builder_new ();
+  GtkWindow *window;
+
+  gtk_builder_set_translation_domain (builder, GETTEXT_PACKAGE);
+  gtk_builder_add_from_resource (builder, "/io/github/lifeboat/Lifeboat/lb-help.ui", NULL);
+  window = GTK_WINDOW (gtk_builder_get_object (builder, "help_window"));
+  if (parent != NULL)
+    gtk_window_set_transient_for (window, parent);
+  gtk_window_present (window);
+}

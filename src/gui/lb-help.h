@@ -1,0 +1,6 @@
+/* The help window: how to connect a phone, what a backup holds, restoring. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+void lb_help_show (GtkWindow *parent);

@@ -1,0 +1,240 @@
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "lb-config.h"
+#include "lb-library-move.h"
+#include "lb-preferences.h"
+#include "lb-relay.h"
+
+struct _LbPreferences {
+  GtkDialog parent_instance;
+
+  LbApplication *app;
+  char *library;
+  GCancellable *cancellable;     /* the running move, NULL when none */
+  LbRelay *relay;
+
+  GtkLabel *location_label;
+  GtkButton *move_button;
+  GtkLabel *size_label;
+  GtkProgressBar *move_progress;
+  GtkBox *move_box;
+  GtkLabel *move_label;
+  GtkButton *cancel_button;
+};
+
+G_DEFINE_FINAL_TYPE (LbPreferences, lb_preferences, GTK_TYPE_DIALOG)
+
+static void
+show_location (LbPreferences *self)
+{
+  gboolean may_create;
+
+  g_free (self->library);
+  self->library = lb_application_dup_library (self->app, &may_create);
+  gtk_label_set_text (self->location_label, self->library);
+}
+
+typedef struct {
+  LbMoveProgress p;
+  char *phase;
+} MoveReport;
+
+static void
+move_report_free (MoveReport *r)
+{
+  g_free (r->phase);
+  g_free (r);
+}
+
+/* Worker thread. */
+static void
+on_move_progress (const LbMoveProgress *p, gpointer user_data)
+{
+  LbPreferences *self = user_data;
+  MoveReport *r = g_new0 (MoveReport, 1);
+
+  r->p = *p;
+  r->phase = g_strdup (p->phase);
+  r->p.phase = NULL;
+  lb_relay_post (self->relay, r);
+}
+
+/* Main thread. */
+static void
+show_move_progress (gpointer report, gpointer user_data)
+{
+  LbPreferences *self = user_data;
+  MoveReport *r = report;
+  g_autofree char *done = g_format_size (r->p.bytes_done);
+  g_autofree char *total = g_format_size (r->p.bytes_total);
+  g_autofree char *text = g_strdup_printf (_("%s: %s of %s"), r->phase ? r->phase : "", done, total);
+
+  gtk_progress_bar_set_fraction (self->move_progress,
+                                 r->p.bytes_total ? (double) r->p.bytes_done / r->p.bytes_total : 0);
+  gtk_progress_bar_set_text (self->move_progress, text);
+}
+
+/* Worker thread, with the old library still locked: from here on the new
+ * copy is the library. */
+static gboolean
+switch_library (const char *new_path, gpointer user_data, GError **error)
+{
+  g_autoptr(GSettings) settings = lb_config_settings ();
+
+  if (settings == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("The settings schema %s is not installed, so the new place cannot be saved"), LB_APPLICATION_ID);
+      return FALSE;
+    }
+  if (!g_settings_set_string (settings, "library-location", new_path))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("The new place could not be saved in the settings"));
+      return FALSE;
+    }
+  g_settings_sync ();
+  return TRUE;
+}
+
+static void
+move_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(LbPreferences) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  g_clear_pointer (&self->relay, lb_relay_free);
+  g_clear_object (&self->cancellable);
+  gtk_widget_hide (GTK_WIDGET (self->move_progress));
+  gtk_widget_hide (GTK_WIDGET (self->cancel_button));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->move_button), TRUE);
+  if (lb_library_move_finish (res, &error))
+    {
+      show_location (self);
+      text = g_strdup_printf (_("The library is now in %s."), self->library);
+      lb_application_library_changed (self->app);
+    }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    text = g_strdup (_("Move cancelled. The library stays where it was, unchanged."));
+  else
+    text = g_strdup_printf (_("The library was not moved: %s"), error->message);
+  gtk_label_set_text (self->move_label, text);
+  gtk_widget_show (GTK_WIDGET (self->move_box));
+}
+
+static void
+start_move (LbPreferences *self, const char *to)
+{
+  g_autofree char *text = g_strdup_printf (_("Moving the library to %s…"), to);
+
+  self->cancellable = g_cancellable_new ();
+  self->relay = lb_relay_new (show_move_progress, self, (GDestroyNotify) move_report_free);
+  gtk_label_set_text (self->move_label, text);
+  gtk_widget_show (GTK_WIDGET (self->move_box));
+  gtk_widget_show (GTK_WIDGET (self->move_progress));
+  gtk_widget_show (GTK_WIDGET (self->cancel_button));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->move_button), FALSE);
+  lb_library_move_async (self->library, to, on_move_progress, switch_library, self,
+                         self->cancellable, move_done, g_object_ref (self));
+}
+
+static void
+on_chooser_response (GtkNativeDialog *chooser, int response, gpointer user_data)
+{
+  LbPreferences *self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autofree char *to = gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (chooser));
+      if (to != NULL)
+        start_move (self, to);
+    }
+  g_object_unref (chooser);
+}
+
+static void
+on_move_clicked (LbPreferences *self)
+{
+  GtkFileChooserNative *chooser =
+    gtk_file_chooser_native_new (_("Move the Library To"), GTK_WINDOW (self),
+                                 GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Move Here"), _("_Cancel"));
+
+  gtk_file_chooser_set_create_folders (GTK_FILE_CHOOSER (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_chooser_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+on_cancel_clicked (LbPreferences *self)
+{
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+}
+
+/* The dialog stays while its library is moving: closing it would leave the
+ * move without a place to report to. */
+static gboolean
+lb_preferences_delete_event (GtkWidget *widget, GdkEventAny *event)
+{
+  LbPreferences *self = LB_PREFERENCES (widget);
+
+  if (self->cancellable != NULL)
+    {
+      gtk_label_set_text (self->move_label, _("The library is being moved. Cancel the move first, or wait until it is done."));
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+lb_preferences_dispose (GObject *object)
+{
+  LbPreferences *self = LB_PREFERENCES (object);
+
+  /* A move keeps a reference to the dialog until it is over. */
+  g_clear_pointer (&self->library, g_free);
+  G_OBJECT_CLASS (lb_preferences_parent_class)->dispose (object);
+}
+
+static void
+lb_preferences_class_init (LbPreferencesClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = lb_preferences_dispose;
+  widget_class->delete_event = lb_preferences_delete_event;
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/lifeboat/Lifeboat/lb-preferences.ui");
+  gtk_widget_class_bind_template_child (widget_class, LbPreferences, location_label);
+  gtk_widget_class_bind_template_child (widget_class, LbPreferences, move_button);
+  gtk_widget_class_bind_template_child (widget_class, LbPreferences, size_label);
+  gtk_widget_class_bind_template_child (widget_class, LbPreferences, move_progress);
+  gtk_widget_class_bind_template_child (widget_class, LbPreferences, move_box);
+  gtk_widget_class_bind_template_child (widget_class, LbPreferences, move_label);
+  gtk_widget_class_bind_template_child (widget_class, LbPreferences, cancel_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_move_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked);
+}
+
+static void
+lb_preferences_init (LbPreferences *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+lb_preferences_new (GtkWindow *parent, LbApplication *app)
+{
+  LbPreferences *self = g_object_new (LB_TYPE_PREFERENCES, "transient-for", parent, "use-header-bar", TRUE, NULL);
+  g_autoptr(GSettings) settings = lb_config_settings ();
+
+  self->app = app;
+  show_location (self);
+  if (settings == NULL)
+    {
+      gtk_widget_set_sensitive (GTK_WIDGET (self->move_button), FALSE);
+      gtk_label_set_text (self->size_label, _("The settings schema is not installed: the library cannot be moved from here."));
+    }
+  return GTK_WIDGET (self);
+}

@@ -1,0 +1,536 @@
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "lb-browser.h"
+#include "lb-config.h"
+#include "lb-error.h"
+#include "lb-gvfs.h"
+#include "lb-phone-page.h"
+#include "lb-phone-row.h"
+#include "lb-restore-dialog.h"
+#include "lb-window.h"
+
+struct _LbWindow {
+  GtkApplicationWindow parent_instance;
+
+  LbApplication *app;
+  LbMonitor *monitor;
+  GPtrArray *phones;           /* LbPhone*, in list order */
+  GCancellable *cancellable;   /* library reads and releases */
+
+  GtkInfoBar *library_bar;
+  GtkLabel *library_label;
+  GtkListBox *phone_list;
+  GtkStack *main_stack;
+  LbPhonePage *phone_page;
+};
+
+G_DEFINE_FINAL_TYPE (LbWindow, lb_window, GTK_TYPE_APPLICATION_WINDOW)
+
+static LbPhone *
+find_phone (LbWindow *self, const char *serial)
+{
+  for (guint i = 0; i < self->phones->len; i++)
+    {
+      LbPhone *phone = g_ptr_array_index (self->phones, i);
+      if (g_strcmp0 (lb_phone_get_serial (phone), serial) == 0)
+        return phone;
+    }
+  return NULL;
+}
+
+static GtkListBoxRow *
+find_row (LbWindow *self, LbPhone *phone)
+{
+  g_autoptr(GList) rows = gtk_container_get_children (GTK_CONTAINER (self->phone_list));
+
+  for (GList *l = rows; l != NULL; l = l->next)
+    if (LB_IS_PHONE_ROW (l->data) && lb_phone_row_get_phone (l->data) == phone)
+      return l->data;
+  return NULL;
+}
+
+static void
+update_actions (LbWindow *self)
+{
+  LbPhone *phone = lb_window_get_selected_phone (self);
+  const LbDeviceInfo *info = phone ? lb_phone_get_info (phone) : NULL;
+  gboolean idle = phone != NULL && lb_phone_get_activity (phone) == LB_PHONE_IDLE;
+  gboolean has_snapshot = phone != NULL && lb_phone_get_snapshots (phone)->len > 0;
+  GAction *a;
+
+  a = g_action_map_lookup_action (G_ACTION_MAP (self), "back-up");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (a), idle && info != NULL && info->state == LB_DEVICE_READY &&
+                               !gtk_widget_get_visible (GTK_WIDGET (self->library_bar)));
+  a = g_action_map_lookup_action (G_ACTION_MAP (self), "cancel");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (a), phone != NULL && lb_phone_get_activity (phone) == LB_PHONE_BACKING_UP);
+  a = g_action_map_lookup_action (G_ACTION_MAP (self), "restore");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (a), idle && has_snapshot);
+  a = g_action_map_lookup_action (G_ACTION_MAP (self), "browse");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (a), has_snapshot);
+}
+
+static void
+show_selected (LbWindow *self)
+{
+  LbPhone *phone = lb_window_get_selected_phone (self);
+
+  lb_phone_page_set_phone (self->phone_page, phone);
+  gtk_stack_set_visible_child_name (self->main_stack, phone ? "phone" : "welcome");
+  update_actions (self);
+}
+
+static void
+on_phone_selected (LbWindow *self, GtkListBoxRow *row)
+{
+  show_selected (self);
+}
+
+static void on_backup_finished (LbWindow *self, LbPhone *phone);
+
+static LbPhone *
+add_phone (LbWindow *self, const char *serial)
+{
+  LbPhone *phone = lb_phone_new (serial, self->monitor);
+  GtkWidget *row = lb_phone_row_new (phone);
+
+  g_ptr_array_add (self->phones, phone);
+  g_signal_connect_swapped (phone, "changed", G_CALLBACK (update_actions), self);
+  g_signal_connect_swapped (phone, "backup-finished", G_CALLBACK (on_backup_finished), self);
+  gtk_container_add (GTK_CONTAINER (self->phone_list), row);
+  if (gtk_list_box_get_selected_row (self->phone_list) == NULL)
+    gtk_list_box_select_row (self->phone_list, GTK_LIST_BOX_ROW (row));
+  return phone;
+}
+
+static void
+remove_phone (LbWindow *self, LbPhone *phone)
+{
+  GtkListBoxRow *row = find_row (self, phone);
+
+  g_signal_handlers_disconnect_by_data (phone, self);
+  if (row != NULL)
+    gtk_widget_destroy (GTK_WIDGET (row));
+  g_ptr_array_remove (self->phones, phone);
+  if (gtk_list_box_get_selected_row (self->phone_list) == NULL)
+    {
+      GtkListBoxRow *first = gtk_list_box_get_row_at_index (self->phone_list, 0);
+      if (first != NULL)
+        gtk_list_box_select_row (self->phone_list, first);
+    }
+  show_selected (self);
+}
+
+/* Main thread: the monitor's signals. */
+static void
+on_device (LbWindow *self, const LbDeviceInfo *info)
+{
+  LbPhone *phone = find_phone (self, info->serial);
+  gboolean was_connected;
+
+  if (phone == NULL)
+    phone = add_phone (self, info->serial);
+  was_connected = lb_phone_get_info (phone) != NULL;
+  lb_phone_set_info (phone, info);
+  /* A phone just plugged in is what the user wants to see. */
+  if (!was_connected)
+    gtk_list_box_select_row (self->phone_list, find_row (self, phone));
+  show_selected (self);
+}
+
+static void
+on_device_removed (LbWindow *self, const char *serial)
+{
+  LbPhone *phone = find_phone (self, serial);
+
+  if (phone == NULL)
+    return;
+  /* A phone with backups stays listed: they can still be browsed and
+   * restored onto another phone. */
+  if (lb_phone_get_snapshots (phone)->len == 0 && lb_phone_get_activity (phone) == LB_PHONE_IDLE &&
+      lb_phone_get_result (phone) == NULL)
+    remove_phone (self, phone);
+  else
+    lb_phone_set_info (phone, NULL);
+  update_actions (self);
+}
+
+/* ---- reading the library (worker thread) ---------------------------------- */
+
+typedef struct {
+  char *path;
+  gboolean may_create;
+} LoadJob;
+
+static void
+load_job_free (LoadJob *job)
+{
+  g_free (job->path);
+  g_free (job);
+}
+
+static void
+load_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  LoadJob *job = data;
+  g_autoptr(LbLibrary) library = NULL;
+  GError *error = NULL;
+  GPtrArray *snapshots;
+
+  /* Reading never creates the default library: a first backup does. */
+  if (job->may_create && !g_file_test (job->path, G_FILE_TEST_EXISTS))
+    {
+      g_task_return_pointer (task, g_ptr_array_new_with_free_func ((GDestroyNotify) lb_snapshot_free),
+                             (GDestroyNotify) g_ptr_array_unref);
+      return;
+    }
+  library = lb_library_open (job->path, FALSE, LB_LIBRARY_READ, &error);
+  if (library == NULL || (snapshots = lb_library_list_snapshots (library, NULL, &error)) == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, snapshots, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+show_library_problem (LbWindow *self, const char *path, const GError *error)
+{
+  g_autofree char *text = NULL;
+
+  if (error == NULL)
+    {
+      gtk_widget_hide (GTK_WIDGET (self->library_bar));
+      return;
+    }
+  if (g_error_matches (error, LB_ERROR, LB_ERROR_LIBRARY_MISSING))
+    text = g_strdup_printf (_("The backup library at %s cannot be found. If it is on an external disk, "
+                              "connect that disk and press Try Again, or choose another place in Preferences. "
+                              "Nothing is backed up until then."), path);
+  else
+    text = g_strdup_printf (_("The backup library at %s cannot be read: %s"), path, error->message);
+  gtk_label_set_text (self->library_label, text);
+  gtk_widget_show (GTK_WIDGET (self->library_bar));
+}
+
+static void
+load_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  LbWindow *self = LB_WINDOW (source);
+  LoadJob *job = g_task_get_task_data (G_TASK (res));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) all = g_task_propagate_pointer (G_TASK (res), &error);
+  g_autoptr(GHashTable) by_serial = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                           (GDestroyNotify) g_ptr_array_unref);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  show_library_problem (self, job->path, error);
+  if (all == NULL)
+    all = g_ptr_array_new ();
+  /* Newest first, per phone. */
+  for (guint i = all->len; i > 0; i--)
+    {
+      LbSnapshot *s = g_ptr_array_index (all, i - 1);
+      GPtrArray *list = g_hash_table_lookup (by_serial, s->serial);
+
+      if (list == NULL)
+        g_hash_table_insert (by_serial, s->serial, list = g_ptr_array_new ());
+      g_ptr_array_add (list, s);
+    }
+  for (guint i = 0; i < self->phones->len; i++)
+    {
+      LbPhone *phone = g_ptr_array_index (self->phones, i);
+      GPtrArray *list = g_hash_table_lookup (by_serial, lb_phone_get_serial (phone));
+      g_autoptr(GPtrArray) none = g_ptr_array_new ();
+
+      lb_phone_set_snapshots (phone, list ? list : none);
+      g_hash_table_remove (by_serial, lb_phone_get_serial (phone));
+    }
+  /* Phones known only from the library, oldest first, after the others. */
+  for (guint i = 0; i < all->len; i++)
+    {
+      LbSnapshot *s = g_ptr_array_index (all, i);
+      GPtrArray *list = g_hash_table_lookup (by_serial, s->serial);
+
+      if (list != NULL && find_phone (self, s->serial) == NULL)
+        lb_phone_set_snapshots (add_phone (self, s->serial), list);
+    }
+  show_selected (self);
+}
+
+void
+lb_window_reload (LbWindow *self)
+{
+  g_autoptr(GTask) task = NULL;
+  LoadJob *job = g_new0 (LoadJob, 1);
+
+  job->path = lb_application_dup_library (self->app, &job->may_create);
+  task = g_task_new (self, self->cancellable, load_done, NULL);
+  g_task_set_source_tag (task, lb_window_reload);
+  g_task_set_task_data (task, job, (GDestroyNotify) load_job_free);
+  g_task_run_in_thread (task, load_thread);
+}
+
+static void
+on_backup_finished (LbWindow *self, LbPhone *phone)
+{
+  lb_window_reload (self);
+  /* Whatever the backup met (an unplug, a lock), look at the phone again. */
+  lb_monitor_refresh (self->monitor);
+}
+
+/* ---- guidance actions ----------------------------------------------------- */
+
+static void
+on_retry (LbWindow *self)
+{
+  lb_phone_page_set_guidance_note (self->phone_page, _("Looking at the phone again…"));
+  lb_monitor_refresh (self->monitor);
+}
+
+static void
+release_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(LbWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (lb_gvfs_release_finish (res, &error))
+    {
+      lb_phone_page_set_guidance_note (self->phone_page, _("Released from the file manager. Looking at the phone again…"));
+      lb_monitor_refresh (self->monitor);
+    }
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    lb_phone_page_set_guidance_note (self->phone_page, error->message);
+}
+
+static void
+on_release (LbWindow *self)
+{
+  LbPhone *phone = lb_phone_page_get_phone (self->phone_page);
+  const LbDeviceInfo *info = phone ? lb_phone_get_info (phone) : NULL;
+
+  if (info == NULL)
+    return;
+  lb_phone_page_set_guidance_note (self->phone_page, _("Asking the file manager to let go of the phone…"));
+  lb_gvfs_release_async (info, self->cancellable, release_done, g_object_ref (self));
+}
+
+static void
+on_browse (LbWindow *self)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (self), "browse", NULL);
+}
+
+/* ---- window actions ------------------------------------------------------- */
+
+static void
+back_up_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  LbWindow *self = user_data;
+  LbPhone *phone = lb_window_get_selected_phone (self);
+  gboolean may_create;
+  g_autofree char *library = lb_application_dup_library (self->app, &may_create);
+
+  if (phone == NULL || lb_phone_get_activity (phone) != LB_PHONE_IDLE)
+    return;
+  lb_phone_back_up (phone, library, may_create);
+}
+
+static void
+cancel_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  LbWindow *self = user_data;
+  LbPhone *phone = lb_window_get_selected_phone (self);
+
+  if (phone != NULL)
+    lb_phone_cancel (phone);
+}
+
+static const LbSnapshot *
+selected_snapshot (LbWindow *self, LbPhone *phone)
+{
+  gint64 id = lb_phone_page_get_selected_snapshot (self->phone_page);
+  GPtrArray *snapshots = lb_phone_get_snapshots (phone);
+
+  for (guint i = 0; i < snapshots->len; i++)
+    if (((LbSnapshot *) g_ptr_array_index (snapshots, i))->id == id)
+      return g_ptr_array_index (snapshots, i);
+  return lb_phone_get_last_backup (phone);
+}
+
+static void
+restore_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  LbWindow *self = user_data;
+  LbPhone *phone = lb_window_get_selected_phone (self);
+  const LbSnapshot *s = phone ? selected_snapshot (self, phone) : NULL;
+  GtkWidget *dialog;
+
+  if (phone == NULL)
+    return;
+  dialog = lb_restore_dialog_new (GTK_WINDOW (self), self->app, self->phones, phone, s ? s->id : 0);
+  g_signal_connect_swapped (dialog, "finished", G_CALLBACK (lb_window_reload), self);
+  gtk_widget_show (dialog);
+}
+
+static void
+browse_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  LbWindow *self = user_data;
+  LbPhone *phone = lb_window_get_selected_phone (self);
+  const LbSnapshot *s = phone ? selected_snapshot (self, phone) : NULL;
+  gboolean may_create;
+  g_autofree char *library = lb_application_dup_library (self->app, &may_create);
+  GtkWidget *browser;
+
+  if (s == NULL)
+    return;
+  browser = lb_browser_new (GTK_WINDOW (self), library, s);
+  gtk_widget_show (browser);
+}
+
+static void
+reload_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  LbWindow *self = user_data;
+
+  lb_window_reload (self);
+  lb_monitor_refresh (self->monitor);
+}
+
+static const GActionEntry win_entries[] = {
+  { "back-up", back_up_activated, NULL, NULL, NULL, { 0 } },
+  { "cancel", cancel_activated, NULL, NULL, NULL, { 0 } },
+  { "restore", restore_activated, NULL, NULL, NULL, { 0 } },
+  { "browse", browse_activated, NULL, NULL, NULL, { 0 } },
+  { "reload", reload_activated, NULL, NULL, NULL, { 0 } },
+};
+
+/* ---- life cycle ----------------------------------------------------------- */
+
+static void
+save_geometry (LbWindow *self)
+{
+  g_autoptr(GSettings) settings = lb_config_settings ();
+  int w, h;
+
+  if (settings == NULL)
+    return;
+  gtk_window_get_size (GTK_WINDOW (self), &w, &h);
+  g_settings_set_boolean (settings, "window-maximized", gtk_window_is_maximized (GTK_WINDOW (self)));
+  if (!gtk_window_is_maximized (GTK_WINDOW (self)))
+    {
+      g_settings_set_int (settings, "window-width", w);
+      g_settings_set_int (settings, "window-height", h);
+    }
+}
+
+static void
+restore_geometry (LbWindow *self)
+{
+  g_autoptr(GSettings) settings = lb_config_settings ();
+
+  if (settings == NULL)
+    return;
+  gtk_window_set_default_size (GTK_WINDOW (self), g_settings_get_int (settings, "window-width"),
+                               g_settings_get_int (settings, "window-height"));
+  if (g_settings_get_boolean (settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+}
+
+static gboolean
+lb_window_delete_event (GtkWidget *widget, GdkEventAny *event)
+{
+  save_geometry (LB_WINDOW (widget));
+  return GTK_WIDGET_CLASS (lb_window_parent_class)->delete_event
+           ? GTK_WIDGET_CLASS (lb_window_parent_class)->delete_event (widget, event) : FALSE;
+}
+
+static void
+lb_window_dispose (GObject *object)
+{
+  LbWindow *self = LB_WINDOW (object);
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->monitor != NULL)
+    g_signal_handlers_disconnect_by_data (self->monitor, self);
+  g_clear_object (&self->monitor);
+  if (self->phones != NULL)
+    for (guint i = 0; i < self->phones->len; i++)
+      {
+        LbPhone *phone = g_ptr_array_index (self->phones, i);
+        g_signal_handlers_disconnect_by_data (phone, self);
+        /* A backup still running stops at its next checkpoint. */
+        lb_phone_cancel (phone);
+      }
+  g_clear_pointer (&self->phones, g_ptr_array_unref);
+  G_OBJECT_CLASS (lb_window_parent_class)->dispose (object);
+}
+
+static void
+lb_window_class_init (LbWindowClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = lb_window_dispose;
+  widget_class->delete_event = lb_window_delete_event;
+
+  g_type_ensure (LB_TYPE_PHONE_PAGE);
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/lifeboat/Lifeboat/lb-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, LbWindow, library_bar);
+  gtk_widget_class_bind_template_child (widget_class, LbWindow, library_label);
+  gtk_widget_class_bind_template_child (widget_class, LbWindow, phone_list);
+  gtk_widget_class_bind_template_child (widget_class, LbWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, LbWindow, phone_page);
+  gtk_widget_class_bind_template_callback (widget_class, on_phone_selected);
+  gtk_widget_class_bind_template_callback (widget_class, on_retry);
+  gtk_widget_class_bind_template_callback (widget_class, on_release);
+  gtk_widget_class_bind_template_callback (widget_class, on_browse);
+}
+
+static void
+lb_window_init (LbWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->phones = g_ptr_array_new_with_free_func (g_object_unref);
+  self->cancellable = g_cancellable_new ();
+  g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
+  restore_geometry (self);
+}
+
+LbWindow *
+lb_window_new (LbApplication *app)
+{
+  LbWindow *self = g_object_new (LB_TYPE_WINDOW, "application", app, NULL);
+  GPtrArray *devices;
+
+  self->app = app;
+  self->monitor = g_object_ref (lb_application_get_monitor (app));
+  g_signal_connect_swapped (self->monitor, "device-added", G_CALLBACK (on_device), self);
+  g_signal_connect_swapped (self->monitor, "device-changed", G_CALLBACK (on_device), self);
+  g_signal_connect_swapped (self->monitor, "device-removed", G_CALLBACK (on_device_removed), self);
+  devices = lb_monitor_get_devices (self->monitor);
+  for (guint i = 0; i < devices->len; i++)
+    on_device (self, g_ptr_array_index (devices, i));
+  show_selected (self);
+  lb_window_reload (self);
+  return self;
+}
+
+GPtrArray *
+lb_window_get_phones (LbWindow *self)
+{
+  return self->phones;
+}
+
+LbPhone *
+lb_window_get_selected_phone (LbWindow *self)
+{
+  GtkListBoxRow *row = gtk_list_box_get_selected_row (self->phone_list);
+
+  return row && LB_IS_PHONE_ROW (row) ? lb_phone_row_get_phone (LB_PHONE_ROW (row)) : NULL;
+}

@@ -1,0 +1,22 @@
+/* The main window: phones on the left, the selected phone on the right. */
+#pragma once
+
+#include <gtk/gtk.h>
+#include "lb-application.h"
+#include "lb-phone.h"
+
+G_BEGIN_DECLS
+
+#define LB_TYPE_WINDOW (lb_window_get_type ())
+G_DECLARE_FINAL_TYPE (LbWindow, lb_window, LB, WINDOW, GtkApplicationWindow)
+
+LbWindow *lb_window_new (LbApplication *app);
+
+/* Re-reads the snapshots of every phone from the library. */
+void lb_window_reload (LbWindow *self);
+
+/* Every phone in the list (LbPhone*), connected or not. */
+GPtrArray *lb_window_get_phones (LbWindow *self);
+LbPhone *lb_window_get_selected_phone (LbWindow *self);
+
+G_END_DECLS
