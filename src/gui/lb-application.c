@@ -17,6 +17,11 @@ struct _LbApplication {
 
 G_DEFINE_FINAL_TYPE (LbApplication, lb_application, GTK_TYPE_APPLICATION)
 
+/* src/gui/lb-resources.c, generated.  Registered by hand: a static
+ * library's constructor would not be linked in. */
+GResource *lb_get_resource (void);
+void lb_register_resource (void);
+
 static LbWindow *
 main_window (LbApplication *self)
 {
@@ -138,6 +143,8 @@ lb_application_class_init (LbApplicationClass *klass)
   app_class->startup = lb_application_startup;
   app_class->activate = lb_application_activate;
   app_class->shutdown = lb_application_shutdown;
+
+  lb_register_resource ();
 }
 
 static void

@@ -112,8 +112,11 @@ move_done (GObject *source, GAsyncResult *res, gpointer user_data)
   gtk_widget_set_sensitive (GTK_WIDGET (self->move_button), TRUE);
   if (lb_library_move_finish (res, &error))
     {
+      g_autofree char *warning = lb_library_move_dup_warning (res);
+
       show_location (self);
-      text = g_strdup_printf (_("The library is now in %s."), self->library);
+      text = warning ? g_strdup_printf (_("The library is now in %s. %s"), self->library, warning)
+                     : g_strdup_printf (_("The library is now in %s."), self->library);
       lb_application_library_changed (self->app);
     }
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
