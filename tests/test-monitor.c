@@ -370,6 +370,7 @@ test_hold (Fixture *f, gconstpointer data)
   lb_monitor_hold (f->monitor, M_READY);
   lb_monitor_hold (f->monitor, M_READY);  /* holds nest */
   lb_monitor_unhold (f->monitor, M_READY);
+  lb_monitor_wait_unused (f->monitor, M_READY);
 
   /* Probes go on (the locked phone is opened by each), the held one is left alone. */
   want = operation_count (M_LOCKED, "OpenSession") + 1;

@@ -387,9 +387,22 @@ lb_monitor_hold (LbMonitor *self, const char *serial)
       g_hash_table_insert (self->held, g_strdup (serial), held);
     }
   held->count++;
+  g_mutex_unlock (&self->lock);
+}
+
+void
+lb_monitor_wait_unused (LbMonitor *self, const char *serial)
+{
+  Held *held;
+
+  g_return_if_fail (LB_IS_MONITOR (self));
+  g_return_if_fail (serial != NULL);
+
+  g_mutex_lock (&self->lock);
+  held = g_hash_table_lookup (self->held, serial);
   /* The job opens the phone right after this: it must not find it open
    * here.  A phone never seen may be the one being opened. */
-  while (self->opening
+  while (held != NULL && self->opening
          && (held->info == NULL
              || (held->info->bus == self->opening_bus && held->info->address == self->opening_address)))
     g_cond_wait (&self->closed, &self->lock);

@@ -30,10 +30,12 @@ GPtrArray *lb_monitor_get_devices (LbMonitor *self);
  * while held, the monitor never opens nor claims it, keeps reporting its
  * last info, and still notices its removal (also when it comes back
  * replugged: the USB descriptor's serial is read without opening it).
- * Holds nest.  If the monitor is opening that phone at the moment, hold
- * waits for it to close it again (a fraction of a second), so that the
- * job can open it right after. */
+ * Holds nest.  Never blocks: the GUI calls it on its main thread. */
 void lb_monitor_hold (LbMonitor *self, const char *serial);
+/* Called by the job's worker thread, after lb_monitor_hold and before it
+ * opens the phone: if the monitor is opening that phone at this moment,
+ * waits until it has closed it again (a fraction of a second). */
+void lb_monitor_wait_unused (LbMonitor *self, const char *serial);
 /* Does not re-probe: the job may still be closing the phone.  Call
  * lb_monitor_refresh() once it has. */
 void lb_monitor_unhold (LbMonitor *self, const char *serial);

@@ -237,12 +237,14 @@ typedef struct {
   gboolean may_create;
   char *serial;
   LbRelay *relay;
+  LbMonitor *monitor;      /* may be NULL */
   gint64 started;
 } BackupJob;
 
 static void
 backup_job_free (BackupJob *job)
 {
+  g_clear_object (&job->monitor);
   g_free (job->library);
   g_free (job->serial);
   g_free (job);
@@ -318,6 +320,9 @@ backup_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel
   g_autoptr(GError) error = NULL;
 
   r->error_code = -1;
+  /* The monitor may be looking at the phone this very moment. */
+  if (job->monitor != NULL)
+    lb_monitor_wait_unused (job->monitor, job->serial);
   snapshot = lb_backup_run (&options, on_backup_progress, job, cancellable, &error);
   r->seconds = (g_get_monotonic_time () - job->started) / G_USEC_PER_SEC;
   if (snapshot != NULL)
@@ -370,6 +375,7 @@ lb_phone_back_up (LbPhone *self, const char *library, gboolean may_create)
   job->serial = g_strdup (self->serial);
   job->started = g_get_monotonic_time ();
   job->relay = lb_relay_new (show_progress, self, (GDestroyNotify) progress_free);
+  job->monitor = self->monitor ? g_object_ref (self->monitor) : NULL;
 
   self->cancellable = g_cancellable_new ();
   self->copy_started = 0;
@@ -380,6 +386,8 @@ lb_phone_back_up (LbPhone *self, const char *library, gboolean may_create)
   task = g_task_new (self, self->cancellable, backup_done, NULL);
   g_task_set_source_tag (task, lb_phone_back_up);
   g_task_set_task_data (task, job, (GDestroyNotify) backup_job_free);
+  /* A cancelled backup still has a result to show (what was kept). */
+  g_task_set_check_cancellable (task, FALSE);
   g_task_run_in_thread (task, backup_thread);
 }
 

@@ -86,6 +86,13 @@ gui_run_under_rig (int argc, char **argv)
   PHONE ("small", "serial=" PHONE_BUSY ",busy,plugged=no");
 #undef PHONE
   g_ptr_array_add (args, g_strdup ("--"));
+  /* LB_TEST_DEBUGGER="gdb -batch -ex run -ex bt --args" to look at a crash. */
+  if (g_getenv ("LB_TEST_DEBUGGER") != NULL)
+    {
+      g_auto(GStrv) words = g_strsplit (g_getenv ("LB_TEST_DEBUGGER"), " ", -1);
+      for (guint i = 0; words[i] != NULL; i++)
+        g_ptr_array_add (args, g_strdup (words[i]));
+    }
   g_ptr_array_add (args, g_strdup (self));
   for (int i = 1; i < argc; i++)
     g_ptr_array_add (args, g_strdup (argv[i]));

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <time.h>
 #include <glib/gstdio.h>
 
 #include "gui-util.h"
@@ -212,7 +213,18 @@ test_backup_history (void)
 typedef struct {
   gint64 expected;
   GArray *lateness;           /* gint64 µs */
+  gint64 cpu;                 /* main thread's CPU time at the last tick, µs */
+  gint64 worst, worst_cpu;    /* the worst lateness, and the CPU the thread used in it */
 } Ticker;
+
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
 
 #define TICK_MS 10
 
@@ -222,7 +234,16 @@ tick (gpointer data)
   Ticker *t = data;
   gint64 now = g_get_monotonic_time ();
   gint64 late = now - t->expected;
+  gint64 cpu = thread_cpu_us ();
 
+  /* A late tick with little CPU used in it means the thread was waiting
+   * (for a lock, the disk, or a CPU), not working. */
+  if (late > t->worst)
+    {
+      t->worst = late;
+      t->worst_cpu = cpu - t->cpu;
+    }
+  t->cpu = cpu;
   g_array_append_val (t->lateness, late);
   t->expected = now + TICK_MS * 1000;
   return G_SOURCE_CONTINUE;
@@ -248,28 +269,31 @@ cancel_responsive (LbApplication *app, LbWindow *window, gpointer data)
 {
   GtkWidget *w = GTK_WIDGET (window);
   LbPhone *phone = show_only (window, PHONE_TYPICAL, LB_DEVICE_READY);
-  Ticker ticker = { 0, g_array_new (FALSE, FALSE, sizeof (gint64)) };
+  Ticker ticker = { 0, g_array_new (FALSE, FALSE, sizeof (gint64)), 0, 0, 0 };
   gint64 worst, p99;
   guint source;
   g_autofree char *report = NULL;
 
   gtk_window_resize (GTK_WINDOW (window), 1024, 768);
   ticker.expected = g_get_monotonic_time () + TICK_MS * 1000;
+  ticker.cpu = thread_cpu_us ();
   source = g_timeout_add (TICK_MS, tick, &ticker);
   gui_click (w, "backup_button");
   /* Listing 2,055 objects, then copying: the window must keep up with both. */
   gui_wait (is_copying_a_while, phone, 300, "the backup to copy 60 MB");
+  g_source_remove (source);
+  /* After the measurement: encoding a PNG takes the main thread a while. */
   gui_screenshot (w, "backup-in-progress");
   g_assert_true (gui_visible (w, "progress_box"));
   g_assert_cmpstr (gui_label (w, "current_label"), !=, "");
-  g_source_remove (source);
 
   g_array_sort (ticker.lateness, cmp_gint64);
   g_assert_cmpuint (ticker.lateness->len, >, 100);
   worst = g_array_index (ticker.lateness, gint64, ticker.lateness->len - 1);
   p99 = g_array_index (ticker.lateness, gint64, ticker.lateness->len * 99 / 100);
-  report = g_strdup_printf ("main loop lateness during a backup: %u ticks, worst %.1f ms, p99 %.1f ms",
-                            ticker.lateness->len, worst / 1000.0, p99 / 1000.0);
+  report = g_strdup_printf ("main loop lateness during a backup: %u ticks, worst %.1f ms "
+                            "(the main thread ran %.1f ms of it), p99 %.1f ms",
+                            ticker.lateness->len, worst / 1000.0, ticker.worst_cpu / 1000.0, p99 / 1000.0);
   g_test_message ("%s", report);
   /* tests/bench/gui-bench reads this line. */
   if (g_getenv ("LB_GUI_LATENESS_FILE"))
