@@ -6,8 +6,6 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
-#define SETTINGS_SCHEMA "io.github.lifeboat.Lifeboat"
-
 static GOptionEntry *
 common_entries (LbCli *cli)
 {
@@ -57,21 +55,29 @@ lb_cli_fail (GError *error)
   return LB_EXIT_FAILED;
 }
 
-static char *
-saved_library (void)
+GSettings *
+lb_cli_settings (void)
 {
   GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
   g_autoptr(GSettingsSchema) schema = NULL;
-  g_autoptr(GSettings) settings = NULL;
-  g_autofree char *value = NULL;
 
   /* The window saves its choice here; without the schema installed there
    * is no saved choice. */
-  if (source == NULL || (schema = g_settings_schema_source_lookup (source, SETTINGS_SCHEMA, TRUE)) == NULL ||
-      !g_settings_schema_has_key (schema, "library-location"))
+  if (source == NULL || (schema = g_settings_schema_source_lookup (source, LB_CLI_SETTINGS_SCHEMA, TRUE)) == NULL ||
+      !g_settings_schema_has_key (schema, LB_CLI_LIBRARY_KEY))
     return NULL;
-  settings = g_settings_new (SETTINGS_SCHEMA);
-  value = g_settings_get_string (settings, "library-location");
+  return g_settings_new (LB_CLI_SETTINGS_SCHEMA);
+}
+
+static char *
+saved_library (void)
+{
+  g_autoptr(GSettings) settings = lb_cli_settings ();
+  g_autofree char *value = NULL;
+
+  if (settings == NULL)
+    return NULL;
+  value = g_settings_get_string (settings, LB_CLI_LIBRARY_KEY);
   return value && *value ? g_steal_pointer (&value) : NULL;
 }
 
