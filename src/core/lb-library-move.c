@@ -980,7 +980,7 @@ make_warning (Move *m, const GString *failed)
                                             "%u stored files were already damaged in the old library and were moved as they were; “lifeboat-cli verify” names them.",
                                             m->damaged), m->damaged);
   if (m->missing > 0)
-    g_string_append_printf (w, "%s" "%s", w->len ? " " : "",
+    g_string_append_printf (w, "%s%s", w->len ? " " : "",
                             g_dngettext (GETTEXT_PACKAGE,
                                          "A stored file was already missing from the old library; “lifeboat-cli verify” names it.",
                                          "Some stored files were already missing from the old library; “lifeboat-cli verify” names them.",
