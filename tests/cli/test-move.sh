@@ -3,7 +3,7 @@
 # holes, checksums), refuses bad destinations and a busy library, and moves
 # the window's saved location along when it named this library.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 24
+plan 27
 
 CLI="$top_builddir/src/cli/lifeboat-cli"
 LIB="$WORK/library"
@@ -72,10 +72,25 @@ wait "$holder"
 [ ! -e "$WORK/new" ]
 ok $? "and nothing was created"
 
+# --- killed halfway -----------------------------------------------------------------------
+"$CLI" move-library "$WORK/new" >/dev/null 2>&1 &
+mover=$!
+for _ in $(seq 400); do
+  [ "$(find "$WORK/new/blobs" -type f 2>/dev/null | wc -l)" -ge 100 ] && break
+  sleep 0.05
+done
+kill -9 "$mover"; wait "$mover" 2>/dev/null
+[ -e "$WORK/new/.lifeboat-move-incomplete" ] && [ -e "$LIB/catalog.db" ]
+ok $? "a move killed while copying leaves its marker in the new folder and the old library in place"
+"$CLI" snapshots --json >"$WORK/snaps.killed"
+cmp -s "$WORK/snaps.before" "$WORK/snaps.killed"
+ok $? "the old library still lists the same snapshots"
+check "and passes verify" -- "$CLI" verify
+
 # --- the move --------------------------------------------------------------------------
 start=$(date +%s.%N)
 "$CLI" move-library "$WORK/new" >"$WORK/m.out" 2>"$WORK/m.err"
-ok $? "move-library moves it"
+ok $? "move-library moves it (into the folder the killed move left)"
 diag "moved $(du -sh --apparent-size "$WORK/new" | cut -f1) in $(python3 -c "import sys; print(round($(date +%s.%N) - $start, 2))") s"
 grep -q "The library is now at $WORK/new" "$WORK/m.out"
 ok $? "and says where it is now"
