@@ -392,9 +392,10 @@ write_marker (Move *m, GError **error)
       io_error (error, errno, _("Could not create a file in %s"), m->to);
       return FALSE;
     }
-  ok = write (fd, text, sizeof text - 1) == sizeof text - 1 || (errno = EIO, FALSE);
+  errno = 0;
+  ok = write (fd, text, sizeof text - 1) == sizeof text - 1;
   if (!ok)
-    io_error (error, errno, _("Could not write %s"), marker);
+    io_error (error, errno ? errno : EIO, _("Could not write %s"), marker);
   ok = ok && sync_fd (fd, marker, error);
   close (fd);
   return ok && lb_library_sync_dir (m->to, error);
