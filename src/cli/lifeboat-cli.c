@@ -37,7 +37,7 @@ print_help (FILE *out)
                         "Back up an Android phone (or any MTP device) over USB into a library of\n"
                         "snapshots, and get files back out of it.\n\nCommands:\n"));
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-12s %s\n", commands[i].name, _(commands[i].help));
+    fprintf (out, "  %-13s %s\n", commands[i].name, _(commands[i].help));
   fprintf (out, "%s", _("\nOptions for every command:\n"
                         "  -L, --library DIR   the library (default: $LIFEBOAT_LIBRARY, the window's\n"
                         "                      choice, or ~/.local/share/lifeboat)\n"
