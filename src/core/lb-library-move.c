@@ -31,6 +31,9 @@ gint64 lb_move_test_free_space = -1;
 /* FAT32 cannot hold a file of 4 GiB or more. */
 #define MSDOS_MAGIC 0x4d44
 #define FAT_MAX_FILE G_GUINT64_CONSTANT (0xffffffff)
+/* Network file systems, where SQLite's locking cannot be trusted. */
+static const guint32 network_magics[] = { 0x6969 /* NFS */, 0xff534d42 /* CIFS */, 0xfe534d42 /* SMB2 */,
+                                          0x517b /* SMB */, 0x564c /* NCP */, 0x01021997 /* 9P */ };
 
 /* What a library folder holds besides blobs/ and tmp/. */
 static const char *const catalog_files[] = {
@@ -58,6 +61,7 @@ typedef struct {
   guint64 largest;
   guint damaged;          /* blobs already damaged in the old library */
   guint missing;          /* blobs the catalog names that neither copy has */
+  gboolean network;       /* `to` is on a network file system */
   LbMoveProgress p;
   gint64 last_report;
 } Move;
@@ -352,7 +356,11 @@ check_space (Move *m, guint64 needed, GError **error)
                      "Free up %s more there, or choose another disk."), where, need, have, more);
       return FALSE;
     }
-  if (statfs (where, &fs) == 0 && fs.f_type == MSDOS_MAGIC && m->largest > FAT_MAX_FILE)
+  if (statfs (where, &fs) < 0)
+    return TRUE;
+  for (gsize i = 0; i < G_N_ELEMENTS (network_magics); i++)
+    m->network = m->network || (guint32) fs.f_type == network_magics[i];
+  if (fs.f_type == MSDOS_MAGIC && m->largest > FAT_MAX_FILE)
     {
       g_autofree char *size = g_format_size (m->largest);
       g_set_error (error, LB_ERROR, LB_ERROR_BAD_INPUT,
@@ -986,6 +994,10 @@ make_warning (Move *m, const GString *failed)
                                          "A stored file was already missing from the old library; “lifeboat-cli verify” names it.",
                                          "Some stored files were already missing from the old library; “lifeboat-cli verify” names them.",
                                          m->missing));
+  if (m->network)
+    g_string_append_printf (w, _("%sThe library is now on a network file system: that works, but only "
+                                 "while no two computers use it at once, and a dropped connection "
+                                 "during a backup can damage the catalog."), w->len ? " " : "");
   if (failed->len > 0)
     g_string_append_printf (w, _("%sThe library was moved, but its old copy at %s could not be removed "
                                  "completely (%s); you can delete that folder yourself."),
