@@ -44,7 +44,8 @@ typedef gboolean (*LbMoveSwitchFunc) (const char *new_path, gpointer user_data, 
  *
  * Success with a warning: the library moved, but the old copy could not be
  * removed completely, or some stored files were already damaged (or
- * missing) in the old library and were moved as they were. */
+ * missing) in the old library and were moved as they were, or the new
+ * place is a network file system. */
 void lb_library_move_async (const char *from,
                             const char *to,
                             LbMoveProgressFunc progress,
