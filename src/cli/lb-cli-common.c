@@ -7,7 +7,6 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
-
 static GOptionEntry *
 common_entries (LbCli *cli)
 {

@@ -27,6 +27,7 @@ static const Command commands[] = {
   { "extract", lb_cli_extract, N_("copy files of a snapshot into a folder") },
   { "restore", lb_cli_restore, N_("put a snapshot back onto a phone, or onto a new one") },
   { "verify", lb_cli_verify, N_("re-read every stored file and check the catalog") },
+  { "move-library", lb_cli_move_library, N_("move the library to another folder or disk") },
 };
 
 static void
@@ -36,7 +37,7 @@ print_help (FILE *out)
                         "Back up an Android phone (or any MTP device) over USB into a library of\n"
                         "snapshots, and get files back out of it.\n\nCommands:\n"));
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-10s %s\n", commands[i].name, _(commands[i].help));
+    fprintf (out, "  %-13s %s\n", commands[i].name, _(commands[i].help));
   fprintf (out, "%s", _("\nOptions for every command:\n"
                         "  -L, --library DIR   the library (default: $LIFEBOAT_LIBRARY, the window's\n"
                         "                      choice, or ~/.local/share/lifeboat)\n"

@@ -56,8 +56,8 @@ lb_lock_take (int fd, LbLockKind kind, GError **error)
     {
       if (kind == LB_LOCK_READER)
         g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_LOCKED,
-                     "Lifeboat is removing old snapshots from this library right now; try "
-                     "again when it has finished");
+                     "Lifeboat is removing old snapshots from this library, or moving it, right "
+                     "now; try again when it has finished");
       else if (kind == LB_LOCK_WRITER)
         g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_LOCKED,
                      "Another Lifeboat is using this library right now (a backup or restore "

@@ -1,0 +1,227 @@
+/* lifeboat-cli move-library DEST */
+#include "config.h"
+#include "lb-cli.h"
+#include "lb-config.h"
+#include "lb-library-move.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <glib/gi18n.h>
+
+typedef struct {
+  LbCli *cli;
+  GMainLoop *loop;
+  char *from;               /* resolved, to compare with the saved location */
+  gboolean from_saved;      /* the library is the one the window's setting names */
+  gboolean saved;           /* the switch wrote the setting */
+  gboolean ok;
+  char *warning;
+  GError *error;
+  GMutex lock;
+  LbMoveProgress last;      /* latest progress from the worker */
+  char *phase;
+  gboolean dirty;
+} Run;
+
+static void
+on_progress (const LbMoveProgress *p, gpointer data)
+{
+  Run *run = data;
+
+  g_mutex_lock (&run->lock);
+  run->last = *p;
+  g_free (run->phase);
+  run->phase = g_strdup (p->phase);
+  run->last.phase = NULL;
+  run->dirty = TRUE;
+  g_mutex_unlock (&run->lock);
+}
+
+static gboolean
+draw_progress (gpointer data)
+{
+  Run *run = data;
+  LbMoveProgress p;
+  g_autofree char *phase = NULL, *done = NULL, *total = NULL;
+
+  g_mutex_lock (&run->lock);
+  if (!run->dirty)
+    {
+      g_mutex_unlock (&run->lock);
+      return G_SOURCE_CONTINUE;
+    }
+  run->dirty = FALSE;
+  p = run->last;
+  phase = g_strdup (run->phase);
+  g_mutex_unlock (&run->lock);
+
+  if (p.bytes_total > 0)
+    {
+      done = g_format_size (p.bytes_done);
+      total = g_format_size (p.bytes_total);
+      g_printerr (_("\r\033[K%s: %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " files, %s of %s"),
+                  phase, p.files_done, p.files_total, done, total);
+    }
+  else
+    g_printerr (_("\r\033[K%s: %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " files"), phase, p.files_done, p.files_total);
+  return G_SOURCE_CONTINUE;
+}
+
+static char *
+resolve (const char *path)
+{
+  char *real = realpath (path, NULL);
+  char *copy = g_strdup (real ? real : path);
+
+  free (real);
+  return copy;
+}
+
+/* Worker thread.  The window's setting moves with the library only when it
+ * named this library: a move of another one (--library) must not make the
+ * window switch libraries. */
+static gboolean
+on_switch (const char *new_path, gpointer data, GError **error)
+{
+  Run *run = data;
+  g_autoptr(GSettings) settings = NULL;
+
+  if (!run->from_saved || (settings = lb_config_settings ()) == NULL)
+    return TRUE;
+  if (!g_settings_set_string (settings, LB_CLI_LIBRARY_KEY, new_path))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   _("Could not save the new library location (the setting %s is locked)"), LB_CLI_LIBRARY_KEY);
+      return FALSE;
+    }
+  g_settings_sync ();
+  run->saved = TRUE;
+  return TRUE;
+}
+
+static void
+on_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Run *run = data;
+
+  (void) source;
+  run->ok = lb_library_move_finish (result, &run->error);
+  run->warning = run->ok ? lb_library_move_dup_warning (result) : NULL;
+  g_main_loop_quit (run->loop);
+}
+
+/* Whether the window's setting names this library: set to it, or unset
+ * while it is the default library. */
+static gboolean
+is_saved_library (const char *from)
+{
+  g_autoptr(GSettings) settings = lb_config_settings ();
+  g_autofree char *saved = NULL;
+  g_autofree char *named = NULL;
+  g_autofree char *where = NULL;
+
+  if (settings == NULL)
+    return FALSE;
+  saved = g_settings_get_string (settings, LB_CLI_LIBRARY_KEY);
+  named = *saved ? g_strdup (saved) : lb_library_default_path ();
+  where = resolve (named);
+  return g_strcmp0 (where, from) == 0;
+}
+
+static void
+print_result (Run *run, const char *to)
+{
+  const char *env = g_getenv ("LIFEBOAT_LIBRARY");
+
+  if (run->cli->json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) node = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "library");
+      json_builder_add_string_value (b, to);
+      json_builder_set_member_name (b, "saved");
+      json_builder_add_boolean_value (b, run->saved);
+      json_builder_set_member_name (b, "warning");
+      if (run->warning)
+        json_builder_add_string_value (b, run->warning);
+      else
+        json_builder_add_null_value (b);
+      json_builder_end_object (b);
+      node = json_builder_get_root (b);
+      lb_cli_print_json (node);
+    }
+  else if (!run->cli->quiet)
+    {
+      printf (_("The library is now at %s.\n"), to);
+      if (run->saved)
+        printf ("%s\n", _("Lifeboat (the window and lifeboat-cli) uses it from now on."));
+      else if (env != NULL && *env != '\0' && run->cli->library == NULL)
+        printf (_("Set LIFEBOAT_LIBRARY=%s from now on (it still names the old place).\n"), to);
+      else
+        printf (_("Pass --library %s from now on.\n"), to);
+    }
+  if (run->warning)
+    g_printerr (_("lifeboat-cli: warning: %s\n"), run->warning);
+}
+
+int
+lb_cli_move_library (LbCli *cli, int argc, char **argv)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *dest = NULL;
+  gboolean may_create;
+  Run run = { 0 };
+  guint ticker = 0;
+  int status = LB_EXIT_OK;
+
+  if (!lb_cli_parse (cli, "move-library", _("DEST"),
+                     _("Moves the library to the folder DEST (new, or empty), e.g. on another disk:\n"
+                       "copies it, checks every copied file, makes DEST the library Lifeboat uses,\n"
+                       "and only then removes the old copy. Nothing may back up, restore or read the\n"
+                       "library meanwhile. Ctrl-C (or any failure) before the switch leaves the library\n"
+                       "where it was and removes the partial copy."),
+                     NULL, &argc, &argv))
+    return LB_EXIT_USAGE;
+  if (argc != 2)
+    return lb_cli_usage ("move-library", _("give the folder to move the library to"));
+
+  path = lb_cli_library_path (cli, &may_create);
+  dest = g_canonicalize_filename (argv[1], NULL);
+  run.cli = cli;
+  run.from = resolve (path);
+  run.from_saved = is_saved_library (run.from);
+  run.loop = g_main_loop_new (NULL, FALSE);
+  g_mutex_init (&run.lock);
+  if (cli->show_progress && !cli->quiet)
+    ticker = g_timeout_add (200, draw_progress, &run);
+  lb_library_move_async (path, dest, on_progress, on_switch, &run, cli->cancellable, on_done, &run);
+  g_main_loop_run (run.loop);
+  if (ticker)
+    {
+      g_source_remove (ticker);
+      g_printerr ("\r\033[K");
+    }
+
+  if (!run.ok)
+    {
+      if (g_error_matches (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_printerr (_("lifeboat-cli: move stopped. The library is still at %s; the partial copy was removed.\n"), path);
+      else
+        lb_cli_fail (run.error);
+      status = LB_EXIT_FAILED;
+      g_clear_error (&run.error);
+    }
+  else
+    {
+      g_autofree char *to = resolve (dest);
+      print_result (&run, to);
+    }
+  g_main_loop_unref (run.loop);
+  g_mutex_clear (&run.lock);
+  g_free (run.phase);
+  g_free (run.from);
+  g_free (run.warning);
+  return status;
+}
