@@ -78,21 +78,38 @@ make_player (const char *typical, const char *player, GError **error)
 int
 run_under_rig (int argc, char **argv)
 {
+  const char *presets[] = { "small", "typical", "hostile", NULL };
+  const char *phones[] = {
+    "small,serial=" READY,
+    "small,serial=" LOCKED ",profile=android-locked",
+    "small,serial=" CHARGE ",profile=charge-only",
+    "small,serial=" BUSY ",busy",
+    "typical,serial=" TYPICAL,
+    "hostile,serial=" HOSTILE ",profile=hostile",
+    "player,serial=" PLAYER ",profile=player",
+    "small,serial=" CUT,
+    NULL
+  };
+
+  return run_under_rig_with (argc, argv, presets, phones);
+}
+
+int
+run_under_rig_with (int argc, char **argv, const char *const *presets, const char *const *phones)
+{
   g_autofree char *srcdir = tree_dir ("top_srcdir");
   g_autofree char *make_phone = g_build_filename (srcdir, "tests", "vphone", "make-phone", NULL);
   g_autofree char *vphone_run = g_build_filename (builddir, "tests", "vphone", "vphone-run", NULL);
   g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
   g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) error = NULL;
-  const char *presets[] = { "small", "typical", "hostile" };
-  g_autofree char *big = NULL, *player = NULL, *typical = NULL;
   const char *rm[] = { "rm", "-rf", NULL, NULL };
   int status;
 
   phones_dir = g_dir_make_tmp ("lb-test-device-XXXXXX", &error);
   if (phones_dir == NULL)
     g_error ("%s", error->message);
-  for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
+  for (guint i = 0; presets[i] != NULL; i++)
     {
       g_autofree char *dir = g_build_filename (phones_dir, presets[i], NULL);
       const char *mp[] = { make_phone, dir, "--preset", presets[i], NULL };
@@ -100,31 +117,31 @@ run_under_rig (int argc, char **argv)
       if (!run_quietly (mp, &error))
         g_error ("%s: %s (is top_srcdir set?)", make_phone, error->message);
     }
-  big = g_build_filename (phones_dir, "small", INTERNAL, "big.bin", NULL);
-  write_big_file (big);
-  typical = g_build_filename (phones_dir, "typical", NULL);
-  player = g_build_filename (phones_dir, "player", NULL);
-  make_player (typical, player, &error);
-  if (error != NULL)
-    g_error ("building the player: %s", error->message);
+  if (g_strv_contains (presets, "small"))
+    {
+      g_autofree char *big = g_build_filename (phones_dir, "small", INTERNAL, "big.bin", NULL);
+      write_big_file (big);
+    }
+  if (g_strv_contains (presets, "typical"))
+    {
+      g_autofree char *typical = g_build_filename (phones_dir, "typical", NULL);
+      g_autofree char *player = g_build_filename (phones_dir, "player", NULL);
+
+      make_player (typical, player, &error);
+      if (error != NULL)
+        g_error ("building the player: %s", error->message);
+    }
 
   /* A hung phone fails the test instead of stalling the suite. */
   g_ptr_array_add (args, g_strdup ("timeout"));
   g_ptr_array_add (args, g_strdup ("-k5"));
   g_ptr_array_add (args, g_strdup ("600"));
   g_ptr_array_add (args, g_strdup (vphone_run));
-#define PHONE(folder, options) \
-  g_ptr_array_add (args, g_strdup ("--phone")); \
-  g_ptr_array_add (args, g_strdup_printf ("%s/%s,%s", phones_dir, folder, options))
-  PHONE ("small", "serial=" READY);
-  PHONE ("small", "serial=" LOCKED ",profile=android-locked");
-  PHONE ("small", "serial=" CHARGE ",profile=charge-only");
-  PHONE ("small", "serial=" BUSY ",busy");
-  PHONE ("typical", "serial=" TYPICAL);
-  PHONE ("hostile", "serial=" HOSTILE ",profile=hostile");
-  PHONE ("player", "serial=" PLAYER ",profile=player");
-  PHONE ("small", "serial=" CUT);
-#undef PHONE
+  for (guint i = 0; phones[i] != NULL; i++)
+    {
+      g_ptr_array_add (args, g_strdup ("--phone"));
+      g_ptr_array_add (args, g_strdup_printf ("%s/%s", phones_dir, phones[i]));
+    }
   g_ptr_array_add (args, g_strdup ("--"));
   /* The real path: /proc/self/exe would name vphone-run in its child. */
   g_ptr_array_add (args, g_strdup (self));

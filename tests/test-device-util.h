@@ -30,6 +30,9 @@ extern char *builddir;
 char *tree_dir (const char *variable);
 /* Builds the phones and runs this program again under vphone-run. */
 int run_under_rig (int argc, char **argv);
+/* The same with these presets built in phones_dir, and these phones
+ * ("FOLDER,OPTIONS", the folder relative to phones_dir). */
+int run_under_rig_with (int argc, char **argv, const char *const *presets, const char *const *phones);
 char *ctl (const char *first, ...) G_GNUC_NULL_TERMINATED;
 void plug_only (const char *const *serials);
 guint64 transactions (const char *serial);

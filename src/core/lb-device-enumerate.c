@@ -170,15 +170,46 @@ by_place_on_bus (gconstpointer a, gconstpointer b)
   return (x->bus << 8 | x->address) - (y->bus << 8 | y->address);
 }
 
+/* Asks the guard about raw; TRUE when the phone is to be left alone, with
+ * what to report for it (possibly nothing) added to infos or, when
+ * nothing, its place to left_alone (so that it is not taken for a
+ * charging-only phone either). */
+static gboolean
+leave_alone (const LbScanGuard *guard, LbUsbBus *bus, LIBMTP_raw_device_t *raw,
+             GPtrArray *infos, GPtrArray *left_alone)
+{
+  g_autofree char *usb_serial = NULL;
+  LbDeviceInfo *instead = NULL;
+
+  if (guard == NULL)
+    return FALSE;
+  usb_serial = lb_usb_bus_serial (bus, (guint8) raw->bus_location, raw->devnum);
+  if (!guard->skip ((guint8) raw->bus_location, raw->devnum, raw->device_entry.vendor_id,
+                    raw->device_entry.product_id, usb_serial, &instead, guard->user_data))
+    return FALSE;
+  if (instead == NULL)
+    {
+      instead = lb_device_info_new ();
+      instead->bus = (guint8) raw->bus_location;
+      instead->address = raw->devnum;
+      g_ptr_array_add (left_alone, instead);
+    }
+  else
+    g_ptr_array_add (infos, instead);
+  return TRUE;
+}
+
 /* Every phone on the bus, in the bus's order (libmtp lists them backwards).
  * Phones are opened one at a time: a session is never kept while the next
  * phone is probed. */
 GPtrArray *
-lb_device_scan (GError **error)
+lb_device_scan (const LbScanGuard *guard, GError **error)
 {
   g_autoptr(GPtrArray) infos = g_ptr_array_new_with_free_func ((GDestroyNotify) lb_device_info_free);
+  g_autoptr(GPtrArray) left_alone = g_ptr_array_new_with_free_func ((GDestroyNotify) lb_device_info_free);
   g_autoptr(LbUsbBus) bus = NULL;
   LIBMTP_raw_device_t *raw;
+  guint n_found, n_left;
   int n;
 
   raw = detect (&n, error);
@@ -187,12 +218,24 @@ lb_device_scan (GError **error)
   bus = lb_usb_bus_new ();
   for (int i = 0; i < n; i++)
     {
-      LbDeviceInfo *info = probe_raw (bus, &raw[i]);
+      LbDeviceInfo *info;
+
+      if (leave_alone (guard, bus, &raw[i], infos, left_alone))
+        continue;
+      info = probe_raw (bus, &raw[i]);
+      if (guard != NULL && guard->closed != NULL)
+        guard->closed (guard->user_data);
       if (info != NULL)
         g_ptr_array_add (infos, info);
     }
   free (raw);
+  /* Placeholders for the phones left alone, only while charging-only
+   * phones are looked for. */
+  n_found = infos->len;
+  n_left = left_alone->len;
+  g_ptr_array_extend_and_steal (infos, g_steal_pointer (&left_alone));
   lb_usb_bus_add_charging_only (bus, infos);
+  g_ptr_array_remove_range (infos, n_found, n_left);
   g_ptr_array_sort (infos, by_place_on_bus);
   return g_steal_pointer (&infos);
 }
@@ -245,5 +288,13 @@ lb_device_enumerate (GError **error)
 {
   if (!lb_device_check_thread (NULL, G_STRFUNC, error))
     return NULL;
-  return lb_device_scan (error);
+  return lb_device_scan (NULL, error);
+}
+
+GPtrArray *
+lb_device_enumerate_guarded (const LbScanGuard *guard, GError **error)
+{
+  if (!lb_device_check_thread (NULL, G_STRFUNC, error))
+    return NULL;
+  return lb_device_scan (guard, error);
 }

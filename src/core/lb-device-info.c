@@ -89,6 +89,8 @@ lb_device_info_copy (const LbDeviceInfo *info)
   return copy;
 }
 
+G_DEFINE_BOXED_TYPE (LbDeviceInfo, lb_device_info, lb_device_info_copy, lb_device_info_free)
+
 void
 lb_device_info_free (LbDeviceInfo *info)
 {

@@ -63,10 +63,11 @@ void lb_usb_bus_free (LbUsbBus *bus);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LbUsbBus, lb_usb_bus_free)
 LbDeviceInfo *lb_usb_bus_probe_busy (LbUsbBus *bus, guint8 busnum, guint8 address);
 void lb_usb_bus_add_charging_only (LbUsbBus *bus, GPtrArray *infos);
+char *lb_usb_bus_serial (LbUsbBus *bus, guint8 busnum, guint8 address);
 gboolean lb_usb_is_present (guint8 busnum, guint8 address, guint16 vendor_id, guint16 product_id);
 
 /* lb-device-enumerate.c: passes over the bus. */
-GPtrArray *lb_device_scan (GError **error);
+GPtrArray *lb_device_scan (const LbScanGuard *guard, GError **error);
 LIBMTP_mtpdevice_t *lb_device_scan_open (const LbDeviceInfo *wanted, LbDeviceInfo **info, GError **error);
 
 /* lb-device-walk.c */

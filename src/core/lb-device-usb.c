@@ -357,6 +357,17 @@ lb_usb_bus_add_charging_only (LbUsbBus *bus, GPtrArray *infos)
     }
 }
 
+/* The serial the kernel read from the USB descriptor of the device at
+ * busnum/address ("" if none): known without opening the device. */
+char *
+lb_usb_bus_serial (LbUsbBus *bus, guint8 busnum, guint8 address)
+{
+  for (ssize_t i = 0; bus != NULL && i < bus->n; i++)
+    if (libusb_get_bus_number (bus->list[i]) == busnum && libusb_get_device_address (bus->list[i]) == address)
+      return sysfs_string (bus->list[i], "serial");
+  return g_strdup ("");
+}
+
 /* Asks the device itself (GET_STATUS on endpoint 0): only a device that is
  * gone answers LIBUSB_ERROR_NO_DEVICE.  Its sysfs entry can outlive it for
  * a moment, so being listed is not enough. */

@@ -160,7 +160,7 @@ lb_device_open (const char *serial, GError **error)
   /* The serial libmtp reads from DeviceInfo is only known once a session
    * is open, so every phone is opened (one at a time) by the scan, and the
    * chosen one once more. */
-  infos = lb_device_scan (error);
+  infos = lb_device_scan (NULL, error);
   if (infos == NULL)
     return NULL;
   chosen = choose (infos, serial, error);

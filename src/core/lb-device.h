@@ -56,6 +56,8 @@ typedef struct {
 
 LbDeviceInfo *lb_device_info_copy (const LbDeviceInfo *info);
 void lb_device_info_free (LbDeviceInfo *info);
+#define LB_TYPE_DEVICE_INFO (lb_device_info_get_type ())
+GType lb_device_info_get_type (void) G_GNUC_CONST;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LbDeviceInfo, lb_device_info_free)
 
 /* One object as libmtp listed it.  Everything here came from the phone and
@@ -98,6 +100,23 @@ G_DECLARE_FINAL_TYPE (LbDevice, lb_device, LB, DEVICE, GObject)
  * descriptors), and charging-only phones of known phone makers.  An empty
  * array when there is none. */
 GPtrArray *lb_device_enumerate (GError **error);
+
+/* What a scan asks before it opens a phone, so that phones the application
+ * is using are left alone (LbMonitor).  skip() is called for each MTP phone
+ * with its place, USB ids and the serial its USB descriptor gave the kernel
+ * ("" if none): returning TRUE leaves the phone unopened and unclaimed, and
+ * *instead (owned by the scan; may stay NULL to leave it out) is reported
+ * for it.  After every phone skip() let through, closed() is called once
+ * the scan has closed it again. */
+typedef struct {
+  gboolean (*skip) (guint8 bus, guint8 address, guint16 vendor_id, guint16 product_id,
+                    const char *usb_serial, LbDeviceInfo **instead, gpointer user_data);
+  void (*closed) (gpointer user_data);
+  gpointer user_data;
+} LbScanGuard;
+
+/* lb_device_enumerate, asking guard (may be NULL) before each open. */
+GPtrArray *lb_device_enumerate_guarded (const LbScanGuard *guard, GError **error);
 
 /* Opens the phone with this serial, or the only MTP phone when serial is
  * NULL.  Fails with LB_ERROR_NO_DEVICE, _AMBIGUOUS_DEVICE, _DEVICE_BUSY,

@@ -1,0 +1,506 @@
+/* LbMonitor: see lb-monitor.h.
+ *
+ * One thread ("lb-monitor") does everything that touches USB: it sleeps in
+ * lb_hotplug_wait() until a bus event, a wake (refresh, hold, dispose) or
+ * the time of the next probe, and probes the bus itself.  What it found
+ * goes to the main context as one pending list (a newer scan replaces an
+ * undelivered one), where it is compared with the last list and turned
+ * into signals.  Idle with only ready phones plugged in, nothing wakes it;
+ * a locked, busy or charging-only phone is looked at again every few
+ * seconds, because unlocking a phone is no USB event. */
+#include "config.h"
+
+#include <string.h>
+
+#include "lb-hotplug.h"
+#include "lb-monitor.h"
+
+/* A phone switching USB mode (charging → file transfer) leaves and
+ * arrives several times within a few hundred milliseconds. */
+#define SETTLE_US (500 * G_TIME_SPAN_MILLISECOND)
+/* Phones that may turn ready without a USB event (unlocked, released). */
+#define WAITING_US (3 * G_USEC_PER_SEC)
+/* Only when libusb cannot report bus events. */
+#define NO_EVENTS_US (5 * G_USEC_PER_SEC)
+
+typedef struct {
+  guint count;
+  LbDeviceInfo *info;       /* as last reported; NULL when never seen */
+} Held;
+
+struct _LbMonitor
+{
+  GObject parent_instance;
+
+  GMainContext *context;
+  GPtrArray *devices;       /* LbDeviceInfo*; the main context's only */
+
+  GThread *thread;
+  LbHotplug *hotplug;       /* waited on by thread only */
+
+  GMutex lock;              /* guards the rest */
+  GCond closed;             /* the thread closed the phone it was opening */
+  gboolean stop;
+  gboolean refresh;
+  gint64 settle_until;      /* probe then (monotonic µs); 0: no bus event pending */
+  gint64 look_again_at;     /* 0: nothing to look at again */
+  GHashTable *held;         /* serial → Held* */
+  gboolean opening;         /* the thread has a phone open at */
+  guint8 opening_bus, opening_address;
+  GPtrArray *pending;       /* a scan not delivered yet */
+  GSource *delivery;
+};
+
+G_DEFINE_FINAL_TYPE (LbMonitor, lb_monitor, G_TYPE_OBJECT)
+
+enum { DEVICE_ADDED, DEVICE_CHANGED, DEVICE_REMOVED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void
+held_free (Held *held)
+{
+  lb_device_info_free (held->info);
+  g_free (held);
+}
+
+/* ---- the thread ------------------------------------------------------------ */
+
+static void
+on_bus_event (gpointer data)
+{
+  LbMonitor *self = data;
+
+  g_mutex_lock (&self->lock);
+  self->settle_until = g_get_monotonic_time () + SETTLE_US;
+  g_mutex_unlock (&self->lock);
+}
+
+static gboolean
+same_place (const LbDeviceInfo *info, guint8 bus, guint8 address, guint16 vendor_id, guint16 product_id)
+{
+  return info->bus == bus && info->address == address
+         && info->vendor_id == vendor_id && info->product_id == product_id;
+}
+
+static gboolean
+guard_skip (guint8 bus, guint8 address, guint16 vendor_id, guint16 product_id,
+            const char *usb_serial, LbDeviceInfo **instead, gpointer data)
+{
+  LbMonitor *self = data;
+  GHashTableIter iter;
+  gpointer serial, value;
+  gboolean skip = FALSE;
+
+  g_mutex_lock (&self->lock);
+  g_hash_table_iter_init (&iter, self->held);
+  while (!skip && g_hash_table_iter_next (&iter, &serial, &value))
+    {
+      Held *held = value;
+
+      if (held->info != NULL && same_place (held->info, bus, address, vendor_id, product_id))
+        skip = TRUE;
+      else if (*usb_serial != '\0' && g_str_equal (usb_serial, serial))
+        {
+          /* Replugged while held: same phone at a new place. */
+          skip = TRUE;
+          if (held->info != NULL)
+            {
+              held->info->bus = bus;
+              held->info->address = address;
+              held->info->vendor_id = vendor_id;
+              held->info->product_id = product_id;
+            }
+        }
+      if (skip && held->info != NULL)
+        *instead = lb_device_info_copy (held->info);
+    }
+  if (!skip)
+    {
+      self->opening = TRUE;
+      self->opening_bus = bus;
+      self->opening_address = address;
+    }
+  g_mutex_unlock (&self->lock);
+  return skip;
+}
+
+static void
+guard_closed (gpointer data)
+{
+  LbMonitor *self = data;
+
+  g_mutex_lock (&self->lock);
+  self->opening = FALSE;
+  g_cond_broadcast (&self->closed);
+  g_mutex_unlock (&self->lock);
+}
+
+static gboolean deliver (gpointer data);
+
+/* Called with the lock held. */
+static void
+post_locked (LbMonitor *self, GPtrArray *infos)
+{
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
+  self->pending = infos;
+  if (self->delivery == NULL)
+    {
+      self->delivery = g_idle_source_new ();
+      g_source_set_priority (self->delivery, G_PRIORITY_DEFAULT);
+      g_source_set_callback (self->delivery, deliver, self, NULL);
+      g_source_set_static_name (self->delivery, "[lifeboat] LbMonitor delivery");
+      g_source_attach (self->delivery, self->context);
+    }
+}
+
+static gboolean
+worth_looking_again (GPtrArray *infos)
+{
+  for (guint i = 0; i < infos->len; i++)
+    if (((const LbDeviceInfo *) infos->pdata[i])->state != LB_DEVICE_READY)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+probe (LbMonitor *self)
+{
+  LbScanGuard guard = { guard_skip, guard_closed, self };
+  g_autoptr(GError) error = NULL;
+  GPtrArray *infos = lb_device_enumerate_guarded (&guard, &error);
+  gint64 now = g_get_monotonic_time ();
+
+  g_mutex_lock (&self->lock);
+  if (infos == NULL)
+    {
+      g_warning ("Looking for phones failed: %s", error->message);
+      self->look_again_at = now + WAITING_US;
+    }
+  else
+    {
+      /* Held phones are reported as given: no reason to look at them. */
+      if (worth_looking_again (infos))
+        self->look_again_at = now + WAITING_US;
+      post_locked (self, infos);
+    }
+  if (!lb_hotplug_has_events (self->hotplug) && self->look_again_at == 0)
+    self->look_again_at = now + NO_EVENTS_US;
+  g_mutex_unlock (&self->lock);
+}
+
+/* When the next probe is due; G_MAXINT64: not before a bus event. */
+static gint64
+next_probe_locked (LbMonitor *self)
+{
+  gint64 at = G_MAXINT64;
+
+  if (self->refresh)
+    return 0;
+  /* A bus in the middle of changing is not worth a look before it settles. */
+  if (self->settle_until != 0)
+    return self->settle_until;
+  if (self->look_again_at != 0)
+    at = self->look_again_at;
+  return at;
+}
+
+static gpointer
+watch (gpointer data)
+{
+  LbMonitor *self = data;
+
+  g_mutex_lock (&self->lock);
+  while (!self->stop)
+    {
+      gint64 at = next_probe_locked (self), now = g_get_monotonic_time ();
+
+      if (at <= now)
+        {
+          self->refresh = FALSE;
+          self->settle_until = 0;
+          self->look_again_at = 0;
+          g_mutex_unlock (&self->lock);
+          probe (self);
+        }
+      else
+        {
+          g_mutex_unlock (&self->lock);
+          lb_hotplug_wait (self->hotplug, at == G_MAXINT64 ? -1 : at - now);
+        }
+      g_mutex_lock (&self->lock);
+    }
+  g_mutex_unlock (&self->lock);
+  return NULL;
+}
+
+/* ---- the main context ------------------------------------------------------- */
+
+static gboolean
+storages_equal (GPtrArray *a, GPtrArray *b)
+{
+  if (a->len != b->len)
+    return FALSE;
+  for (guint i = 0; i < a->len; i++)
+    {
+      const LbStorageInfo *x = a->pdata[i], *y = b->pdata[i];
+
+      if (x->id != y->id || x->kind != y->kind || x->capacity != y->capacity || x->free != y->free
+          || x->max_file_size != y->max_file_size || !g_str_equal (x->description, y->description)
+          || !g_str_equal (x->volume, y->volume))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+info_equal (const LbDeviceInfo *a, const LbDeviceInfo *b)
+{
+  return a->state == b->state && a->vendor_id == b->vendor_id && a->product_id == b->product_id
+         && a->bus == b->bus && a->address == b->address && g_str_equal (a->serial, b->serial)
+         && g_str_equal (a->manufacturer, b->manufacturer) && g_str_equal (a->model, b->model)
+         && g_str_equal (a->firmware, b->firmware) && g_str_equal (a->friendly_name, b->friendly_name)
+         && storages_equal (a->storages, b->storages);
+}
+
+static gboolean
+shares_serial (GPtrArray *infos, const LbDeviceInfo *info, gboolean same_ids)
+{
+  for (guint i = 0; i < infos->len; i++)
+    {
+      const LbDeviceInfo *other = infos->pdata[i];
+
+      if (other != info && g_str_equal (other->serial, info->serial)
+          && (!same_ids || (other->vendor_id == info->vendor_id && other->product_id == info->product_id)))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The serial, unless several phones of this list share it (fake serials)
+ * or it has none: then USB ids, then the place on the bus, tell them apart. */
+static char *
+key_of (GPtrArray *infos, const LbDeviceInfo *info)
+{
+  if (*info->serial == '\0' || shares_serial (infos, info, TRUE))
+    return g_strdup_printf ("%s/%04x:%04x@%u.%u", info->serial, info->vendor_id, info->product_id,
+                            info->bus, info->address);
+  if (shares_serial (infos, info, FALSE))
+    return g_strdup_printf ("%s/%04x:%04x", info->serial, info->vendor_id, info->product_id);
+  return g_strdup (info->serial);
+}
+
+static GHashTable *
+by_key (GPtrArray *infos)
+{
+  GHashTable *table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < infos->len; i++)
+    g_hash_table_insert (table, key_of (infos, infos->pdata[i]), infos->pdata[i]);
+  return table;
+}
+
+static gboolean
+deliver (gpointer data)
+{
+  LbMonitor *self = data;
+  g_autoptr(GPtrArray) old = NULL;
+  g_autoptr(GHashTable) old_keys = NULL, new_keys = NULL;
+  GPtrArray *infos;
+
+  g_mutex_lock (&self->lock);
+  infos = g_steal_pointer (&self->pending);
+  g_clear_pointer (&self->delivery, g_source_unref);
+  g_mutex_unlock (&self->lock);
+  if (infos == NULL)
+    return G_SOURCE_REMOVE;
+
+  /* Handlers see the new list from the first signal on; the old one lives
+   * until the last (removed phones' serials point into it). */
+  old = g_steal_pointer (&self->devices);
+  self->devices = infos;
+  old_keys = by_key (old);
+  new_keys = by_key (infos);
+
+  g_object_ref (self);
+  for (guint i = 0; i < old->len; i++)
+    {
+      const LbDeviceInfo *info = old->pdata[i];
+      g_autofree char *key = key_of (old, info);
+
+      if (!g_hash_table_contains (new_keys, key))
+        g_signal_emit (self, signals[DEVICE_REMOVED], 0, info->serial);
+    }
+  for (guint i = 0; i < infos->len; i++)
+    {
+      const LbDeviceInfo *info = infos->pdata[i];
+      g_autofree char *key = key_of (infos, info);
+      const LbDeviceInfo *before = g_hash_table_lookup (old_keys, key);
+
+      if (before == NULL)
+        g_signal_emit (self, signals[DEVICE_ADDED], 0, info);
+      else if (!info_equal (before, info))
+        g_signal_emit (self, signals[DEVICE_CHANGED], 0, info);
+      /* A handler may have disposed of the monitor. */
+      if (self->devices != infos)
+        break;
+    }
+  g_object_unref (self);
+  return G_SOURCE_REMOVE;
+}
+
+GPtrArray *
+lb_monitor_get_devices (LbMonitor *self)
+{
+  g_return_val_if_fail (LB_IS_MONITOR (self), NULL);
+
+  return self->devices;
+}
+
+static const LbDeviceInfo *
+find_known (LbMonitor *self, const char *serial)
+{
+  for (guint i = 0; i < self->devices->len; i++)
+    {
+      const LbDeviceInfo *info = self->devices->pdata[i];
+      if (g_str_equal (info->serial, serial))
+        return info;
+    }
+  return NULL;
+}
+
+void
+lb_monitor_hold (LbMonitor *self, const char *serial)
+{
+  Held *held;
+
+  g_return_if_fail (LB_IS_MONITOR (self));
+  g_return_if_fail (serial != NULL);
+
+  g_mutex_lock (&self->lock);
+  held = g_hash_table_lookup (self->held, serial);
+  if (held == NULL)
+    {
+      const LbDeviceInfo *known = find_known (self, serial);
+
+      held = g_new0 (Held, 1);
+      held->info = known != NULL ? lb_device_info_copy (known) : NULL;
+      g_hash_table_insert (self->held, g_strdup (serial), held);
+    }
+  held->count++;
+  /* The job opens the phone right after this: it must not find it open
+   * here.  A phone never seen may be the one being opened. */
+  while (self->opening
+         && (held->info == NULL
+             || (held->info->bus == self->opening_bus && held->info->address == self->opening_address)))
+    g_cond_wait (&self->closed, &self->lock);
+  g_mutex_unlock (&self->lock);
+}
+
+void
+lb_monitor_unhold (LbMonitor *self, const char *serial)
+{
+  Held *held;
+
+  g_return_if_fail (LB_IS_MONITOR (self));
+  g_return_if_fail (serial != NULL);
+
+  g_mutex_lock (&self->lock);
+  held = g_hash_table_lookup (self->held, serial);
+  if (held == NULL)
+    g_critical ("lb_monitor_unhold: %s is not held", serial);
+  else if (--held->count == 0)
+    g_hash_table_remove (self->held, serial);
+  g_mutex_unlock (&self->lock);
+}
+
+void
+lb_monitor_refresh (LbMonitor *self)
+{
+  g_return_if_fail (LB_IS_MONITOR (self));
+
+  g_mutex_lock (&self->lock);
+  self->refresh = TRUE;
+  g_mutex_unlock (&self->lock);
+  lb_hotplug_wake (self->hotplug);
+}
+
+/* ---- life ------------------------------------------------------------------- */
+
+static void
+lb_monitor_dispose (GObject *object)
+{
+  LbMonitor *self = LB_MONITOR (object);
+
+  if (self->thread != NULL)
+    {
+      g_mutex_lock (&self->lock);
+      self->stop = TRUE;
+      g_mutex_unlock (&self->lock);
+      lb_hotplug_wake (self->hotplug);
+      /* At most the time one phone takes to answer a probe. */
+      g_thread_join (g_steal_pointer (&self->thread));
+    }
+  g_clear_pointer (&self->hotplug, lb_hotplug_free);
+  /* The thread is gone: nothing attaches a delivery any more. */
+  if (self->delivery != NULL)
+    {
+      g_source_destroy (self->delivery);
+      g_clear_pointer (&self->delivery, g_source_unref);
+    }
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
+  G_OBJECT_CLASS (lb_monitor_parent_class)->dispose (object);
+}
+
+static void
+lb_monitor_finalize (GObject *object)
+{
+  LbMonitor *self = LB_MONITOR (object);
+
+  g_clear_pointer (&self->devices, g_ptr_array_unref);
+  g_clear_pointer (&self->held, g_hash_table_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->closed);
+  G_OBJECT_CLASS (lb_monitor_parent_class)->finalize (object);
+}
+
+static void
+lb_monitor_class_init (LbMonitorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = lb_monitor_dispose;
+  object_class->finalize = lb_monitor_finalize;
+
+  /* STATIC_SCOPE: handlers get the info in lb_monitor_get_devices(). */
+  signals[DEVICE_ADDED] =
+    g_signal_new ("device-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, LB_TYPE_DEVICE_INFO | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[DEVICE_CHANGED] =
+    g_signal_new ("device-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, LB_TYPE_DEVICE_INFO | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[DEVICE_REMOVED] =
+    g_signal_new ("device-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+}
+
+static void
+lb_monitor_init (LbMonitor *self)
+{
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->closed);
+  self->devices = g_ptr_array_new_with_free_func ((GDestroyNotify) lb_device_info_free);
+  self->held = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) held_free);
+}
+
+LbMonitor *
+lb_monitor_new (void)
+{
+  LbMonitor *self = g_object_new (LB_TYPE_MONITOR, NULL);
+
+  self->context = g_main_context_ref_thread_default ();
+  self->hotplug = lb_hotplug_new (on_bus_event, self);
+  self->refresh = TRUE;  /* the phones already plugged in */
+  self->thread = g_thread_new ("lb-monitor", watch, self);
+  return self;
+}

@@ -1,0 +1,508 @@
+/* LbMonitor against virtual phones: hot-plug through the rig's udev
+ * events, the settling of replug storms, a locked phone turning ready
+ * without a USB event, held phones left alone, idle cost.
+ *
+ * Like test-device, it runs itself again under vphone-run.  The main
+ * thread is given to lb_device_forbid_thread(), so any phone I/O there
+ * aborts the test.  No child process may use libusb here: once one has
+ * come and gone, umockdev 0.17 stops passing plug events to this process
+ * (vphone-ctl only talks to the control socket). */
+#include "config.h"
+
+#include <string.h>
+#include <sys/resource.h>
+
+#include "lb-monitor.h"
+#include "test-device-util.h"
+
+#define M_READY  "MON-READY"
+#define M_LOCKED "MON-LOCKED"
+#define M_PLUG   "MON-PLUG"     /* starts unplugged */
+
+/* The monitor settles 500 ms after the last bus event, then probes. */
+#define SETTLE_MS 500
+
+static GThread *main_thread;
+
+typedef struct {
+  char kind;                /* 'a'dded, 'c'hanged, 'r'emoved */
+  char *serial;
+  LbDeviceState state;
+  guint8 address;
+  gint64 when;
+} Event;
+
+typedef struct {
+  LbMonitor *monitor;
+  GPtrArray *events;        /* Event* */
+} Fixture;
+
+static void
+event_free (Event *e)
+{
+  g_free (e->serial);
+  g_free (e);
+}
+
+static void
+record (Fixture *f, char kind, const char *serial, const LbDeviceInfo *info)
+{
+  Event *e = g_new0 (Event, 1);
+
+  /* Signals come on the main context's thread, never the monitor's. */
+  g_assert_true (g_thread_self () == main_thread);
+  e->kind = kind;
+  e->serial = g_strdup (serial);
+  e->state = info != NULL ? info->state : 0;
+  e->address = info != NULL ? info->address : 0;
+  e->when = g_get_monotonic_time ();
+  g_ptr_array_add (f->events, e);
+  if (info != NULL)
+    {
+      /* The info given is the one the list holds. */
+      GPtrArray *devices = lb_monitor_get_devices (f->monitor);
+      gboolean listed = FALSE;
+
+      for (guint i = 0; i < devices->len; i++)
+        listed |= devices->pdata[i] == info;
+      g_assert_true (listed);
+    }
+}
+
+static void
+on_added (LbMonitor *monitor, LbDeviceInfo *info, Fixture *f)
+{
+  (void) monitor;
+  record (f, 'a', info->serial, info);
+}
+
+static void
+on_changed (LbMonitor *monitor, LbDeviceInfo *info, Fixture *f)
+{
+  (void) monitor;
+  record (f, 'c', info->serial, info);
+}
+
+static void
+on_removed (LbMonitor *monitor, const char *serial, Fixture *f)
+{
+  (void) monitor;
+  record (f, 'r', serial, NULL);
+}
+
+static const LbDeviceInfo *
+listed (Fixture *f, const char *serial)
+{
+  GPtrArray *devices = lb_monitor_get_devices (f->monitor);
+  const LbDeviceInfo *found = NULL;
+
+  for (guint i = 0; i < devices->len; i++)
+    if (g_str_equal (((LbDeviceInfo *) devices->pdata[i])->serial, serial))
+      {
+        g_assert_null (found);
+        found = devices->pdata[i];
+      }
+  return found;
+}
+
+static guint
+count_events (Fixture *f, char kind, const char *serial)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < f->events->len; i++)
+    {
+      const Event *e = f->events->pdata[i];
+      n += e->kind == kind && g_str_equal (e->serial, serial);
+    }
+  return n;
+}
+
+/* The first event of kind for serial at or after index from, or NULL. */
+static const Event *
+find_event (Fixture *f, guint from, char kind, const char *serial)
+{
+  for (guint i = from; i < f->events->len; i++)
+    {
+      const Event *e = f->events->pdata[i];
+      if (e->kind == kind && g_str_equal (e->serial, serial))
+        return e;
+    }
+  return NULL;
+}
+
+static gboolean
+tick (gpointer data)
+{
+  (void) data;
+  return G_SOURCE_CONTINUE;
+}
+
+/* Runs the main context for ms milliseconds, or until done(f) holds. */
+static gboolean
+run_until (Fixture *f, gboolean (*done) (Fixture *f, gconstpointer data), gconstpointer data, guint ms)
+{
+  gint64 deadline = g_get_monotonic_time () + ms * G_TIME_SPAN_MILLISECOND;
+  guint id = g_timeout_add (20, tick, NULL);
+  gboolean ok = FALSE;
+
+  while (!(ok = done != NULL && done (f, data)) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (id);
+  return ok;
+}
+
+static gboolean
+has_listed (Fixture *f, gconstpointer serial)
+{
+  return listed (f, serial) != NULL;
+}
+
+static gboolean
+has_not_listed (Fixture *f, gconstpointer serial)
+{
+  return listed (f, serial) == NULL;
+}
+
+static gboolean
+is_ready (Fixture *f, gconstpointer serial)
+{
+  const LbDeviceInfo *info = listed (f, serial);
+  return info != NULL && info->state == LB_DEVICE_READY;
+}
+
+static guint64
+operation_count (const char *serial, const char *operation)
+{
+  g_autofree char *stats = ctl ("stats", serial, NULL);
+  g_autofree char *key = g_strdup_printf ("\"%s\": ", operation);
+  const char *p = strstr (stats, key);
+
+  return p != NULL ? g_ascii_strtoull (p + strlen (key), NULL, 10) : 0;
+}
+
+static gboolean
+plugged (const char *serial)
+{
+  g_autofree char *stats = ctl ("stats", serial, NULL);
+  return strstr (stats, "\"plugged\": true") != NULL;
+}
+
+static void
+set_plugged (const char *serial, gboolean want)
+{
+  if (plugged (serial) != want)
+    g_free (ctl (want ? "plug" : "unplug", serial, NULL));
+}
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  /* Every test starts from the same bus. */
+  set_plugged (M_READY, TRUE);
+  set_plugged (M_LOCKED, TRUE);
+  set_plugged (M_PLUG, FALSE);
+  f->events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
+  f->monitor = lb_monitor_new ();
+  g_signal_connect (f->monitor, "device-added", G_CALLBACK (on_added), f);
+  g_signal_connect (f->monitor, "device-changed", G_CALLBACK (on_changed), f);
+  g_signal_connect (f->monitor, "device-removed", G_CALLBACK (on_removed), f);
+  g_assert_true (run_until (f, has_listed, M_READY, 5000));
+  g_assert_true (run_until (f, has_listed, M_LOCKED, 5000));
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  /* Stops the thread; LSan sees anything left behind. */
+  g_assert_finalize_object (f->monitor);
+  g_ptr_array_unref (f->events);
+  /* Drain what a test left pending, without a monitor to see it. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+static void
+test_present_at_start (Fixture *f, gconstpointer data)
+{
+  const LbDeviceInfo *ready = listed (f, M_READY), *locked = listed (f, M_LOCKED);
+
+  (void) data;
+  g_assert_cmpint (ready->state, ==, LB_DEVICE_READY);
+  g_assert_cmpuint (ready->storages->len, ==, 1);
+  g_assert_cmpstr (((LbStorageInfo *) ready->storages->pdata[0])->description, ==, INTERNAL);
+  g_assert_cmpint (locked->state, ==, LB_DEVICE_LOCKED);
+  g_assert_cmpuint (locked->storages->len, ==, 0);
+  g_assert_null (listed (f, M_PLUG));
+  g_assert_cmpuint (lb_monitor_get_devices (f->monitor)->len, ==, 2);
+  g_assert_cmpuint (count_events (f, 'a', M_READY), ==, 1);
+  g_assert_cmpuint (count_events (f, 'a', M_LOCKED), ==, 1);
+}
+
+static void
+test_plug_unplug (Fixture *f, gconstpointer data)
+{
+  gint64 start;
+  const Event *e;
+  guint mark;
+
+  (void) data;
+  mark = f->events->len;
+  start = g_get_monotonic_time ();
+  g_free (ctl ("plug", M_PLUG, NULL));
+  g_assert_true (run_until (f, has_listed, M_PLUG, SETTLE_MS + 3000));
+  e = find_event (f, mark, 'a', M_PLUG);
+  g_assert_nonnull (e);
+  g_test_message ("plug → device-added after %" G_GINT64_FORMAT " ms", (e->when - start) / 1000);
+  g_assert_cmpint (e->when - start, <, (SETTLE_MS + 1000) * G_TIME_SPAN_MILLISECOND);
+  /* Not before the bus settled. */
+  g_assert_cmpint (e->when - start, >=, SETTLE_MS * G_TIME_SPAN_MILLISECOND);
+  g_assert_cmpint (listed (f, M_PLUG)->state, ==, LB_DEVICE_READY);
+
+  mark = f->events->len;
+  start = g_get_monotonic_time ();
+  g_free (ctl ("unplug", M_PLUG, NULL));
+  g_assert_true (run_until (f, has_not_listed, M_PLUG, SETTLE_MS + 3000));
+  e = find_event (f, mark, 'r', M_PLUG);
+  g_assert_nonnull (e);
+  g_test_message ("unplug → device-removed after %" G_GINT64_FORMAT " ms", (e->when - start) / 1000);
+  g_assert_cmpint (e->when - start, <, (SETTLE_MS + 1000) * G_TIME_SPAN_MILLISECOND);
+  g_assert_nonnull (listed (f, M_READY));
+  g_assert_cmpuint (lb_monitor_get_devices (f->monitor)->len, ==, 2);
+}
+
+static void
+test_replug_storm (Fixture *f, gconstpointer data)
+{
+  gint64 start, last, max_gap = 0;
+  guint mark;
+
+  (void) data;
+  g_free (ctl ("plug", M_PLUG, NULL));
+  g_assert_true (run_until (f, is_ready, M_PLUG, SETTLE_MS + 3000));
+  mark = f->events->len;
+  /* Ten unplug/plug pairs, in about 2 s, the
+   * main loop running meanwhile.  What the monitor relies on is that no
+   * gap between bus events reaches the settling time. */
+  start = last = g_get_monotonic_time ();
+  for (int i = 0; i < 20; i++)
+    {
+      g_free (ctl (i % 2 == 0 ? "unplug" : "plug", M_PLUG, NULL));
+      run_until (f, NULL, NULL, 70);
+      max_gap = MAX (max_gap, g_get_monotonic_time () - last);
+      last = g_get_monotonic_time ();
+    }
+  g_test_message ("storm took %" G_GINT64_FORMAT " ms, longest gap %" G_GINT64_FORMAT " ms",
+                  (last - start) / 1000, max_gap / 1000);
+  g_assert_cmpint (max_gap, <, (SETTLE_MS - 100) * G_TIME_SPAN_MILLISECOND);
+  /* Settled: one phone, ready, at its new address, told as one change. */
+  run_until (f, NULL, NULL, SETTLE_MS + 1500);
+  g_assert_true (is_ready (f, M_PLUG));
+  g_assert_null (find_event (f, mark, 'a', M_PLUG));
+  g_assert_null (find_event (f, mark, 'r', M_PLUG));
+  g_assert_cmpuint (f->events->len - mark, ==, 1);
+  g_assert_cmpint (((Event *) f->events->pdata[mark])->kind, ==, 'c');
+  g_assert_cmpuint (((Event *) f->events->pdata[mark])->address, ==, listed (f, M_PLUG)->address);
+  g_assert_cmpuint (lb_monitor_get_devices (f->monitor)->len, ==, 3);
+}
+
+static gboolean
+locked_is_ready (Fixture *f, gconstpointer data)
+{
+  return is_ready (f, data);
+}
+
+static void
+test_unlock (Fixture *f, gconstpointer data)
+{
+  gint64 start;
+  const Event *e;
+  guint mark = f->events->len;
+
+  (void) data;
+  g_assert_cmpint (listed (f, M_LOCKED)->state, ==, LB_DEVICE_LOCKED);
+  start = g_get_monotonic_time ();
+  g_free (ctl ("unlock", M_LOCKED, NULL));
+  /* No USB event: the monitor looks at locked phones every 3 s. */
+  g_assert_true (run_until (f, locked_is_ready, M_LOCKED, 6000));
+  e = find_event (f, mark, 'c', M_LOCKED);
+  g_assert_nonnull (e);
+  g_assert_cmpint (e->state, ==, LB_DEVICE_READY);
+  g_test_message ("unlock → device-changed (ready) after %" G_GINT64_FORMAT " ms", (e->when - start) / 1000);
+  g_assert_cmpuint (listed (f, M_LOCKED)->storages->len, ==, 1);
+  g_assert_null (find_event (f, mark, 'a', M_LOCKED));
+  g_assert_null (find_event (f, mark, 'r', M_LOCKED));
+
+  /* Locked again: a refresh (the GUI's "Try again") shows it at once. */
+  mark = f->events->len;
+  g_free (ctl ("lock", M_LOCKED, NULL));
+  lb_monitor_refresh (f->monitor);
+  start = g_get_monotonic_time ();
+  while (listed (f, M_LOCKED)->state != LB_DEVICE_LOCKED)
+    {
+      g_assert_cmpint (g_get_monotonic_time () - start, <, 3 * G_USEC_PER_SEC);
+      run_until (f, NULL, NULL, 50);
+    }
+  g_assert_nonnull (find_event (f, mark, 'c', M_LOCKED));
+}
+
+static gboolean
+locked_opened_more (Fixture *f, gconstpointer data)
+{
+  (void) f;
+  return operation_count (M_LOCKED, "OpenSession") >= *(const guint64 *) data;
+}
+
+static void
+test_hold (Fixture *f, gconstpointer data)
+{
+  g_autoptr(LbDeviceInfo) before = lb_device_info_copy (listed (f, M_READY));
+  guint64 ready_opens = operation_count (M_READY, "OpenSession");
+  guint64 want;
+  guint mark = f->events->len;
+
+  (void) data;
+  g_assert_cmpuint (ready_opens, >, 0);
+  lb_monitor_hold (f->monitor, M_READY);
+  lb_monitor_hold (f->monitor, M_READY);  /* holds nest */
+  lb_monitor_unhold (f->monitor, M_READY);
+
+  /* Probes go on (the locked phone is opened by each), the held one is left alone. */
+  want = operation_count (M_LOCKED, "OpenSession") + 1;
+  lb_monitor_refresh (f->monitor);
+  g_assert_true (run_until (f, locked_opened_more, &want, 3000));
+  want++;
+  g_free (ctl ("plug", M_PLUG, NULL));
+  g_assert_true (run_until (f, locked_opened_more, &want, SETTLE_MS + 3000));
+  g_assert_true (run_until (f, has_listed, M_PLUG, 3000));
+  g_assert_cmpuint (operation_count (M_READY, "OpenSession"), ==, ready_opens);
+  g_assert_null (find_event (f, mark, 'c', M_READY));
+  g_assert_cmpint (listed (f, M_READY)->state, ==, LB_DEVICE_READY);
+  g_assert_cmpuint (listed (f, M_READY)->address, ==, before->address);
+  g_assert_cmpuint (listed (f, M_READY)->storages->len, ==, 1);
+
+  /* Its removal is still seen. */
+  g_free (ctl ("unplug", M_READY, NULL));
+  g_assert_true (run_until (f, has_not_listed, M_READY, SETTLE_MS + 3000));
+  g_assert_nonnull (find_event (f, mark, 'r', M_READY));
+
+  /* Back while still held: recognised by its USB serial, not opened. */
+  mark = f->events->len;
+  g_free (ctl ("plug", M_READY, NULL));
+  g_assert_true (run_until (f, has_listed, M_READY, SETTLE_MS + 3000));
+  g_assert_cmpuint (operation_count (M_READY, "OpenSession"), ==, ready_opens);
+  g_assert_cmpuint (listed (f, M_READY)->address, !=, before->address);
+
+  /* Released: the next probe opens it again. */
+  lb_monitor_unhold (f->monitor, M_READY);
+  lb_monitor_refresh (f->monitor);
+  want = ready_opens + 1;
+  while (operation_count (M_READY, "OpenSession") < want)
+    run_until (f, NULL, NULL, 100);
+  g_assert_true (run_until (f, is_ready, M_READY, 3000));
+}
+
+static guint64
+thread_stat (const char *name, guint64 *switches)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *tid;
+
+  g_assert_nonnull (dir);
+  while ((tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *comm_path = g_strdup_printf ("/proc/self/task/%s/comm", tid);
+      g_autofree char *stat_path = g_strdup_printf ("/proc/self/task/%s/stat", tid);
+      g_autofree char *status_path = g_strdup_printf ("/proc/self/task/%s/status", tid);
+      g_autofree char *comm = NULL, *stat = NULL, *status = NULL;
+      g_auto(GStrv) fields = NULL;
+      const char *v;
+
+      if (!g_file_get_contents (comm_path, &comm, NULL, NULL) || !g_str_equal (g_strstrip (comm), name))
+        continue;
+      g_assert_true (g_file_get_contents (stat_path, &stat, NULL, NULL));
+      g_assert_true (g_file_get_contents (status_path, &status, NULL, NULL));
+      /* After "(comm) ", utime and stime are the 12th and 13th fields. */
+      fields = g_strsplit (strrchr (stat, ')') + 2, " ", 0);
+      v = strstr (status, "voluntary_ctxt_switches:");
+      g_assert_nonnull (v);
+      *switches = g_ascii_strtoull (v + strlen ("voluntary_ctxt_switches:"), NULL, 10);
+      return g_ascii_strtoull (fields[11], NULL, 10) + g_ascii_strtoull (fields[12], NULL, 10);
+    }
+  g_error ("no thread named %s", name);
+}
+
+static gint64
+process_cpu_us (void)
+{
+  struct rusage ru;
+
+  g_assert_cmpint (getrusage (RUSAGE_SELF, &ru), ==, 0);
+  return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * G_USEC_PER_SEC + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+}
+
+static void
+test_idle (Fixture *f, gconstpointer data)
+{
+  guint64 ticks0, ticks1, switches0, switches1;
+  gint64 cpu0, cpu1;
+  guint mark;
+
+  (void) data;
+  /* With a locked phone it would look again every 3 s, as it should. */
+  g_free (ctl ("unplug", M_LOCKED, NULL));
+  g_assert_true (run_until (f, has_not_listed, M_LOCKED, SETTLE_MS + 3000));
+  run_until (f, NULL, NULL, 500);
+
+  mark = f->events->len;
+  ticks0 = thread_stat ("lb-monitor", &switches0);
+  cpu0 = process_cpu_us ();
+  run_until (f, NULL, NULL, 3000);
+  cpu1 = process_cpu_us ();
+  ticks1 = thread_stat ("lb-monitor", &switches1);
+  g_test_message ("3 s idle: process %.1f ms CPU (test main loop included), lb-monitor thread %"
+                  G_GUINT64_FORMAT " ticks, %" G_GUINT64_FORMAT " wake-ups",
+                  (cpu1 - cpu0) / 1000.0, ticks1 - ticks0, switches1 - switches0);
+  /* Not one wake-up of the monitor's thread; the process as a whole
+   * (the test's own 20 ms ticks included) under 1% of a CPU. */
+  g_assert_cmpuint (switches1 - switches0, ==, 0);
+  g_assert_cmpuint (ticks1 - ticks0, ==, 0);
+  g_assert_cmpint (cpu1 - cpu0, <, 30 * G_TIME_SPAN_MILLISECOND);
+  g_assert_cmpuint (f->events->len, ==, mark);
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *presets[] = { "small", NULL };
+  const char *phones[] = {
+    "small,serial=" M_READY,
+    "small,serial=" M_LOCKED ",profile=android-locked",
+    "small,serial=" M_PLUG ",plugged=no",
+    NULL
+  };
+
+  g_setenv ("TZ", "UTC", TRUE);
+  builddir = tree_dir ("top_builddir");
+  if (g_getenv ("LB_TEST_UNDER_RIG") == NULL)
+    return run_under_rig_with (argc, argv, presets, phones);
+
+  phones_dir = g_strdup (g_getenv ("LB_TEST_PHONES"));
+  g_test_init (&argc, &argv, NULL);
+  main_thread = g_thread_self ();
+  lb_device_forbid_thread (main_thread);
+
+#define ADD(path, func) g_test_add ("/monitor/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("present-at-start", test_present_at_start);
+  ADD ("plug-unplug", test_plug_unplug);
+  ADD ("replug-storm", test_replug_storm);
+  ADD ("unlock", test_unlock);
+  ADD ("hold", test_hold);
+  ADD ("idle", test_idle);
+#undef ADD
+  return g_test_run ();
+}
