@@ -233,7 +233,9 @@ static gboolean
 fill_targets (LbRestoreDialog *self)
 {
   GtkListStore *store = gtk_list_store_new (N_COLS, G_TYPE_STRING, G_TYPE_STRING);
-  g_autofree char *was = g_strdup (gtk_combo_box_get_active_id (self->target_combo));
+  /* The first time there is no model yet, hence no choice. */
+  g_autofree char *was = gtk_combo_box_get_model (self->target_combo)
+                           ? g_strdup (gtk_combo_box_get_active_id (self->target_combo)) : NULL;
   const char *now;
   guint n = 0;
 
@@ -362,11 +364,19 @@ append_storages (GString *out, const LbRestorePlan *plan)
       g_autofree char *bytes = g_format_size (s->bytes), *free_ = g_format_size (s->free);
       g_autofree char *heading = NULL, *send = NULL, *room = NULL;
 
-      heading = s->target ? g_strdup_printf (_("%s → %s"), s->source, s->target)
-                          : g_strdup_printf (_("%s → no matching storage on this phone"), s->source);
+      if (s->target == NULL)
+        heading = g_strdup_printf (_("%s → no matching storage on this phone"), s->source);
+      else if (g_strcmp0 (s->source, s->target) == 0)
+        heading = g_strdup (s->source);
+      else
+        /* Translators: a storage of the backup → the phone's storage it goes to */
+        heading = g_strdup_printf (_("%s → %s"), s->source, s->target);
       append_heading (out, heading);
-      send = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s file to send (%s)", "%s files to send (%s)", s->files),
-                              files, bytes);
+      if (s->files > 0)
+        send = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s file to send (%s)", "%s files to send (%s)", s->files),
+                                files, bytes);
+      else
+        send = g_strdup (_("Nothing to send"));
       append_escaped_line (out, send);
       if (s->folders > 0)
         {
