@@ -14,6 +14,8 @@
 #define PREVIEW_SIZE 240
 /* Renamed files listed in the result line; the rest are counted. */
 #define MAX_LISTED 10
+/* Narrower than this, the list needs all the room and the preview goes. */
+#define PREVIEW_MIN_WINDOW_WIDTH 720
 
 enum {
   COL_ICON,
@@ -40,6 +42,7 @@ struct _LbBrowser {
   GCancellable *cancellable;     /* reading the snapshot and previews */
   GCancellable *preview_cancellable;
   GCancellable *save_cancellable; /* the save running, NULL when none */
+  guint fit_idle;                /* pending show/hide of the preview */
 
   GtkHeaderBar *header_bar;
   GtkButton *save_button;
@@ -49,6 +52,7 @@ struct _LbBrowser {
   GtkLabel *load_label;
   GtkTreeView *files_view;
   GtkTreeSelection *files_selection;
+  GtkWidget *preview_box;
   GtkStack *preview_stack;
   GtkImage *preview_image;
   GtkSpinner *preview_spinner;
@@ -744,6 +748,30 @@ on_save_cancel_clicked (LbBrowser *self)
 
 /* ---- life cycle ---------------------------------------------------------------- */
 
+static gboolean
+fit_preview (gpointer data)
+{
+  LbBrowser *self = data;
+
+  self->fit_idle = 0;
+  gtk_widget_set_visible (self->preview_box,
+                          gtk_widget_get_allocated_width (GTK_WIDGET (self)) >= PREVIEW_MIN_WINDOW_WIDTH);
+  return G_SOURCE_REMOVE;
+}
+
+/* Showing or hiding a child while allocating would allocate again from
+ * inside the allocation: it waits for an idle moment. */
+static void
+lb_browser_size_allocate (GtkWidget *widget, GtkAllocation *allocation)
+{
+  LbBrowser *self = LB_BROWSER (widget);
+  gboolean wide = allocation->width >= PREVIEW_MIN_WINDOW_WIDTH;
+
+  GTK_WIDGET_CLASS (lb_browser_parent_class)->size_allocate (widget, allocation);
+  if (wide != gtk_widget_get_visible (self->preview_box) && self->fit_idle == 0)
+    self->fit_idle = g_idle_add (fit_preview, self);
+}
+
 /* A save keeps the window: its result line is the only place that says
  * what was written where. */
 static gboolean
@@ -767,6 +795,7 @@ lb_browser_dispose (GObject *object)
 
   /* Jobs still running hold the window; they only clean up from now on. */
   self->destroyed = TRUE;
+  g_clear_handle_id (&self->fit_idle, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   if (self->preview_cancellable != NULL)
     g_cancellable_cancel (self->preview_cancellable);
@@ -796,6 +825,7 @@ lb_browser_class_init (LbBrowserClass *klass)
   G_OBJECT_CLASS (klass)->dispose = lb_browser_dispose;
   G_OBJECT_CLASS (klass)->finalize = lb_browser_finalize;
   widget_class->delete_event = lb_browser_delete_event;
+  widget_class->size_allocate = lb_browser_size_allocate;
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/lifeboat/Lifeboat/lb-browser.ui");
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, header_bar);
@@ -806,6 +836,7 @@ lb_browser_class_init (LbBrowserClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, load_label);
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, files_view);
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, files_selection);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, preview_box);
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, preview_stack);
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, preview_image);
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, preview_spinner);

@@ -183,14 +183,24 @@ chosen_target (LbRestoreDialog *self)
   return NULL;
 }
 
+static int
+newest_first (gconstpointer a, gconstpointer b)
+{
+  const LbSnapshot *sa = *(const LbSnapshot *const *) a, *sb = *(const LbSnapshot *const *) b;
+
+  return sa->id < sb->id ? 1 : sa->id > sb->id ? -1 : 0;
+}
+
+/* Newest first, whatever order the phone keeps them in; the preselected one
+ * active, else the newest complete one. */
 static void
 fill_snapshots (LbRestoreDialog *self)
 {
-  GPtrArray *snapshots = lb_phone_get_snapshots (self->source);
+  g_autoptr(GPtrArray) snapshots = g_ptr_array_copy (lb_phone_get_snapshots (self->source), NULL, NULL);
   GtkListStore *store = gtk_list_store_new (N_COLS, G_TYPE_STRING, G_TYPE_STRING);
-  const LbSnapshot *last = lb_phone_get_last_backup (self->source);
-  gint64 active = last ? last->id : 0;
+  gint64 active = 0;
 
+  g_ptr_array_sort (snapshots, newest_first);
   for (guint i = 0; i < snapshots->len; i++)
     {
       const LbSnapshot *s = g_ptr_array_index (snapshots, i);
@@ -198,7 +208,7 @@ fill_snapshots (LbRestoreDialog *self)
       g_autofree char *text = snapshot_text (s);
 
       gtk_list_store_insert_with_values (store, NULL, -1, COL_ID, id, COL_TEXT, text, -1);
-      if (s->id == self->preselected)
+      if (s->id == self->preselected || (self->preselected == 0 && active == 0 && s->state == LB_SNAPSHOT_COMPLETE))
         active = s->id;
     }
   gtk_combo_box_set_model (self->snapshot_combo, GTK_TREE_MODEL (store));
