@@ -1,0 +1,908 @@
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "lb-browser.h"
+#include "lb-diff.h"
+#include "lb-extract.h"
+
+/* Bigger pictures are not decoded for a preview: a phone's 100 MB panorama
+ * would stall the pane for a glance. */
+#define PREVIEW_MAX_BYTES (20 * 1000 * 1000)
+#define PREVIEW_SIZE 240
+/* Renamed files listed in the result line; the rest are counted. */
+#define MAX_LISTED 10
+/* Narrower than this, the list needs all the room and the preview goes. */
+#define PREVIEW_MIN_WINDOW_WIDTH 720
+
+enum {
+  COL_ICON,
+  COL_NAME,          /* for people: valid UTF-8, control characters replaced */
+  COL_SIZE,
+  COL_SIZE_TEXT,
+  COL_MTIME,
+  COL_DATE_TEXT,
+  COL_IS_FOLDER,
+  COL_PATH,          /* the phone path as stored: handed to lb_extract, never opened */
+  COL_PREVIEW,       /* blob file of a picture small enough to preview, or NULL */
+  COL_KEY,           /* collation key of the name */
+  N_COLS
+};
+
+enum { CH_ICON, CH_KIND, CH_PATH, N_CH_COLS };
+
+struct _LbBrowser {
+  GtkWindow parent_instance;
+
+  char *library;
+  LbSnapshot *snapshot;
+  gboolean destroyed;            /* widgets are gone: late callbacks only clean up */
+  GCancellable *cancellable;     /* reading the snapshot and previews */
+  GCancellable *preview_cancellable;
+  GCancellable *save_cancellable; /* the save running, NULL when none */
+  guint fit_idle;                /* pending show/hide of the preview */
+
+  GtkHeaderBar *header_bar;
+  GtkButton *save_button;
+  GtkNotebook *notebook;
+  GtkStack *files_stack;
+  GtkSpinner *load_spinner;
+  GtkLabel *load_label;
+  GtkTreeView *files_view;
+  GtkTreeSelection *files_selection;
+  GtkWidget *preview_box;
+  GtkStack *preview_stack;
+  GtkImage *preview_image;
+  GtkSpinner *preview_spinner;
+  GtkImage *preview_icon;
+  GtkLabel *preview_label;
+  GtkLabel *changes_label;
+  GtkTreeView *changes_view;
+  GtkLabel *changes_tab_label;
+  GtkRevealer *save_revealer;
+  GtkSpinner *save_spinner;
+  GtkLabel *save_label;
+  GtkButton *save_cancel_button;
+};
+
+G_DEFINE_FINAL_TYPE (LbBrowser, lb_browser, GTK_TYPE_WINDOW)
+
+/* Names come from the phone: made valid, and line breaks or other control
+ * characters shown as "�" so one name stays one line. */
+static char *
+display_text (const char *name)
+{
+  char *valid = g_utf8_make_valid (name ? name : "", -1);
+  GString *out = g_string_sized_new (strlen (valid));
+
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      if (g_unichar_iscntrl (c))
+        g_string_append_unichar (out, 0xFFFD);
+      else
+        g_string_append_unichar (out, c);
+    }
+  g_free (valid);
+  return g_string_free (out, FALSE);
+}
+
+static char *
+date_text (gint64 t)
+{
+  g_autoptr(GDateTime) dt = t != 0 ? g_date_time_new_from_unix_local (t) : NULL;
+
+  if (dt == NULL)
+    return g_strdup ("");
+  /* Translators: a file's date in the list, e.g. "2026-03-12 14:02" */
+  return g_date_time_format (dt, _("%Y-%m-%d %H:%M"));
+}
+
+/* ---- reading the snapshot (worker thread) ------------------------------------ */
+
+/* One row, prepared off the main thread so filling the store is only
+ * inserting. */
+typedef struct {
+  gint64 path_id;
+  gint64 parent_id;
+  char *storage;
+  char *name;
+  char *key;
+  char *size_text;
+  char *date_text;
+  char *path;
+  char *preview;
+  const char *icon;
+  guint64 size;
+  gint64 mtime;
+  gboolean is_folder;
+} Row;
+
+static void
+row_free (Row *r)
+{
+  g_free (r->storage);
+  g_free (r->name);
+  g_free (r->key);
+  g_free (r->size_text);
+  g_free (r->date_text);
+  g_free (r->path);
+  g_free (r->preview);
+  g_free (r);
+}
+
+typedef struct {
+  char *library;
+  gint64 snapshot_id;
+  char *serial;
+  gint64 device_id;
+  gint64 seq;
+  GPtrArray *rows;               /* Row*, parents before children */
+  LbDiff *diff;                  /* NULL: no previous snapshot */
+  GError *diff_error;
+} LoadJob;
+
+static void
+load_job_free (LoadJob *job)
+{
+  g_free (job->library);
+  g_free (job->serial);
+  g_clear_pointer (&job->rows, g_ptr_array_unref);
+  g_clear_pointer (&job->diff, lb_diff_free);
+  g_clear_error (&job->diff_error);
+  g_free (job);
+}
+
+/* Judged by the name alone: no blob is read to decide. */
+static gboolean
+is_picture (const LbEntry *e)
+{
+  g_autofree char *type = NULL;
+
+  if (e->is_folder || e->blob == NULL || e->size == 0 || e->size > PREVIEW_MAX_BYTES)
+    return FALSE;
+  type = g_content_type_guess (e->name, NULL, 0, NULL);
+  return type != NULL && g_str_has_prefix (type, "image/");
+}
+
+static Row *
+row_new (LbLibrary *library, const LbEntry *e)
+{
+  Row *r = g_new0 (Row, 1);
+  gboolean picture = is_picture (e);
+
+  r->path_id = e->path_id;
+  r->parent_id = e->parent_id;
+  r->storage = g_strdup (e->storage);
+  r->name = display_text (e->name);
+  r->key = g_utf8_collate_key_for_filename (r->name, -1);
+  r->size = e->size;
+  r->mtime = e->mtime;
+  r->is_folder = e->is_folder;
+  r->size_text = e->is_folder ? g_strdup ("") : g_format_size (e->size);
+  r->date_text = date_text (e->mtime);
+  r->path = g_strdup (e->phone_path);
+  /* A file without a blob was left out of the backup (its reason is in the
+   * catalog): it shows, but nothing can be saved of it. */
+  r->icon = e->is_folder ? "folder" : e->blob == NULL ? "action-unavailable-symbolic" : picture ? "image-x-generic" : "text-x-generic";
+  if (picture)
+    r->preview = lb_library_blob_path (library, e->blob);
+  return r;
+}
+
+/* The same phone's snapshot just before this one, or 0. */
+static gint64
+previous_snapshot (LbLibrary *library, LoadJob *job)
+{
+  g_autoptr(GPtrArray) all = lb_library_list_snapshots (library, job->serial, NULL);
+  const LbSnapshot *previous = NULL;
+
+  for (guint i = 0; all != NULL && i < all->len; i++)
+    {
+      const LbSnapshot *s = g_ptr_array_index (all, i);
+      if (s->device_id == job->device_id && s->seq < job->seq && (previous == NULL || s->seq > previous->seq))
+        previous = s;
+    }
+  return previous ? previous->id : 0;
+}
+
+static void
+load_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  LoadJob *job = data;
+  g_autoptr(LbLibrary) library = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  GError *error = NULL;
+  gint64 previous;
+
+  (void) source;
+  (void) cancellable;
+  /* Read-only: a backup running meanwhile never waits for this window. */
+  library = lb_library_open (job->library, FALSE, LB_LIBRARY_READ, &error);
+  if (library == NULL || (entries = lb_library_list_entries (library, job->snapshot_id, &error)) == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  job->rows = g_ptr_array_new_full (entries->len, (GDestroyNotify) row_free);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      if (i % 1024 == 0 && g_task_return_error_if_cancelled (task))
+        return;
+      g_ptr_array_add (job->rows, row_new (library, g_ptr_array_index (entries, i)));
+    }
+  previous = previous_snapshot (library, job);
+  if (previous != 0)
+    job->diff = lb_diff_snapshots (library, previous, job->snapshot_id, &job->diff_error);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* ---- the file tree (main thread) --------------------------------------------- */
+
+/* Folders first, whatever the column. */
+static int
+compare_rows (GtkTreeModel *model, GtkTreeIter *a, GtkTreeIter *b, gpointer user_data)
+{
+  int column = GPOINTER_TO_INT (user_data);
+  gboolean fa, fb;
+  int result = 0;
+
+  gtk_tree_model_get (model, a, COL_IS_FOLDER, &fa, -1);
+  gtk_tree_model_get (model, b, COL_IS_FOLDER, &fb, -1);
+  if (fa != fb)
+    return fa ? -1 : 1;
+  if (column == COL_SIZE || column == COL_MTIME)
+    {
+      gint64 va = 0, vb = 0;
+      guint64 sa = 0, sb = 0;
+      if (column == COL_SIZE)
+        {
+          gtk_tree_model_get (model, a, COL_SIZE, &sa, -1);
+          gtk_tree_model_get (model, b, COL_SIZE, &sb, -1);
+          result = sa < sb ? -1 : sa > sb;
+        }
+      else
+        {
+          gtk_tree_model_get (model, a, COL_MTIME, &va, -1);
+          gtk_tree_model_get (model, b, COL_MTIME, &vb, -1);
+          result = va < vb ? -1 : va > vb;
+        }
+    }
+  if (result == 0)
+    {
+      g_autofree char *ka = NULL, *kb = NULL;
+      gtk_tree_model_get (model, a, COL_KEY, &ka, -1);
+      gtk_tree_model_get (model, b, COL_KEY, &kb, -1);
+      result = g_strcmp0 (ka, kb);
+    }
+  return result;
+}
+
+static void
+add_storage_row (GtkTreeStore *store, GHashTable *storages, const char *storage, GtkTreeIter *iter)
+{
+  g_autofree char *name = display_text (storage);
+  g_autofree char *key = g_utf8_collate_key_for_filename (name, -1);
+  g_autofree char *path = g_strconcat ("/", storage, NULL);
+
+  gtk_tree_store_insert_with_values (store, iter, NULL, -1, COL_ICON, "drive-harddisk", COL_NAME, name,
+                                     COL_SIZE_TEXT, "", COL_DATE_TEXT, "", COL_IS_FOLDER, TRUE,
+                                     COL_PATH, path, COL_KEY, key, -1);
+  g_hash_table_insert (storages, g_strdup (storage), gtk_tree_iter_copy (iter));
+}
+
+static GtkTreeStore *
+build_store (GPtrArray *rows)
+{
+  GtkTreeStore *store = gtk_tree_store_new (N_COLS, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_UINT64, G_TYPE_STRING,
+                                            G_TYPE_INT64, G_TYPE_STRING, G_TYPE_BOOLEAN, G_TYPE_STRING,
+                                            G_TYPE_STRING, G_TYPE_STRING);
+  g_autoptr(GHashTable) by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, (GDestroyNotify) gtk_tree_iter_free);
+  g_autoptr(GHashTable) storages = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) gtk_tree_iter_free);
+
+  /* Tree store iterators persist, so a parent found once stays valid. */
+  for (guint i = 0; i < rows->len; i++)
+    {
+      Row *r = g_ptr_array_index (rows, i);
+      GtkTreeIter *parent = r->parent_id != 0 ? g_hash_table_lookup (by_id, &r->parent_id)
+                                              : g_hash_table_lookup (storages, r->storage);
+      GtkTreeIter iter, top;
+
+      if (parent == NULL && r->parent_id == 0)
+        {
+          add_storage_row (store, storages, r->storage, &top);
+          parent = &top;
+        }
+      gtk_tree_store_insert_with_values (store, &iter, parent, -1, COL_ICON, r->icon, COL_NAME, r->name,
+                                         COL_SIZE, r->size, COL_SIZE_TEXT, r->size_text, COL_MTIME, r->mtime,
+                                         COL_DATE_TEXT, r->date_text, COL_IS_FOLDER, r->is_folder,
+                                         COL_PATH, r->path, COL_PREVIEW, r->preview, COL_KEY, r->key, -1);
+      if (r->is_folder)
+        g_hash_table_insert (by_id, &r->path_id, gtk_tree_iter_copy (&iter));
+    }
+  gtk_tree_sortable_set_sort_func (GTK_TREE_SORTABLE (store), COL_NAME, compare_rows, GINT_TO_POINTER (COL_NAME), NULL);
+  gtk_tree_sortable_set_sort_func (GTK_TREE_SORTABLE (store), COL_SIZE, compare_rows, GINT_TO_POINTER (COL_SIZE), NULL);
+  gtk_tree_sortable_set_sort_func (GTK_TREE_SORTABLE (store), COL_MTIME, compare_rows, GINT_TO_POINTER (COL_MTIME), NULL);
+  gtk_tree_sortable_set_sort_column_id (GTK_TREE_SORTABLE (store), COL_NAME, GTK_SORT_ASCENDING);
+  return store;
+}
+
+static void
+add_changes (GtkListStore *store, GPtrArray *paths, const char *icon, const char *kind)
+{
+  for (guint i = 0; i < paths->len; i++)
+    {
+      g_autofree char *path = display_text (g_ptr_array_index (paths, i));
+      gtk_list_store_insert_with_values (store, NULL, -1, CH_ICON, icon, CH_KIND, kind, CH_PATH, path, -1);
+    }
+}
+
+static void
+show_changes (LbBrowser *self, const LbDiff *diff, const GError *error)
+{
+  GtkListStore *store = gtk_list_store_new (N_CH_COLS, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+  g_autofree char *tab = NULL;
+
+  if (diff != NULL)
+    {
+      add_changes (store, diff->added, "list-add-symbolic", _("Added"));
+      add_changes (store, diff->changed, "document-edit-symbolic", _("Changed"));
+      add_changes (store, diff->removed, "list-remove-symbolic", _("Removed"));
+      /* Translators: the tab's title with counts of added, changed and removed items */
+      tab = g_strdup_printf (_("Changes (%u added, %u changed, %u removed)"), diff->added->len, diff->changed->len,
+                             diff->removed->len);
+      gtk_label_set_text (self->changes_tab_label, tab);
+      gtk_label_set_text (self->changes_label,
+                          diff->added->len + diff->changed->len + diff->removed->len == 0
+                            ? _("Nothing changed since the phone’s previous backup.")
+                            : _("What changed since the phone’s previous backup. Folders count as added or removed, never as changed."));
+    }
+  else if (error != NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("The changes could not be read: %s"), error->message);
+      gtk_label_set_text (self->changes_label, text);
+    }
+  else
+    gtk_label_set_text (self->changes_label, _("This is the phone’s first backup: there is nothing to compare it with."));
+  gtk_tree_view_set_model (self->changes_view, GTK_TREE_MODEL (store));
+  g_object_unref (store);
+}
+
+/* The storages are the only top level: open them to show their folders. */
+static void
+expand_storages (LbBrowser *self, GtkTreeModel *model)
+{
+  GtkTreeIter top;
+
+  for (gboolean more = gtk_tree_model_get_iter_first (model, &top); more; more = gtk_tree_model_iter_next (model, &top))
+    {
+      g_autoptr(GtkTreePath) path = gtk_tree_model_get_path (model, &top);
+      gtk_tree_view_expand_row (self->files_view, path, FALSE);
+    }
+}
+
+static void
+load_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  LbBrowser *self = LB_BROWSER (source);
+  LoadJob *job = g_task_get_task_data (G_TASK (res));
+  g_autoptr(GError) error = NULL;
+  GtkTreeStore *store;
+
+  (void) user_data;
+  if (self->destroyed)
+    return;
+  if (!g_task_propagate_boolean (G_TASK (res), &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("This backup cannot be read: %s"), error->message);
+      gtk_spinner_stop (self->load_spinner);
+      gtk_widget_hide (GTK_WIDGET (self->load_spinner));
+      gtk_label_set_text (self->load_label, text);
+      gtk_label_set_text (self->changes_label, text);
+      return;
+    }
+  store = build_store (job->rows);
+  gtk_tree_view_set_model (self->files_view, GTK_TREE_MODEL (store));
+  g_object_unref (store);
+  expand_storages (self, GTK_TREE_MODEL (store));
+  gtk_stack_set_visible_child_name (self->files_stack, "files");
+  show_changes (self, job->diff, job->diff_error);
+}
+
+/* ---- the preview ------------------------------------------------------------- */
+
+static void
+preview_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  GdkPixbuf *turned;
+
+  (void) source;
+  (void) cancellable;
+  pixbuf = gdk_pixbuf_new_from_file_at_scale (data, PREVIEW_SIZE, PREVIEW_SIZE, TRUE, &error);
+  if (pixbuf == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* Phones store photos sideways with an orientation tag. */
+  turned = gdk_pixbuf_apply_embedded_orientation (pixbuf);
+  g_task_return_pointer (task, turned, g_object_unref);
+}
+
+static void
+preview_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  LbBrowser *self = LB_BROWSER (source);
+  g_autoptr(GdkPixbuf) pixbuf = g_task_propagate_pointer (G_TASK (res), NULL);
+
+  (void) user_data;
+  /* A newer selection cancelled this one: its own preview comes. */
+  if (self->destroyed || g_task_get_cancellable (G_TASK (res)) != self->preview_cancellable)
+    return;
+  if (pixbuf != NULL)
+    {
+      gtk_image_set_from_pixbuf (self->preview_image, pixbuf);
+      gtk_stack_set_visible_child_name (self->preview_stack, "image");
+    }
+  else
+    {
+      gtk_image_set_from_icon_name (self->preview_icon, "image-missing", GTK_ICON_SIZE_DIALOG);
+      gtk_stack_set_visible_child_name (self->preview_stack, "icon");
+    }
+  gtk_spinner_stop (self->preview_spinner);
+}
+
+static void
+start_preview (LbBrowser *self, const char *blob_path)
+{
+  g_autoptr(GTask) task = NULL;
+
+  self->preview_cancellable = g_cancellable_new ();
+  gtk_stack_set_visible_child_name (self->preview_stack, "loading");
+  gtk_spinner_start (self->preview_spinner);
+  task = g_task_new (self, self->preview_cancellable, preview_done, NULL);
+  g_task_set_source_tag (task, start_preview);
+  g_task_set_task_data (task, g_strdup (blob_path), g_free);
+  g_task_run_in_thread (task, preview_thread);
+}
+
+static void
+show_selected (LbBrowser *self, GtkTreeModel *model, GtkTreeIter *iter)
+{
+  g_autofree char *name = NULL, *size = NULL, *date = NULL, *preview = NULL, *icon = NULL, *path = NULL;
+  g_autofree char *shown_path = NULL, *text = NULL;
+  gboolean folder;
+
+  gtk_tree_model_get (model, iter, COL_NAME, &name, COL_SIZE_TEXT, &size, COL_DATE_TEXT, &date, COL_PREVIEW, &preview,
+                      COL_ICON, &icon, COL_IS_FOLDER, &folder, COL_PATH, &path, -1);
+  shown_path = display_text (path);
+  if (folder)
+    text = g_strdup_printf ("%s\n%s", name, shown_path);
+  else
+    /* Translators: name, size, date and where it was on the phone */
+    text = g_strdup_printf (_("%s\n%s · %s\n%s"), name, size, *date ? date : _("no date"), shown_path);
+  gtk_label_set_text (self->preview_label, text);
+  if (preview != NULL)
+    start_preview (self, preview);
+  else
+    {
+      gtk_image_set_from_icon_name (self->preview_icon, icon, GTK_ICON_SIZE_DIALOG);
+      gtk_stack_set_visible_child_name (self->preview_stack, "icon");
+    }
+}
+
+static void
+on_selection_changed (LbBrowser *self)
+{
+  int n = gtk_tree_selection_count_selected_rows (self->files_selection);
+  GtkTreeModel *model;
+  g_autoptr(GList) rows = NULL;
+  GtkTreeIter iter;
+
+  if (self->destroyed)
+    return;
+  if (self->preview_cancellable != NULL)
+    g_cancellable_cancel (self->preview_cancellable);
+  g_clear_object (&self->preview_cancellable);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->save_button), n > 0 && self->save_cancellable == NULL);
+  gtk_image_clear (self->preview_image);
+  if (n != 1)
+    {
+      g_autofree char *text = n == 0 ? g_strdup (_("Select a file to see it here."))
+                                     : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d item selected", "%d items selected", n), n);
+      gtk_label_set_text (self->preview_label, text);
+      gtk_image_set_from_icon_name (self->preview_icon, n == 0 ? "text-x-generic-symbolic" : "edit-select-all-symbolic",
+                                    GTK_ICON_SIZE_DIALOG);
+      gtk_stack_set_visible_child_name (self->preview_stack, "icon");
+      return;
+    }
+  rows = gtk_tree_selection_get_selected_rows (self->files_selection, &model);
+  if (gtk_tree_model_get_iter (model, &iter, rows->data))
+    show_selected (self, model, &iter);
+  g_list_free_full (g_steal_pointer (&rows), (GDestroyNotify) gtk_tree_path_free);
+}
+
+static void
+on_row_activated (LbBrowser *self, GtkTreePath *path)
+{
+  if (gtk_tree_view_row_expanded (self->files_view, path))
+    gtk_tree_view_collapse_row (self->files_view, path);
+  else
+    gtk_tree_view_expand_row (self->files_view, path, FALSE);
+}
+
+/* ---- saving to this computer --------------------------------------------------- */
+
+typedef struct {
+  char *library;
+  gint64 snapshot_id;
+  GStrv paths;                   /* phone paths as stored */
+  char *dir;
+  GPtrArray *renamed;            /* "phone name → written as", filled by the worker */
+  guint64 files;
+} SaveJob;
+
+static void
+save_job_free (SaveJob *job)
+{
+  g_free (job->library);
+  g_strfreev (job->paths);
+  g_free (job->dir);
+  g_ptr_array_unref (job->renamed);
+  g_free (job);
+}
+
+/* Worker thread. */
+static void
+on_renamed (const char *phone_path, const char *written_as, gpointer user_data)
+{
+  SaveJob *job = user_data;
+  g_autofree char *from = display_text (phone_path);
+  g_autofree char *to = g_filename_display_name (written_as);
+
+  g_ptr_array_add (job->renamed, g_strdup_printf (_("%s → %s"), from, to));
+}
+
+static void
+save_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  SaveJob *job = data;
+  g_autoptr(LbLibrary) library = NULL;
+  GError *error = NULL;
+
+  (void) source;
+  library = lb_library_open (job->library, FALSE, LB_LIBRARY_READ, &error);
+  if (library == NULL || !lb_extract (library, job->snapshot_id, (const char *const *) job->paths, job->dir, on_renamed, job,
+                                      &job->files, cancellable, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+/* "~/Desktop/Photos": the home folder the way people write it. */
+static char *
+folder_text (const char *dir)
+{
+  const char *home = g_get_home_dir ();
+  g_autofree char *shown = g_filename_display_name (dir);
+  gsize n = strlen (home);
+
+  if (home != NULL && n > 1 && g_str_has_prefix (dir, home) && (dir[n] == '/' || dir[n] == '\0'))
+    {
+      g_autofree char *rest = g_filename_display_name (dir + n);
+      return g_strconcat ("~", rest, NULL);
+    }
+  return g_steal_pointer (&shown);
+}
+
+static void
+set_saving (LbBrowser *self, gboolean saving)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->save_spinner), saving);
+  if (saving)
+    gtk_spinner_start (self->save_spinner);
+  else
+    gtk_spinner_stop (self->save_spinner);
+  gtk_widget_set_visible (GTK_WIDGET (self->save_cancel_button), saving);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->save_button),
+                            !saving && gtk_tree_selection_count_selected_rows (self->files_selection) > 0);
+  gtk_revealer_set_reveal_child (self->save_revealer, TRUE);
+}
+
+static char *
+save_result (SaveJob *job, const GError *error)
+{
+  g_autofree char *where = folder_text (job->dir);
+  g_autofree char *count = g_strdup_printf ("%'" G_GUINT64_FORMAT, job->files);
+  GString *out = g_string_new (NULL);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_string_append_printf (out, g_dngettext (GETTEXT_PACKAGE, "Saving cancelled after %s file, in %s.",
+                                              "Saving cancelled after %s files, in %s.", job->files), count, where);
+  else if (error != NULL)
+    g_string_append_printf (out, _("Not all files were saved to %s: %s"), where, error->message);
+  else
+    g_string_append_printf (out, g_dngettext (GETTEXT_PACKAGE, "Saved %s file to %s.", "Saved %s files to %s.", job->files),
+                            count, where);
+  if (job->renamed->len > 0)
+    {
+      guint shown = MIN (job->renamed->len, MAX_LISTED);
+
+      g_string_append_c (out, '\n');
+      g_string_append (out, g_dngettext (GETTEXT_PACKAGE, "This name was changed to be safe on this computer:",
+                                         "These names were changed to be safe on this computer:", job->renamed->len));
+      for (guint i = 0; i < shown; i++)
+        g_string_append_printf (out, "\n  %s", (char *) g_ptr_array_index (job->renamed, i));
+      if (job->renamed->len > shown)
+        g_string_append_printf (out, g_dngettext (GETTEXT_PACKAGE, "\n  …and %u more", "\n  …and %u more",
+                                                  job->renamed->len - shown), job->renamed->len - shown);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+save_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  LbBrowser *self = LB_BROWSER (source);
+  SaveJob *job = g_task_get_task_data (G_TASK (res));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  (void) user_data;
+  g_task_propagate_boolean (G_TASK (res), &error);
+  g_clear_object (&self->save_cancellable);
+  if (self->destroyed)
+    return;
+  text = save_result (job, error);
+  gtk_label_set_text (self->save_label, text);
+  set_saving (self, FALSE);
+}
+
+static GStrv
+selected_paths (LbBrowser *self)
+{
+  GtkTreeModel *model;
+  GList *rows = gtk_tree_selection_get_selected_rows (self->files_selection, &model);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (GList *l = rows; l != NULL; l = l->next)
+    {
+      GtkTreeIter iter;
+      g_autofree char *path = NULL;
+
+      if (!gtk_tree_model_get_iter (model, &iter, l->data))
+        continue;
+      gtk_tree_model_get (model, &iter, COL_PATH, &path, -1);
+      if (path != NULL)
+        g_strv_builder_add (builder, path);
+    }
+  g_list_free_full (rows, (GDestroyNotify) gtk_tree_path_free);
+  return g_strv_builder_end (builder);
+}
+
+static void
+start_save (LbBrowser *self, const char *dir)
+{
+  g_autoptr(GTask) task = NULL;
+  SaveJob *job = g_new0 (SaveJob, 1);
+  g_autofree char *where = folder_text (dir);
+  g_autofree char *text = g_strdup_printf (_("Saving to %s…"), where);
+
+  job->library = g_strdup (self->library);
+  job->snapshot_id = self->snapshot->id;
+  job->paths = selected_paths (self);
+  job->dir = g_strdup (dir);
+  job->renamed = g_ptr_array_new_with_free_func (g_free);
+  self->save_cancellable = g_cancellable_new ();
+  gtk_label_set_text (self->save_label, text);
+  set_saving (self, TRUE);
+  task = g_task_new (self, self->save_cancellable, save_done, NULL);
+  g_task_set_source_tag (task, start_save);
+  g_task_set_task_data (task, job, (GDestroyNotify) save_job_free);
+  g_task_run_in_thread (task, save_thread);
+}
+
+static void
+on_chooser_response (GtkNativeDialog *chooser, int response, gpointer user_data)
+{
+  LbBrowser *self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT && !self->destroyed && self->save_cancellable == NULL)
+    {
+      g_autofree char *dir = gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (chooser));
+      if (dir != NULL)
+        start_save (self, dir);
+    }
+  g_object_unref (chooser);
+  g_object_unref (self);
+}
+
+static void
+on_save_clicked (LbBrowser *self)
+{
+  GtkFileChooserNative *chooser =
+    gtk_file_chooser_native_new (_("Save Files To"), GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                 _("_Save Here"), _("_Cancel"));
+  const char *desktop = g_get_user_special_dir (G_USER_DIRECTORY_DESKTOP);
+
+  gtk_file_chooser_set_create_folders (GTK_FILE_CHOOSER (chooser), TRUE);
+  if (desktop != NULL)
+    gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), desktop);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_chooser_response), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+on_save_cancel_clicked (LbBrowser *self)
+{
+  if (self->save_cancellable != NULL)
+    g_cancellable_cancel (self->save_cancellable);
+}
+
+/* ---- life cycle ---------------------------------------------------------------- */
+
+static gboolean
+fit_preview (gpointer data)
+{
+  LbBrowser *self = data;
+
+  self->fit_idle = 0;
+  gtk_widget_set_visible (self->preview_box,
+                          gtk_widget_get_allocated_width (GTK_WIDGET (self)) >= PREVIEW_MIN_WINDOW_WIDTH);
+  return G_SOURCE_REMOVE;
+}
+
+/* Showing or hiding a child while allocating would allocate again from
+ * inside the allocation: it waits for an idle moment. */
+static void
+lb_browser_size_allocate (GtkWidget *widget, GtkAllocation *allocation)
+{
+  LbBrowser *self = LB_BROWSER (widget);
+  gboolean wide = allocation->width >= PREVIEW_MIN_WINDOW_WIDTH;
+
+  GTK_WIDGET_CLASS (lb_browser_parent_class)->size_allocate (widget, allocation);
+  if (wide != gtk_widget_get_visible (self->preview_box) && self->fit_idle == 0)
+    self->fit_idle = g_idle_add (fit_preview, self);
+}
+
+/* A save keeps the window: its result line is the only place that says
+ * what was written where. */
+static gboolean
+lb_browser_delete_event (GtkWidget *widget, GdkEventAny *event)
+{
+  LbBrowser *self = LB_BROWSER (widget);
+
+  (void) event;
+  if (self->save_cancellable != NULL)
+    {
+      gtk_label_set_text (self->save_label, _("Files are being saved. Cancel first, or wait until it is done."));
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+lb_browser_dispose (GObject *object)
+{
+  LbBrowser *self = LB_BROWSER (object);
+
+  /* Jobs still running hold the window; they only clean up from now on. */
+  self->destroyed = TRUE;
+  g_clear_handle_id (&self->fit_idle, g_source_remove);
+  g_cancellable_cancel (self->cancellable);
+  if (self->preview_cancellable != NULL)
+    g_cancellable_cancel (self->preview_cancellable);
+  if (self->save_cancellable != NULL)
+    g_cancellable_cancel (self->save_cancellable);
+  G_OBJECT_CLASS (lb_browser_parent_class)->dispose (object);
+}
+
+static void
+lb_browser_finalize (GObject *object)
+{
+  LbBrowser *self = LB_BROWSER (object);
+
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->preview_cancellable);
+  g_clear_object (&self->save_cancellable);
+  g_clear_pointer (&self->snapshot, lb_snapshot_free);
+  g_free (self->library);
+  G_OBJECT_CLASS (lb_browser_parent_class)->finalize (object);
+}
+
+static void
+lb_browser_class_init (LbBrowserClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = lb_browser_dispose;
+  G_OBJECT_CLASS (klass)->finalize = lb_browser_finalize;
+  widget_class->delete_event = lb_browser_delete_event;
+  widget_class->size_allocate = lb_browser_size_allocate;
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/lifeboat/Lifeboat/lb-browser.ui");
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, header_bar);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, save_button);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, notebook);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, files_stack);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, load_spinner);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, load_label);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, files_view);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, files_selection);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, preview_box);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, preview_stack);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, preview_image);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, preview_spinner);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, preview_icon);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, preview_label);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, changes_label);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, changes_view);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, changes_tab_label);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, save_revealer);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, save_spinner);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, save_label);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, save_cancel_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_selection_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_row_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_save_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_save_cancel_clicked);
+}
+
+static void
+lb_browser_init (LbBrowser *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+}
+
+static void
+set_titles (LbBrowser *self)
+{
+  const LbSnapshot *s = self->snapshot;
+  const char *name = s->friendly_name && *s->friendly_name ? s->friendly_name : s->model;
+  g_autofree char *shown = display_text (name);
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (s->started);
+  /* Translators: when a backup was made, e.g. "12 March 2026, 14:02" */
+  g_autofree char *when = dt ? g_date_time_format (dt, _("%e %B %Y, %H:%M")) : g_strdup ("");
+  g_autofree char *title = g_strdup_printf (_("Backup of %s"), shown);
+  g_autofree char *files = g_strdup_printf ("%'" G_GUINT64_FORMAT, s->files);
+  g_autofree char *size = g_format_size (s->bytes);
+  /* Translators: date · number of files · size */
+  g_autofree char *subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %s file · %s", "%s · %s files · %s", s->files),
+                                               g_strstrip (when), files, size);
+
+  gtk_window_set_title (GTK_WINDOW (self), title);
+  gtk_header_bar_set_title (self->header_bar, title);
+  gtk_header_bar_set_subtitle (self->header_bar, subtitle);
+}
+
+GtkWidget *
+lb_browser_new (GtkWindow *parent, const char *library, const LbSnapshot *snapshot)
+{
+  LbBrowser *self = g_object_new (LB_TYPE_BROWSER, "transient-for", parent, NULL);
+  g_autoptr(GTask) task = NULL;
+  LoadJob *job = g_new0 (LoadJob, 1);
+
+  self->library = g_strdup (library);
+  self->snapshot = lb_snapshot_copy (snapshot);
+  set_titles (self);
+  gtk_spinner_start (self->load_spinner);
+
+  job->library = g_strdup (library);
+  job->snapshot_id = snapshot->id;
+  job->serial = g_strdup (snapshot->serial);
+  job->device_id = snapshot->device_id;
+  job->seq = snapshot->seq;
+  task = g_task_new (self, self->cancellable, load_done, NULL);
+  g_task_set_source_tag (task, lb_browser_new);
+  g_task_set_task_data (task, job, (GDestroyNotify) load_job_free);
+  g_task_run_in_thread (task, load_thread);
+  return GTK_WIDGET (self);
+}

@@ -1,0 +1,986 @@
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "lb-error.h"
+#include "lb-format.h"
+#include "lb-relay.h"
+#include "lb-restore-dialog.h"
+#include "lb-restore.h"
+
+/* Long lists (conflicts, failures) are cut here: the rest is a count, so a
+ * restore of 50,000 files never builds a label nobody can read. */
+#define MAX_LISTED 40
+
+struct _LbRestoreDialog {
+  GtkDialog parent_instance;
+
+  LbMonitor *monitor;
+  GPtrArray *phones;             /* the window's LbPhone*, shared */
+  LbPhone *source;
+  char *library;
+  gint64 preselected;
+  gboolean destroyed;            /* widgets are gone: late callbacks only clean up */
+  gboolean filling;              /* combos being refilled: not a user's choice */
+
+  GCancellable *plan_cancellable; /* the plan in flight, NULL when none */
+  gboolean replan;               /* the choice changed meanwhile: plan again after it */
+  LbRestoreReport *plan;         /* the newest plan (a dry run's report), NULL when none */
+  char *plan_serial;             /* the target it was made for */
+
+  GCancellable *run_cancellable; /* the restore running, NULL when none */
+  gint64 run_started;            /* monotonic µs */
+
+  GtkButton *cancel_button;
+  GtkButton *restore_button;
+  GtkStack *stack;
+  GtkComboBox *snapshot_combo;
+  GtkComboBox *target_combo;
+  GtkToggleButton *mirror_check;
+  GtkWidget *mirror_warning;
+  GtkSpinner *plan_spinner;
+  GtkLabel *plan_label;
+  GtkLabel *plan_details_label;
+  GtkWidget *migration_box;
+  GtkLabel *migration_label;
+  GtkToggleButton *migration_check;
+  GtkLabel *progress_label;
+  GtkProgressBar *progress_bar;
+  GtkLabel *progress_files_label;
+  GtkLabel *current_label;
+  GtkLabel *progress_note_label;
+  GtkLabel *report_title;
+  GtkLabel *report_label;
+};
+
+G_DEFINE_FINAL_TYPE (LbRestoreDialog, lb_restore_dialog, GTK_TYPE_DIALOG)
+
+enum { FINISHED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+enum { COL_ID, COL_TEXT, N_COLS };
+
+/* ---- small text helpers ----------------------------------------------------- */
+
+/* "1,204": counts people read at a glance (the locale's grouping). */
+static char *
+count_text (guint64 n)
+{
+  return g_strdup_printf ("%'" G_GUINT64_FORMAT, n);
+}
+
+/* Names and reasons come from the phone or the catalog: valid UTF-8 and
+ * escaped before they enter markup. */
+static void
+append_escaped_line (GString *out, const char *text)
+{
+  g_autofree char *valid = g_utf8_make_valid (text ? text : "", -1);
+  g_autofree char *escaped = g_markup_escape_text (valid, -1);
+
+  g_string_append_printf (out, "  • %s\n", escaped);
+}
+
+static void
+append_heading (GString *out, const char *heading)
+{
+  g_autofree char *escaped = g_markup_escape_text (heading, -1);
+
+  if (out->len > 0)
+    g_string_append_c (out, '\n');
+  g_string_append_printf (out, "<b>%s</b>\n", escaped);
+}
+
+static void
+append_paragraph (GString *out, const char *text)
+{
+  g_autofree char *escaped = g_markup_escape_text (text, -1);
+
+  g_string_append_printf (out, "%s\n", escaped);
+}
+
+static void
+append_more (GString *out, guint64 shown, guint64 total)
+{
+  g_autofree char *n = NULL, *text = NULL;
+
+  if (total <= shown)
+    return;
+  n = count_text (total - shown);
+  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "…and %s more", "…and %s more", total - shown), n);
+  append_paragraph (out, text);
+}
+
+static char *
+snapshot_date (const LbSnapshot *s)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (s->started);
+
+  /* Translators: the date of a backup in a list, e.g. "12 March 2026, 14:02" */
+  return dt ? g_date_time_format (dt, _("%e %B %Y, %H:%M")) : g_strdup (_("unknown date"));
+}
+
+static const char *
+snapshot_state_text (LbSnapshotState state)
+{
+  switch (state)
+    {
+    case LB_SNAPSHOT_COMPLETE: return _("complete");
+    case LB_SNAPSHOT_INTERRUPTED: return _("interrupted");
+    case LB_SNAPSHOT_RUNNING: return _("still running");
+    }
+  return "";
+}
+
+static char *
+snapshot_text (const LbSnapshot *s)
+{
+  g_autofree char *date = snapshot_date (s);
+  g_autofree char *n = count_text (s->files);
+  g_autofree char *files = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s file", "%s files", s->files), n);
+  g_autofree char *size = g_format_size (s->bytes);
+
+  /* Translators: date · state · files · size */
+  return g_strdup_printf (_("%s · %s · %s · %s"), g_strstrip (date), snapshot_state_text (s->state), files, size);
+}
+
+/* ---- the choices -------------------------------------------------------------- */
+
+static const LbSnapshot *
+chosen_snapshot (LbRestoreDialog *self)
+{
+  const char *id = gtk_combo_box_get_active_id (self->snapshot_combo);
+  GPtrArray *snapshots = lb_phone_get_snapshots (self->source);
+
+  for (guint i = 0; id != NULL && i < snapshots->len; i++)
+    {
+      const LbSnapshot *s = g_ptr_array_index (snapshots, i);
+      if (s->id == g_ascii_strtoll (id, NULL, 10))
+        return s;
+    }
+  return NULL;
+}
+
+static gboolean
+is_target (LbPhone *phone)
+{
+  const LbDeviceInfo *info = lb_phone_get_info (phone);
+
+  /* A phone a backup is using is not free to receive files. */
+  return info != NULL && info->state == LB_DEVICE_READY && lb_phone_get_activity (phone) != LB_PHONE_BACKING_UP;
+}
+
+static LbPhone *
+chosen_target (LbRestoreDialog *self)
+{
+  const char *serial = gtk_combo_box_get_active_id (self->target_combo);
+
+  for (guint i = 0; serial != NULL && i < self->phones->len; i++)
+    {
+      LbPhone *phone = g_ptr_array_index (self->phones, i);
+      if (g_strcmp0 (lb_phone_get_serial (phone), serial) == 0 && is_target (phone))
+        return phone;
+    }
+  return NULL;
+}
+
+static int
+newest_first (gconstpointer a, gconstpointer b)
+{
+  const LbSnapshot *sa = *(const LbSnapshot *const *) a, *sb = *(const LbSnapshot *const *) b;
+
+  return sa->id < sb->id ? 1 : sa->id > sb->id ? -1 : 0;
+}
+
+/* Newest first, whatever order the phone keeps them in; the preselected one
+ * active, else the newest complete one. */
+static void
+fill_snapshots (LbRestoreDialog *self)
+{
+  g_autoptr(GPtrArray) snapshots = g_ptr_array_copy (lb_phone_get_snapshots (self->source), NULL, NULL);
+  GtkListStore *store = gtk_list_store_new (N_COLS, G_TYPE_STRING, G_TYPE_STRING);
+  gint64 active = 0;
+
+  g_ptr_array_sort (snapshots, newest_first);
+  for (guint i = 0; i < snapshots->len; i++)
+    {
+      const LbSnapshot *s = g_ptr_array_index (snapshots, i);
+      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, s->id);
+      g_autofree char *text = snapshot_text (s);
+
+      gtk_list_store_insert_with_values (store, NULL, -1, COL_ID, id, COL_TEXT, text, -1);
+      if (s->id == self->preselected || (self->preselected == 0 && active == 0 && s->state == LB_SNAPSHOT_COMPLETE))
+        active = s->id;
+    }
+  gtk_combo_box_set_model (self->snapshot_combo, GTK_TREE_MODEL (store));
+  g_object_unref (store);
+  if (active != 0)
+    {
+      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, active);
+      gtk_combo_box_set_active_id (self->snapshot_combo, id);
+    }
+  else
+    gtk_combo_box_set_active (self->snapshot_combo, 0);
+}
+
+static char *
+target_text (LbRestoreDialog *self, LbPhone *phone)
+{
+  g_autofree char *name = lb_phone_dup_display_name (phone);
+  g_autofree char *model = lb_phone_dup_model (phone);
+  g_autofree char *both = g_strcmp0 (name, model) == 0 ? g_strdup (name)
+                                                       /* Translators: phone name — maker and model */
+                                                       : g_strdup_printf (_("%s — %s"), name, model);
+
+  if (phone == self->source)
+    /* Translators: the phone the backup was made of */
+    return g_strdup_printf (_("%s (this backup’s phone)"), both);
+  return g_steal_pointer (&both);
+}
+
+/* Rebuilt whenever phones come and go; keeps the choice when it can.
+ * Returns whether the chosen phone changed. */
+static gboolean
+fill_targets (LbRestoreDialog *self)
+{
+  GtkListStore *store = gtk_list_store_new (N_COLS, G_TYPE_STRING, G_TYPE_STRING);
+  /* The first time there is no model yet, hence no choice. */
+  g_autofree char *was = gtk_combo_box_get_model (self->target_combo)
+                           ? g_strdup (gtk_combo_box_get_active_id (self->target_combo)) : NULL;
+  const char *now;
+  guint n = 0;
+
+  self->filling = TRUE;
+  for (guint i = 0; i < self->phones->len; i++)
+    {
+      LbPhone *phone = g_ptr_array_index (self->phones, i);
+      g_autofree char *text = NULL;
+
+      if (!is_target (phone))
+        continue;
+      text = target_text (self, phone);
+      gtk_list_store_insert_with_values (store, NULL, -1, COL_ID, lb_phone_get_serial (phone), COL_TEXT, text, -1);
+      n++;
+    }
+  gtk_combo_box_set_model (self->target_combo, GTK_TREE_MODEL (store));
+  g_object_unref (store);
+  if (was == NULL || !gtk_combo_box_set_active_id (self->target_combo, was))
+    {
+      /* The backup's own phone first: restoring onto it is the common case. */
+      if (!is_target (self->source) || !gtk_combo_box_set_active_id (self->target_combo, lb_phone_get_serial (self->source)))
+        gtk_combo_box_set_active (self->target_combo, n > 0 ? 0 : -1);
+    }
+  gtk_widget_set_sensitive (GTK_WIDGET (self->target_combo), n > 0);
+  self->filling = FALSE;
+  now = gtk_combo_box_get_active_id (self->target_combo);
+  return g_strcmp0 (was, now) != 0;
+}
+
+/* ---- the plan ----------------------------------------------------------------- */
+
+typedef struct {
+  char *library;
+  gint64 snapshot_id;
+  char *serial;
+  gboolean mirror;
+  gboolean to_new_device;
+  gboolean dry_run;
+  LbMonitor *monitor;            /* plans hold the phone themselves */
+  LbPhone *target;               /* restores mark it busy */
+  LbRelay *relay;                /* restores report progress */
+  LbRestoreReport *report;       /* whatever lb_restore_run left, also on failure */
+  GError *error;
+} Job;
+
+static void
+job_free (Job *job)
+{
+  g_free (job->library);
+  g_free (job->serial);
+  g_clear_object (&job->monitor);
+  g_clear_object (&job->target);
+  g_clear_pointer (&job->report, lb_restore_report_free);
+  g_clear_error (&job->error);
+  g_free (job);
+}
+
+/* Worker thread: owns the phone and the library until it returns. */
+static void
+on_run_progress (const LbRestoreProgress *p, gpointer user_data)
+{
+  Job *job = user_data;
+  LbRestoreProgress *copy;
+
+  if (job->relay == NULL)
+    return;
+  copy = g_memdup2 (p, sizeof *p);
+  copy->current = g_strdup (p->current);
+  lb_relay_post (job->relay, copy);
+}
+
+static void
+progress_free (LbRestoreProgress *p)
+{
+  g_free ((char *) p->current);
+  g_free (p);
+}
+
+static void
+job_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  Job *job = data;
+  LbRestoreOptions options = { 0 };
+  LbRestoreReport *failed = NULL;
+
+  (void) source;
+  options.library = job->library;
+  options.snapshot_id = job->snapshot_id;
+  options.serial = job->serial;
+  options.mirror = job->mirror;
+  options.to_new_device = job->to_new_device;
+  options.dry_run = job->dry_run;
+  job->report = lb_restore_run (&options, on_run_progress, job, cancellable, &failed, &job->error);
+  if (job->report == NULL)
+    job->report = failed;
+  g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+can_restore (LbRestoreDialog *self)
+{
+  const LbRestorePlan *plan = self->plan ? self->plan->plan : NULL;
+
+  return plan != NULL && self->plan_cancellable == NULL && self->run_cancellable == NULL && plan->fits &&
+         plan->problems->len == 0 && chosen_target (self) != NULL &&
+         g_strcmp0 (lb_phone_get_serial (chosen_target (self)), self->plan_serial) == 0 &&
+         (!plan->migration || gtk_toggle_button_get_active (self->migration_check));
+}
+
+static void
+update_restore_button (LbRestoreDialog *self)
+{
+  if (self->destroyed)
+    return;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->restore_button), can_restore (self));
+}
+
+static void
+append_storages (GString *out, const LbRestorePlan *plan)
+{
+  for (guint i = 0; i < plan->storages->len; i++)
+    {
+      const LbRestoreStorage *s = g_ptr_array_index (plan->storages, i);
+      g_autofree char *files = count_text (s->files), *folders = count_text (s->folders);
+      g_autofree char *same = count_text (s->identical);
+      g_autofree char *bytes = g_format_size (s->bytes), *free_ = g_format_size (s->free);
+      g_autofree char *heading = NULL, *send = NULL, *room = NULL;
+
+      if (s->target == NULL)
+        heading = g_strdup_printf (_("%s → no matching storage on this phone"), s->source);
+      else if (g_strcmp0 (s->source, s->target) == 0)
+        heading = g_strdup (s->source);
+      else
+        /* Translators: a storage of the backup → the phone's storage it goes to */
+        heading = g_strdup_printf (_("%s → %s"), s->source, s->target);
+      append_heading (out, heading);
+      if (s->files > 0)
+        send = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s file to send (%s)", "%s files to send (%s)", s->files),
+                                files, bytes);
+      else
+        send = g_strdup (_("Nothing to send"));
+      append_escaped_line (out, send);
+      if (s->folders > 0)
+        {
+          g_autofree char *t = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s folder to create", "%s folders to create", s->folders), folders);
+          append_escaped_line (out, t);
+        }
+      if (s->identical > 0)
+        {
+          g_autofree char *t = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s file already there and identical: skipped",
+                                                             "%s files already there and identical: skipped", s->identical), same);
+          append_escaped_line (out, t);
+        }
+      if (s->target == NULL)
+        continue;
+      if (s->fits)
+        room = g_strdup_printf (_("%s free: it fits"), free_);
+      else
+        {
+          g_autofree char *need = g_format_size (s->bytes - s->free);
+          room = g_strdup_printf (_("%s free: needs %s more"), free_, need);
+        }
+      append_escaped_line (out, room);
+    }
+}
+
+static guint64
+count_kind (const LbRestorePlan *plan, LbRestoreActionKind kind)
+{
+  guint64 n = 0;
+
+  for (guint i = 0; i < plan->actions->len; i++)
+    if (((LbRestoreAction *) g_ptr_array_index (plan->actions, i))->kind == kind)
+      n++;
+  return n;
+}
+
+/* One section per kind of action worth a person's attention; plain sends are
+ * only counted (above, per storage). */
+static void
+append_actions (GString *out, const LbRestorePlan *plan, LbRestoreActionKind kind, const char *heading)
+{
+  guint64 total = count_kind (plan, kind), shown = 0;
+
+  if (total == 0)
+    return;
+  append_heading (out, heading);
+  for (guint i = 0; i < plan->actions->len && shown < MAX_LISTED; i++)
+    {
+      const LbRestoreAction *a = g_ptr_array_index (plan->actions, i);
+      g_autofree char *line = NULL;
+
+      if (a->kind != kind)
+        continue;
+      shown++;
+      if (kind == LB_RESTORE_CONFLICT && a->reason != NULL)
+        /* Translators: a file on the phone and the new name ours arrives under */
+        line = g_strdup_printf (_("%s: ours arrives as “%s”"), a->phone_path, a->reason);
+      else if (kind == LB_RESTORE_CANNOT)
+        line = g_strdup_printf (_("%s: %s"), a->phone_path, a->reason ? a->reason : _("no reason given"));
+      else
+        line = g_strdup (kind == LB_RESTORE_REMOVE && a->target_path ? a->target_path : a->phone_path);
+      append_escaped_line (out, line);
+    }
+  append_more (out, shown, total);
+}
+
+static void
+plan_totals (const LbRestorePlan *plan, guint64 *files, guint64 *bytes)
+{
+  *files = *bytes = 0;
+  for (guint i = 0; i < plan->storages->len; i++)
+    {
+      const LbRestoreStorage *s = g_ptr_array_index (plan->storages, i);
+      *files += s->files;
+      *bytes += s->bytes;
+    }
+}
+
+static char *
+plan_summary (LbRestoreDialog *self, const LbRestorePlan *plan)
+{
+  LbPhone *target = chosen_target (self);
+  g_autofree char *name = target ? lb_phone_dup_display_name (target) : g_strdup (_("the phone"));
+  g_autofree char *n = NULL, *size = NULL;
+  guint64 files, bytes;
+
+  if (!plan->fits || plan->problems->len > 0)
+    return g_strdup (_("This restore cannot start. Nothing has been changed on the phone."));
+  plan_totals (plan, &files, &bytes);
+  if (files == 0 && count_kind (plan, LB_RESTORE_REMOVE) == 0)
+    return g_strdup_printf (_("Everything in this backup is already on %s. There is nothing to send."), name);
+  n = count_text (files);
+  size = g_format_size (bytes);
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Ready to send %s file (%s) to %s.",
+                                       "Ready to send %s files (%s) to %s.", files), n, size, name);
+}
+
+static char *
+plan_details (const LbRestorePlan *plan)
+{
+  GString *out = g_string_new (NULL);
+
+  if (plan->problems->len > 0)
+    {
+      append_heading (out, _("What stops it"));
+      for (guint i = 0; i < plan->problems->len; i++)
+        append_escaped_line (out, g_ptr_array_index (plan->problems, i));
+    }
+  append_storages (out, plan);
+  append_actions (out, plan, LB_RESTORE_CONFLICT,
+                  _("Different files already on the phone: the phone’s are kept, and the restored ones arrive beside them "
+                    "as “NAME (restored DATE).EXT”"));
+  append_actions (out, plan, LB_RESTORE_REPLACE, _("Files on the phone that will be replaced (mirror)"));
+  append_actions (out, plan, LB_RESTORE_REMOVE, _("Files on the phone that will be removed (mirror)"));
+  append_actions (out, plan, LB_RESTORE_CANNOT, _("Files that cannot be sent"));
+  return g_string_free (out, FALSE);
+}
+
+static void
+show_migration (LbRestoreDialog *self, const LbRestorePlan *plan)
+{
+  g_autofree char *text = NULL, *from = NULL, *to = NULL;
+
+  gtk_widget_set_visible (self->migration_box, plan != NULL && plan->migration);
+  if (plan == NULL || !plan->migration || plan->snapshot == NULL || plan->target == NULL)
+    return;
+  from = g_utf8_make_valid (plan->snapshot->model ? plan->snapshot->model : "", -1);
+  to = g_utf8_make_valid (plan->target->model ? plan->target->model : "", -1);
+  text = g_strdup_printf (_("This backup was made of another phone (%s, serial %s) than the one chosen (%s, serial %s). "
+                            "Its files will be added to this phone."),
+                          from, plan->snapshot->serial, to, plan->target->serial);
+  gtk_label_set_text (self->migration_label, text);
+}
+
+static void
+set_planning (LbRestoreDialog *self, gboolean planning)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->plan_spinner), planning);
+  if (planning)
+    gtk_spinner_start (self->plan_spinner);
+  else
+    gtk_spinner_stop (self->plan_spinner);
+}
+
+/* A message instead of a plan: why there is none yet. */
+static void
+show_no_plan (LbRestoreDialog *self, const char *why)
+{
+  set_planning (self, FALSE);
+  gtk_label_set_text (self->plan_label, why);
+  gtk_label_set_markup (self->plan_details_label, "");
+  show_migration (self, NULL);
+  update_restore_button (self);
+}
+
+static void
+show_plan (LbRestoreDialog *self, const LbRestorePlan *plan, const GError *error)
+{
+  g_autofree char *summary = NULL, *details = NULL;
+
+  set_planning (self, FALSE);
+  /* A plan that does not fit still comes with its figures: show those. */
+  if (plan == NULL || (error != NULL && !g_error_matches (error, LB_ERROR, LB_ERROR_STORAGE_FULL)))
+    {
+      g_autofree char *text = g_strdup_printf (_("The plan could not be made: %s"), error ? error->message : _("unknown error"));
+      show_no_plan (self, text);
+      return;
+    }
+  summary = plan_summary (self, plan);
+  details = plan_details (plan);
+  gtk_label_set_text (self->plan_label, summary);
+  gtk_label_set_markup (self->plan_details_label, details);
+  show_migration (self, plan);
+  update_restore_button (self);
+}
+
+static void start_plan (LbRestoreDialog *self);
+
+static void
+plan_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  LbRestoreDialog *self = LB_RESTORE_DIALOG (source);
+  Job *job = g_task_get_task_data (G_TASK (res));
+
+  (void) user_data;
+  /* The job has closed the phone: the monitor may look at it again. */
+  lb_monitor_unhold (job->monitor, job->serial);
+  g_clear_object (&self->plan_cancellable);
+  if (self->destroyed)
+    return;
+  if (self->replan)
+    {
+      self->replan = FALSE;
+      start_plan (self);
+      return;
+    }
+  g_clear_pointer (&self->plan, lb_restore_report_free);
+  g_free (self->plan_serial);
+  self->plan_serial = g_strdup (job->serial);
+  self->plan = g_steal_pointer (&job->report);
+  show_plan (self, self->plan ? self->plan->plan : NULL, job->error);
+}
+
+static void
+start_plan (LbRestoreDialog *self)
+{
+  const LbSnapshot *snapshot = chosen_snapshot (self);
+  LbPhone *target = chosen_target (self);
+  g_autoptr(GTask) task = NULL;
+  Job *job;
+
+  if (self->destroyed || self->run_cancellable != NULL)
+    return;
+  g_clear_pointer (&self->plan, lb_restore_report_free);
+  if (target == NULL || g_strcmp0 (lb_phone_get_serial (target), self->plan_serial) != 0)
+    gtk_toggle_button_set_active (self->migration_check, FALSE);
+  g_clear_pointer (&self->plan_serial, g_free);
+  update_restore_button (self);
+  /* One plan at a time: two would open the same phone at once. */
+  if (self->plan_cancellable != NULL)
+    {
+      g_cancellable_cancel (self->plan_cancellable);
+      self->replan = TRUE;
+      return;
+    }
+  if (snapshot == NULL)
+    {
+      show_no_plan (self, _("This phone has no backup to restore."));
+      return;
+    }
+  if (snapshot->state != LB_SNAPSHOT_COMPLETE)
+    {
+      show_no_plan (self, _("This backup is not complete, so it cannot be restored. Choose a complete one."));
+      return;
+    }
+  if (target == NULL)
+    {
+      show_no_plan (self, _("Connect the phone to restore onto, unlock it, and choose “File transfer” on it."));
+      return;
+    }
+
+  job = g_new0 (Job, 1);
+  job->library = g_strdup (self->library);
+  job->snapshot_id = snapshot->id;
+  job->serial = g_strdup (lb_phone_get_serial (target));
+  job->mirror = gtk_toggle_button_get_active (self->mirror_check);
+  /* The plan itself tells whether this is a migration; the person confirms
+   * it before the real run. */
+  job->to_new_device = TRUE;
+  job->dry_run = TRUE;
+  job->monitor = g_object_ref (self->monitor);
+  /* The plan opens the phone: the monitor must not open it meanwhile. */
+  lb_monitor_hold (self->monitor, job->serial);
+
+  self->plan_cancellable = g_cancellable_new ();
+  set_planning (self, TRUE);
+  gtk_label_set_text (self->plan_label, _("Planning: looking at what the phone already holds…"));
+  gtk_label_set_markup (self->plan_details_label, "");
+  show_migration (self, NULL);
+  task = g_task_new (self, self->plan_cancellable, plan_done, NULL);
+  g_task_set_source_tag (task, start_plan);
+  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
+  g_task_run_in_thread (task, job_thread);
+}
+
+static void
+on_choice_changed (LbRestoreDialog *self)
+{
+  if (self->filling || self->destroyed)
+    return;
+  gtk_widget_set_visible (self->mirror_warning, gtk_toggle_button_get_active (self->mirror_check));
+  start_plan (self);
+}
+
+/* Main thread: a phone came, went or changed state. */
+static void
+on_devices_changed (LbRestoreDialog *self)
+{
+  if (self->destroyed || self->run_cancellable != NULL)
+    return;
+  if (fill_targets (self))
+    start_plan (self);
+}
+
+/* ---- the restore ------------------------------------------------------------- */
+
+static void
+show_progress (gpointer report, gpointer user_data)
+{
+  LbRestoreDialog *self = user_data;
+  const LbRestoreProgress *p = report;
+  g_autofree char *done = count_text (p->files_done), *total = count_text (p->files_total);
+  g_autofree char *bytes_done = g_format_size (p->bytes_done), *bytes_total = g_format_size (p->bytes_total);
+  g_autofree char *figures = NULL, *line = NULL, *current = NULL;
+
+  if (self->destroyed)
+    return;
+  gtk_progress_bar_set_fraction (self->progress_bar,
+                                 p->bytes_total > 0 ? (double) p->bytes_done / p->bytes_total
+                                 : p->files_total > 0 ? (double) p->files_done / p->files_total : 0);
+  figures = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s of %s file · %s of %s", "%s of %s files · %s of %s", p->files_total),
+                             done, total, bytes_done, bytes_total);
+  if (p->eta_seconds >= 0)
+    {
+      g_autofree char *eta = lb_format_duration (p->eta_seconds);
+      /* Translators: progress figures, then the time left */
+      line = g_strdup_printf (_("%s · about %s left"), figures, eta);
+    }
+  gtk_label_set_text (self->progress_files_label, line ? line : figures);
+  current = g_utf8_make_valid (p->current ? p->current : "", -1);
+  gtk_label_set_text (self->current_label, current);
+}
+
+/* format: a translated plural form with one %s for the count. */
+static void
+append_count_line (GString *out, const char *format, guint64 n)
+{
+  g_autofree char *count = NULL, *text = NULL;
+
+  if (n == 0)
+    return;
+  count = count_text (n);
+  text = g_strdup_printf (format, count);
+  append_paragraph (out, text);
+}
+
+#define NG(singular, plural, n) g_dngettext (GETTEXT_PACKAGE, singular, plural, n), n
+
+static char *
+report_details (const LbRestoreReport *r, const GError *error, gboolean cancelled)
+{
+  GString *out = g_string_new (NULL);
+  g_autofree char *sent = count_text (r->sent), *bytes = g_format_size (r->sent_bytes);
+  g_autofree char *sent_line = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Sent %s file (%s).", "Sent %s files (%s).", r->sent),
+                                                sent, bytes);
+
+  if (error != NULL && !cancelled)
+    append_paragraph (out, error->message);
+  if ((error != NULL || r->interrupted) && r->sent > 0)
+    append_paragraph (out, _("Restore the same backup again to send what is still missing: what has arrived is skipped."));
+  append_paragraph (out, sent_line);
+  append_count_line (out, NG ("%s file was already on the phone and identical: skipped.",
+                                         "%s files were already on the phone and identical: skipped.", r->identical));
+  append_count_line (out, NG ("%s file differed from the phone’s: the phone’s is kept, ours is beside it as “NAME (restored DATE)”.",
+                                         "%s files differed from the phone’s: the phone’s are kept, ours are beside them as “NAME (restored DATE)”.", r->conflicts));
+  append_count_line (out, NG ("Removed %s file the backup does not have.",
+                                         "Removed %s files the backup does not have.", r->removed));
+  append_count_line (out, NG ("Recreated %s playlist or album.",
+                                         "Recreated %s playlists and albums.", r->lists));
+  append_count_line (out, NG ("The date of %s file was kept.",
+                                         "The dates of %s files were kept.", r->dates_kept));
+  append_count_line (out, NG ("The date of %s file could not be kept: this phone sets the time of the transfer.",
+                                         "The dates of %s files could not be kept: this phone sets the time of the transfer.", r->dates_lost));
+  if (r->failed->len > 0)
+    {
+      guint shown = MIN (r->failed->len, MAX_LISTED);
+
+      append_heading (out, _("Not restored"));
+      for (guint i = 0; i < shown; i++)
+        append_escaped_line (out, g_ptr_array_index (r->failed, i));
+      append_more (out, shown, r->failed->len);
+    }
+  if (r->plan != NULL && r->plan->problems->len > 0)
+    {
+      append_heading (out, _("What stopped it"));
+      for (guint i = 0; i < r->plan->problems->len; i++)
+        append_escaped_line (out, g_ptr_array_index (r->plan->problems, i));
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+show_report (LbRestoreDialog *self, const LbRestoreReport *r, const GError *error)
+{
+  gboolean cancelled = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_autofree char *details = NULL;
+  g_autofree char *seconds = lb_format_duration ((g_get_monotonic_time () - self->run_started) / G_USEC_PER_SEC);
+  g_autofree char *title = NULL;
+
+  if (cancelled)
+    title = g_strdup (_("Restore cancelled"));
+  else if (error != NULL || r == NULL || r->interrupted)
+    title = g_strdup (_("Restore stopped"));
+  else if (r->failed->len > 0)
+    title = g_strdup_printf (_("Restore done in %s, but some files were not restored"), seconds);
+  else
+    title = g_strdup_printf (_("Restore done in %s"), seconds);
+  gtk_label_set_text (self->report_title, title);
+  if (r != NULL)
+    details = report_details (r, error, cancelled);
+  else
+    details = g_markup_escape_text (error ? error->message : "", -1);
+  gtk_label_set_markup (self->report_label, details);
+  gtk_stack_set_visible_child_name (self->stack, "report");
+  gtk_widget_hide (GTK_WIDGET (self->restore_button));
+  gtk_button_set_label (self->cancel_button, _("_Close"));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->cancel_button), TRUE);
+}
+
+static void
+run_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  LbRestoreDialog *self = LB_RESTORE_DIALOG (source);
+  Job *job = g_task_get_task_data (G_TASK (res));
+
+  (void) user_data;
+  /* The worker has returned: nothing posts to the relay any more. */
+  g_clear_pointer (&job->relay, lb_relay_free);
+  g_clear_object (&self->run_cancellable);
+  lb_phone_set_activity (job->target, LB_PHONE_IDLE);
+  /* Its free space and files changed: look at it again. */
+  lb_monitor_refresh (job->monitor);
+  if (self->destroyed)
+    return;
+  show_report (self, job->report, job->error);
+  g_signal_emit (self, signals[FINISHED], 0);
+}
+
+static void
+on_restore_clicked (LbRestoreDialog *self)
+{
+  LbPhone *target = chosen_target (self);
+  const LbRestorePlan *plan = self->plan ? self->plan->plan : NULL;
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *name = NULL, *text = NULL;
+  Job *job;
+
+  if (!can_restore (self) || lb_phone_get_activity (target) != LB_PHONE_IDLE)
+    return;
+  job = g_new0 (Job, 1);
+  job->library = g_strdup (self->library);
+  job->snapshot_id = plan->snapshot->id;
+  job->serial = g_strdup (self->plan_serial);
+  job->mirror = gtk_toggle_button_get_active (self->mirror_check);
+  job->to_new_device = plan->migration && gtk_toggle_button_get_active (self->migration_check);
+  job->monitor = g_object_ref (self->monitor);
+  job->target = g_object_ref (target);
+  job->relay = lb_relay_new (show_progress, self, (GDestroyNotify) progress_free);
+  /* Busy: the hot-plug monitor keeps its hands off, and the window offers
+   * no backup of it meanwhile. */
+  lb_phone_set_activity (target, LB_PHONE_RESTORING);
+
+  name = lb_phone_dup_display_name (target);
+  text = g_strdup_printf (_("Restoring onto %s…"), name);
+  gtk_label_set_text (self->progress_label, text);
+  gtk_progress_bar_set_fraction (self->progress_bar, 0);
+  gtk_label_set_text (self->progress_files_label, _("Starting: looking at the phone again…"));
+  gtk_label_set_text (self->current_label, "");
+  gtk_stack_set_visible_child_name (self->stack, "progress");
+  gtk_widget_set_sensitive (GTK_WIDGET (self->restore_button), FALSE);
+
+  self->run_started = g_get_monotonic_time ();
+  self->run_cancellable = g_cancellable_new ();
+  task = g_task_new (self, self->run_cancellable, run_done, NULL);
+  g_task_set_source_tag (task, on_restore_clicked);
+  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
+  g_task_run_in_thread (task, job_thread);
+}
+
+static void
+on_cancel_clicked (LbRestoreDialog *self)
+{
+  if (self->run_cancellable != NULL)
+    {
+      g_cancellable_cancel (self->run_cancellable);
+      gtk_widget_set_sensitive (GTK_WIDGET (self->cancel_button), FALSE);
+      gtk_label_set_text (self->progress_note_label, _("Cancelling: the file being sent is finished first…"));
+      return;
+    }
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+/* ---- life cycle ---------------------------------------------------------------- */
+
+/* A running restore keeps the dialog: closing it would hide the only place
+ * that says how far it got and lets it be stopped. */
+static gboolean
+lb_restore_dialog_delete_event (GtkWidget *widget, GdkEventAny *event)
+{
+  LbRestoreDialog *self = LB_RESTORE_DIALOG (widget);
+
+  (void) event;
+  if (self->run_cancellable != NULL)
+    {
+      gtk_label_set_text (self->progress_note_label,
+                          _("The restore is still running. Cancel it first, or wait until it is done."));
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+lb_restore_dialog_dispose (GObject *object)
+{
+  LbRestoreDialog *self = LB_RESTORE_DIALOG (object);
+
+  /* Jobs still running hold what they need; they only clean up now. */
+  self->destroyed = TRUE;
+  if (self->plan_cancellable != NULL)
+    g_cancellable_cancel (self->plan_cancellable);
+  if (self->run_cancellable != NULL)
+    g_cancellable_cancel (self->run_cancellable);
+  if (self->monitor != NULL)
+    g_signal_handlers_disconnect_by_data (self->monitor, self);
+  g_clear_object (&self->monitor);
+  g_clear_object (&self->source);
+  g_clear_pointer (&self->phones, g_ptr_array_unref);
+  g_clear_pointer (&self->plan, lb_restore_report_free);
+  g_clear_pointer (&self->plan_serial, g_free);
+  g_clear_pointer (&self->library, g_free);
+  G_OBJECT_CLASS (lb_restore_dialog_parent_class)->dispose (object);
+}
+
+static void
+lb_restore_dialog_finalize (GObject *object)
+{
+  LbRestoreDialog *self = LB_RESTORE_DIALOG (object);
+
+  g_clear_object (&self->plan_cancellable);
+  g_clear_object (&self->run_cancellable);
+  G_OBJECT_CLASS (lb_restore_dialog_parent_class)->finalize (object);
+}
+
+static void
+lb_restore_dialog_class_init (LbRestoreDialogClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = lb_restore_dialog_dispose;
+  G_OBJECT_CLASS (klass)->finalize = lb_restore_dialog_finalize;
+  widget_class->delete_event = lb_restore_dialog_delete_event;
+
+  /* A restore ran (finished, failed or cancelled): the phone and the
+   * library's journal changed. */
+  signals[FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/lifeboat/Lifeboat/lb-restore-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, restore_button);
+  gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, stack);
+  gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, snapshot_combo);
+  gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, target_combo);
+  gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, mirror_check);
+  gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, mirror_warning);
+  gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, plan_spinner);
+  gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, plan_label);
+  gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, plan_details_label);
+  gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, migration_box);
+  gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, migration_label);
+  gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, migration_check);
+  gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, progress_label);
+  gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, progress_files_label);
+  gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, current_label);
+  gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, progress_note_label);
+  gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, report_title);
+  gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, report_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_choice_changed);
+  gtk_widget_class_bind_template_callback (widget_class, update_restore_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_restore_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked);
+}
+
+static void
+lb_restore_dialog_init (LbRestoreDialog *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+lb_restore_dialog_new (GtkWindow *parent, LbApplication *app, GPtrArray *phones, LbPhone *source, gint64 snapshot_id)
+{
+  LbRestoreDialog *self = g_object_new (LB_TYPE_RESTORE_DIALOG, "transient-for", parent, "use-header-bar", TRUE, NULL);
+  gboolean may_create;
+  g_autofree char *name = lb_phone_dup_display_name (source);
+  g_autofree char *title = g_strdup_printf (_("Restore %s"), name);
+
+  gtk_window_set_title (GTK_WINDOW (self), title);
+  self->monitor = g_object_ref (lb_application_get_monitor (app));
+  self->phones = g_ptr_array_ref (phones);
+  self->source = g_object_ref (source);
+  self->preselected = snapshot_id;
+  self->library = lb_application_dup_library (app, &may_create);
+  /* After the window's own handlers (connected first), so the phones are
+   * up to date when the targets are rebuilt. */
+  g_signal_connect_swapped (self->monitor, "device-added", G_CALLBACK (on_devices_changed), self);
+  g_signal_connect_swapped (self->monitor, "device-changed", G_CALLBACK (on_devices_changed), self);
+  g_signal_connect_swapped (self->monitor, "device-removed", G_CALLBACK (on_devices_changed), self);
+
+  self->filling = TRUE;
+  fill_snapshots (self);
+  self->filling = FALSE;
+  fill_targets (self);
+  start_plan (self);
+  return GTK_WIDGET (self);
+}
