@@ -196,10 +196,14 @@ newest_first (gconstpointer a, gconstpointer b)
 static void
 fill_snapshots (LbRestoreDialog *self)
 {
-  g_autoptr(GPtrArray) snapshots = g_ptr_array_copy (lb_phone_get_snapshots (self->source), NULL, NULL);
+  GPtrArray *own = lb_phone_get_snapshots (self->source);
+  /* Borrowed pointers: not g_ptr_array_copy, whose copy would free them. */
+  g_autoptr(GPtrArray) snapshots = g_ptr_array_sized_new (own->len);
   GtkListStore *store = gtk_list_store_new (N_COLS, G_TYPE_STRING, G_TYPE_STRING);
   gint64 active = 0;
 
+  for (guint i = 0; i < own->len; i++)
+    g_ptr_array_add (snapshots, g_ptr_array_index (own, i));
   g_ptr_array_sort (snapshots, newest_first);
   for (guint i = 0; i < snapshots->len; i++)
     {

@@ -512,6 +512,85 @@ test_main_thread_guard (void)
   gui_run_app (main_thread_guard, NULL);
 }
 
+/* ---- restore onto a new phone ---------------------------------------------------- */
+
+static gboolean
+migration_asked (gpointer data)
+{
+  return gui_visible (data, "migration_box") && !gtk_widget_get_visible (gui_find (data, "plan_spinner"));
+}
+
+static gboolean
+report_shown (gpointer data)
+{
+  GtkStack *stack = GTK_STACK (gui_find (data, "stack"));
+  return g_strcmp0 (gtk_stack_get_visible_child_name (stack), "report") == 0;
+}
+
+static gboolean
+dialog_open (gpointer data)
+{
+  return gui_find_toplevel (LB_TYPE_RESTORE_DIALOG) != NULL;
+}
+
+static void
+restore_to_new_phone (LbApplication *app, LbWindow *window, gpointer data)
+{
+  GtkWidget *w = GTK_WIDGET (window);
+  LbPhone *phone = show_only (window, PHONE_A, LB_DEVICE_READY);
+  const char *both[] = { PHONE_A, PHONE_EMPTY, NULL };
+  Want empty = { window, PHONE_EMPTY, LB_DEVICE_READY };
+  GtkWidget *list = gui_find (w, "phone_list");
+  g_autofree char *from = g_build_filename (gui_phones_dir, "small", "Internal shared storage", NULL);
+  g_autofree char *to = g_build_filename (gui_phones_dir, "empty", "Internal shared storage", NULL);
+  const char *diff[] = { "diff", "-r", from, to, NULL };
+  g_autofree char *diff_out = NULL;
+  GtkWidget *dialog;
+  int status;
+
+  gui_click (w, "backup_button");
+  gui_wait (is_idle_with_result, phone, 120, "the backup to finish");
+  g_assert_true (lb_phone_get_result (phone)->ok);
+  {
+    WantRows one = { window, 1 };
+    gui_wait (has_history_rows, &one, 10, "the snapshot in History");
+  }
+
+  gui_plug_only (both);
+  gui_wait (is_connected, &empty, 20, "the empty phone");
+  gtk_list_box_select_row (GTK_LIST_BOX (list), GTK_LIST_BOX_ROW (row_for (window, PHONE_A)));
+  gui_click (w, "restore_button");
+  gui_wait (dialog_open, NULL, 10, "the Restore dialog");
+  dialog = gui_find_toplevel (LB_TYPE_RESTORE_DIALOG);
+  g_assert_true (gtk_combo_box_set_active_id (GTK_COMBO_BOX (gui_find (dialog, "target_combo")), PHONE_EMPTY));
+
+  /* Another phone: the plan says so, and Restore waits for a yes. */
+  gui_wait (migration_asked, dialog, 60, "the plan for the new phone");
+  g_assert_cmpstr (gui_label (dialog, "plan_label"), !=, "");
+  g_assert_false (gtk_widget_is_sensitive (gui_find (dialog, "restore_button")));
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (gui_find (dialog, "migration_check")), TRUE);
+  g_assert_true (gtk_widget_is_sensitive (gui_find (dialog, "restore_button")));
+  gui_screenshot (dialog, "restore-plan");
+
+  gui_click (dialog, "restore_button");
+  gui_wait (report_shown, dialog, 180, "the restore report");
+  g_assert_true (g_str_has_prefix (gui_label (dialog, "report_title"), "Restore done in"));
+  gui_screenshot (dialog, "restore-report");
+  g_assert_cmpint (lb_phone_get_activity (phone_of (window, PHONE_EMPTY)), ==, LB_PHONE_IDLE);
+
+  /* The new phone holds what the first one did, byte for byte. */
+  g_assert_true (g_spawn_sync (NULL, (char **) diff, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &diff_out, NULL, &status, NULL));
+  g_assert_cmpstr (diff_out, ==, "");
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  gui_click (dialog, "cancel_button");
+}
+
+static void
+test_restore_to_new_phone (void)
+{
+  gui_run_app (restore_to_new_phone, NULL);
+}
+
 /* ---- an unplug mid-way ------------------------------------------------------------ */
 
 static void
@@ -567,6 +646,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gui/hotplug", test_hotplug);
   g_test_add_func ("/gui/narrow", test_narrow);
   g_test_add_func ("/gui/library-missing", test_library_missing);
+  g_test_add_func ("/gui/restore-to-new-phone", test_restore_to_new_phone);
   g_test_add_func ("/gui/cancel-responsive", test_cancel_responsive);
   /* Last: the rig's phone comes back from disconnect-after-bytes unwell. */
   g_test_add_func ("/gui/unplug-during-backup", test_unplug_during_backup);
