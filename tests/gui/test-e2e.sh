@@ -1,0 +1,18 @@
+#!/bin/bash
+# The real window driven from outside, through accessibility, as a person
+# would: start it on a virtual phone, click Back Up, wait for the result,
+# and check the library with lifeboat-cli (tests/gui/e2e.py).
+. "$(dirname "$0")/../vphone/tap.sh"
+
+"$MAKE_PHONE" "$WORK/phone" --preset small >/dev/null || { echo "1..0 # cannot build the phone"; exit 1; }
+# A home of its own: the window and the CLI find the same default library.
+export HOME="$WORK/home" XDG_DATA_HOME="$WORK/home/data" XDG_CONFIG_HOME="$WORK/home/config" \
+       XDG_CACHE_HOME="$WORK/home/cache"
+mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME"
+export GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR="$top_builddir/data" GDK_BACKEND=x11
+unset LIFEBOAT_LIBRARY NO_AT_BRIDGE
+# Accessibility on, as a screen reader would switch it on.
+export GTK_MODULES=gail:atk-bridge
+export top_builddir
+timeout -k 5 600 dbus-run-session -- xvfb-run -a -s "-screen 0 1024x768x24" \
+  "$VP/vphone-run" --phone "$WORK/phone,serial=E2E-PHONE" -- /usr/bin/python3 "$top_srcdir/tests/gui/e2e.py"
