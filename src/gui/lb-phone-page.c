@@ -188,7 +188,8 @@ history_row (const LbSnapshot *s)
   GtkWidget *row = gtk_list_box_row_new ();
   GtkWidget *grid = gtk_grid_new ();
   g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (s->started);
-  g_autofree char *date = when ? g_date_time_format (when, "%x %H:%M") : g_strdup ("?");
+  /* Translators: a snapshot's date in the history, e.g. "26 November 2026, 08:02" */
+  g_autofree char *date = when ? g_date_time_format (when, _("%e %B %Y, %H:%M")) : g_strdup ("?");
   g_autofree char *size = g_format_size (s->bytes);
   g_autofree char *added = g_format_size (s->new_bytes);
   g_autofree char *what = NULL;
@@ -207,7 +208,7 @@ history_row (const LbSnapshot *s)
                                        s->files),
                           files, size, added);
   g_object_set (grid, "margin", 8, "column-spacing", 12, NULL);
-  w = gtk_label_new (date);
+  w = gtk_label_new (g_strstrip (date));
   gtk_label_set_xalign (GTK_LABEL (w), 0);
   gtk_widget_set_hexpand (w, TRUE);
   gtk_grid_attach (GTK_GRID (grid), w, 0, 0, 1, 1);

@@ -214,6 +214,14 @@ show_library_problem (LbWindow *self, const char *path, const GError *error)
   gtk_widget_show (GTK_WIDGET (self->library_bar));
 }
 
+static int
+newest_first (gconstpointer a, gconstpointer b)
+{
+  const LbSnapshot *x = *(const LbSnapshot *const *) a, *y = *(const LbSnapshot *const *) b;
+
+  return (y->id > x->id) - (y->id < x->id);
+}
+
 static void
 load_done (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -229,10 +237,11 @@ load_done (GObject *source, GAsyncResult *res, gpointer user_data)
   show_library_problem (self, job->path, error);
   if (all == NULL)
     all = g_ptr_array_new ();
-  /* Newest first, per phone. */
-  for (guint i = all->len; i > 0; i--)
+  /* Newest first, per phone, whatever order the catalog gives. */
+  g_ptr_array_sort (all, newest_first);
+  for (guint i = 0; i < all->len; i++)
     {
-      LbSnapshot *s = g_ptr_array_index (all, i - 1);
+      LbSnapshot *s = g_ptr_array_index (all, i);
       GPtrArray *list = g_hash_table_lookup (by_serial, s->serial);
 
       if (list == NULL)
@@ -248,7 +257,7 @@ load_done (GObject *source, GAsyncResult *res, gpointer user_data)
       lb_phone_set_snapshots (phone, list ? list : none);
       g_hash_table_remove (by_serial, lb_phone_get_serial (phone));
     }
-  /* Phones known only from the library, oldest first, after the others. */
+  /* Phones known only from the library, after the others. */
   for (guint i = 0; i < all->len; i++)
     {
       LbSnapshot *s = g_ptr_array_index (all, i);

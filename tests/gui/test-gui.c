@@ -198,6 +198,9 @@ backup_history (LbApplication *app, LbWindow *window, gpointer data)
   g_assert_cmpuint (lb_phone_get_result (phone)->unchanged, ==, files_in (folder));
   g_assert_cmpuint (lb_phone_get_result (phone)->transferred, ==, 0);
   gui_wait (has_history_rows, &two, 10, "both snapshots in History");
+  /* Newest first. */
+  g_assert_cmpint (((LbSnapshot *) lb_phone_get_snapshots (phone)->pdata[0])->seq, ==, 2);
+  g_assert_cmpint (((LbSnapshot *) lb_phone_get_snapshots (phone)->pdata[1])->seq, ==, 1);
   gtk_window_resize (GTK_WINDOW (window), 1024, 768);
   gui_screenshot (w, "history");
 }
