@@ -359,6 +359,8 @@ backup_done (GObject *source, GAsyncResult *res, gpointer user_data)
   g_clear_pointer (&self->progress, progress_free);
   lb_phone_set_activity (self, LB_PHONE_IDLE);
   g_signal_emit (self, signals[BACKUP_FINISHED], 0);
+  if (g_application_get_default () != NULL)
+    g_application_release (g_application_get_default ());
 }
 
 void
@@ -383,6 +385,10 @@ lb_phone_back_up (LbPhone *self, const char *library, gboolean may_create)
   self->has_result = FALSE;
   lb_phone_set_activity (self, LB_PHONE_BACKING_UP);
 
+  /* Closing the window cancels the backup; the process stays until the
+   * job has marked its snapshot and let go of the phone and the library. */
+  if (g_application_get_default () != NULL)
+    g_application_hold (g_application_get_default ());
   task = g_task_new (self, self->cancellable, backup_done, NULL);
   g_task_set_source_tag (task, lb_phone_back_up);
   g_task_set_task_data (task, job, (GDestroyNotify) backup_job_free);
