@@ -24,13 +24,14 @@ tree_dir (const char *variable)
 
   if (value != NULL && *value != '\0')
     return g_strdup (value);
-  /* Run by hand: this is BUILDDIR/tests/test-device. */
+  /* Run by hand: this is BUILDDIR/tests/test-device (or tests/gui/test-gui,
+   * which sets top_builddir itself). */
   exe = g_file_read_link ("/proc/self/exe", NULL);
   dir = g_path_get_dirname (exe != NULL ? exe : ".");
   return g_canonicalize_filename ("..", dir);
 }
 
-static gboolean
+gboolean
 run_quietly (const char *const *argv, GError **error)
 {
   int status;

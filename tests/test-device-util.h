@@ -28,6 +28,8 @@ extern char *builddir;
 #define LIBMTP_BLOCK 16384
 
 char *tree_dir (const char *variable);
+/* Runs a command with its output hidden. */
+gboolean run_quietly (const char *const *argv, GError **error);
 /* Builds the phones and runs this program again under vphone-run. */
 int run_under_rig (int argc, char **argv);
 /* The same with these presets built in phones_dir, and these phones

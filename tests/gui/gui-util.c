@@ -6,35 +6,19 @@
 #include <glib/gstdio.h>
 
 #include "gui-util.h"
+#include "test-device-util.h"
 #include "lb-config.h"
 #include "lb-library.h"
 
 char *gui_phones_dir;
 char *gui_builddir;
 
-static char *
-tree_dir (const char *variable)
-{
-  const char *value = g_getenv (variable);
-  g_autofree char *exe = NULL, *dir = NULL;
-
-  if (value != NULL && *value != '\0')
-    return g_strdup (value);
-  /* Run by hand: this is BUILDDIR/tests/gui/test-gui. */
-  exe = g_file_read_link ("/proc/self/exe", NULL);
-  dir = g_path_get_dirname (exe != NULL ? exe : ".");
-  return g_canonicalize_filename ("../..", dir);
-}
-
 static void
 run_or_die (const char *const *argv)
 {
   g_autoptr(GError) error = NULL;
-  int status;
 
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
-                     NULL, NULL, NULL, NULL, &status, &error) ||
-      !g_spawn_check_wait_status (status, &error))
+  if (!run_quietly (argv, &error))
     g_error ("%s: %s", argv[0], error->message);
 }
 
@@ -125,35 +109,11 @@ gui_run_under_rig (int argc, char **argv)
   return 128 + (WIFSIGNALED (status) ? WTERMSIG (status) : 0);
 }
 
-char *
-gui_ctl (const char *first, ...)
-{
-  g_autofree char *path = g_build_filename (gui_builddir, "tests", "vphone", "vphone-ctl", NULL);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  char *out = NULL;
-  g_autofree char *err = NULL;
-  va_list ap;
-  int status;
-
-  g_ptr_array_add (argv, path);
-  va_start (ap, first);
-  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (gpointer) a);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                               &out, &err, &status, &error));
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("vphone-ctl %s: %s", first, err);
-  return out;
-}
-
 void
 gui_plug_only (const char *const *serials)
 {
   const char *all[] = { PHONE_A, PHONE_EMPTY, PHONE_TYPICAL, PHONE_LOCKED, PHONE_CHARGE, PHONE_BUSY };
-  g_autofree char *stats = gui_ctl ("stats", NULL);
+  g_autofree char *stats = ctl ("stats", NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (all); i++)
     {
@@ -162,9 +122,9 @@ gui_plug_only (const char *const *serials)
       gboolean is = strstr (stats, plugged) != NULL;
 
       if (want && !is)
-        g_free (gui_ctl ("plug", all[i], NULL));
+        g_free (ctl ("plug", all[i], NULL));
       else if (!want && is)
-        g_free (gui_ctl ("unplug", all[i], NULL));
+        g_free (ctl ("unplug", all[i], NULL));
     }
 }
 

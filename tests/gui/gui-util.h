@@ -22,8 +22,6 @@ extern char *gui_builddir;
 /* Builds the phones and runs this program again inside a D-Bus session,
  * Xvfb and vphone-run. */
 int gui_run_under_rig (int argc, char **argv);
-/* vphone-ctl ARGS...: its output; the test fails when it fails. */
-char *gui_ctl (const char *first, ...) G_GNUC_NULL_TERMINATED;
 /* Exactly these phones plugged in. */
 void gui_plug_only (const char *const *serials);
 

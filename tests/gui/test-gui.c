@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "gui-util.h"
+#include "test-device-util.h"
 #include "lb-device.h"
 #include "lb-error.h"
 #include "lb-phone-row.h"
@@ -336,9 +337,9 @@ hotplug (LbApplication *app, LbWindow *window, gpointer data)
   double gone, back;
 
   show_only (window, PHONE_A, LB_DEVICE_READY);
-  g_free (gui_ctl ("unplug", PHONE_A, NULL));
+  g_free (ctl ("unplug", PHONE_A, NULL));
   gone = seconds_until (is_gone, &want);
-  g_free (gui_ctl ("plug", PHONE_A, NULL));
+  g_free (ctl ("plug", PHONE_A, NULL));
   back = seconds_until (is_connected, &want);
   g_test_message ("the list followed an unplug in %.2f s, a plug in %.2f s", gone, back);
   g_assert_cmpfloat (gone, <, 1.0);
@@ -347,9 +348,9 @@ hotplug (LbApplication *app, LbWindow *window, gpointer data)
   /* A replug storm: ten in two seconds. */
   for (int i = 0; i < 10; i++)
     {
-      g_free (gui_ctl ("unplug", PHONE_A, NULL));
+      g_free (ctl ("unplug", PHONE_A, NULL));
       gui_spin (0.1);
-      g_free (gui_ctl ("plug", PHONE_A, NULL));
+      g_free (ctl ("plug", PHONE_A, NULL));
       gui_spin (0.1);
     }
   gui_wait (is_connected, &want, 20, "the phone after the storm");
@@ -402,7 +403,7 @@ guidance (LbApplication *app, LbWindow *window, gpointer data)
   g_assert_true (gui_visible (w, "retry_button"));
   gui_screenshot (w, "locked");
   /* Unlocking is no USB event: the window must still notice. */
-  g_free (gui_ctl ("unlock", PHONE_LOCKED, NULL));
+  g_free (ctl ("unlock", PHONE_LOCKED, NULL));
   gui_wait (guidance_hidden, w, 20, "the phone to be seen unlocked");
   g_assert_true (gtk_widget_is_sensitive (gui_find (w, "backup_button")));
 
@@ -603,7 +604,7 @@ unplug_during_backup (LbApplication *app, LbWindow *window, gpointer data)
   LbPhone *phone = show_only (window, PHONE_A, LB_DEVICE_READY);
   WantText gone = { w, "guidance_title", "disconnected during the backup" };
 
-  g_free (gui_ctl ("fault", PHONE_A, "disconnect-after-bytes", "1000000", NULL));
+  g_free (ctl ("fault", PHONE_A, "disconnect-after-bytes", "1000000", NULL));
   gui_click (w, "backup_button");
   gui_wait (is_idle_with_result, phone, 120, "the backup to fail");
   g_assert_false (lb_phone_get_result (phone)->ok);
@@ -613,7 +614,7 @@ unplug_during_backup (LbApplication *app, LbWindow *window, gpointer data)
   g_assert_cmpint (newest_state (PHONE_A, 1), ==, LB_SNAPSHOT_INTERRUPTED);
   gtk_window_resize (GTK_WINDOW (window), 1024, 768);
   gui_screenshot (w, "disconnected");
-  g_free (gui_ctl ("fault", PHONE_A, "clear", NULL));
+  g_free (ctl ("fault", PHONE_A, "clear", NULL));
 }
 
 static void
@@ -630,6 +631,10 @@ main (int argc, char **argv)
 
   gui_builddir = g_getenv ("top_builddir") ? g_strdup (g_getenv ("top_builddir"))
                                            : g_canonicalize_filename ("../..", dir);
+  /* test-device-util's ctl() finds vphone-ctl there. */
+  builddir = g_strdup (gui_builddir);
+  if (g_getenv ("top_srcdir") == NULL)
+    g_setenv ("top_srcdir", gui_builddir, TRUE);  /* run by hand in the source tree */
   if (g_getenv ("LB_GUI_UNDER_RIG") == NULL)
     return gui_run_under_rig (argc, argv);
   gui_phones_dir = g_strdup (g_getenv ("LB_GUI_PHONES"));
