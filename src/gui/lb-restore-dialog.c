@@ -196,14 +196,12 @@ newest_first (gconstpointer a, gconstpointer b)
 static void
 fill_snapshots (LbRestoreDialog *self)
 {
-  GPtrArray *own = lb_phone_get_snapshots (self->source);
-  /* Borrowed pointers: not g_ptr_array_copy, whose copy would free them. */
-  g_autoptr(GPtrArray) snapshots = g_ptr_array_sized_new (own->len);
+  g_autoptr(GPtrArray) snapshots = g_ptr_array_copy (lb_phone_get_snapshots (self->source), NULL, NULL);
   GtkListStore *store = gtk_list_store_new (N_COLS, G_TYPE_STRING, G_TYPE_STRING);
   gint64 active = 0;
 
-  for (guint i = 0; i < own->len; i++)
-    g_ptr_array_add (snapshots, g_ptr_array_index (own, i));
+  /* The copy borrows the phone's snapshots: it must not free them. */
+  g_ptr_array_set_free_func (snapshots, NULL);
   g_ptr_array_sort (snapshots, newest_first);
   for (guint i = 0; i < snapshots->len; i++)
     {
@@ -389,6 +387,13 @@ append_storages (GString *out, const LbRestorePlan *plan)
         /* Translators: a storage of the backup → the phone's storage it goes to */
         heading = g_strdup_printf (_("%s → %s"), s->source, s->target);
       append_heading (out, heading);
+      if (s->target == NULL)
+        {
+          /* The core counts nothing for a storage it cannot map: say
+           * plainly that what the backup holds there stays behind. */
+          append_escaped_line (out, _("Not restored: this phone has no storage of that name"));
+          continue;
+        }
       if (s->files > 0)
         send = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s file to send (%s)", "%s files to send (%s)", s->files),
                                 files, bytes);
@@ -732,9 +737,9 @@ report_details (const LbRestoreReport *r, const GError *error, gboolean cancelle
 
   if (error != NULL && !cancelled)
     append_paragraph (out, error->message);
+  append_paragraph (out, sent_line);
   if ((error != NULL || r->interrupted) && r->sent > 0)
     append_paragraph (out, _("Restore the same backup again to send what is still missing: what has arrived is skipped."));
-  append_paragraph (out, sent_line);
   append_count_line (out, NG ("%s file was already on the phone and identical: skipped.",
                                          "%s files were already on the phone and identical: skipped.", r->identical));
   append_count_line (out, NG ("%s file differed from the phone’s: the phone’s is kept, ours is beside it as “NAME (restored DATE)”.",
