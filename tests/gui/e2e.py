@@ -17,6 +17,8 @@ config.logDebugToFile = False
 from dogtail import tree  # noqa: E402
 
 builddir = os.environ["top_builddir"]
+# Lifeboat's own programs run with the sanitizer options of the build.
+ours = dict(os.environ, ASAN_OPTIONS=os.environ.get("LB_E2E_ASAN_OPTIONS", ""))
 n = 0
 failed = False
 
@@ -51,7 +53,7 @@ def label_starting(app, prefix):
     return None
 
 
-app_proc = subprocess.Popen([os.path.join(builddir, "src/gui/lifeboat")])
+app_proc = subprocess.Popen([os.path.join(builddir, "src/gui/lifeboat")], env=ours)
 try:
     app = wait_for(lambda: tree.root.application("lifeboat"), 30, "the application")
     ok(app is not None, "the window appears in the accessibility tree")
@@ -75,7 +77,7 @@ try:
         print("# " + result.name, flush=True)
 
     out = subprocess.run([os.path.join(builddir, "src/cli/lifeboat-cli"), "snapshots", "--json"],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, env=ours)
     ok(out.returncode == 0, "lifeboat-cli snapshots --json reads the same library", out.stderr)
     try:
         listed = json.loads(out.stdout)
