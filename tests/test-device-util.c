@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <glib/gstdio.h>
+#include <gio/gunixsocketaddress.h>
 
 #include "test-device-util.h"
 
@@ -187,6 +188,32 @@ ctl (const char *first, ...)
     g_error ("vphone-ctl %s: %s", first, err);
   g_free (err);
   return out;
+}
+
+void
+ctl_quick (const char *command, const char *serial)
+{
+  const char *path = g_getenv ("VPHONE_CONTROL");
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketAddress) addr = NULL;
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  g_autofree char *line = g_strdup_printf ("%s %s\n", command, serial);
+  g_autofree char *reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (path);
+  addr = g_unix_socket_address_new (path);
+  conn = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (addr), NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), line, strlen (line),
+                             NULL, NULL, &error);
+  g_assert_no_error (error);
+  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (conn)));
+  reply = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
+  g_assert_no_error (error);
+  if (reply == NULL || !g_str_has_prefix (reply, "ok"))
+    g_error ("vphone control %s %s: %s", command, serial, reply ? reply : "no answer");
 }
 
 static gboolean

@@ -36,6 +36,9 @@ int run_under_rig (int argc, char **argv);
  * ("FOLDER,OPTIONS", the folder relative to phones_dir). */
 int run_under_rig_with (int argc, char **argv, const char *const *presets, const char *const *phones);
 char *ctl (const char *first, ...) G_GNUC_NULL_TERMINATED;
+/* The same for COMMAND SERIAL, straight to the control socket: no process
+ * is started, so a test can pace bus events itself. */
+void ctl_quick (const char *command, const char *serial);
 void plug_only (const char *const *serials);
 guint64 transactions (const char *serial);
 char *phone_path (const char *folder, const char *relative);

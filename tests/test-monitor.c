@@ -291,7 +291,7 @@ test_replug_storm (Fixture *f, gconstpointer data)
   start = last = g_get_monotonic_time ();
   for (int i = 0; i < 20; i++)
     {
-      g_free (ctl (i % 2 == 0 ? "unplug" : "plug", M_PLUG, NULL));
+      ctl_quick (i % 2 == 0 ? "unplug" : "plug", M_PLUG);
       run_until (f, NULL, NULL, 70);
       max_gap = MAX (max_gap, g_get_monotonic_time () - last);
       last = g_get_monotonic_time ();
