@@ -165,7 +165,7 @@ send_tree (LIBMTP_mtpdevice_t *dev, uint32_t storage, uint32_t parent, const cha
           int r;
           if (g_stat (child, &st) != 0)
             return FALSE;
-          f->filename = g_strdup (names->pdata[i]);
+          f->filename = strdup (names->pdata[i]);
           f->filesize = (uint64_t) st.st_size;
           f->filetype = LIBMTP_FILETYPE_UNKNOWN;
           f->parent_id = parent;
