@@ -1624,6 +1624,16 @@ vp_mtp_out (VpMtp *m, const guint8 *data, gsize len, gboolean transfer_end)
           {
             guint32 clen = vp_le32 (m->header);
             m->data_expected = clen == 0xFFFFFFFFu ? G_MAXUINT64 : (clen >= VP_HEADER_LEN ? clen - VP_HEADER_LEN : 0);
+            /* After an ObjectInfo of 0xFFFFFFFF ("4 GiB or more") AOSP's
+             * MtpServer has its driver read until a short packet and never
+             * looks at the container's length, which libmtp fills with the
+             * size modulo 4 GiB (0x4000000C for 5 GiB).  Trusting it stored
+             * the first GiB of a 5 GiB file and answered OK. */
+            if (m->op == VP_OP_SendObject && m->pending_handle != 0 && m->pending_size == 0xFFFFFFFFu)
+              m->data_expected = G_MAXUINT64;
+            if (debugging () && is_streamed (m->op))
+              g_printerr ("vphone:   data phase: container length 0x%x, ObjectInfo size 0x%" G_GINT64_MODIFIER "x\n", clen,
+                          m->op == VP_OP_SendObject ? m->pending_size : 0);
           }
           if (is_streamed (m->op))
             begin_send (m);

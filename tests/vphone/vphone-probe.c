@@ -27,6 +27,9 @@ static const char usage[] =
   "  time-get ID FILE         the same, printing BYTES SECONDS of the transfer alone\n"
   "  pull-all DIR             list every storage and fetch every file into DIR/ID:\n"
   "                           a plain libmtp loop, the baseline of the backup benchmark\n"
+  "  send-tree DIR            send DIR/STORAGE-DESCRIPTION/... onto the phone's storages of\n"
+  "                           those names: folders, then LIBMTP_Send_File_From_File per file;\n"
+  "                           a plain libmtp loop, the baseline of the restore benchmark\n"
   "  time-small N             N one-transaction reads (battery level): SECONDS per call\n"
   "  read ID OFFSET LENGTH    bytes of an object at a 64-bit offset, to stdout\n"
   "  set-date ID YYYYMMDDThhmmss   set DateModified; exit 3 when the phone refuses\n"
@@ -131,6 +134,50 @@ now (void)
   struct timespec ts;
   clock_gettime (CLOCK_MONOTONIC, &ts);
   return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Sends the tree below PATH into folder PARENT; FALSE at the first failure. */
+static gboolean
+send_tree (LIBMTP_mtpdevice_t *dev, uint32_t storage, uint32_t parent, const char *path, guint64 *files)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  if (dir == NULL)
+    return FALSE;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *child = g_build_filename (path, names->pdata[i], NULL);
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        {
+          g_autofree char *copy = g_strdup (names->pdata[i]);
+          uint32_t id = LIBMTP_Create_Folder (dev, copy, parent, storage);
+          if (id == 0 || !send_tree (dev, storage, id, child, files))
+            return FALSE;
+        }
+      else
+        {
+          LIBMTP_file_t *f = LIBMTP_new_file_t ();
+          GStatBuf st;
+          int r;
+          if (g_stat (child, &st) != 0)
+            return FALSE;
+          f->filename = strdup (names->pdata[i]);
+          f->filesize = (uint64_t) st.st_size;
+          f->filetype = LIBMTP_FILETYPE_UNKNOWN;
+          f->parent_id = parent;
+          f->storage_id = storage;
+          r = LIBMTP_Send_File_From_File (dev, child, f, NULL, NULL);
+          LIBMTP_destroy_file_t (f);
+          if (r != 0)
+            return FALSE;
+          (*files)++;
+        }
+    }
+  return TRUE;
 }
 
 int
@@ -308,6 +355,25 @@ main (int argc, char **argv)
         }
       fprintf (out, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT "\n", files, bytes);
       g_hash_table_unref (seen);
+      LIBMTP_Release_Device (dev);
+      return 0;
+    }
+  if (strcmp (cmd, "send-tree") == 0 && argc > 2)
+    {
+      LIBMTP_mtpdevice_t *dev = open_first ();
+      guint64 files = 0;
+      count_storages (dev);
+      for (LIBMTP_devicestorage_t *st = dev->storage; st; st = st->next)
+        {
+          g_autofree char *top = g_build_filename (argv[2], st->StorageDescription ? st->StorageDescription : "", NULL);
+          if (st->StorageDescription != NULL && g_file_test (top, G_FILE_TEST_IS_DIR) &&
+              !send_tree (dev, st->id, 0, top, &files))
+            {
+              LIBMTP_Dump_Errorstack (dev);
+              return 1;
+            }
+        }
+      fprintf (out, "%" G_GUINT64_FORMAT "\n", files);
       LIBMTP_Release_Device (dev);
       return 0;
     }
