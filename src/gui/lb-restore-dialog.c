@@ -725,7 +725,6 @@ append_count_line (GString *out, const char *format, guint64 n)
   append_paragraph (out, text);
 }
 
-#define NG(singular, plural, n) g_dngettext (GETTEXT_PACKAGE, singular, plural, n), n
 
 static char *
 report_details (const LbRestoreReport *r, const GError *error, gboolean cancelled)
@@ -740,18 +739,18 @@ report_details (const LbRestoreReport *r, const GError *error, gboolean cancelle
   append_paragraph (out, sent_line);
   if ((error != NULL || r->interrupted) && r->sent > 0)
     append_paragraph (out, _("Restore the same backup again to send what is still missing: what has arrived is skipped."));
-  append_count_line (out, NG ("%s file was already on the phone and identical: skipped.",
-                                         "%s files were already on the phone and identical: skipped.", r->identical));
-  append_count_line (out, NG ("%s file differed from the phone’s: the phone’s is kept, ours is beside it as “NAME (restored DATE)”.",
-                                         "%s files differed from the phone’s: the phone’s are kept, ours are beside them as “NAME (restored DATE)”.", r->conflicts));
-  append_count_line (out, NG ("Removed %s file the backup does not have.",
-                                         "Removed %s files the backup does not have.", r->removed));
-  append_count_line (out, NG ("Recreated %s playlist or album.",
-                                         "Recreated %s playlists and albums.", r->lists));
-  append_count_line (out, NG ("The date of %s file was kept.",
-                                         "The dates of %s files were kept.", r->dates_kept));
-  append_count_line (out, NG ("The date of %s file could not be kept: this phone sets the time of the transfer.",
-                                         "The dates of %s files could not be kept: this phone sets the time of the transfer.", r->dates_lost));
+  append_count_line (out, g_dngettext (GETTEXT_PACKAGE, "%s file was already on the phone and identical: skipped.",
+                                                 "%s files were already on the phone and identical: skipped.", r->identical), r->identical);
+  append_count_line (out, g_dngettext (GETTEXT_PACKAGE, "%s file differed from the phone’s: the phone’s is kept, ours is beside it as “NAME (restored DATE)”.",
+                                                 "%s files differed from the phone’s: the phone’s are kept, ours are beside them as “NAME (restored DATE)”.", r->conflicts), r->conflicts);
+  append_count_line (out, g_dngettext (GETTEXT_PACKAGE, "Removed %s file the backup does not have.",
+                                                 "Removed %s files the backup does not have.", r->removed), r->removed);
+  append_count_line (out, g_dngettext (GETTEXT_PACKAGE, "Recreated %s playlist or album.",
+                                                 "Recreated %s playlists and albums.", r->lists), r->lists);
+  append_count_line (out, g_dngettext (GETTEXT_PACKAGE, "The date of %s file was kept.",
+                                                 "The dates of %s files were kept.", r->dates_kept), r->dates_kept);
+  append_count_line (out, g_dngettext (GETTEXT_PACKAGE, "The date of %s file could not be kept: this phone sets the time of the transfer.",
+                                                 "The dates of %s files could not be kept: this phone sets the time of the transfer.", r->dates_lost), r->dates_lost);
   if (r->failed->len > 0)
     {
       guint shown = MIN (r->failed->len, MAX_LISTED);
