@@ -233,9 +233,15 @@ target_text (LbRestoreDialog *self, LbPhone *phone)
                                                        /* Translators: phone name — maker and model */
                                                        : g_strdup_printf (_("%s — %s"), name, model);
 
+  g_autofree char *source_name = lb_phone_dup_display_name (self->source);
+
   if (phone == self->source)
     /* Translators: the phone the backup was made of */
     return g_strdup_printf (_("%s (this backup’s phone)"), both);
+  /* Two phones of one model look alike: the serial tells them apart. */
+  if (g_strcmp0 (name, source_name) == 0)
+    /* Translators: phone name, then its serial number */
+    return g_strdup_printf (_("%s (serial %s)"), both, lb_phone_get_serial (phone));
   return g_steal_pointer (&both);
 }
 
