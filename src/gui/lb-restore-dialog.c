@@ -240,8 +240,11 @@ target_text (LbRestoreDialog *self, LbPhone *phone)
     return g_strdup_printf (_("%s (this backup’s phone)"), both);
   /* Two phones of one model look alike: the serial tells them apart. */
   if (g_strcmp0 (name, source_name) == 0)
-    /* Translators: phone name, then its serial number */
-    return g_strdup_printf (_("%s (serial %s)"), both, lb_phone_get_serial (phone));
+    {
+      g_autofree char *serial = g_utf8_make_valid (lb_phone_get_serial (phone), -1);
+      /* Translators: phone name, then its serial number */
+      return g_strdup_printf (_("%s (serial %s)"), both, serial);
+    }
   return g_steal_pointer (&both);
 }
 
@@ -526,16 +529,18 @@ plan_details (const LbRestorePlan *plan)
 static void
 show_migration (LbRestoreDialog *self, const LbRestorePlan *plan)
 {
-  g_autofree char *text = NULL, *from = NULL, *to = NULL;
+  g_autofree char *text = NULL, *from = NULL, *to = NULL, *from_serial = NULL, *to_serial = NULL;
 
   gtk_widget_set_visible (self->migration_box, plan != NULL && plan->migration);
   if (plan == NULL || !plan->migration || plan->snapshot == NULL || plan->target == NULL)
     return;
   from = g_utf8_make_valid (plan->snapshot->model ? plan->snapshot->model : "", -1);
   to = g_utf8_make_valid (plan->target->model ? plan->target->model : "", -1);
+  from_serial = g_utf8_make_valid (plan->snapshot->serial ? plan->snapshot->serial : "", -1);
+  to_serial = g_utf8_make_valid (plan->target->serial ? plan->target->serial : "", -1);
   text = g_strdup_printf (_("This backup was made of another phone (%s, serial %s) than the one chosen (%s, serial %s). "
                             "Its files will be added to this phone."),
-                          from, plan->snapshot->serial, to, plan->target->serial);
+                          from, from_serial, to, to_serial);
   gtk_label_set_text (self->migration_label, text);
 }
 
