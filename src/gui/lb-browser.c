@@ -89,6 +89,15 @@ display_text (const char *name)
   return g_string_free (out, FALSE);
 }
 
+/* Messages of the core may quote names from the phone. */
+static void
+set_label (GtkLabel *label, const char *text)
+{
+  g_autofree char *valid = g_utf8_make_valid (text, -1);
+
+  gtk_label_set_text (label, valid);
+}
+
 static char *
 date_text (gint64 t)
 {
@@ -362,7 +371,7 @@ show_changes (LbBrowser *self, const LbDiff *diff, const GError *error)
   else if (error != NULL)
     {
       g_autofree char *text = g_strdup_printf (_("The changes could not be read: %s"), error->message);
-      gtk_label_set_text (self->changes_label, text);
+      set_label (self->changes_label, text);
     }
   else
     gtk_label_set_text (self->changes_label, _("This is the phone’s first backup: there is nothing to compare it with."));
@@ -399,8 +408,8 @@ load_done (GObject *source, GAsyncResult *res, gpointer user_data)
       g_autofree char *text = g_strdup_printf (_("This backup cannot be read: %s"), error->message);
       gtk_spinner_stop (self->load_spinner);
       gtk_widget_hide (GTK_WIDGET (self->load_spinner));
-      gtk_label_set_text (self->load_label, text);
-      gtk_label_set_text (self->changes_label, text);
+      set_label (self->load_label, text);
+      set_label (self->changes_label, text);
       return;
     }
   store = build_store (job->rows);
@@ -660,7 +669,7 @@ save_done (GObject *source, GAsyncResult *res, gpointer user_data)
   if (self->destroyed)
     return;
   text = save_result (job, error);
-  gtk_label_set_text (self->save_label, text);
+  set_label (self->save_label, text);
   set_saving (self, FALSE);
 }
 

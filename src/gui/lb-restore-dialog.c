@@ -80,10 +80,13 @@ append_escaped_line (GString *out, const char *text)
   g_string_append_printf (out, "  • %s\n", escaped);
 }
 
+/* Headings and paragraphs may carry storage names or messages quoting the
+ * phone: made valid like the lines. */
 static void
 append_heading (GString *out, const char *heading)
 {
-  g_autofree char *escaped = g_markup_escape_text (heading, -1);
+  g_autofree char *valid = g_utf8_make_valid (heading, -1);
+  g_autofree char *escaped = g_markup_escape_text (valid, -1);
 
   if (out->len > 0)
     g_string_append_c (out, '\n');
@@ -93,7 +96,8 @@ append_heading (GString *out, const char *heading)
 static void
 append_paragraph (GString *out, const char *text)
 {
-  g_autofree char *escaped = g_markup_escape_text (text, -1);
+  g_autofree char *valid = g_utf8_make_valid (text, -1);
+  g_autofree char *escaped = g_markup_escape_text (valid, -1);
 
   g_string_append_printf (out, "%s\n", escaped);
 }
@@ -558,8 +562,11 @@ set_planning (LbRestoreDialog *self, gboolean planning)
 static void
 show_no_plan (LbRestoreDialog *self, const char *why)
 {
+  /* why may quote a core message that quotes the phone. */
+  g_autofree char *valid = g_utf8_make_valid (why, -1);
+
   set_planning (self, FALSE);
-  gtk_label_set_text (self->plan_label, why);
+  gtk_label_set_text (self->plan_label, valid);
   gtk_label_set_markup (self->plan_details_label, "");
   show_migration (self, NULL);
   update_restore_button (self);
