@@ -18,6 +18,7 @@ struct _LbWindow {
   LbMonitor *monitor;
   GPtrArray *phones;           /* LbPhone*, in list order */
   GCancellable *cancellable;   /* library reads and releases */
+  gboolean closing;            /* the user agreed to stop running backups */
 
   GtkInfoBar *library_bar;
   GtkLabel *library_label;
@@ -449,10 +450,49 @@ restore_geometry (LbWindow *self)
     gtk_window_maximize (GTK_WINDOW (self));
 }
 
+static guint
+backups_running (LbWindow *self)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < self->phones->len; i++)
+    n += lb_phone_get_activity (g_ptr_array_index (self->phones, i)) == LB_PHONE_BACKING_UP;
+  return n;
+}
+
+static void
+on_close_answer (GtkDialog *dialog, int response, LbWindow *self)
+{
+  gtk_widget_destroy (GTK_WIDGET (dialog));
+  if (response != GTK_RESPONSE_ACCEPT)
+    return;
+  self->closing = TRUE;
+  gtk_window_close (GTK_WINDOW (self));
+}
+
 static gboolean
 lb_window_delete_event (GtkWidget *widget, GdkEventAny *event)
 {
-  save_geometry (LB_WINDOW (widget));
+  LbWindow *self = LB_WINDOW (widget);
+  GtkWidget *dialog;
+
+  /* Stopping a backup is safe, but should not happen by surprise. */
+  if (!self->closing && backups_running (self) > 0)
+    {
+      dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                       GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE,
+                                       _("Stop the backup and close?"));
+      gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s",
+                                                _("What was copied so far is kept, and the next backup carries on "
+                                                  "from there."));
+      gtk_dialog_add_buttons (GTK_DIALOG (dialog), _("_Keep Backing Up"), GTK_RESPONSE_CANCEL,
+                              _("_Stop and Close"), GTK_RESPONSE_ACCEPT, NULL);
+      gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+      g_signal_connect (dialog, "response", G_CALLBACK (on_close_answer), self);
+      gtk_widget_show (dialog);
+      return TRUE;
+    }
+  save_geometry (self);
   return GTK_WIDGET_CLASS (lb_window_parent_class)->delete_event
            ? GTK_WIDGET_CLASS (lb_window_parent_class)->delete_event (widget, event) : FALSE;
 }
