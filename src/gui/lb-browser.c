@@ -89,6 +89,15 @@ display_text (const char *name)
   return g_string_free (out, FALSE);
 }
 
+/* Messages of the core may quote names from the phone. */
+static void
+set_label (GtkLabel *label, const char *text)
+{
+  g_autofree char *valid = g_utf8_make_valid (text, -1);
+
+  gtk_label_set_text (label, valid);
+}
+
 static char *
 date_text (gint64 t)
 {
@@ -362,7 +371,7 @@ show_changes (LbBrowser *self, const LbDiff *diff, const GError *error)
   else if (error != NULL)
     {
       g_autofree char *text = g_strdup_printf (_("The changes could not be read: %s"), error->message);
-      gtk_label_set_text (self->changes_label, text);
+      set_label (self->changes_label, text);
     }
   else
     gtk_label_set_text (self->changes_label, _("This is the phone’s first backup: there is nothing to compare it with."));
@@ -399,8 +408,8 @@ load_done (GObject *source, GAsyncResult *res, gpointer user_data)
       g_autofree char *text = g_strdup_printf (_("This backup cannot be read: %s"), error->message);
       gtk_spinner_stop (self->load_spinner);
       gtk_widget_hide (GTK_WIDGET (self->load_spinner));
-      gtk_label_set_text (self->load_label, text);
-      gtk_label_set_text (self->changes_label, text);
+      set_label (self->load_label, text);
+      set_label (self->changes_label, text);
       return;
     }
   store = build_store (job->rows);
@@ -515,7 +524,7 @@ on_selection_changed (LbBrowser *self)
       g_autofree char *text = n == 0 ? g_strdup (_("Select a file to see it here."))
                                      : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d item selected", "%d items selected", n), n);
       gtk_label_set_text (self->preview_label, text);
-      gtk_image_set_from_icon_name (self->preview_icon, n == 0 ? "text-x-generic-symbolic" : "edit-select-all-symbolic",
+      gtk_image_set_from_icon_name (self->preview_icon, n == 0 ? "text-x-generic-symbolic" : "view-list-symbolic",
                                     GTK_ICON_SIZE_DIALOG);
       gtk_stack_set_visible_child_name (self->preview_stack, "icon");
       return;
@@ -660,7 +669,7 @@ save_done (GObject *source, GAsyncResult *res, gpointer user_data)
   if (self->destroyed)
     return;
   text = save_result (job, error);
-  gtk_label_set_text (self->save_label, text);
+  set_label (self->save_label, text);
   set_saving (self, FALSE);
 }
 
@@ -708,16 +717,32 @@ start_save (LbBrowser *self, const char *dir)
   g_task_run_in_thread (task, save_thread);
 }
 
+/* "browser.save-to" (a folder path, as bytes): what Save… does once the
+ * folder is chosen; tests call it directly, past the file chooser. */
+static void
+save_to_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  LbBrowser *self = user_data;
+
+  (void) action;
+  if (self->destroyed || self->save_cancellable != NULL ||
+      gtk_tree_selection_count_selected_rows (self->files_selection) == 0)
+    return;
+  start_save (self, g_variant_get_bytestring (param));
+}
+
 static void
 on_chooser_response (GtkNativeDialog *chooser, int response, gpointer user_data)
 {
   LbBrowser *self = user_data;
 
-  if (response == GTK_RESPONSE_ACCEPT && !self->destroyed && self->save_cancellable == NULL)
+  if (response == GTK_RESPONSE_ACCEPT && !self->destroyed)
     {
       g_autofree char *dir = gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (chooser));
+      GActionGroup *actions = gtk_widget_get_action_group (GTK_WIDGET (self), "browser");
+
       if (dir != NULL)
-        start_save (self, dir);
+        g_action_group_activate_action (actions, "save-to", g_variant_new_bytestring (dir));
     }
   g_object_unref (chooser);
   g_object_unref (self);
@@ -855,11 +880,19 @@ lb_browser_class_init (LbBrowserClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_save_cancel_clicked);
 }
 
+static const GActionEntry browser_entries[] = {
+  { "save-to", save_to_activated, "ay", NULL, NULL, { 0 } },
+};
+
 static void
 lb_browser_init (LbBrowser *self)
 {
+  g_autoptr(GSimpleActionGroup) actions = g_simple_action_group_new ();
+
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
+  g_action_map_add_action_entries (G_ACTION_MAP (actions), browser_entries, G_N_ELEMENTS (browser_entries), self);
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "browser", G_ACTION_GROUP (actions));
 }
 
 static void

@@ -80,10 +80,13 @@ append_escaped_line (GString *out, const char *text)
   g_string_append_printf (out, "  • %s\n", escaped);
 }
 
+/* Headings and paragraphs may carry storage names or messages quoting the
+ * phone: made valid like the lines. */
 static void
 append_heading (GString *out, const char *heading)
 {
-  g_autofree char *escaped = g_markup_escape_text (heading, -1);
+  g_autofree char *valid = g_utf8_make_valid (heading, -1);
+  g_autofree char *escaped = g_markup_escape_text (valid, -1);
 
   if (out->len > 0)
     g_string_append_c (out, '\n');
@@ -93,7 +96,8 @@ append_heading (GString *out, const char *heading)
 static void
 append_paragraph (GString *out, const char *text)
 {
-  g_autofree char *escaped = g_markup_escape_text (text, -1);
+  g_autofree char *valid = g_utf8_make_valid (text, -1);
+  g_autofree char *escaped = g_markup_escape_text (valid, -1);
 
   g_string_append_printf (out, "%s\n", escaped);
 }
@@ -233,9 +237,18 @@ target_text (LbRestoreDialog *self, LbPhone *phone)
                                                        /* Translators: phone name — maker and model */
                                                        : g_strdup_printf (_("%s — %s"), name, model);
 
+  g_autofree char *source_name = lb_phone_dup_display_name (self->source);
+
   if (phone == self->source)
     /* Translators: the phone the backup was made of */
     return g_strdup_printf (_("%s (this backup’s phone)"), both);
+  /* Two phones of one model look alike: the serial tells them apart. */
+  if (g_strcmp0 (name, source_name) == 0)
+    {
+      g_autofree char *serial = g_utf8_make_valid (lb_phone_get_serial (phone), -1);
+      /* Translators: phone name, then its serial number */
+      return g_strdup_printf (_("%s (serial %s)"), both, serial);
+    }
   return g_steal_pointer (&both);
 }
 
@@ -520,16 +533,18 @@ plan_details (const LbRestorePlan *plan)
 static void
 show_migration (LbRestoreDialog *self, const LbRestorePlan *plan)
 {
-  g_autofree char *text = NULL, *from = NULL, *to = NULL;
+  g_autofree char *text = NULL, *from = NULL, *to = NULL, *from_serial = NULL, *to_serial = NULL;
 
   gtk_widget_set_visible (self->migration_box, plan != NULL && plan->migration);
   if (plan == NULL || !plan->migration || plan->snapshot == NULL || plan->target == NULL)
     return;
   from = g_utf8_make_valid (plan->snapshot->model ? plan->snapshot->model : "", -1);
   to = g_utf8_make_valid (plan->target->model ? plan->target->model : "", -1);
+  from_serial = g_utf8_make_valid (plan->snapshot->serial ? plan->snapshot->serial : "", -1);
+  to_serial = g_utf8_make_valid (plan->target->serial ? plan->target->serial : "", -1);
   text = g_strdup_printf (_("This backup was made of another phone (%s, serial %s) than the one chosen (%s, serial %s). "
                             "Its files will be added to this phone."),
-                          from, plan->snapshot->serial, to, plan->target->serial);
+                          from, from_serial, to, to_serial);
   gtk_label_set_text (self->migration_label, text);
 }
 
@@ -547,8 +562,11 @@ set_planning (LbRestoreDialog *self, gboolean planning)
 static void
 show_no_plan (LbRestoreDialog *self, const char *why)
 {
+  /* why may quote a core message that quotes the phone. */
+  g_autofree char *valid = g_utf8_make_valid (why, -1);
+
   set_planning (self, FALSE);
-  gtk_label_set_text (self->plan_label, why);
+  gtk_label_set_text (self->plan_label, valid);
   gtk_label_set_markup (self->plan_details_label, "");
   show_migration (self, NULL);
   update_restore_button (self);
@@ -725,7 +743,6 @@ append_count_line (GString *out, const char *format, guint64 n)
   append_paragraph (out, text);
 }
 
-#define NG(singular, plural, n) g_dngettext (GETTEXT_PACKAGE, singular, plural, n), n
 
 static char *
 report_details (const LbRestoreReport *r, const GError *error, gboolean cancelled)
@@ -740,18 +757,18 @@ report_details (const LbRestoreReport *r, const GError *error, gboolean cancelle
   append_paragraph (out, sent_line);
   if ((error != NULL || r->interrupted) && r->sent > 0)
     append_paragraph (out, _("Restore the same backup again to send what is still missing: what has arrived is skipped."));
-  append_count_line (out, NG ("%s file was already on the phone and identical: skipped.",
-                                         "%s files were already on the phone and identical: skipped.", r->identical));
-  append_count_line (out, NG ("%s file differed from the phone’s: the phone’s is kept, ours is beside it as “NAME (restored DATE)”.",
-                                         "%s files differed from the phone’s: the phone’s are kept, ours are beside them as “NAME (restored DATE)”.", r->conflicts));
-  append_count_line (out, NG ("Removed %s file the backup does not have.",
-                                         "Removed %s files the backup does not have.", r->removed));
-  append_count_line (out, NG ("Recreated %s playlist or album.",
-                                         "Recreated %s playlists and albums.", r->lists));
-  append_count_line (out, NG ("The date of %s file was kept.",
-                                         "The dates of %s files were kept.", r->dates_kept));
-  append_count_line (out, NG ("The date of %s file could not be kept: this phone sets the time of the transfer.",
-                                         "The dates of %s files could not be kept: this phone sets the time of the transfer.", r->dates_lost));
+  append_count_line (out, g_dngettext (GETTEXT_PACKAGE, "%s file was already on the phone and identical: skipped.",
+                                                 "%s files were already on the phone and identical: skipped.", r->identical), r->identical);
+  append_count_line (out, g_dngettext (GETTEXT_PACKAGE, "%s file differed from the phone’s: the phone’s is kept, ours is beside it as “NAME (restored DATE)”.",
+                                                 "%s files differed from the phone’s: the phone’s are kept, ours are beside them as “NAME (restored DATE)”.", r->conflicts), r->conflicts);
+  append_count_line (out, g_dngettext (GETTEXT_PACKAGE, "Removed %s file the backup does not have.",
+                                                 "Removed %s files the backup does not have.", r->removed), r->removed);
+  append_count_line (out, g_dngettext (GETTEXT_PACKAGE, "Recreated %s playlist or album.",
+                                                 "Recreated %s playlists and albums.", r->lists), r->lists);
+  append_count_line (out, g_dngettext (GETTEXT_PACKAGE, "The date of %s file was kept.",
+                                                 "The dates of %s files were kept.", r->dates_kept), r->dates_kept);
+  append_count_line (out, g_dngettext (GETTEXT_PACKAGE, "The date of %s file could not be kept: this phone sets the time of the transfer.",
+                                                 "The dates of %s files could not be kept: this phone sets the time of the transfer.", r->dates_lost), r->dates_lost);
   if (r->failed->len > 0)
     {
       guint shown = MIN (r->failed->len, MAX_LISTED);

@@ -609,6 +609,71 @@ test_restore_to_new_phone (void)
   gui_run_app (restore_to_new_phone, NULL);
 }
 
+/* ---- looking inside a snapshot ------------------------------------------------------ */
+
+#define PREVIEW_NAME "lb-test-preview.png"
+
+/* The row whose names from the top are `names` (column 1 holds the name
+ * shown), or NULL. */
+static GtkTreePath *
+find_row (GtkTreeModel *model, const char *const *names)
+{
+  GtkTreeIter iter, parent;
+  gboolean have_parent = FALSE;
+
+  for (; *names != NULL; names++)
+    {
+      gboolean found = FALSE;
+      gboolean more = have_parent ? gtk_tree_model_iter_children (model, &iter, &parent)
+                                  : gtk_tree_model_get_iter_first (model, &iter);
+      for (; more && !found; more = found ? FALSE : gtk_tree_model_iter_next (model, &iter))
+        {
+          g_autofree char *name = NULL;
+          gtk_tree_model_get (model, &iter, 1, &name, -1);
+          found = g_strcmp0 (name, *names) == 0;
+        }
+      if (!found)
+        return NULL;
+      parent = iter;
+      have_parent = TRUE;
+    }
+  return gtk_tree_model_get_path (model, &parent);
+}
+
+static void
+select_row (GtkTreeView *view, const char *const *names)
+{
+  g_autoptr(GtkTreePath) path = find_row (gtk_tree_view_get_model (view), names);
+
+  g_assert_nonnull (path);
+  gtk_tree_view_expand_to_path (view, path);
+  gtk_tree_selection_select_path (gtk_tree_view_get_selection (view), path);
+}
+
+/* want->text: the name of the stack's child. */
+static gboolean
+stack_shows (gpointer data)
+{
+  WantText *want = data;
+  return g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (gui_find (want->root, want->id))), want->text) == 0;
+}
+
+static gboolean
+save_over (gpointer data)
+{
+  return !gui_visible (data, "save_spinner") && *gui_label (data, "save_label") != '\0' &&
+         !g_str_has_prefix (gui_label (data, "save_label"), "Saving to");
+}
+
+static void
+write_picture (const char *path)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 64, 48);
+
+  gdk_pixbuf_fill (pixbuf, 0xcc3322ff);
+  g_assert_true (gdk_pixbuf_save (pixbuf, path, "png", NULL, NULL));
+}
+
 /* ---- looking inside a snapshot and saving from it ------------------------------ */
 
 static gboolean
@@ -667,6 +732,88 @@ static void
 test_browse_and_save (void)
 {
   gui_run_app (browse_and_save, NULL);
+}
+
+static void
+browse_preview_changes (LbApplication *app, LbWindow *window, gpointer data)
+{
+  GtkWidget *w = GTK_WIDGET (window);
+  LbPhone *phone = show_only (window, PHONE_A, LB_DEVICE_READY);
+  g_autofree char *picture = g_build_filename (gui_phones_dir, "small", "Internal shared storage", "Pictures",
+                                               PREVIEW_NAME, NULL);
+  g_autofree char *out = g_dir_make_tmp ("lb-browse-XXXXXX", NULL);
+  g_autofree char *library = NULL, *saved = NULL, *original = NULL, *copy = NULL;
+  g_autofree char *notes = NULL, *base = NULL, *copy_path = NULL;
+  g_autoptr(GPtrArray) snapshots = NULL;
+  const char *png_row[] = { "Internal shared storage", "Pictures", PREVIEW_NAME, NULL };
+  const char *documents_row[] = { "Internal shared storage", "Documents", NULL };
+  gsize original_len, copy_len;
+  gboolean may_create;
+  GtkWidget *browser;
+  GtkTreeView *view;
+
+  /* Two backups, the second with one real picture more. */
+  gui_click (w, "backup_button");
+  gui_wait (is_idle_with_result, phone, 120, "the first backup");
+  g_assert_true (lb_phone_get_result (phone)->ok);
+  write_picture (picture);
+  gui_click (w, "backup_button");
+  gui_wait (is_idle_with_result, phone, 120, "the second backup");
+  g_assert_true (lb_phone_get_result (phone)->ok);
+  snapshots = gui_snapshots (PHONE_A);
+  g_assert_cmpuint (snapshots->len, ==, 2);
+
+  library = lb_application_dup_library (app, &may_create);
+  browser = lb_browser_new (GTK_WINDOW (window), library, snapshots->pdata[0]);   /* the newest */
+  gtk_widget_show (browser);
+  {
+    WantText files = { browser, "files_stack", "files" };
+    gui_wait (stack_shows, &files, 60, "the snapshot's files");
+  }
+  g_assert_cmpstr (gui_label (browser, "changes_tab_label"), ==, "Changes (1 added, 0 changed, 0 removed)");
+  view = GTK_TREE_VIEW (gui_find (browser, "files_view"));
+  g_assert_false (gtk_widget_is_sensitive (gui_find (browser, "save_button")));
+
+  /* One picture selected: its preview, read from the library off the main thread. */
+  select_row (view, png_row);
+  g_assert_true (gtk_widget_is_sensitive (gui_find (browser, "save_button")));
+  {
+    WantText image = { browser, "preview_stack", "image" };
+    gui_wait (stack_shows, &image, 20, "the preview");
+  }
+  g_assert_cmpint (gtk_image_get_storage_type (GTK_IMAGE (gui_find (browser, "preview_image"))), ==, GTK_IMAGE_PIXBUF);
+  gui_screenshot (browser, "browser-preview");
+
+  /* A folder and the picture, saved past the file chooser. */
+  select_row (view, documents_row);
+  g_action_group_activate_action (gtk_widget_get_action_group (browser, "browser"), "save-to",
+                                  g_variant_new_bytestring (out));
+  gui_wait (save_over, browser, 60, "the files to be saved");
+  /* "~/…" when the folder is in the home folder. */
+  base = g_path_get_basename (out);
+  saved = g_strdup_printf ("%s.", base);
+  g_assert_true (g_str_has_prefix (gui_label (browser, "save_label"), "Saved 3 files to "));
+  g_assert_true (g_str_has_suffix (gui_label (browser, "save_label"), saved));
+  copy_path = g_build_filename (out, "Internal shared storage", "Pictures", PREVIEW_NAME, NULL);
+  g_assert_true (g_file_get_contents (picture, &original, &original_len, NULL));
+  g_assert_true (g_file_get_contents (copy_path, &copy, &copy_len, NULL));
+  g_assert_cmpmem (original, original_len, copy, copy_len);
+  notes = g_build_filename (out, "Internal shared storage", "Documents", "notes.txt", NULL);
+  g_assert_true (g_file_test (notes, G_FILE_TEST_IS_REGULAR));
+  gui_screenshot (browser, "browser-saved");
+
+  gtk_widget_destroy (browser);
+  g_assert_cmpint (g_unlink (picture), ==, 0);
+  {
+    const char *rm[] = { "rm", "-rf", out, NULL };
+    g_assert_true (run_quietly (rm, NULL));
+  }
+}
+
+static void
+test_browse_preview_changes (void)
+{
+  gui_run_app (browse_preview_changes, NULL);
 }
 
 /* ---- an unplug mid-way ------------------------------------------------------------ */
@@ -730,6 +877,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gui/library-missing", test_library_missing);
   g_test_add_func ("/gui/restore-to-new-phone", test_restore_to_new_phone);
   g_test_add_func ("/gui/browse-and-save", test_browse_and_save);
+  g_test_add_func ("/gui/browse-preview-changes", test_browse_preview_changes);
   g_test_add_func ("/gui/cancel-responsive", test_cancel_responsive);
   /* Last: the rig's phone comes back from disconnect-after-bytes unwell. */
   g_test_add_func ("/gui/unplug-during-backup", test_unplug_during_backup);
