@@ -372,7 +372,8 @@ plan_entry (Restore *r, LbEntry *e)
         {
           g_hash_table_add (r->blocked, g_memdup2 (&e->path_id, sizeof (gint64)));
           add_step (r, LB_RESTORE_CANNOT, e, st, name, name, 0,
-                    _("the phone would refuse this name (ask for --rename-invalid to rename it)"));
+                    r->options->plain_hints ? _("the phone would refuse this name")
+                                            : _("the phone would refuse this name (ask for --rename-invalid to rename it)"));
           return;
         }
       g_free (name);
@@ -417,8 +418,10 @@ plan_entry (Restore *r, LbEntry *e)
    * part-way.  Say so in the plan instead. */
   if (st->max_file_size == 0 && st->kind == LB_STORAGE_REMOVABLE && e->size >= FAT32_LIMIT)
     {
-      g_autofree char *why = g_strdup_printf (_("4 GiB or larger, which a memory card formatted FAT32 cannot hold; "
-                                                "put it on internal storage with --map \"%s=…\""), e->storage);
+      g_autofree char *why = r->options->plain_hints
+        ? g_strdup (_("4 GiB or larger, which a memory card formatted FAT32 cannot hold"))
+        : g_strdup_printf (_("4 GiB or larger, which a memory card formatted FAT32 cannot hold; "
+                             "put it on internal storage with --map \"%s=…\""), e->storage);
       add_step (r, LB_RESTORE_CANNOT, e, st, name, rel, 0, why);
       return;
     }
@@ -594,15 +597,21 @@ make_plan (Restore *r, GError **error)
       LbRestoreStorage *sp = plan->storages->pdata[i];
       sp->fits = sp->target == NULL || sp->bytes <= sp->free;
       if (sp->target == NULL && (sp->files > 0 || sp->folders > 0))
-        g_ptr_array_add (plan->problems, g_strdup_printf (_("The phone has no storage for “%s”; choose one with --map"), sp->source));
+        g_ptr_array_add (plan->problems,
+                         r->options->plain_hints
+                           ? g_strdup_printf (_("The phone has no storage for “%s”."), sp->source)
+                           : g_strdup_printf (_("The phone has no storage for “%s”; choose one with --map"), sp->source));
       if (!sp->fits)
         {
           g_autofree char *need = g_format_size (sp->bytes - sp->free);
           g_autofree char *free_ = g_format_size (sp->free);
           g_autofree char *total = g_format_size (sp->bytes);
           g_ptr_array_add (plan->problems,
-                           g_strdup_printf (_("%s needs %s more space: %s to send, %s free. Free some space on the phone, or restore less with --only."),
-                                            sp->target, need, total, free_));
+                           r->options->plain_hints
+                             ? g_strdup_printf (_("%s needs %s more space: %s to send, %s free. Free some space on the phone."),
+                                                sp->target, need, total, free_)
+                             : g_strdup_printf (_("%s needs %s more space: %s to send, %s free. Free some space on the phone, or restore less with --only."),
+                                                sp->target, need, total, free_));
           plan->fits = FALSE;
         }
     }

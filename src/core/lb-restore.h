@@ -18,6 +18,9 @@ typedef struct {
   gboolean mirror;                /* replace and remove what differs on the phone */
   gboolean rename_invalid;        /* make names the phone refuses acceptable */
   gboolean dry_run;               /* plan only */
+  gboolean plain_hints;           /* a front end without options (the window):
+                                   * messages say what to do without naming
+                                   * --map, --only or --rename-invalid */
 } LbRestoreOptions;
 
 typedef enum {

@@ -353,6 +353,7 @@ job_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellab
   options.mirror = job->mirror;
   options.to_new_device = job->to_new_device;
   options.dry_run = job->dry_run;
+  options.plain_hints = TRUE;
   /* Held by now; the monitor may still be looking at the phone this moment. */
   if (job->monitor != NULL)
     lb_monitor_wait_unused (job->monitor, job->serial);
