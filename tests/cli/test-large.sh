@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # check-large: the `large` phone (22,000 files and a sparse 5 GiB video)
-# backed up in bounded memory, the video stored with its holes.
+# backed up in bounded memory, the video stored with its holes and restored
+# whole onto an Android phone, and refused for a FAT32 memory card.
 . "$(dirname "$0")/../vphone/tap.sh"
 plan 11
 
