@@ -193,7 +193,8 @@ gboolean lb_device_delete (LbDevice *self, guint32 handle, GError **error);
  * abstract lists (Android). */
 guint32 lb_device_create_list (LbDevice *self, const LbMediaList *list, GError **error);
 
-/* GUIs call this once from their main thread: device calls from it abort. */
+/* GUIs call this once from their main thread: device calls and
+ * lb_library_open from it then fail with a critical (fatal in tests). */
 void lb_device_forbid_thread (GThread *thread);
 
 G_END_DECLS
