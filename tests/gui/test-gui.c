@@ -13,6 +13,7 @@
 #include "lb-error.h"
 #include "lb-phone-row.h"
 #include "lb-browser.h"
+#include "lb-preferences.h"
 #include "lb-restore-dialog.h"
 
 /* ---- looking at the window ---------------------------------------------------- */
@@ -816,6 +817,57 @@ test_browse_preview_changes (void)
   gui_run_app (browse_preview_changes, NULL);
 }
 
+/* ---- moving the library from Preferences ---------------------------------------- */
+
+static void
+move_library (LbApplication *app, LbWindow *window, gpointer data)
+{
+  GtkWidget *w = GTK_WIDGET (window);
+  LbPhone *phone = show_only (window, PHONE_A, LB_DEVICE_READY);
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.lifeboat.Lifeboat");
+  g_autofree char *from = g_settings_get_string (settings, "library-location");
+  g_autofree char *to = g_build_filename (gui_phones_dir, "moved-library", NULL);
+  WantText moved = { NULL, "move_label", "The library is now in" };
+  WantRows one = { window, 1 };
+  g_autofree char *settled = NULL;
+  GtkWidget *prefs, *chooser;
+
+  gui_click (w, "backup_button");
+  gui_wait (is_idle_with_result, phone, 120, "the backup to finish");
+  gui_wait (has_history_rows, &one, 10, "the snapshot in History");
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  gui_wait (toplevel_open, GSIZE_TO_POINTER (LB_TYPE_PREFERENCES), 10, "Preferences");
+  prefs = gui_find_toplevel (LB_TYPE_PREFERENCES);
+  g_assert_cmpstr (gui_label (prefs, "location_label"), ==, from);
+  gui_screenshot (prefs, "preferences");
+  g_mkdir_with_parents (to, 0755);
+  gui_click (prefs, "move_button");
+  gui_wait (toplevel_open, GSIZE_TO_POINTER (GTK_TYPE_FILE_CHOOSER_DIALOG), 10, "the folder chooser");
+  chooser = gui_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG);
+  g_assert_true (gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), to));
+  gui_spin (0.5);
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  moved.root = prefs;
+  gui_wait (shows_text, &moved, 120, "the library to move");
+
+  /* Copied, checked, switched, the old copy gone; the window reads the new one. */
+  settled = g_settings_get_string (settings, "library-location");
+  g_assert_cmpstr (settled, ==, to);
+  g_assert_false (g_file_test (from, G_FILE_TEST_EXISTS));
+  g_assert_cmpstr (gui_label (prefs, "location_label"), ==, to);
+  g_assert_cmpint (newest_state (PHONE_A, 1), ==, LB_SNAPSHOT_COMPLETE);
+  gtk_widget_destroy (prefs);
+  lb_window_reload (window);
+  gui_wait (has_history_rows, &one, 10, "History from the moved library");
+}
+
+static void
+test_move_library (void)
+{
+  gui_run_app (move_library, NULL);
+}
+
 /* ---- an unplug mid-way ------------------------------------------------------------ */
 
 static void
@@ -877,6 +929,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gui/library-missing", test_library_missing);
   g_test_add_func ("/gui/restore-to-new-phone", test_restore_to_new_phone);
   g_test_add_func ("/gui/browse-and-save", test_browse_and_save);
+  g_test_add_func ("/gui/move-library", test_move_library);
   g_test_add_func ("/gui/browse-preview-changes", test_browse_preview_changes);
   g_test_add_func ("/gui/cancel-responsive", test_cancel_responsive);
   /* Last: the rig's phone comes back from disconnect-after-bytes unwell. */
