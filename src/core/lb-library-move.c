@@ -1100,6 +1100,8 @@ lb_library_move_async (const char *from, const char *to, LbMoveProgressFunc prog
 
   g_task_set_source_tag (task, lb_library_move_async);
   g_task_set_return_on_cancel (task, FALSE);
+  /* The job decides what a cancel means: after the switch it finishes. */
+  g_task_set_check_cancellable (task, FALSE);
   g_task_set_task_data (task, move_new (progress, switch_func, user_data, cancellable), (GDestroyNotify) move_free);
   g_object_set_data_full (G_OBJECT (task), "lb-move-paths", g_memdup2 (paths, sizeof paths),
                           (GDestroyNotify) g_strfreev);

@@ -1,6 +1,10 @@
 /* F_OFD_SETLK needs it. */
 #define _GNU_SOURCE
 
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
 #include "lb-lock.h"
 #include "lb-error.h"
 
@@ -56,12 +60,12 @@ lb_lock_take (int fd, LbLockKind kind, GError **error)
     {
       if (kind == LB_LOCK_READER)
         g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_LOCKED,
-                     "Lifeboat is removing old snapshots from this library, or moving it, right "
-                     "now; try again when it has finished");
+                     _("Lifeboat is removing old snapshots from this library, or moving it, right "
+                       "now; try again when it has finished"));
       else if (kind == LB_LOCK_WRITER)
         g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_LOCKED,
-                     "Another Lifeboat is using this library right now (a backup or restore "
-                     "is running); try again when it has finished");
+                     _("Another Lifeboat is using this library right now (a backup or restore "
+                       "is running); try again when it has finished"));
       else
         g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_LOCKED,
                      "This library is being read right now (a restore or an extraction is "

@@ -712,6 +712,8 @@ start_save (LbBrowser *self, const char *dir)
   gtk_label_set_text (self->save_label, text);
   set_saving (self, TRUE);
   task = g_task_new (self, self->save_cancellable, save_done, NULL);
+  /* A save that finished is reported as done, whenever Cancel was pressed. */
+  g_task_set_check_cancellable (task, FALSE);
   g_task_set_source_tag (task, start_save);
   g_task_set_task_data (task, job, (GDestroyNotify) save_job_free);
   g_task_run_in_thread (task, save_thread);

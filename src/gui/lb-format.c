@@ -21,8 +21,16 @@ lb_format_when (gint64 t, gint64 now)
   if (ago < 3600)
     return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d minute ago", "%d minutes ago", ago / 60),
                             (int) (ago / 60));
-  days = g_date_time_get_day_of_year (today) - g_date_time_get_day_of_year (then) +
-         365 * (g_date_time_get_year (today) - g_date_time_get_year (then));
+  {
+    /* Calendar days apart, leap years included. */
+    GDate a, b;
+
+    g_date_clear (&a, 1);
+    g_date_clear (&b, 1);
+    g_date_set_dmy (&a, g_date_time_get_day_of_month (then), g_date_time_get_month (then), g_date_time_get_year (then));
+    g_date_set_dmy (&b, g_date_time_get_day_of_month (today), g_date_time_get_month (today), g_date_time_get_year (today));
+    days = g_date_days_between (&a, &b);
+  }
   if (days == 0)
     /* Translators: a time of day today, e.g. "today at 14:02" */
     return g_date_time_format (then, _("today at %H:%M"));

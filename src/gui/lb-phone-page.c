@@ -12,6 +12,7 @@ struct _LbPhonePage {
 
   LbPhone *phone;
   char *guidance_note;
+  int note_state;              /* the phone's state when the note was given */
 
   GtkImage *phone_icon;
   GtkLabel *name_label;
@@ -107,6 +108,10 @@ show_guidance (LbPhonePage *self)
 {
   const LbDeviceInfo *info = lb_phone_get_info (self->phone);
   const LbBackupResult *r = lb_phone_get_result (self->phone);
+
+  /* A note about a Release or a retry belongs to the state it answered. */
+  if (self->guidance_note != NULL && (info == NULL ? -1 : (int) info->state) != self->note_state)
+    g_clear_pointer (&self->guidance_note, g_free);
 
   if (lb_phone_get_activity (self->phone) != LB_PHONE_IDLE)
     set_guidance (self, NULL, NULL, FALSE, FALSE);
@@ -450,8 +455,11 @@ lb_phone_page_get_selected_snapshot (LbPhonePage *self)
 void
 lb_phone_page_set_guidance_note (LbPhonePage *self, const char *note)
 {
+  const LbDeviceInfo *info = self->phone ? lb_phone_get_info (self->phone) : NULL;
+
   g_free (self->guidance_note);
   self->guidance_note = g_strdup (note);
+  self->note_state = info == NULL ? -1 : (int) info->state;
   if (self->phone != NULL)
     show_guidance (self);
 }

@@ -239,5 +239,12 @@ lb_preferences_new (GtkWindow *parent, LbApplication *app)
       gtk_widget_set_sensitive (GTK_WIDGET (self->move_button), FALSE);
       gtk_label_set_text (self->size_label, _("The settings schema is not installed: the library cannot be moved from here."));
     }
+  else if (g_getenv ("LIFEBOAT_LIBRARY") != NULL && *g_getenv ("LIFEBOAT_LIBRARY") != '\0')
+    {
+      /* The variable wins over the setting: a move saved there would not stick. */
+      gtk_widget_set_sensitive (GTK_WIDGET (self->move_button), FALSE);
+      gtk_label_set_text (self->size_label, _("LIFEBOAT_LIBRARY names the library for this session, so it cannot be "
+                                              "moved from here; use lifeboat-cli move-library."));
+    }
   return GTK_WIDGET (self);
 }

@@ -18,6 +18,7 @@ struct _LbWindow {
   LbMonitor *monitor;
   GPtrArray *phones;           /* LbPhone*, in list order */
   GCancellable *cancellable;   /* library reads and releases */
+  GCancellable *load;          /* the library read in flight: a newer one replaces it */
   gboolean closing;            /* the user agreed to stop running backups */
 
   GtkInfoBar *library_bar;
@@ -277,7 +278,15 @@ lb_window_reload (LbWindow *self)
   LoadJob *job = g_new0 (LoadJob, 1);
 
   job->path = lb_application_dup_library (self->app, &job->may_create);
-  task = g_task_new (self, self->cancellable, load_done, NULL);
+  /* Only the newest read may land: an older one finishing last would
+   * bring back a history without the backup just made. */
+  if (self->load != NULL)
+    g_cancellable_cancel (self->load);
+  g_clear_object (&self->load);
+  self->load = g_cancellable_new ();
+  g_signal_connect_object (self->cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel), self->load,
+                           G_CONNECT_SWAPPED);
+  task = g_task_new (self, self->load, load_done, NULL);
   g_task_set_source_tag (task, lb_window_reload);
   g_task_set_task_data (task, job, (GDestroyNotify) load_job_free);
   g_task_run_in_thread (task, load_thread);
@@ -505,6 +514,9 @@ lb_window_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  if (self->load != NULL)
+    g_cancellable_cancel (self->load);
+  g_clear_object (&self->load);
   if (self->monitor != NULL)
     g_signal_handlers_disconnect_by_data (self->monitor, self);
   g_clear_object (&self->monitor);
