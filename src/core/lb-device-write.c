@@ -77,6 +77,17 @@ lb_device_refresh_storages (LbDevice *self, GError **error)
   return TRUE;
 }
 
+/* Our "top of the storage" is 0, as a phone reports it.  Sent as 0 it means
+ * something else: libmtp passes it through unchanged, and Android 9 and
+ * later answer InvalidObjectHandle (AOSP MtpServer::doSendObjectInfo() asks
+ * MtpStorageManager.getObject(0), which is null); only 0xFFFFFFFF names
+ * the storage's top. */
+static guint32
+mtp_parent (guint32 parent)
+{
+  return parent == 0 ? LIBMTP_FILES_AND_FOLDERS_ROOT : parent;
+}
+
 guint32
 lb_device_create_folder (LbDevice *self, guint32 storage_id, guint32 parent, const char *name, GError **error)
 {
@@ -89,7 +100,7 @@ lb_device_create_folder (LbDevice *self, guint32 storage_id, guint32 parent, con
     return 0;
   LIBMTP_Clear_Errorstack (self->mtp);
   lb_quiet_begin (&quiet);
-  handle = LIBMTP_Create_Folder (self->mtp, copy, parent, storage_id);
+  handle = LIBMTP_Create_Folder (self->mtp, copy, mtp_parent (parent), storage_id);
   lb_quiet_end (&quiet);
   if (handle == 0)
     {
@@ -160,7 +171,7 @@ lb_device_send_file (LbDevice *self, guint32 storage_id, guint32 parent, const c
   f->filename = strdup (name);
   f->filesize = size;
   f->filetype = (LIBMTP_filetype_t) filetype;
-  f->parent_id = parent;
+  f->parent_id = mtp_parent (parent);
   f->storage_id = storage_id;
   LIBMTP_Clear_Errorstack (self->mtp);
   /* Not wrapped in lb_quiet_begin(): fill runs inside (see lb-device-mtp.c). */

@@ -409,52 +409,96 @@ do_get_storage_info (VpMtp *m)
   respond0 (m, VP_RC_OK);
 }
 
-/* Resolves (storage, parent) of GetObjectHandles and friends into a folder
- * listing.  Android treats parent 0 and 0xFFFFFFFF alike: the top level. */
-static guint16
-list_objects (VpMtp *m, guint32 storage_id, guint16 format, guint32 parent, GPtrArray *out)
+/* The children of `folder` that match `format`, then (recursive) each child
+ * folder's own, in that order: AOSP's MtpStorageManager.getObjects(MtpObject,
+ * int, boolean).  FALSE when `folder` is not a folder (getChildren() is null). */
+static gboolean
+collect_objects (VpMtp *m, VpObject *folder, guint16 format, gboolean recursive, GPtrArray *out)
 {
-  if (storage_id != VP_ALL && vp_store_storage_by_id (m->store, storage_id) == NULL)
-    return VP_RC_InvalidStorageID;
-  if (parent == 0 || parent == VP_ROOT_PARENT)
-    {
-      for (guint i = 0; i < vp_store_n_storages (m->store); i++)
-        {
-          VpStorage *st = vp_store_storage_at (m->store, i);
-          g_autoptr(GPtrArray) kids = NULL;
-          if (storage_id != VP_ALL && st->id != storage_id)
-            continue;
-          kids = vp_store_list (m->store, st->root);
-          for (guint k = 0; k < kids->len; k++)
-            if (format == 0 || ((VpObject *) kids->pdata[k])->format == format)
-              g_ptr_array_add (out, kids->pdata[k]);
-        }
-      return VP_RC_OK;
-    }
-  else
-    {
-      VpObject *p = vp_store_lookup (m->store, parent);
-      g_autoptr(GPtrArray) kids = NULL;
-      if (p == NULL)
-        return VP_RC_InvalidObjectHandle;
-      if (!p->is_folder)
-        return VP_RC_InvalidParentObject;
-      kids = vp_store_list (m->store, p);
-      for (guint k = 0; k < kids->len; k++)
-        if (format == 0 || ((VpObject *) kids->pdata[k])->format == format)
-          g_ptr_array_add (out, kids->pdata[k]);
-      return VP_RC_OK;
-    }
+  g_autoptr(GPtrArray) kids = NULL;
+
+  if (folder == NULL || !folder->is_folder)
+    return FALSE;
+  kids = vp_store_list (m->store, folder);
+  for (guint k = 0; k < kids->len; k++)
+    if (format == 0 || ((VpObject *) kids->pdata[k])->format == format)
+      g_ptr_array_add (out, kids->pdata[k]);
+  if (recursive)
+    for (guint k = 0; k < kids->len; k++)
+      {
+        VpObject *kid = kids->pdata[k];
+        /* A hostile phone's folder may claim itself as an ancestor; the
+         * disk tree below it is still finite, so only the real tree is walked. */
+        if (kid->is_folder && kid->parent == folder)
+          collect_objects (m, kid, format, TRUE, out);
+      }
+  return TRUE;
 }
 
+/* AOSP MtpStorageManager.getObjects(int parent, int format, int storageId):
+ * parent 0 is every object below the storage root(s), recursively, and
+ * 0xFFFFFFFF the top level; storage 0xFFFFFFFF is every storage only for
+ * those two, and a storage id of 0 names no storage root at all. */
+static guint16
+get_objects (VpMtp *m, guint32 parent, guint16 format, guint32 storage_id, GPtrArray *out)
+{
+  gboolean recursive = parent == 0;
+  VpObject *obj;
+
+  if (parent == VP_ROOT_PARENT)
+    parent = 0;
+  if (storage_id == VP_ALL && parent == 0)
+    {
+      for (guint i = 0; i < vp_store_n_storages (m->store); i++)
+        collect_objects (m, vp_store_storage_at (m->store, i)->root, format, recursive, out);
+      return VP_RC_OK;
+    }
+  if (parent == 0)
+    {
+      VpStorage *st = vp_store_storage_by_id (m->store, storage_id);
+      obj = st ? st->root : NULL;
+    }
+  else
+    obj = vp_store_lookup (m->store, parent);
+  /* MtpDatabase.getObjectList() answers null, which MtpServer turns into
+   * InvalidObjectHandle: also for a parent that is a file. */
+  if (obj == NULL || !collect_objects (m, obj, format, recursive, out))
+    return VP_RC_InvalidObjectHandle;
+  return VP_RC_OK;
+}
+
+/* AOSP MtpServer::hasStorage(): 0 and 0xFFFFFFFF mean "any", which a phone
+ * without storages (locked) does not have. */
+static gboolean
+has_storage (VpMtp *m, guint32 storage_id)
+{
+  if (storage_id == 0 || storage_id == VP_ALL)
+    return vp_store_n_storages (m->store) > 0;
+  return vp_store_storage_by_id (m->store, storage_id) != NULL;
+}
+
+/* AOSP MtpServer::getStorage(): 0 is the first (primary) storage. */
+static VpStorage *
+get_storage (VpMtp *m, guint32 storage_id)
+{
+  if (storage_id == 0)
+    return vp_store_storage_at (m->store, 0);
+  return vp_store_storage_by_id (m->store, storage_id);
+}
+
+/* AOSP MtpServer::doGetObjectHandles() and doGetNumObjects(). */
 static void
 do_get_object_handles (VpMtp *m, gboolean count_only)
 {
   g_autoptr(GPtrArray) objs = g_ptr_array_new ();
-  guint16 rc = list_objects (m, m->params[0], (guint16) m->params[1],
-                             m->nparams > 2 ? m->params[2] : 0, objs);
+  guint16 rc;
   GByteArray *b;
 
+  if (m->nparams < 3)
+    return respond0 (m, VP_RC_InvalidParameter);
+  if (!has_storage (m, m->params[0]))
+    return respond0 (m, VP_RC_InvalidStorageID);
+  rc = get_objects (m, m->params[2], (guint16) m->params[1], m->params[0], objs);
   if (rc != VP_RC_OK)
     return respond0 (m, rc);
   if (count_only)
@@ -639,30 +683,67 @@ do_delete_object (VpMtp *m)
   respond0 (m, rc);
 }
 
+/* The folder a SendObjectInfo names (AOSP MtpServer::doSendObjectInfo()):
+ * 0xFFFFFFFF is the top of the storage asked for, and is answered as parent
+ * 0.  Any other handle goes through MtpDatabase.getObjectFilePath(), where
+ * MtpStorageManager.getObject(0) is null on Android 9 and later: parent 0 is
+ * InvalidObjectHandle.  Android 8 and older mapped handle 0 to the primary
+ * storage's root, whichever storage was asked (`parent0=primary`).  The
+ * object then lives where its parent does: the storage id is not checked
+ * against the parent's. */
 static VpObject *
-parent_for (VpMtp *m, VpStorage **st, guint32 storage_id, guint32 parent, guint16 *rc)
+send_info_parent (VpMtp *m, VpStorage **st, guint32 storage_id, guint32 parent, guint16 *rc)
 {
   VpObject *p;
 
   *rc = VP_RC_OK;
-  if (parent == 0 || parent == VP_ROOT_PARENT)
+  *st = get_storage (m, storage_id);
+  if (*st == NULL)
     {
-      /* Storage 0 means "wherever the phone likes": the first one. */
-      *st = storage_id == 0 ? vp_store_storage_at (m->store, 0) : vp_store_storage_by_id (m->store, storage_id);
-      if (*st == NULL)
-        *rc = VP_RC_InvalidStorageID;
-      return *st ? (*st)->root : NULL;
+      *rc = VP_RC_InvalidStorageID;
+      return NULL;
     }
-  p = vp_store_lookup (m->store, parent);
-  if (p == NULL || !p->is_folder)
+  if (!m->id.android && parent == 0)
+    parent = VP_ROOT_PARENT;   /* MTP lets a device choose where parent 0 goes */
+  if (parent == VP_ROOT_PARENT)
+    return (*st)->root;
+  if (parent == 0 && m->id.parent0_primary)
+    {
+      *st = vp_store_storage_at (m->store, 0);
+      return (*st)->root;
+    }
+  p = parent == 0 ? NULL : vp_store_lookup (m->store, parent);
+  if (p == NULL)
+    {
+      *rc = VP_RC_InvalidObjectHandle;
+      return NULL;
+    }
+  if (!p->is_folder)
     {
       *rc = VP_RC_InvalidParentObject;
       return NULL;
     }
   *st = p->storage;
-  if (storage_id != 0 && storage_id != VP_ALL && storage_id != p->storage->id)
-    *rc = VP_RC_InvalidStorageID;
   return p;
+}
+
+/* The folder a MoveObject or CopyObject names (AOSP MtpServer::doMoveObject()
+ * and doCopyObject()): there parent 0 is the storage's top and 0xFFFFFFFF, an
+ * ordinary handle to MtpStorageManager.getObject(), is InvalidObjectHandle. */
+static VpObject *
+move_copy_parent (VpMtp *m, VpStorage *st, guint32 parent, guint16 *rc)
+{
+  VpObject *p;
+
+  *rc = VP_RC_OK;
+  if (parent == 0)
+    return st->root;
+  p = parent == VP_ROOT_PARENT ? NULL : vp_store_lookup (m->store, parent);
+  if (p == NULL)
+    *rc = VP_RC_InvalidObjectHandle;
+  else if (!p->is_folder)
+    *rc = VP_RC_InvalidParentObject;
+  return *rc == VP_RC_OK ? p : NULL;
 }
 
 static void
@@ -691,7 +772,9 @@ do_send_object_info (VpMtp *m, const guint8 *data, gsize len)
   guint32 out[3];
 
   drop_pending (m);
-  parent = parent_for (m, &st, m->params[0], m->params[1], &rc);
+  if (m->nparams < 2)
+    return respond0 (m, VP_RC_InvalidParameter);
+  parent = send_info_parent (m, &st, m->params[0], m->params[1], &rc);
   if (parent == NULL || rc != VP_RC_OK)
     return respond0 (m, rc);
   vp_reader_init (&r, data, len);
@@ -728,7 +811,8 @@ do_send_object_info (VpMtp *m, const guint8 *data, gsize len)
   rc = vp_store_create (m->store, st, parent, name, format, mtime, &o);
   if (rc != VP_RC_OK)
     return respond0 (m, rc);
-  vp_mtp_queue_event (m, VP_EV_ObjectAdded, o->handle);
+  /* No ObjectAdded: MtpStorageManager freezes an object the host creates
+   * (beginSendObject()) and sends events only for changes made on the phone. */
   if (format != VP_FMT_Association && !o->abstract)
     {
       m->pending_handle = o->handle;
@@ -737,8 +821,9 @@ do_send_object_info (VpMtp *m, const guint8 *data, gsize len)
     }
   else if (o->abstract)
     vp_store_save_abstract (m->store);
-  out[0] = st->id;
-  out[1] = parent == st->root ? VP_ROOT_PARENT : parent->handle;
+  /* AOSP echoes the storage id as asked (0 included) and says 0 for the top. */
+  out[0] = m->params[0];
+  out[1] = parent == st->root ? 0 : parent->handle;
   out[2] = o->handle;
   respond (m, VP_RC_OK, 3, out);
 }
@@ -976,40 +1061,72 @@ do_set_prop_value (VpMtp *m, const guint8 *data, gsize len)
     default:
       rc = VP_RC_OK;
     }
-  if (rc == VP_RC_OK)
-    vp_mtp_queue_event (m, VP_EV_ObjectInfoChanged, o->handle);
+  /* No ObjectInfoChanged: a rename the host asked for is frozen in
+   * MtpStorageManager.beginRenameObject(), which keeps its event back. */
   respond0 (m, rc);
 }
 
+static gboolean
+prop_known (guint16 prop)
+{
+  return prop_supported (VP_FMT_MP3, prop);
+}
+
+/* AOSP MtpDatabase.getObjectPropertyList(), step by step, quirks included:
+ * depth 1 lists the children and then the object itself; "all objects" is
+ * depth 0xFFFFFFFF from handle 0 or 0xFFFFFFFF; handle 0 at depth 0 is the
+ * top level; with every property asked for and no format, the first listed
+ * object's format picks the property set for all of them. */
 static void
 do_get_prop_list (VpMtp *m)
 {
   guint32 handle = m->params[0], depth = m->params[4];
-  guint16 format = (guint16) m->params[1];
+  guint32 format = m->params[1];
   guint32 prop = m->params[2];
   g_autoptr(GPtrArray) objs = g_ptr_array_new ();
+  VpObject *this_obj = NULL;
   GByteArray *b;
   gsize count_at;
   guint32 count = 0;
 
-  /* AOSP: depth 0 or 1 only, and no property groups. */
+  /* MtpServer::doGetObjectPropList() */
+  if (vp_store_n_storages (m->store) == 0)
+    return respond0 (m, VP_RC_InvalidObjectHandle);
+  if (m->nparams < 5)
+    return respond0 (m, VP_RC_InvalidParameter);
   if (prop == 0)
-    return respond0 (m, m->params[3] != 0 ? VP_RC_SpecificationByGroupUnsupported : VP_RC_ObjectPropNotSupported);
+    return respond0 (m, m->params[3] == 0 ? VP_RC_ParameterNotSupported : VP_RC_SpecificationByGroupUnsupported);
+  if (depth == 0xFFFFFFFFu && (handle == 0 || handle == 0xFFFFFFFFu))
+    {
+      handle = 0xFFFFFFFFu;
+      depth = 0;
+    }
   if (depth > 1)
     return respond0 (m, VP_RC_SpecificationByDepthUnsupported);
-  if (depth == 0)
+  if (prop != VP_ALL && !prop_known ((guint16) prop))
+    return respond0 (m, VP_RC_InvalidObjectPropCode);
+  if (handle == 0xFFFFFFFFu)
+    {
+      if (get_objects (m, 0, (guint16) format, VP_ALL, objs) != VP_RC_OK)
+        return respond0 (m, VP_RC_InvalidObjectHandle);
+    }
+  else if (handle != 0)
     {
       VpObject *o = vp_store_lookup (m->store, handle);
       if (o == NULL)
         return respond0 (m, VP_RC_InvalidObjectHandle);
-      g_ptr_array_add (objs, o);
+      if (format == 0 || o->format == format)
+        this_obj = o;
     }
-  else
+  if (handle == 0 || depth == 1)
     {
-      guint16 rc = list_objects (m, VP_ALL, format, handle, objs);
-      if (rc != VP_RC_OK)
-        return respond0 (m, rc);
+      g_ptr_array_set_size (objs, 0);
+      if (get_objects (m, handle == 0 ? VP_ROOT_PARENT : handle, (guint16) format, VP_ALL, objs) != VP_RC_OK)
+        return respond0 (m, VP_RC_InvalidObjectHandle);
     }
+  if (this_obj != NULL)
+    g_ptr_array_add (objs, this_obj);
+
   b = g_byte_array_new ();
   count_at = b->len;
   vp_put_u32 (b, 0);
@@ -1019,14 +1136,14 @@ do_get_prop_list (VpMtp *m)
       guint64 size;
       gint64 mtime;
 
-      if (format != 0 && o->format != format)
-        continue;
+      if (prop == VP_ALL && format == 0 && handle != 0 && handle != 0xFFFFFFFFu)
+        format = o->format;
       if (!vp_store_stat (m->store, o, &size, &mtime))
-        continue;
+        size = 0, mtime = 0;
       for (gsize p = 0; p < G_N_ELEMENTS (file_props) + G_N_ELEMENTS (audio_props); p++)
         {
           guint16 code = p < G_N_ELEMENTS (file_props) ? file_props[p] : audio_props[p - G_N_ELEMENTS (file_props)];
-          if (!prop_supported (o->format, code) || (prop != VP_ALL && prop != code))
+          if (prop == VP_ALL ? !prop_supported ((guint16) format, code) : prop != code)
             continue;
           vp_put_u32 (b, o->handle);
           vp_put_u16 (b, code);
@@ -1181,22 +1298,31 @@ do_set_device_prop (VpMtp *m, const guint8 *data, gsize len)
 static void
 do_move_copy (VpMtp *m, gboolean copy)
 {
-  VpObject *o = vp_store_lookup (m->store, m->params[0]), *parent, *made = NULL;
-  VpStorage *st = NULL;
+  VpObject *o, *parent, *made = NULL;
+  VpStorage *st;
   guint16 rc;
 
+  if (vp_store_n_storages (m->store) == 0)
+    return respond0 (m, VP_RC_GeneralError);
+  if (m->nparams < 3)
+    return respond0 (m, VP_RC_InvalidParameter);
+  st = get_storage (m, m->params[1]);
+  if (st == NULL)
+    return respond0 (m, VP_RC_InvalidStorageID);
+  o = vp_store_lookup (m->store, m->params[0]);
   if (o == NULL)
     return respond0 (m, VP_RC_InvalidObjectHandle);
-  parent = parent_for (m, &st, m->params[1], m->params[2], &rc);
-  if (parent == NULL || rc != VP_RC_OK)
+  parent = move_copy_parent (m, st, m->params[2], &rc);
+  if (parent == NULL)
     return respond0 (m, rc);
+  /* The parent's own storage wins, as the path AOSP builds is the parent's. */
+  st = parent->storage;
   if (copy)
     {
       rc = vp_store_copy (m->store, o, st, parent, &made);
       if (rc == VP_RC_OK)
         {
           guint32 h = made->handle;
-          vp_mtp_queue_event (m, VP_EV_ObjectAdded, h);
           return respond (m, VP_RC_OK, 1, &h);
         }
       return respond0 (m, rc);

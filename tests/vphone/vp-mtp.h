@@ -15,6 +15,7 @@ typedef struct {
   char *friendly_name;
   gboolean android;        /* android.com extension and Android's operations */
   gboolean player;         /* references, settable dates, abstract lists */
+  gboolean parent0_primary; /* Android 8 and older: parent 0 is the primary storage's top */
   guint8 battery;
 } VpMtpIdentity;
 

@@ -923,7 +923,7 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
   VpStoreOptions so = { 0 };
   VpMtpIdentity id = { 0 };
   g_autofree char *tzname = NULL;
-  gboolean vid_set = FALSE, pid_set = FALSE;
+  gboolean vid_set = FALSE, pid_set = FALSE, parent0_primary = FALSE;
 
   p->rig = rig;
   p->port = port;
@@ -978,6 +978,16 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
         p->capacity = n;
       else if (g_str_equal (key, "tz"))
         tzname = g_strdup (val);
+      else if (g_str_equal (key, "parent0"))
+        {
+          if (!g_str_equal (val, "primary") && !g_str_equal (val, "invalid"))
+            {
+              g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "parent0 is \"primary\" (Android 8 and older) or \"invalid\" (Android 9 on)");
+              goto fail;
+            }
+          parent0_primary = g_str_equal (val, "primary");
+        }
       else if (g_str_equal (key, "plugged"))
         p->start_plugged = !g_str_equal (val, "no");
       else
@@ -1041,6 +1051,7 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
   id.friendly_name = p->model;
   id.android = p->profile != VP_PROFILE_PLAYER;
   id.player = p->profile == VP_PROFILE_PLAYER;
+  id.parent0_primary = parent0_primary;
   id.battery = 87;
   p->mtp = vp_mtp_new (p->store, &id, &p->stats, &p->faults);
   if (rig->usb2)
@@ -1130,6 +1141,12 @@ vp_phone_plug (VpPhone *p, GError **error)
   p->generation++;
   p->bus_free_at = 0;
   vp_mtp_abort (p->mtp);
+  /* Each USB connection starts a new MtpServer with a new MtpDatabase, whose
+   * MtpStorageManager numbers objects from 1 again as folders are first
+   * listed (AOSP MtpService.startServer(), MtpStorageManager.getNextObjectId()):
+   * a handle from before the replug may now name another file. */
+  if (p->profile != VP_PROFILE_PLAYER)
+    vp_store_forget (p->store);
   p->plugged = TRUE;
   syspath = g_strdup (p->syspath);
   g_mutex_unlock (&rig->lock);

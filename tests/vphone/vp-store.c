@@ -1063,6 +1063,19 @@ vp_store_storage_by_id (VpStore *store, guint32 id)
   return NULL;
 }
 
+gboolean
+vp_store_forget (VpStore *store)
+{
+  /* Playlists and hostile overlays are tied to handles taken at start. */
+  if (store->opts.abstract || store->opts.hostile)
+    return FALSE;
+  for (guint i = 0; i < store->storages->len; i++)
+    g_ptr_array_set_size (((VpStorage *) store->storages->pdata[i])->root->children, 0);
+  g_hash_table_remove_all (store->objects);
+  store->next_handle = 1;
+  return TRUE;
+}
+
 void
 vp_store_set_locked (VpStore *store, gboolean locked)
 {

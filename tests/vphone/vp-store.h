@@ -57,6 +57,10 @@ void vp_store_free (VpStore *store);
 guint vp_store_n_storages (VpStore *store);
 VpStorage *vp_store_storage_at (VpStore *store, guint i);
 VpStorage *vp_store_storage_by_id (VpStore *store, guint32 id);
+/* Drops every object, so that handles start again from 1 as folders are
+ * listed: what a phone does on a new USB connection.  FALSE (nothing done)
+ * for stores whose playlists or hostile overlays hold handles. */
+gboolean vp_store_forget (VpStore *store);
 /* Hides storages, as a locked phone does; unhiding happens on unlock. */
 void vp_store_set_locked (VpStore *store, gboolean locked);
 gboolean vp_store_is_locked (VpStore *store);
