@@ -367,7 +367,7 @@ main (int argc, char **argv)
         {
           g_autofree char *top = g_build_filename (argv[2], st->StorageDescription ? st->StorageDescription : "", NULL);
           if (st->StorageDescription != NULL && g_file_test (top, G_FILE_TEST_IS_DIR) &&
-              !send_tree (dev, st->id, 0, top, &files))
+              !send_tree (dev, st->id, LIBMTP_FILES_AND_FOLDERS_ROOT, top, &files))
             {
               LIBMTP_Dump_Errorstack (dev);
               return 1;
