@@ -68,10 +68,12 @@ class Mtp:
             self.ep_out.write(b'', timeout=20000)
 
     def _read_container(self):
-        buf = bytes(self.ep_in.read(16384, timeout=20000))
+        # 1 MiB on purpose: libusb splits it into 16 KiB URBs, so the rig
+        # must end the transfer at the short packet as the kernel does.
+        buf = bytes(self.ep_in.read(1 << 20, timeout=20000))
         length = struct.unpack_from('<I', buf)[0]
         while len(buf) < length:
-            buf += bytes(self.ep_in.read(16384, timeout=20000))
+            buf += bytes(self.ep_in.read(1 << 20, timeout=20000))
         return struct.unpack_from('<HH', buf, 4), buf[HEADER:length]
 
     def transact(self, code, params=(), data=None):

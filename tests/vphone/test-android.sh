@@ -2,7 +2,7 @@
 # Conformance of the android profile against Debian's mtp-tools: what a
 # client reads and writes must be exactly what is in the phone folder.
 . "$(dirname "$0")/tap.sh"
-plan 25
+plan 26
 
 PHONE="$WORK/phone"
 INT="$PHONE/Internal shared storage"
@@ -78,9 +78,14 @@ ok $? "mtp-sendfile lands as a real file with the same bytes"
 age=$(( $(date +%s) - $(stat -c %Y "$INT/Documents/upload.bin") ))
 [ "$age" -ge 0 ] && [ "$age" -lt 300 ]
 ok $? "the sent file carries the date libmtp put in its ObjectInfo: the time of the transfer"
-vrun --phone "$PHONE" -- mtp-newfolder Created 0 0 >"$WORK/newfolder" 2>&1
+# mtp-newfolder passes its parent to libmtp as given: 0 is what Android 9
+# and later refuse (AOSP MtpServer::doSendObjectInfo); 0xFFFFFFFF is the top.
+vrun --phone "$PHONE" -- mtp-newfolder Refused 0 0 >"$WORK/newfolder0" 2>&1
+[ ! -e "$INT/Refused" ]
+ok $? "mtp-newfolder with parent 0 is refused, as by Android 9 and later"
+vrun --phone "$PHONE" -- mtp-newfolder Created 4294967295 0 >"$WORK/newfolder" 2>&1
 [ -d "$INT/Created" ]
-ok $? "mtp-newfolder creates a real folder"
+ok $? "mtp-newfolder with parent 0xFFFFFFFF creates a real folder at the top"
 vrun --phone "$PHONE" -- mtp-delfile -f /Documents/upload.bin >"$WORK/del" 2>&1
 [ ! -e "$INT/Documents/upload.bin" ]
 ok $? "mtp-delfile removes the real file"

@@ -1076,7 +1076,8 @@ prop_known (guint16 prop)
  * depth 1 lists the children and then the object itself; "all objects" is
  * depth 0xFFFFFFFF from handle 0 or 0xFFFFFFFF; handle 0 at depth 0 is the
  * top level; with every property asked for and no format, the first listed
- * object's format picks the property set for all of them. */
+ * object's format picks the property set for all of them (Android only: the
+ * player describes each object by its own format). */
 static void
 do_get_prop_list (VpMtp *m)
 {
@@ -1136,14 +1137,18 @@ do_get_prop_list (VpMtp *m)
       guint64 size;
       gint64 mtime;
 
+      guint16 group = (guint16) format;
+
       if (prop == VP_ALL && format == 0 && handle != 0 && handle != 0xFFFFFFFFu)
-        format = o->format;
+        group = (guint16) (m->id.android ? (format = o->format) : o->format);
+      else if (prop == VP_ALL && format == 0 && !m->id.android)
+        group = o->format;   /* a player describes each object by its own format */
       if (!vp_store_stat (m->store, o, &size, &mtime))
         size = 0, mtime = 0;
       for (gsize p = 0; p < G_N_ELEMENTS (file_props) + G_N_ELEMENTS (audio_props); p++)
         {
           guint16 code = p < G_N_ELEMENTS (file_props) ? file_props[p] : audio_props[p - G_N_ELEMENTS (file_props)];
-          if (prop == VP_ALL ? !prop_supported ((guint16) format, code) : prop != code)
+          if (prop == VP_ALL ? !prop_supported (group, code) : prop != code)
             continue;
           vp_put_u32 (b, o->handle);
           vp_put_u16 (b, code);

@@ -41,6 +41,7 @@ struct _Client {
   GSource *wait_timer;
   gboolean vanished;
   gboolean just_reaped;         /* the last ioctl reaped a URB */
+  gboolean in_halted;           /* a short SHORT_NOT_OK URB stopped bulk IN */
 };
 
 struct _VpPhone {
@@ -220,6 +221,25 @@ delay_fire (gpointer data)
 static gboolean unplug_idle (gpointer data);
 
 static void
+halt_bulk_in (VpPhone *p, Client *c)
+{
+  GList *l = p->in_urbs.head;
+
+  c->in_halted = TRUE;
+  while (l != NULL)
+    {
+      GList *next = l->next;
+      Urb *u = l->data;
+      if (u->client == c && (urb_of (u)->flags & USBDEVFS_URB_BULK_CONTINUATION))
+        {
+          g_queue_delete_link (&p->in_urbs, l);
+          complete_now (u, -ECONNRESET, 0);
+        }
+      l = next;
+    }
+}
+
+static void
 serve_in (VpPhone *p)
 {
   while (!g_queue_is_empty (&p->in_urbs) && vp_mtp_in_ready (p->mtp))
@@ -231,7 +251,20 @@ serve_in (VpPhone *p)
       if (n < 0)
         break;
       g_queue_pop_head (&p->in_urbs);
-      complete_paced (p, u, 0, (gsize) n, not_before);
+      if ((gsize) n < (gsize) urb_of (u)->buffer_length && (urb_of (u)->flags & USBDEVFS_URB_SHORT_NOT_OK))
+        {
+          /* libusb splits a big read into URBs, all but the last
+           * SHORT_NOT_OK and the later ones BULK_CONTINUATION.  A short
+           * packet in one of them fails it with -EREMOTEIO, and the kernel
+           * unlinks the continuation URBs queued behind it before they can
+           * take the next container (devio.c async_completed(),
+           * cancel_bulk_urbs()); later continuations are refused until a
+           * new transfer starts (proc_do_submiturb()). */
+          complete_paced (p, u, -EREMOTEIO, (gsize) n, not_before);
+          halt_bulk_in (p, u->client);
+        }
+      else
+        complete_paced (p, u, 0, (gsize) n, not_before);
       if (vp_mtp_wants_disconnect (p->mtp))
         {
           /* The cable comes out right after these bytes. */
@@ -548,6 +581,17 @@ do_submit (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
       return;
     }
   g_clear_error (&error);
+  if (urb->endpoint == EP_BULK_IN && urb->type == USBDEVFS_URB_TYPE_BULK)
+    {
+      if (!(urb->flags & USBDEVFS_URB_BULK_CONTINUATION))
+        c->in_halted = FALSE;
+      else if (c->in_halted)
+        {
+          urb_free (u);
+          umockdev_ioctl_client_complete (ioc, -1, EREMOTEIO);
+          return;
+        }
+    }
   umockdev_ioctl_client_complete (ioc, 0, 0);
 
   if (urb->type == USBDEVFS_URB_TYPE_CONTROL)
