@@ -112,6 +112,11 @@ plan_json (const LbRestorePlan *plan, const LbRestoreReport *report)
       for (guint i = 0; i < report->failed->len; i++)
         json_builder_add_string_value (b, report->failed->pdata[i]);
       json_builder_end_array (b);
+      json_builder_set_member_name (b, "notes");
+      json_builder_begin_array (b);
+      for (guint i = 0; i < report->notes->len; i++)
+        json_builder_add_string_value (b, report->notes->pdata[i]);
+      json_builder_end_array (b);
       json_builder_end_object (b);
     }
   json_builder_end_object (b);
@@ -174,6 +179,11 @@ print_report (const LbRestoreReport *r)
                          "The date of %" G_GUINT64_FORMAT " file could not be kept: this phone sets the time of the transfer.\n",
                          "The dates of %" G_GUINT64_FORMAT " files could not be kept: this phone sets the time of the transfer.\n",
                          r->dates_lost), r->dates_lost);
+  for (guint i = 0; i < r->notes->len; i++)
+    {
+      g_autofree char *line = lb_cli_printable (r->notes->pdata[i]);
+      printf (_("Note: %s\n"), line);
+    }
   for (guint i = 0; i < r->failed->len; i++)
     {
       g_autofree char *line = lb_cli_printable (r->failed->pdata[i]);

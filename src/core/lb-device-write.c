@@ -77,8 +77,27 @@ lb_device_refresh_storages (LbDevice *self, GError **error)
   return TRUE;
 }
 
+/* The name the phone gives the object it just created (libmtp reads its
+ * ObjectInfo into its cache as it creates it), or NULL when unknown. */
+static char *
+created_name (LbDevice *self, guint32 handle, gint64 *mtime)
+{
+  LIBMTP_file_t *back = LIBMTP_Get_Filemetadata (self->mtp, handle);
+  char *name = NULL;
+
+  if (mtime != NULL)
+    *mtime = back ? back->modificationdate : 0;
+  if (back != NULL && back->filename != NULL && g_utf8_validate (back->filename, -1, NULL))
+    name = g_strdup (back->filename);
+  if (back != NULL)
+    LIBMTP_destroy_file_t (back);
+  LIBMTP_Clear_Errorstack (self->mtp);
+  return name;
+}
+
 guint32
-lb_device_create_folder (LbDevice *self, guint32 storage_id, guint32 parent, const char *name, GError **error)
+lb_device_create_folder (LbDevice *self, guint32 storage_id, guint32 parent, const char *name,
+                         char **phone_name, GError **error)
 {
   g_autofree char *copy = g_strdup (name);
   LbQuiet quiet;
@@ -97,6 +116,8 @@ lb_device_create_folder (LbDevice *self, guint32 storage_id, guint32 parent, con
       return 0;
     }
   LIBMTP_Clear_Errorstack (self->mtp);
+  if (phone_name != NULL)
+    *phone_name = created_name (self, handle, NULL);
   return handle;
 }
 
@@ -143,12 +164,13 @@ send_progress (uint64_t sent, uint64_t total, void const *const data)
 guint32
 lb_device_send_file (LbDevice *self, guint32 storage_id, guint32 parent, const char *name, guint32 filetype,
                      guint64 size, LbFillFunc fill, gpointer user_data, gint64 *phone_mtime,
-                     GCancellable *cancellable, GError **error)
+                     char **phone_name, GCancellable *cancellable, GError **error)
 {
   SendContext ctx = { fill, user_data, cancellable, FALSE, FALSE };
   LIBMTP_file_t *f;
-  LIBMTP_file_t *back;
   guint32 handle = 0;
+  gint64 mtime = 0;
+  char *named;
   int r;
 
   g_return_val_if_fail (LB_IS_DEVICE (self), 0);
@@ -186,13 +208,14 @@ lb_device_send_file (LbDevice *self, guint32 storage_id, guint32 parent, const c
     }
   handle = f->item_id;
   LIBMTP_destroy_file_t (f);
-  /* The date the phone gave it: what the next backup will see. */
-  back = LIBMTP_Get_Filemetadata (self->mtp, handle);
+  /* The date and name the phone gave it: what the next backup will see. */
+  named = created_name (self, handle, &mtime);
   if (phone_mtime != NULL)
-    *phone_mtime = back ? back->modificationdate : 0;
-  if (back != NULL)
-    LIBMTP_destroy_file_t (back);
-  LIBMTP_Clear_Errorstack (self->mtp);
+    *phone_mtime = mtime;
+  if (phone_name != NULL)
+    *phone_name = named;
+  else
+    g_free (named);
   return handle;
 }
 

@@ -87,6 +87,8 @@ typedef struct {
   GPtrArray *failed;              /* char*: "path: why" */
   guint64 dates_kept;
   guint64 dates_lost;             /* the phone set the time of the transfer */
+  GPtrArray *notes;               /* char*: "path: what the phone did otherwise" (another
+                                   * name); restored all the same */
   gboolean interrupted;
 } LbRestoreReport;
 

@@ -770,6 +770,15 @@ report_details (const LbRestoreReport *r, const GError *error, gboolean cancelle
                                                  "The dates of %s files were kept.", r->dates_kept), r->dates_kept);
   append_count_line (out, g_dngettext (GETTEXT_PACKAGE, "The date of %s file could not be kept: this phone sets the time of the transfer.",
                                                  "The dates of %s files could not be kept: this phone sets the time of the transfer.", r->dates_lost), r->dates_lost);
+  if (r->notes->len > 0)
+    {
+      guint shown = MIN (r->notes->len, MAX_LISTED);
+
+      append_heading (out, _("Restored, but"));
+      for (guint i = 0; i < shown; i++)
+        append_escaped_line (out, g_ptr_array_index (r->notes, i));
+      append_more (out, shown, r->notes->len);
+    }
   if (r->failed->len > 0)
     {
       guint shown = MIN (r->failed->len, MAX_LISTED);
