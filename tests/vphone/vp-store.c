@@ -592,6 +592,20 @@ child_named (VpStore *store, VpObject *folder, const char *name)
   return NULL;
 }
 
+/* Created in place, as MtpServer::doSendObject's open(O_CREAT): a temporary
+ * file beside it (g_file_set_contents) would need a name 7 bytes longer
+ * than a 255-byte name the phone takes. */
+static gboolean
+create_empty (const char *path)
+{
+  int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+  if (fd < 0)
+    return FALSE;
+  close (fd);
+  return TRUE;
+}
+
 /* A name the card's file system refuses: AOSP asks the file system, which
  * answers EINVAL, and MtpServer turns any such failure into GeneralError
  * (doSendObjectInfo's makeFolder, doSendObject's open, doMoveObject's
@@ -649,7 +663,7 @@ vp_store_create (VpStore *store, VpStorage *st, VpObject *parent, const char *na
   if (!abstract)
     {
       path = g_build_filename (dir, name, NULL);
-      if (folder ? mkdir (path, 0755) != 0 : !g_file_set_contents (path, "", 0, NULL))
+      if (folder ? mkdir (path, 0755) != 0 : !create_empty (path))
         return VP_RC_GeneralError;
     }
   o = object_new (store, st, parent, abstract ? NULL : name, name, folder);
