@@ -410,7 +410,7 @@ plan_entry (Restore *r, LbEntry *e)
 {
   const LbStorageInfo *st = g_hash_table_lookup (r->storage_for, e->storage);
   const char *parent_rel = "";
-  g_autofree char *name = NULL, *rel = NULL, *key = NULL, *renamed = NULL;
+  g_autofree char *name = NULL, *rel = NULL, *key = NULL, *renamed = NULL, *base = NULL;
   TargetObject *t;
 
   if (st == NULL)
@@ -448,10 +448,24 @@ plan_entry (Restore *r, LbEntry *e)
     renamed = g_strdup_printf (_("the phone will name it “%s”"), name);
   rel = *parent_rel ? g_strconcat (parent_rel, "/", name, NULL) : g_strdup (name);
   key = target_key (st->id, rel);
+  /* Two names of the snapshot that the phone makes one (" a.jpg" and
+   * "a.jpg" on a memory card): the phone would refuse the second. */
+  if (r->options->rename_invalid && g_hash_table_contains (r->planned, key))
+    base = g_strdup (name);
+  for (guint n = 2; base != NULL && g_hash_table_contains (r->planned, key); n++)
+    {
+      g_autofree char *numbered = lb_numbered_name (base, n);
+      g_free (name);
+      name = acceptable_name (numbered, st);
+      g_free (renamed);
+      g_free (rel);
+      g_free (key);
+      renamed = g_strdup_printf (_("renamed to “%s”"), name);
+      rel = *parent_rel ? g_strconcat (parent_rel, "/", name, NULL) : g_strdup (name);
+      key = target_key (st->id, rel);
+    }
   if (g_hash_table_contains (r->planned, key))
     {
-      /* Two names of the snapshot that the phone makes one (" a.jpg" and
-       * "a.jpg" on a memory card): the phone would refuse the second. */
       g_autofree char *why = g_strdup_printf (_("another file or folder of the snapshot gets the same name on the phone, “%s”"), name);
       if (e->is_folder)
         g_hash_table_add (r->blocked, g_memdup2 (&e->path_id, sizeof (gint64)));
