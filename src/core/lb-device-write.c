@@ -12,6 +12,10 @@
 #define PTP_RC_INVALID_PARAMETER 0x201D
 #define PTP_RC_INVALID_OBJECT_FORMAT 0x200B
 #define MTP_RC_OBJECT_TOO_LARGE 0xA809
+/* Asking twice more for a date is cheap (one transaction each) and rides
+ * out a phone that is busy for a moment. */
+#define SET_MTIME_RETRIES 2
+#define SET_MTIME_PAUSE_USEC (50 * 1000)
 
 /* The PTP response codes on libmtp's error stack, without clearing it. */
 static gboolean
@@ -237,20 +241,30 @@ lb_device_set_mtime (LbDevice *self, guint32 handle, gint64 mtime, GError **erro
   /* libmtp reads a phone's dates as the desktop's local time: write them
    * the same way so they read back as the same moment. */
   text = g_date_time_format (dt, "%Y%m%dT%H%M%S");
-  LIBMTP_Clear_Errorstack (self->mtp);
-  r = LIBMTP_Set_Object_String (self->mtp, handle, LIBMTP_PROPERTY_DateModified, text);
-  if (r == 0)
-    return TRUE;
-  if (!lb_device_check_present (self->info, error))
+  for (guint attempt = 0;; attempt++)
     {
+      g_autoptr(GError) local = NULL;
+
       LIBMTP_Clear_Errorstack (self->mtp);
-      return FALSE;
+      r = LIBMTP_Set_Object_String (self->mtp, handle, LIBMTP_PROPERTY_DateModified, text);
+      if (r == 0)
+        return TRUE;
+      lb_device_error_from_mtp_prop (self->mtp, self->info, _("Could not set the file's date"), &local);
+      if (g_error_matches (local, LB_ERROR, LB_ERROR_NOT_SUPPORTED))
+        {
+          /* Android refuses DateModified outright (ObjectPropNotSupported). */
+          g_set_error_literal (error, LB_ERROR, LB_ERROR_NOT_SUPPORTED,
+                               _("this phone sets a file's date itself, to the time of the transfer"));
+          return FALSE;
+        }
+      /* A busy or flaky answer is often gone a moment later. */
+      if (attempt == SET_MTIME_RETRIES || !lb_device_error_is_transient (local))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      g_usleep (SET_MTIME_PAUSE_USEC);
     }
-  /* Android refuses DateModified outright (ObjectPropNotSupported). */
-  LIBMTP_Clear_Errorstack (self->mtp);
-  g_set_error_literal (error, LB_ERROR, LB_ERROR_NOT_SUPPORTED,
-                       _("this phone sets a file's date itself, to the time of the transfer"));
-  return FALSE;
 }
 
 gboolean

@@ -189,7 +189,9 @@ guint32 lb_device_send_file (LbDevice *self, guint32 storage_id, guint32 parent,
                              GError **error);
 
 /* Sets an object's DateModified.  LB_ERROR_NOT_SUPPORTED when the phone
- * refuses, as Android does for every object. */
+ * takes no date for any object, as Android; a busy or flaky answer is asked
+ * again (twice), then fails with what the phone said for this object
+ * alone (LB_ERROR_DEVICE_BUSY, LB_ERROR_FAILED, ...). */
 gboolean lb_device_set_mtime (LbDevice *self, guint32 handle, gint64 mtime, GError **error);
 
 gboolean lb_device_delete (LbDevice *self, guint32 handle, GError **error);

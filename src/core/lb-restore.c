@@ -802,6 +802,7 @@ push_step (Restore *r, Step *s, LbRestoreReport *report, gboolean *dates_support
   Fill fill = { r, -1 };
   gint64 phone_mtime = 0;
   guint32 handle;
+  gboolean date_failed = FALSE;
 
   switch (s->kind)
     {
@@ -830,6 +831,10 @@ push_step (Restore *r, Step *s, LbRestoreReport *report, gboolean *dates_support
     }
 
   r->progress.current = e->phone_path;
+  /* Its folder could not be created (the failure is listed): sending it
+   * anyway would put it at the top of the storage. */
+  if (e->parent_id != 0 && parent_handle (r, e) == 0)
+    return TRUE;
   if (e->is_folder)
     {
       handle = lb_device_create_folder (r->device, s->storage->id, parent_handle (r, e), s->name, &got, &local);
@@ -867,9 +872,18 @@ push_step (Restore *r, Step *s, LbRestoreReport *report, gboolean *dates_support
         phone_mtime = e->mtime;
       else if (g_error_matches (date_error, LB_ERROR, LB_ERROR_NOT_SUPPORTED))
         *dates_supported = FALSE;
+      else if (!g_error_matches (date_error, LB_ERROR, LB_ERROR_DEVICE_GONE))
+        {
+          /* This file's date only: the next file's may well be taken. */
+          date_failed = TRUE;
+          g_ptr_array_add (report->notes, g_strdup_printf (_("%s: its date could not be set: %s"),
+                                                           e->phone_path, date_error->message));
+        }
     }
   if (phone_mtime == e->mtime)
     report->dates_kept++;
+  else if (date_failed)
+    report->dates_failed++;
   else
     report->dates_lost++;
   report->sent++;
@@ -879,8 +893,15 @@ push_step (Restore *r, Step *s, LbRestoreReport *report, gboolean *dates_support
   /* Recorded as soon as the phone has it, under the name the phone gave
    * it: a rerun skips it, and the next backup recognises it by the date
    * the phone gave it. */
-  return lb_library_journal_record (r->library, lb_device_get_info (r->device), s->storage->description, rel,
-                                    e->size, phone_mtime, e->blob, error);
+  if (!lb_library_journal_record (r->library, lb_device_get_info (r->device), s->storage->description, rel,
+                                  e->size, phone_mtime, e->blob, error))
+    return FALSE;
+  if (g_error_matches (date_error, LB_ERROR, LB_ERROR_DEVICE_GONE))
+    {
+      g_propagate_error (error, g_steal_pointer (&date_error));
+      return FALSE;
+    }
+  return TRUE;
 
 failed:
   if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
