@@ -2,7 +2,7 @@
 # Conformance of the android profile against Debian's mtp-tools: what a
 # client reads and writes must be exactly what is in the phone folder.
 . "$(dirname "$0")/tap.sh"
-plan 26
+plan 32
 
 PHONE="$WORK/phone"
 INT="$PHONE/Internal shared storage"
@@ -114,6 +114,36 @@ done
 probe_on notes.txt rename "renamed.txt" >"$WORK/rename" 2>&1
 [ -f "$INT/Documents/renamed.txt" ] && [ ! -e "$path" ]
 ok $? "renaming through ObjectFileName renames the real file"
+
+# --- names on a memory card (FAT) and on internal storage ------------------------
+# MtpServer::doSendObjectInfo trims names on removable storage only; a name
+# FAT cannot hold is accepted in the ObjectInfo and refused by the file
+# system when the file is created (GeneralError), never up front.
+NAMES="$WORK/names"
+mkdir -p "$NAMES/Internal shared storage" "$NAMES/SD card" "$NAMES/.vphone"
+printf '[SD card]\nkind=removable\n' >"$NAMES/.vphone/storages.ini"
+send_one () {  # send_one STORAGE NAME [folder]: sends one file (or folder) by that name
+  rm -rf "$WORK/tree"; mkdir -p "$WORK/tree/$1"
+  if [ "${3:-}" = folder ]; then mkdir "$WORK/tree/$1/$2"; else echo data >"$WORK/tree/$1/$2"; fi
+  VPHONE_DEBUG=1 vrun --phone "$NAMES" -- "$VP/vphone-probe" send-tree "$WORK/tree" >"$WORK/send-one" 2>&1
+}
+send_one "SD card" $'  padded.txt \t'
+[ -f "$NAMES/SD card/padded.txt" ] && [ "$(ls "$NAMES/SD card")" = padded.txt ]
+ok $? "on the memory card a name's leading and trailing white space is trimmed"
+send_one "Internal shared storage" "  padded.txt "
+[ -f "$NAMES/Internal shared storage/  padded.txt " ]
+ok $? "on internal storage the name is kept as sent"
+send_one "SD card" "a:b.txt"
+grep -q "SendObjectInfo(.*-> 0x2001" "$WORK/send-one" && grep -q "SendObject(.*-> 0x2002" "$WORK/send-one"
+ok $? "a file name FAT cannot hold passes SendObjectInfo and SendObject answers GeneralError"
+[ "$(ls "$NAMES/SD card")" = padded.txt ]
+ok $? "and nothing by that name is left on the card"
+send_one "SD card" "what?" folder
+grep -q "SendObjectInfo(.*-> 0x2002" "$WORK/send-one" && [ ! -e "$NAMES/SD card/what?" ]
+ok $? "a folder name FAT cannot hold is refused with GeneralError"
+send_one "Internal shared storage" "a:b.txt"
+[ -f "$NAMES/Internal shared storage/a:b.txt" ]
+ok $? "internal storage takes the same name"
 
 # --- space ---------------------------------------------------------------------
 used=$(find "$INT" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')

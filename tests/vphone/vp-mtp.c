@@ -795,6 +795,12 @@ do_send_object_info (VpMtp *m, const guint8 *data, gsize len)
   kw = vp_get_str (&r);
   if (r.bad)
     return respond0 (m, VP_RC_InvalidDataset);
+  /* MtpServer::doSendObjectInfo trims the name (android::base::Trim) on
+   * MTP_STORAGE_REMOVABLE_RAM only, after its empty-name check; a name of
+   * spaces alone then leaves the parent's own path, which mkdir and open
+   * refuse. */
+  if (*name != '\0' && st->removable && !vp_store_trim_name (name))
+    return respond0 (m, VP_RC_GeneralError);
   if (format == VP_FMT_Association && assoc != VP_ASSOC_GENERIC_FOLDER && assoc != 0)
     return respond0 (m, VP_RC_InvalidParameter);
   if (format != VP_FMT_Association)

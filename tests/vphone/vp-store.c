@@ -101,10 +101,27 @@ vp_store_valid_name (const char *name)
          strcmp (name, "..") != 0 && strchr (name, '/') == NULL;
 }
 
+gboolean
+vp_store_trim_name (char *name)
+{
+  /* android::base::Trim: isspace() in the C locale, from both ends. */
+  static const char space[] = " \t\n\v\f\r";
+  gsize len = strlen (name), start = strspn (name, space);
+
+  while (len > start && strchr (space, name[len - 1]) != NULL)
+    len--;
+  memmove (name, name + start, len - start);
+  name[len - start] = '\0';
+  return *name != '\0';
+}
+
 static gboolean
 valid_fat_name (const char *name)
 {
-  /* Removable cards are FAT/exFAT: the kernel refuses these outright. */
+  /* Removable cards are FAT/exFAT: Linux vfat (vfat_bad_char) and exfat
+   * (exfat_bad_char) answer EINVAL to these when the file is created.
+   * MtpStorageManager.beginSendObject only records the name; the refusal
+   * comes from makeFolder() or from open(O_CREAT) in doSendObject. */
   for (const char *p = name; *p; p++)
     if (strchr ("\"*:<>?\\|", *p) != NULL || (guchar) *p < 0x20)
       return FALSE;
@@ -575,15 +592,41 @@ child_named (VpStore *store, VpObject *folder, const char *name)
   return NULL;
 }
 
+/* Created in place, as MtpServer::doSendObject's open(O_CREAT): a temporary
+ * file beside it (g_file_set_contents) would need a name 7 bytes longer
+ * than a 255-byte name the phone takes. */
+static gboolean
+create_empty (const char *path)
+{
+  int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+  if (fd < 0)
+    return FALSE;
+  close (fd);
+  return TRUE;
+}
+
+/* A name the card's file system refuses: AOSP asks the file system, which
+ * answers EINVAL, and MtpServer turns any such failure into GeneralError
+ * (doSendObjectInfo's makeFolder, doSendObject's open, doMoveObject's
+ * rename, doCopyObject's copy; MtpDatabase.renameFile for a rename). */
+static gboolean
+fat_refuses (VpStorage *st, const char *name)
+{
+  return st != NULL && st->removable && !valid_fat_name (name);
+}
+
+/* st: the storage whose file system is asked now, NULL when it is asked
+ * later (a file's SendObjectInfo). */
 static guint16
 check_new_name (VpStore *store, VpStorage *st, VpObject *parent, const char *name)
 {
   if (!vp_store_valid_name (name))
     return VP_RC_InvalidParameter;
-  if (st->removable && !valid_fat_name (name))
-    return VP_RC_InvalidParameter;
   /* Android's storage manager refuses a second object of the same name. */
   if (child_named (store, parent, name) != NULL)
+    return VP_RC_GeneralError;
+  if (fat_refuses (st, name))
     return VP_RC_GeneralError;
   return VP_RC_OK;
 }
@@ -601,15 +644,26 @@ vp_store_create (VpStore *store, VpStorage *st, VpObject *parent, const char *na
 
   if (!parent->is_folder)
     return VP_RC_InvalidParentObject;
-  if ((rc = check_new_name (store, st, parent, name)) != VP_RC_OK)
+  if ((rc = check_new_name (store, folder ? st : NULL, parent, name)) != VP_RC_OK)
     return rc;
   dir = vp_store_disk_path (store, parent);
   if (dir == NULL && !abstract)
     return VP_RC_InvalidParentObject;
+  if (!abstract && fat_refuses (st, name))
+    {
+      /* As MtpServer::doSendObjectInfo, accept the ObjectInfo with no file
+       * behind it: SendObject's open() then fails (GeneralError) and the
+       * object is forgotten. */
+      o = object_new (store, st, parent, NULL, name, FALSE);
+      o->mtime = mtime;
+      g_ptr_array_add (parent->children, o);
+      *out = o;
+      return VP_RC_OK;
+    }
   if (!abstract)
     {
       path = g_build_filename (dir, name, NULL);
-      if (folder ? mkdir (path, 0755) != 0 : !g_file_set_contents (path, "", 0, NULL))
+      if (folder ? mkdir (path, 0755) != 0 : !create_empty (path))
         return VP_RC_GeneralError;
     }
   o = object_new (store, st, parent, abstract ? NULL : name, name, folder);

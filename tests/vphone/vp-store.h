@@ -95,4 +95,6 @@ void vp_store_add_used (VpStore *store, VpStorage *st, gint64 delta);
 void vp_store_save_abstract (VpStore *store);
 
 gboolean vp_store_valid_name (const char *name);
+/* Trims ASCII white space from both ends in place; FALSE when nothing is left. */
+gboolean vp_store_trim_name (char *name);
 guint16 vp_store_format_for_name (const char *name, gboolean is_folder);
