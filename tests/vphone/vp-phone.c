@@ -784,6 +784,44 @@ write_attr (const char *dir, const char *name, const char *value)
   g_file_set_contents (path, value, -1, NULL);
 }
 
+/* One ep_XX directory as the kernel's endpoint.c shows it on a high-speed
+ * device; "interval" is usb_decode_interval()'s reading of bInterval
+ * (microframes for a high-speed interrupt endpoint, NAK rate for bulk
+ * OUT and control, nothing for bulk IN), so 6 on the event endpoint is
+ * 4ms, not 6. */
+static void
+add_endpoint_dir (const char *parent, guint8 addr, guint8 attr, guint16 mps, guint8 binterval)
+{
+  static const char *types[] = { "Control", "Isoc", "Bulk", "Interrupt" };
+  g_autofree char *name = g_strdup_printf ("ep_%02x", addr);
+  g_autofree char *dir = g_build_filename (parent, name, NULL);
+  guint type = attr & 3, usec = 0;
+  char v[32];
+
+  if (type == 3 || type == 1)
+    usec = (1u << (binterval - 1)) * 125;
+  else if (type == 0 || !(addr & 0x80))
+    usec = binterval * 125u;
+  g_mkdir_with_parents (dir, 0755);
+  g_snprintf (v, sizeof v, "%02x\n", addr);
+  write_attr (dir, "bEndpointAddress", v);
+  g_snprintf (v, sizeof v, "%02x\n", attr);
+  write_attr (dir, "bmAttributes", v);
+  g_snprintf (v, sizeof v, "%04x\n", mps);
+  write_attr (dir, "wMaxPacketSize", v);
+  g_snprintf (v, sizeof v, "%02x\n", binterval);
+  write_attr (dir, "bInterval", v);
+  write_attr (dir, "bLength", "07\n");
+  write_attr (dir, "direction", type == 0 ? "both\n" : (addr & 0x80) ? "in\n" : "out\n");
+  g_snprintf (v, sizeof v, "%s\n", types[type]);
+  write_attr (dir, "type", v);
+  if (usec % 1000)
+    g_snprintf (v, sizeof v, "%uus\n", usec);
+  else
+    g_snprintf (v, sizeof v, "%ums\n", usec / 1000);
+  write_attr (dir, "interval", v);
+}
+
 static void
 add_to_sysfs (VpPhone *p)
 {
@@ -838,32 +876,20 @@ add_to_sysfs (VpPhone *p)
       interface_string (p));
   umockdev_testbed_add_from_string (rig->testbed, s->str, NULL);
 
-  /* Endpoint entries are plain directories in sysfs, with no subsystem. */
+  /* Endpoint entries are plain directories in sysfs, with no subsystem:
+   * the default endpoint under the device (usb_new_device creates it for
+   * dev->ep0), the others under their interface. */
   sysroot = umockdev_testbed_get_sys_dir (rig->testbed);
   {
-    static const struct { guint8 addr, attr; guint16 mps; guint8 interval; const char *type; } eps[] = {
-      { EP_BULK_IN, 2, 512, 0, "Bulk" }, { EP_BULK_OUT, 2, 512, 0, "Bulk" }, { EP_INT_IN, 3, 28, 6, "Interrupt" },
+    static const struct { guint8 addr, attr; guint16 mps; guint8 interval; } eps[] = {
+      { EP_BULK_IN, 2, 512, 0 }, { EP_BULK_OUT, 2, 512, 0 }, { EP_INT_IN, 3, 28, 6 },
     };
+    g_autofree char *devdir = g_build_filename (sysroot, "..", p->syspath, NULL); /* syspath starts with /sys */
+    g_autofree char *ifdir = g_build_filename (sysroot, "..", ifpath, NULL);
+
+    add_endpoint_dir (devdir, 0x00, 0, 64, 0);
     for (guint i = 0; i < neps; i++)
-      {
-        g_autofree char *name = g_strdup_printf ("ep_%02x", eps[i].addr);
-        g_autofree char *dir = g_build_filename (sysroot, "..", ifpath, name, NULL); /* ifpath starts with /sys */
-        char v[32];
-        g_mkdir_with_parents (dir, 0755);
-        g_snprintf (v, sizeof v, "%02x\n", eps[i].addr);
-        write_attr (dir, "bEndpointAddress", v);
-        g_snprintf (v, sizeof v, "%02x\n", eps[i].attr);
-        write_attr (dir, "bmAttributes", v);
-        g_snprintf (v, sizeof v, "%04x\n", eps[i].mps);
-        write_attr (dir, "wMaxPacketSize", v);
-        g_snprintf (v, sizeof v, "%02x\n", eps[i].interval);
-        write_attr (dir, "bInterval", v);
-        write_attr (dir, "bLength", "07\n");
-        write_attr (dir, "direction", (eps[i].addr & 0x80) ? "in\n" : "out\n");
-        g_snprintf (v, sizeof v, "%s\n", eps[i].type);
-        write_attr (dir, "type", v);
-        write_attr (dir, "interval", eps[i].interval ? "1ms\n" : "0ms\n");
-      }
+      add_endpoint_dir (ifdir, eps[i].addr, eps[i].attr, eps[i].mps, eps[i].interval);
   }
 }
 
