@@ -10,7 +10,7 @@ export LANG=C.UTF-8 TZ=UTC
 _tap_n=0
 _tap_failed=0
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vphone-test.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+trap '[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"' EXIT
 
 plan () { echo "1..$1"; }
 diag () { printf '# %s\n' "$@"; }

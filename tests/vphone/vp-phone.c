@@ -26,6 +26,16 @@
 
 typedef struct _Client Client;
 
+/* A claim that met another client's: umockdev learns of a closed file on
+ * its own time, so the answer waits until it has had the chance. */
+typedef struct {
+  UMockdevIoctlClient *ioc;
+  UMockdevIoctlBase *handler;
+} ClaimWait;
+
+/* umockdev notices a closed descriptor within a main-loop turn or two. */
+#define CLAIM_WAIT_USEC (20 * 1000)
+
 typedef struct {
   UMockdevIoctlData *urb_data;
   UMockdevIoctlData *buffer;
@@ -54,7 +64,7 @@ struct _VpPhone {
   guint64 capacity;
   GTimeZone *tz;
   gboolean start_plugged;
-  gboolean busy;             /* claiming the interface fails with EBUSY */
+  gboolean busy;             /* a program outside the rig (GVfs) holds the interface */
   guint port;
 
   VpStore *store;
@@ -70,6 +80,9 @@ struct _VpPhone {
   char *devnode;
   UMockdevIoctlBase *handler;
   GHashTable *clients;       /* UMockdevIoctlClient* -> Client* */
+  Client *claimant;          /* the open file holding interface 0, or NULL */
+  GQueue claim_waits;        /* ClaimWait*: claims answered a moment later */
+  GSource *claim_timer;
   GQueue in_urbs;            /* bulk IN URBs waiting for data */
   GQueue int_urbs;           /* interrupt URBs waiting for events */
   GQueue delayed;            /* Urb* completing later, in due order */
@@ -520,6 +533,144 @@ remove_urb (GQueue *q, gulong addr, Urb **out)
   return FALSE;
 }
 
+/* ---- who holds the interface -------------------------------------------
+ *
+ * usbfs lets one open file at a time hold an interface: claimintf() binds
+ * usbfs_driver to it for that file, and usb_driver_claim_interface()
+ * answers -EBUSY while any driver (another file, in any process, or a
+ * kernel driver) is bound.  The claim lasts until RELEASEINTERFACE or the
+ * file's close (usbdev_release).  Every descriptor of every process the
+ * rig serves is one Client, so the rule holds across processes. */
+
+/* Whether a driver is bound to interface 0: a client's claim or GVfs's. */
+static gboolean
+interface_bound_locked (VpPhone *p)
+{
+  if (p->claimant != NULL && !umockdev_ioctl_client_get_connected (p->claimant->client))
+    /* Closed, and umockdev has not told us yet: the kernel would have
+     * released the claim in usbdev_release. */
+    sweep_clients_locked (p);
+  return p->busy || p->claimant != NULL;
+}
+
+/* Gives the claimant's pending URBs back with -ENOENT and forgets the
+ * claim, as driver_disconnect() / releaseintf() do through
+ * destroy_async_on_interface(). */
+static void
+drop_claim_locked (VpPhone *p)
+{
+  Client *c = p->claimant;
+  GQueue *queues[] = { &p->in_urbs, &p->int_urbs };
+
+  p->claimant = NULL;
+  if (c == NULL)
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS (queues); i++)
+    for (GList *l = queues[i]->head; l;)
+      {
+        GList *next = l->next;
+        Urb *u = l->data;
+        if (u->client == c)
+          {
+            g_queue_delete_link (queues[i], l);
+            complete_now (u, -ENOENT, 0);
+          }
+        l = next;
+      }
+}
+
+/* devio.c claimintf(): 0 or an errno. */
+static int
+claim_locked (VpPhone *p, Client *c, guint ifnum)
+{
+  if (ifnum >= 32)
+    return EINVAL;
+  if (ifnum != 0)
+    return ENOENT;
+  if (p->claimant == c)
+    return 0;
+  if (interface_bound_locked (p))
+    {
+      if (p->busy)
+        p->rig->busy_claim_seen = TRUE;
+      return EBUSY;
+    }
+  p->claimant = c;
+  return 0;
+}
+
+/* devio.c checkintf(): using an interface claims it implicitly (the
+ * kernel warns "did not claim interface before use"), so a second program
+ * that skips CLAIMINTERFACE still meets EBUSY. */
+static int
+check_intf_locked (VpPhone *p, Client *c, guint ifnum)
+{
+  return claim_locked (p, c, ifnum);
+}
+
+/* devio.c findintfep(): the interface an endpoint belongs to (0), or a
+ * negative errno. */
+static int
+find_intf_ep (VpPhone *p, guint ep)
+{
+  if (ep & ~(0x80u | 0x0fu))
+    return -EINVAL;
+  if (ep == EP_BULK_IN || ep == EP_BULK_OUT || (is_mtp (p) && ep == EP_INT_IN))
+    return 0;
+  return -ENOENT;
+}
+
+/* devio.c check_ctrlrecip(): a control request addressed to an interface
+ * or to one of its endpoints needs that interface; vendor requests and
+ * requests to the device do not. */
+static int
+check_ctrlrecip_locked (VpPhone *p, Client *c, guint8 type, guint16 index)
+{
+  int ifnum;
+
+  if ((type & 0x60) == 0x40)
+    return 0;
+  index &= 0xff;
+  switch (type & 0x1f)
+    {
+    case 2:   /* endpoint */
+      if ((index & ~0x80u) == 0)
+        return 0;
+      ifnum = find_intf_ep (p, index);
+      if (ifnum < 0)
+        ifnum = find_intf_ep (p, index ^ 0x80);
+      return ifnum < 0 ? -ifnum : check_intf_locked (p, c, (guint) ifnum);
+    case 1:   /* interface */
+      return check_intf_locked (p, c, index);
+    default:
+      return 0;
+    }
+}
+
+/* Runs a control request against the phone; a negative errno (-EPIPE: a
+ * stall) or 0 with *actual the bytes moved. */
+static int
+run_control (VpPhone *p, const guint8 *setup, guint8 *data, gsize data_len, gsize *actual)
+{
+  gboolean ok;
+  g_autoptr(GByteArray) reply = NULL;
+  gsize wlength = vp_le16 (setup + 6);
+
+  reply = control (p, setup, data, data_len, &ok);
+  if (!ok)
+    return -EPIPE;
+  if (setup[0] & 0x80)
+    {
+      gsize n = MIN ((gsize) reply->len, MIN (wlength, data_len));
+      if (n > 0)
+        memcpy (data, reply->data, n);
+      *actual = n;
+    }
+  else
+    *actual = MIN (wlength, data_len);
+  return 0;
+}
+
 static void
 do_submit (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
 {
@@ -527,6 +678,7 @@ do_submit (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
   Urb *u = g_new0 (Urb, 1);
   struct usbdevfs_urb *urb;
   GError *error = NULL;
+  int err;
 
   u->client = c;
   u->urb_data = umockdev_ioctl_data_resolve (arg, 0, sizeof (struct usbdevfs_urb), &error);
@@ -548,29 +700,35 @@ do_submit (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
       return;
     }
   g_clear_error (&error);
+
+  /* What proc_do_submiturb() refuses before a URB is queued. */
+  if (urb->type == USBDEVFS_URB_TYPE_CONTROL && (urb->endpoint & 0x7f) == 0)
+    {
+      guint8 *buf = (guint8 *) u->buffer->data;
+      if (urb->buffer_length < 8 || (gsize) urb->buffer_length < 8u + vp_le16 (buf + 6))
+        err = EINVAL;
+      else
+        err = check_ctrlrecip_locked (p, c, buf[0], vp_le16 (buf + 4));
+    }
+  else
+    {
+      int ifnum = find_intf_ep (p, urb->endpoint);
+      err = ifnum < 0 ? -ifnum : check_intf_locked (p, c, (guint) ifnum);
+    }
+  if (err != 0)
+    {
+      urb_free (u);
+      umockdev_ioctl_client_complete (ioc, -1, err);
+      return;
+    }
   umockdev_ioctl_client_complete (ioc, 0, 0);
 
   if (urb->type == USBDEVFS_URB_TYPE_CONTROL)
     {
-      gboolean ok;
-      g_autoptr(GByteArray) reply = NULL;
-      guint8 *buf = (guint8 *) u->buffer->data;
-      gsize len = (gsize) urb->buffer_length;
-      guint16 wlength;
-
-      if (len < 8)
-        return complete_now (u, -EPIPE, 0);
-      wlength = vp_le16 (buf + 6);
-      reply = control (p, buf, buf + 8, len - 8, &ok);
-      if (!ok)
-        return complete_now (u, -EPIPE, 0);
-      if (buf[0] & 0x80)
-        {
-          gsize n = MIN ((gsize) reply->len, MIN ((gsize) wlength, len - 8));
-          memcpy (buf + 8, reply->data, n);
-          return complete_now (u, 0, n);
-        }
-      return complete_now (u, 0, MIN ((gsize) wlength, len - 8));
+      gsize actual = 0;
+      int status = run_control (p, u->buffer->data, (guint8 *) u->buffer->data + 8,
+                                (gsize) urb->buffer_length - 8, &actual);
+      return complete_now (u, status, actual);
     }
   if (!is_mtp (p))
     {
@@ -619,6 +777,125 @@ do_discard (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
   umockdev_ioctl_client_complete (ioc, -1, EINVAL);
 }
 
+static void
+complete_errno (UMockdevIoctlClient *ioc, int err)
+{
+  umockdev_ioctl_client_complete (ioc, err != 0 ? -1 : 0, err);
+}
+
+static gboolean
+claim_retry (gpointer data)
+{
+  VpPhone *p = data;
+  ClaimWait *w;
+
+  g_mutex_lock (&p->rig->lock);
+  while ((w = g_queue_pop_head (&p->claim_waits)) != NULL)
+    {
+      if (w->handler != p->handler || !p->plugged)
+        complete_errno (w->ioc, ENODEV);
+      else
+        complete_errno (w->ioc, claim_locked (p, client_for (p, w->ioc), 0));
+      g_object_unref (w->ioc);
+      g_free (w);
+    }
+  g_mutex_unlock (&p->rig->lock);
+  return G_SOURCE_CONTINUE;
+}
+
+/* CLAIMINTERFACE.  The kernel releases a claim in the close() itself
+ * (usbdev_release), so a program that claims right after another closed
+ * must get the interface; a refusal because of a client the rig still
+ * believes open is given only after umockdev had time to see it close. */
+static void
+do_claim (VpPhone *p, Client *c, UMockdevIoctlClient *ioc, guint ifnum)
+{
+  int err = claim_locked (p, c, ifnum);
+  ClaimWait *w;
+
+  if (err != EBUSY || p->busy)
+    {
+      complete_errno (ioc, err);
+      return;
+    }
+  w = g_new0 (ClaimWait, 1);
+  w->ioc = g_object_ref (ioc);
+  w->handler = p->handler;
+  g_queue_push_tail (&p->claim_waits, w);
+  if (p->claim_timer == NULL)
+    p->claim_timer = timer_new (p->rig, claim_retry, p);
+  g_source_set_ready_time (p->claim_timer, g_get_monotonic_time () + CLAIM_WAIT_USEC);
+}
+
+/* Unbinds interface 0 from whoever holds it, GVfs included. */
+static void
+kick_claimants_locked (VpPhone *p)
+{
+  p->busy = FALSE;
+  drop_claim_locked (p);
+}
+
+/* The usbfs ioctls whose argument is one unsigned int. */
+static int
+simple_ioctl_locked (VpPhone *p, Client *c, gulong request, guint n)
+{
+  int ifnum;
+
+  switch (request)
+    {
+    case USBDEVFS_RELEASEINTERFACE:
+      /* releaseintf(): only the file holding the claim may release it. */
+      if (n >= 32)
+        return EINVAL;
+      if (n != 0)
+        return ENOENT;
+      if (p->claimant != c)
+        return EINVAL;
+      drop_claim_locked (p);
+      return 0;
+    case USBDEVFS_SETCONFIGURATION:
+      /* proc_setconfig(): never while any interface is claimed, even by
+       * the caller; the same configuration again is a reset of it.  The
+       * rig has no unconfigured state to offer. */
+      if (interface_bound_locked (p))
+        return EBUSY;
+      return n == 1 ? 0 : EINVAL;
+    default:   /* CLEAR_HALT, RESETEP: proc_clearhalt(), proc_resetep() */
+      ifnum = find_intf_ep (p, n);
+      return ifnum < 0 ? -ifnum : check_intf_locked (p, c, (guint) ifnum);
+    }
+}
+
+/* proc_control(): a synchronous control transfer; the ioctl returns the
+ * bytes moved. */
+static void
+do_control (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
+{
+  UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg (ioc);
+  g_autoptr(UMockdevIoctlData) d = umockdev_ioctl_data_resolve (arg, 0, sizeof (struct usbdevfs_ctrltransfer), NULL);
+  const struct usbdevfs_ctrltransfer *ct = (const void *) d->data;
+  g_autoptr(UMockdevIoctlData) data = NULL;
+  guint8 setup[8] = { ct->bRequestType, ct->bRequest, ct->wValue & 0xff, ct->wValue >> 8,
+                      ct->wIndex & 0xff, ct->wIndex >> 8, ct->wLength & 0xff, ct->wLength >> 8 };
+  gsize actual = 0;
+  int err = check_ctrlrecip_locked (p, c, ct->bRequestType, ct->wIndex);
+
+  if (err == 0 && ct->wLength > 4096)   /* PAGE_SIZE */
+    err = EINVAL;
+  if (err == 0 && ct->wLength > 0)
+    {
+      data = umockdev_ioctl_data_resolve (d, G_STRUCT_OFFSET (struct usbdevfs_ctrltransfer, data), ct->wLength, NULL);
+      if (data == NULL)
+        err = EFAULT;
+    }
+  if (err == 0)
+    err = -run_control (p, setup, data != NULL ? (guint8 *) data->data : NULL, ct->wLength, &actual);
+  if (err != 0)
+    complete_errno (ioc, err);
+  else
+    umockdev_ioctl_client_complete (ioc, (glong) actual, 0);
+}
+
 static gboolean
 handle_ioctl (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer data)
 {
@@ -653,27 +930,97 @@ handle_ioctl (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer dat
         break;
       }
     case USBDEVFS_CLAIMINTERFACE:
-      if (p->busy)
-        {
-          p->rig->busy_claim_seen = TRUE;
-          umockdev_ioctl_client_complete (ioc, -1, EBUSY);
-        }
-      else
-        umockdev_ioctl_client_complete (ioc, 0, 0);
-      break;
-    case USBDEVFS_GETDRIVER:
-      umockdev_ioctl_client_complete (ioc, -1, ENODATA);
-      break;
+      {
+        g_autoptr(UMockdevIoctlData) d = umockdev_ioctl_data_resolve (arg, 0, sizeof (guint), NULL);
+        do_claim (p, c, ioc, *(guint *) d->data);
+        break;
+      }
     case USBDEVFS_RELEASEINTERFACE:
-    case USBDEVFS_SETINTERFACE:
     case USBDEVFS_SETCONFIGURATION:
     case USBDEVFS_CLEAR_HALT:
     case USBDEVFS_RESETEP:
+      {
+        g_autoptr(UMockdevIoctlData) d = umockdev_ioctl_data_resolve (arg, 0, sizeof (guint), NULL);
+        complete_errno (ioc, simple_ioctl_locked (p, c, request, *(guint *) d->data));
+        break;
+      }
+    case USBDEVFS_SETINTERFACE:
+      {
+        g_autoptr(UMockdevIoctlData) d = umockdev_ioctl_data_resolve (arg, 0, sizeof (struct usbdevfs_setinterface), NULL);
+        const struct usbdevfs_setinterface *si = (const void *) d->data;
+        /* proc_setintf(): checkintf(), then usb_set_interface() knows
+         * only alternate setting 0. */
+        int err = check_intf_locked (p, c, si->interface);
+        complete_errno (ioc, err != 0 ? err : si->altsetting != 0 ? EINVAL : 0);
+        break;
+      }
+    case USBDEVFS_GETDRIVER:
+      {
+        g_autoptr(UMockdevIoctlData) d = umockdev_ioctl_data_resolve (arg, 0, sizeof (struct usbdevfs_getdriver), NULL);
+        struct usbdevfs_getdriver *gd = (void *) d->data;
+        /* proc_getdriver(): the bound driver's name; a claim by any
+         * usbfs file (GVfs's libmtp included) is "usbfs", which libusb's
+         * kernel_driver_active() knows not to detach. */
+        if (gd->interface != 0 || !interface_bound_locked (p))
+          complete_errno (ioc, ENODATA);
+        else
+          {
+            g_strlcpy (gd->driver, "usbfs", sizeof gd->driver);
+            complete_errno (ioc, 0);
+          }
+        break;
+      }
     case USBDEVFS_DISCONNECT_CLAIM:
+      {
+        g_autoptr(UMockdevIoctlData) d = umockdev_ioctl_data_resolve (arg, 0, sizeof (struct usbdevfs_disconnect_claim), NULL);
+        const struct usbdevfs_disconnect_claim *dc = (const void *) d->data;
+        gboolean is_usbfs = g_strcmp0 (dc->driver, "usbfs") == 0;
+        /* proc_disconnect_claim(): with IF_DRIVER/EXCEPT_DRIVER naming
+         * (or not) the bound driver it succeeds without claiming;
+         * otherwise it unbinds whoever holds the interface and claims. */
+        if (dc->interface != 0)
+          complete_errno (ioc, EINVAL);
+        else if (interface_bound_locked (p)
+                 && (((dc->flags & USBDEVFS_DISCONNECT_CLAIM_IF_DRIVER) && !is_usbfs)
+                     || ((dc->flags & USBDEVFS_DISCONNECT_CLAIM_EXCEPT_DRIVER) && is_usbfs)))
+          complete_errno (ioc, 0);
+        else
+          {
+            kick_claimants_locked (p);
+            complete_errno (ioc, claim_locked (p, c, 0));
+          }
+        break;
+      }
     case USBDEVFS_IOCTL:
-      umockdev_ioctl_client_complete (ioc, 0, 0);
+      {
+        g_autoptr(UMockdevIoctlData) d = umockdev_ioctl_data_resolve (arg, 0, sizeof (struct usbdevfs_ioctl), NULL);
+        const struct usbdevfs_ioctl *ctl = (const void *) d->data;
+        /* proc_ioctl(): DISCONNECT unbinds whatever driver holds the
+         * interface, another program's usbfs claim included; CONNECT
+         * binds one only when none is; usbfs has no ioctls of its own. */
+        if (ctl->ifno != 0)
+          complete_errno (ioc, EINVAL);
+        else if (ctl->ioctl_code == (int) USBDEVFS_DISCONNECT)
+          {
+            if (interface_bound_locked (p))
+              kick_claimants_locked (p), complete_errno (ioc, 0);
+            else
+              complete_errno (ioc, ENODATA);
+          }
+        else if (ctl->ioctl_code == (int) USBDEVFS_CONNECT)
+          complete_errno (ioc, interface_bound_locked (p) ? EBUSY : 0);
+        else
+          complete_errno (ioc, ENOTTY);
+        break;
+      }
+    case USBDEVFS_CONTROL:
+      do_control (p, c, ioc);
       break;
     case USBDEVFS_RESET:
+      /* usb_reset_device() unbinds drivers without pre_reset/post_reset,
+       * usbfs among them: every claim is gone afterwards (libusb
+       * releases and claims again around a reset for that reason). */
+      kick_claimants_locked (p);
       vp_mtp_reset (p->mtp);
       umockdev_ioctl_client_complete (ioc, 0, 0);
       break;
@@ -688,6 +1035,8 @@ handle_ioctl (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer dat
       do_discard (p, c, ioc);
       break;
     default:
+      if (g_getenv ("VPHONE_DEBUG") != NULL)
+        g_printerr ("vphone: usbfs ioctl 0x%lx not emulated -> ENOTTY\n", request);
       umockdev_ioctl_client_complete (ioc, -1, ENOTTY);
       break;
     }
@@ -703,6 +1052,9 @@ client_gone_locked (VpPhone *p, UMockdevIoctlClient *ioc)
 
   if (c != NULL)
     {
+      /* usbdev_release(): closing the file releases its claim. */
+      if (p->claimant == c)
+        p->claimant = NULL;
       /* Its URBs still queued on the phone are nobody's now. */
       GQueue *queues[] = { &p->in_urbs, &p->int_urbs, &p->delayed };
       for (gsize i = 0; i < G_N_ELEMENTS (queues); i++)
@@ -963,6 +1315,7 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
   g_queue_init (&p->in_urbs);
   g_queue_init (&p->int_urbs);
   g_queue_init (&p->delayed);
+  g_queue_init (&p->claim_waits);
 
   for (guint i = 1; parts[i]; i++)
     {
@@ -1095,6 +1448,17 @@ vp_phone_free (VpPhone *p)
       g_source_destroy (p->delay_timer);
       g_source_unref (p->delay_timer);
     }
+  if (p->claim_timer)
+    {
+      g_source_destroy (p->claim_timer);
+      g_source_unref (p->claim_timer);
+    }
+  while (!g_queue_is_empty (&p->claim_waits))
+    {
+      ClaimWait *w = g_queue_pop_head (&p->claim_waits);
+      g_object_unref (w->ioc);
+      g_free (w);
+    }
   if (p->handler != NULL)
     g_signal_handlers_disconnect_by_data (p->handler, p);
   for (guint i = 0; i < p->old_handlers->len; i++)
@@ -1155,6 +1519,8 @@ vp_phone_plug (VpPhone *p, GError **error)
   p->handler = handler;
   p->generation++;
   p->bus_free_at = 0;
+  /* A new device: nobody holds its interface yet. */
+  p->claimant = NULL;
   vp_mtp_abort (p->mtp);
   p->plugged = TRUE;
   syspath = g_strdup (p->syspath);
