@@ -3,10 +3,14 @@
 #include "vp-pack.h"
 #include "vp-ptp.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <linux/usbdevice_fs.h>
 #include <glib/gstdio.h>
 
@@ -25,6 +29,12 @@
 #define EP_INT_IN 0x83
 
 typedef struct _Client Client;
+
+/* The rig's end of a client's umockdev socket. */
+typedef struct {
+  int fd;
+  ino_t ino;
+} Socket;
 
 /* A claim that met another client's: umockdev learns of a closed file on
  * its own time, so the answer waits until it has had the chance. */
@@ -80,6 +90,7 @@ struct _VpPhone {
   char *devnode;
   UMockdevIoctlBase *handler;
   GHashTable *clients;       /* UMockdevIoctlClient* -> Client* */
+  GHashTable *sockets;       /* UMockdevIoctlClient* -> Socket*, as they connect */
   Client *claimant;          /* the open file holding interface 0, or NULL */
   GQueue claim_waits;        /* ClaimWait*: claims answered a moment later */
   GSource *claim_timer;
@@ -137,8 +148,14 @@ hand_back (Client *c, Urb *u, UMockdevIoctlClient *ioc)
   UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg (ioc);
 
   ptr = umockdev_ioctl_data_resolve (arg, 0, sizeof (gpointer), NULL);
-  umockdev_ioctl_data_set_ptr (ptr, 0, u->urb_data);
-  umockdev_ioctl_client_complete (ioc, 0, 0);
+  if (ptr == NULL)
+    /* The client's memory cannot be reached: it is gone. */
+    umockdev_ioctl_client_complete (ioc, -1, EFAULT);
+  else
+    {
+      umockdev_ioctl_data_set_ptr (ptr, 0, u->urb_data);
+      umockdev_ioctl_client_complete (ioc, 0, 0);
+    }
   (void) c;
   urb_free (u);
 }
@@ -533,6 +550,8 @@ remove_urb (GQueue *q, gulong addr, Urb **out)
   return FALSE;
 }
 
+static void drop_claim_locked (VpPhone *p);
+
 /* ---- who holds the interface -------------------------------------------
  *
  * usbfs lets one open file at a time hold an interface: claimintf() binds
@@ -542,6 +561,29 @@ remove_urb (GQueue *q, gulong addr, Urb **out)
  * file's close (usbdev_release).  Every descriptor of every process the
  * rig serves is one Client, so the rule holds across processes. */
 
+/* Whether the process behind a client has closed its end.  umockdev
+ * 0.17 never learns it of a process that died inside an ioctl the rig
+ * was holding (a reap waiting for data): writing the answer fails and it
+ * stops reading that socket.  The socket itself still tells. */
+static gboolean
+hung_up (VpPhone *p, UMockdevIoctlClient *ioc)
+{
+  Socket *s = g_hash_table_lookup (p->sockets, ioc);
+  struct pollfd pfd;
+  struct stat st;
+
+  if (s == NULL)
+    return FALSE;
+  if (fstat (s->fd, &st) != 0 || st.st_ino != s->ino)
+    return TRUE;   /* umockdev closed it: the client is gone */
+  pfd.fd = s->fd;
+  pfd.events = POLLIN;
+  pfd.revents = 0;
+  /* A Unix stream socket whose peer is closed polls as POLLHUP
+   * (unix_release_sock shuts both directions of the survivor). */
+  return poll (&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR));
+}
+
 /* Whether a driver is bound to interface 0: a client's claim or GVfs's. */
 static gboolean
 interface_bound_locked (VpPhone *p)
@@ -550,6 +592,12 @@ interface_bound_locked (VpPhone *p)
     /* Closed, and umockdev has not told us yet: the kernel would have
      * released the claim in usbdev_release. */
     sweep_clients_locked (p);
+  if (p->claimant != NULL && hung_up (p, p->claimant->client))
+    {
+      /* Nobody will reap its URBs. */
+      p->claimant->vanished = TRUE;
+      drop_claim_locked (p);
+    }
   return p->busy || p->claimant != NULL;
 }
 
@@ -1070,6 +1118,7 @@ client_gone_locked (VpPhone *p, UMockdevIoctlClient *ioc)
           }
       g_hash_table_remove (p->clients, ioc);
     }
+  g_hash_table_remove (p->sockets, ioc);
 }
 
 static void
@@ -1097,6 +1146,67 @@ sweep_clients_locked (VpPhone *p)
   for (guint i = 0; i < gone->len; i++)
     client_gone_locked (p, gone->pdata[i]);
   return g_hash_table_size (p->clients);
+}
+
+static gboolean
+is_client_socket (int fd, const char *suffix, GHashTable *known)
+{
+  struct stat st;
+  struct sockaddr_un sa;
+  socklen_t len = sizeof sa;
+  int listening = 0;
+  socklen_t ilen = sizeof listening;
+  gsize n, sl = strlen (suffix);
+  GHashTableIter it;
+  gpointer v;
+
+  if (fstat (fd, &st) != 0 || !S_ISSOCK (st.st_mode))
+    return FALSE;
+  g_hash_table_iter_init (&it, known);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    if (((Socket *) v)->ino == st.st_ino)
+      return FALSE;
+  if (getsockname (fd, (struct sockaddr *) &sa, &len) != 0 || sa.sun_family != AF_UNIX
+      || getsockopt (fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &ilen) != 0 || listening)
+    return FALSE;
+  n = strnlen (sa.sun_path, sizeof sa.sun_path);
+  return n >= sl && memcmp (sa.sun_path + n - sl, suffix, sl) == 0;
+}
+
+/* Finds the socket umockdev just accepted for ioc: the one connection to
+ * this device node's socket ("…/ioctl" + devnode) not known yet.  Left
+ * unknown when that is not one socket exactly. */
+static void
+client_connected (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer data)
+{
+  VpPhone *p = data;
+  g_autofree char *suffix = g_strconcat ("/ioctl", umockdev_ioctl_client_get_devnode (ioc), NULL);
+  DIR *dir = opendir ("/proc/self/fd");
+  struct dirent *e;
+  int found = -1, count = 0;
+  struct stat st;
+
+  (void) handler;
+  if (dir == NULL)
+    return;
+  g_mutex_lock (&p->rig->lock);
+  while ((e = readdir (dir)) != NULL)
+    {
+      int fd = atoi (e->d_name);
+      if (e->d_name[0] == '.' || fd == dirfd (dir))
+        continue;
+      if (is_client_socket (fd, suffix, p->sockets))
+        found = fd, count++;
+    }
+  closedir (dir);
+  if (count == 1 && fstat (found, &st) == 0)
+    {
+      Socket *s = g_new0 (Socket, 1);
+      s->fd = found;
+      s->ino = st.st_ino;
+      g_hash_table_insert (p->sockets, ioc, s);
+    }
+  g_mutex_unlock (&p->rig->lock);
 }
 
 static void
@@ -1311,6 +1421,7 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
   p->faults.disconnect_after = -1;
   p->stats.operations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   p->clients = g_hash_table_new_full (NULL, NULL, NULL, client_free);
+  p->sockets = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   p->old_handlers = g_ptr_array_new_with_free_func (g_object_unref);
   g_queue_init (&p->in_urbs);
   g_queue_init (&p->int_urbs);
@@ -1437,6 +1548,7 @@ vp_phone_free (VpPhone *p)
   if (p == NULL)
     return;
   g_hash_table_unref (p->clients);
+  g_hash_table_unref (p->sockets);
   while (!g_queue_is_empty (&p->in_urbs))
     urb_free (g_queue_pop_head (&p->in_urbs));
   while (!g_queue_is_empty (&p->int_urbs))
@@ -1514,6 +1626,7 @@ vp_phone_plug (VpPhone *p, GError **error)
   handler = umockdev_ioctl_base_new ();
   g_signal_connect (handler, "handle-ioctl", G_CALLBACK (handle_ioctl), p);
   g_signal_connect (handler, "client-vanished", G_CALLBACK (client_vanished), p);
+  g_signal_connect (handler, "client-connected", G_CALLBACK (client_connected), p);
   if (p->handler != NULL)
     g_ptr_array_add (p->old_handlers, p->handler);
   p->handler = handler;
