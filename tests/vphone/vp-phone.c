@@ -752,16 +752,19 @@ do_submit (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
   /* What proc_do_submiturb() refuses before a URB is queued. */
   if (urb->type == USBDEVFS_URB_TYPE_CONTROL && (urb->endpoint & 0x7f) == 0)
     {
-      guint8 *buf = (guint8 *) u->buffer->data;
-      if (urb->buffer_length < 8 || (gsize) urb->buffer_length < 8u + vp_le16 (buf + 6))
+      if (urb->buffer_length < 8 || (gsize) urb->buffer_length < 8u + vp_le16 ((guint8 *) u->buffer->data + 6))
         err = EINVAL;
       else
-        err = check_ctrlrecip_locked (p, c, buf[0], vp_le16 (buf + 4));
+        err = check_ctrlrecip_locked (p, c, ((guint8 *) u->buffer->data)[0],
+                                      vp_le16 ((guint8 *) u->buffer->data + 4));
     }
   else
     {
       int ifnum = find_intf_ep (p, urb->endpoint);
       err = ifnum < 0 ? -ifnum : check_intf_locked (p, c, (guint) ifnum);
+      /* The interface's endpoints are bulk and interrupt ones. */
+      if (err == 0 && urb->type == USBDEVFS_URB_TYPE_CONTROL)
+        err = EINVAL;
     }
   if (err != 0)
     {
