@@ -1,6 +1,7 @@
 /* vphone-probe: a small libmtp/libusb client for the rig's conformance
  * tests, doing the few things mtp-tools cannot (64-bit partial reads,
  * property writes, events, hot-plug, an idle open device). */
+#define _GNU_SOURCE 1   /* strerrorname_np */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -8,6 +9,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <linux/usbdevice_fs.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <libmtp.h>
@@ -36,7 +40,11 @@ static const char usage[] =
   "  rename ID NAME           set ObjectFileName; exit 3 when the phone refuses\n"
   "  new-playlist NAME ID...  create a playlist of these tracks (player profile)\n"
   "  hotplug SECONDS          print USB arrivals and departures as they happen\n"
-  "  idle SECONDS             open the phone, listen for events, do nothing\n";
+  "  idle SECONDS             open the phone, print \"open\", listen for events, do nothing:\n"
+  "                           another program holding the phone\n"
+  "  claims                   two raw usbfs descriptors of the first phone (no libusb) and\n"
+  "                           who may claim and use its interface: one line per step,\n"
+  "                           STEP RESULT (ok, ok N, or the errno's name)\n";
 
 /* Results go here; libmtp chatters on stdout, which is sent to stderr. */
 static FILE *out;
@@ -180,6 +188,85 @@ send_tree (LIBMTP_mtpdevice_t *dev, uint32_t storage, uint32_t parent, const cha
   return TRUE;
 }
 
+/* Prints STEP and the outcome of an ioctl that returned r. */
+static void
+step (const char *name, int r)
+{
+  if (r < 0)
+    fprintf (out, "%s %s\n", name, strerrorname_np (errno));
+  else if (r > 0)
+    fprintf (out, "%s ok %d\n", name, r);
+  else
+    fprintf (out, "%s ok\n", name);
+}
+
+static int
+ctrl (int fd, unsigned char type, unsigned char req, unsigned short value, unsigned short index,
+      void *data, unsigned short len)
+{
+  struct usbdevfs_ctrltransfer c = { type, req, value, index, len, 1000, data };
+  return ioctl (fd, USBDEVFS_CONTROL, &c);
+}
+
+/* Two open files of one phone, as two programs would have them: a and b. */
+static int
+claims (void)
+{
+  libusb_context *ctx;
+  libusb_device **list;
+  char node[64] = "";
+  unsigned int zero = 0, one = 1, ep_in = 0x81;
+  unsigned char buf[512];
+  struct usbdevfs_getdriver gd = { 0 };
+  struct usbdevfs_disconnect_claim dc = { 0, USBDEVFS_DISCONNECT_CLAIM_EXCEPT_DRIVER, "usbfs" };
+  struct usbdevfs_urb urb = { 0 };
+  int a, b;
+  ssize_t n;
+
+  if (libusb_init (&ctx) != 0)
+    return 2;
+  n = libusb_get_device_list (ctx, &list);
+  if (n > 0)
+    g_snprintf (node, sizeof node, "/dev/bus/usb/%03u/%03u", libusb_get_bus_number (list[0]),
+                libusb_get_device_address (list[0]));
+  libusb_free_device_list (list, 1);
+  libusb_exit (ctx);
+  a = open (node, O_RDWR);
+  b = open (node, O_RDWR);
+  if (a < 0 || b < 0)
+    {
+      fprintf (stderr, "vphone-probe: cannot open %s\n", node);
+      return 2;
+    }
+  step ("a-claim", ioctl (a, USBDEVFS_CLAIMINTERFACE, &zero));
+  step ("a-claim-again", ioctl (a, USBDEVFS_CLAIMINTERFACE, &zero));
+  step ("b-claim", ioctl (b, USBDEVFS_CLAIMINTERFACE, &zero));
+  step ("b-claim-interface-1", ioctl (b, USBDEVFS_CLAIMINTERFACE, &one));
+  step ("b-getdriver", ioctl (b, USBDEVFS_GETDRIVER, &gd));
+  fprintf (out, "b-driver-name %s\n", gd.driver);
+  step ("b-release", ioctl (b, USBDEVFS_RELEASEINTERFACE, &zero));
+  step ("b-setconfiguration", ioctl (b, USBDEVFS_SETCONFIGURATION, &one));
+  step ("a-setconfiguration", ioctl (a, USBDEVFS_SETCONFIGURATION, &one));
+  step ("b-clear-halt", ioctl (b, USBDEVFS_CLEAR_HALT, &ep_in));
+  urb.type = USBDEVFS_URB_TYPE_BULK;
+  urb.endpoint = 0x81;
+  urb.buffer = buf;
+  urb.buffer_length = sizeof buf;
+  step ("b-submit-bulk", ioctl (b, USBDEVFS_SUBMITURB, &urb));
+  step ("b-get-device-descriptor", ctrl (b, 0x80, 6, 0x0100, 0, buf, 18));
+  step ("b-get-device-status", ctrl (b, 0xa1, 0x67, 0, 0, buf, 4));
+  step ("b-disconnect-claim-except-usbfs", ioctl (b, USBDEVFS_DISCONNECT_CLAIM, &dc));
+  step ("b-claim-after-it", ioctl (b, USBDEVFS_CLAIMINTERFACE, &zero));
+  step ("a-get-device-status", ctrl (a, 0xa1, 0x67, 0, 0, buf, 4));
+  step ("a-release", ioctl (a, USBDEVFS_RELEASEINTERFACE, &zero));
+  step ("b-claim-after-release", ioctl (b, USBDEVFS_CLAIMINTERFACE, &zero));
+  step ("a-claim-now", ioctl (a, USBDEVFS_CLAIMINTERFACE, &zero));
+  close (b);
+  step ("a-claim-after-close", ioctl (a, USBDEVFS_CLAIMINTERFACE, &zero));
+  close (a);
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -227,6 +314,9 @@ main (int argc, char **argv)
       libusb_exit (ctx);
       return 0;
     }
+
+  if (strcmp (cmd, "claims") == 0)
+    return claims ();
 
   LIBMTP_Init ();
   if (strcmp (cmd, "raw") == 0)
@@ -278,6 +368,8 @@ main (int argc, char **argv)
       LIBMTP_mtpdevice_t *dev = open_first ();
       double end = now () + atof (argv[2]);
       int got = 0;
+      fprintf (out, "open\n");
+      fflush (out);
       LIBMTP_Read_Event_Async (dev, event_cb, &got);
       while (now () < end)
         {
