@@ -641,9 +641,15 @@ vp_store_create (VpStore *store, VpStorage *st, VpObject *parent, const char *na
     return VP_RC_InvalidParentObject;
   if (!abstract)
     {
+      int fd = -1;
       path = g_build_filename (dir, name, NULL);
-      if (folder ? mkdir (path, 0755) != 0 : !g_file_set_contents (path, "", 0, NULL))
+      /* Created in place: g_file_set_contents goes through a temporary name
+       * 7 bytes longer, which made names of 249-255 bytes fail that Android
+       * (doSendObject opens the path itself) takes. */
+      if (folder ? mkdir (path, 0755) != 0 : (fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
         return VP_RC_GeneralError;
+      if (fd >= 0)
+        close (fd);
     }
   o = object_new (store, st, parent, abstract ? NULL : name, name, folder);
   o->format = abstract ? format : vp_store_format_for_name (name, folder);
