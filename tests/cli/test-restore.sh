@@ -2,7 +2,7 @@
 # Restore and migrate through lifeboat-cli: a wiped phone, a new handset, a
 # phone too small, conflicts, resuming, selective restores and --mirror.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 37
+plan 42
 
 . "$(dirname "$0")/restore-lib.sh"
 CTL="$VP/vphone-ctl"
@@ -34,6 +34,7 @@ is "$(ops "$WORK/rerun.json" SendObject)" 0 "and sends nothing (no SendObject)"
 PLAYER="$WORK/player"
 "$MAKE_PHONE" "$PLAYER" --preset small --seed 7 >/dev/null
 album=$(cd "$PLAYER/Internal shared storage" && find Music -name '*.mp3' | sort)
+mkdir -p "$PLAYER/.vphone"
 {
   printf '[object 1]\nkind=album\nstorage=Internal shared storage\nname=Homogenic.alb\nartist=Björk\nmtime=1700000000\nmembers='
   printf '%s;' $(echo "$album" | sed 's/ /\\s/g')
@@ -42,16 +43,25 @@ album=$(cd "$PLAYER/Internal shared storage" && find Music -name '*.mp3' | sort)
   printf '\n'
 } >"$PLAYER/.vphone/objects.ini"
 vrun --phone "$PLAYER,serial=MP3,profile=player" -- bash -c 'mtp-playlists; mtp-albums' 2>/dev/null | grep -E "Name:|^      [0-9]+:|Tracks:" | sed 's/^ *[0-9]*: *//' >"$WORK/lists.before"
+# Without this the comparison below would hold for two empty lists.
+[ "$(grep -cE "Name: +(Homogenic|Evening)$" "$WORK/lists.before")" = 2 ] && [ "$(grep -c "\.mp3$" "$WORK/lists.before")" = 3 ]
+ok $? "the player shows its album and its playlist, with their tracks"
 cp -a "$PLAYER" "$WORK/player.orig"
 vrun --phone "$PLAYER,serial=MP3,profile=player" -- "$CLI" backup -q
 rm -rf "$PLAYER/Internal shared storage/"* "$PLAYER/SD card/"* "$PLAYER/.vphone/objects.ini"
 vrun --phone "$PLAYER,serial=MP3,profile=player" -- "$CLI" restore latest --json >"$WORK/r3" 2>"$WORK/r3.err"
-ok $? "the wiped player is restored"
+r3=$?
 cmp -s <(files_of "$PLAYER") <(files_of "$WORK/player.orig")
 ok $? "every file is back with its original modification time"
 vrun --phone "$PLAYER,serial=MP3,profile=player" -- bash -c 'mtp-playlists; mtp-albums' 2>/dev/null | grep -E "Name:|^      [0-9]+:|Tracks:" | sed 's/^ *[0-9]*: *//' >"$WORK/lists.after"
-cmp -s "$WORK/lists.before" "$WORK/lists.after"
-ok $? "playlists and albums are back with the same members in the same order"
+# Until this test wrote objects.ini into a folder that exists, the player
+# had no lists and this passed on nothing. The snapshot holds the abstract
+# list objects (Evening.pla, Homogenic.alb) as files too; the restore sends
+# them as files (SendObject: NoValidObjectInfo), then cannot create the
+# lists under names now taken (GeneralError), and exits 1.
+[ "$r3" -eq 0 ] && cmp -s "$WORK/lists.before" "$WORK/lists.after"
+todo $? "the wiped player is restored, playlists and albums with the same members in the same order" \
+  "lb-restore sends abstract playlists and albums as files, then cannot create the lists"
 is "$(json 'd["report"]["dates_lost"]' <"$WORK/r3")" 0 "no date was lost on the player"
 
 # --- migration to a new handset ---------------------------------------------------------------
@@ -116,7 +126,8 @@ ok $? "and the phone matches the snapshot: the half-sent copy was recognised and
 # --- conflicts, --only and --mirror -------------------------------------------------------------
 target="$PHONE/Internal shared storage/Documents/$(ls "$WORK/orig/Internal shared storage/Documents" | head -1)"
 echo "the phone's own newer notes" >"$target"
-vrun --phone "$PHONE,serial=KID" -- "$CLI" restore latest --device KID --json >"$WORK/c1" 2>/dev/null
+vrun --phone "$PHONE,serial=KID" -- "$CLI" restore latest --device KID --json >"$WORK/c1" 2>"$WORK/c1.err"
+ok $? "a restore onto a phone holding a different file at a snapshot path succeeds"
 is "$(cat "$target")" "the phone's own newer notes" "a different file at a snapshot path is kept"
 stem=$(basename "${target%.*}")
 ls "$(dirname "$target")" | grep -q "^$stem (restored [0-9-]*)\\." 
@@ -139,15 +150,26 @@ ok $? "--mirror removes it and makes the folder match the snapshot exactly"
 # --- the hostile snapshot onto a normal phone ------------------------------------------------------
 HOSTILE="$WORK/hostile"
 "$MAKE_PHONE" "$HOSTILE" --preset hostile >/dev/null
-vrun --phone "$HOSTILE,profile=hostile,serial=EVIL" -- "$CLI" backup --json >"$WORK/h" 2>/dev/null
+vrun --phone "$HOSTILE,profile=hostile,serial=EVIL" -- "$CLI" backup --json >"$WORK/h" 2>"$WORK/h.err"
+ok $? "the hostile phone is backed up"
 hid=$(json 'd["id"]' <"$WORK/h")
 CLEAN="$WORK/clean"
 mkdir -p "$CLEAN/Internal shared storage"
-vrun --phone "$CLEAN,serial=CLEAN" -- "$CLI" restore "$hid" --to-new-device --only "/Internal shared storage/hostile" --json >"$WORK/h1" 2>/dev/null
+vrun --phone "$CLEAN,serial=CLEAN" -- "$CLI" restore "$hid" --to-new-device --only "/Internal shared storage/hostile" --json >"$WORK/h1" 2>"$WORK/h1.err"
+is "$?" 1 "a restore that must leave out names the phone would refuse exits 1"
+# The snapshot holds two files named dup.jpg in one folder (the hostile
+# phone lists them so); a phone takes one. The plan sends both to one name,
+# and the phone refuses the second (GeneralError, as AOSP's storage manager
+# does): that should be planned, not found out by a failed send.
+[ -z "$(json '"\n".join(f for f in d["report"]["failed"] if "would refuse" not in f)' <"$WORK/h1")" ]
+todo $? "nothing fails but the refused names" "lb-restore plans two same-named files in one folder onto one name"
 names='[a["path"].rsplit("/", 1)[-1] for a in d["actions"] if a["action"] == "cannot" and "refuse" in (a["reason"] or "")]'
 is "$(json "set(['.', '..', 'b.jpg', 'passwd', 'slashes']) <= set($names) and any(len(n.encode()) > 255 for n in $names)" <"$WORK/h1")" \
    True "each name the phone would refuse is reported (slashes, dot, dot-dot, too long)"
-vrun --phone "$CLEAN,serial=CLEAN" -- "$CLI" restore "$hid" --to-new-device --only "/Internal shared storage/hostile" --rename-invalid --json >"$WORK/h2" 2>/dev/null
-[ "$(json 'len([a for a in d["actions"] if a["action"] == "cannot"]), d["report"]["failed"]' <"$WORK/h2")" = "(0, [])" ] && [ -n "$(ls "$CLEAN/Internal shared storage/hostile" | grep '^a_b.jpg$')" ]
-ok $? "--rename-invalid makes them acceptable and lists each change, and the phone takes every one"
+vrun --phone "$CLEAN,serial=CLEAN" -- "$CLI" restore "$hid" --to-new-device --only "/Internal shared storage/hostile" --rename-invalid --json >"$WORK/h2" 2>"$WORK/h2.err"
+ok $? "the same restore with --rename-invalid succeeds"
+[ "$(json 'len([a for a in d["actions"] if a["action"] == "cannot"]), d["report"]["failed"]' <"$WORK/h2")" = "(0, [])" ] &&
+  [ -n "$(ls "$CLEAN/Internal shared storage/hostile" | grep '^a_b.jpg$')" ] &&
+  [ -n "$(ls "$CLEAN/Internal shared storage/hostile" | grep '^漢.*\.txt$')" ]
+ok $? "--rename-invalid makes them acceptable (the name too long is shortened and lands), lists each change, and the phone takes every one"
 done_testing

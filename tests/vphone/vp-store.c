@@ -412,6 +412,10 @@ vp_store_reported_parent (VpObject *obj)
   return obj->parent == obj->storage->root ? 0 : obj->parent->handle;
 }
 
+/* AOSP's formatDateTime (MtpUtils.cpp) writes the phone's local time with
+ * no offset and no tenths: a client cannot tell which zone the phone is in
+ * (MtpDatabase offers no DateTime device property either), so libmtp reads
+ * it as the computer's local time. */
 char *
 vp_store_format_date (VpStore *store, gint64 t)
 {
@@ -424,31 +428,60 @@ vp_store_format_date (VpStore *store, gint64 t)
   return g_date_time_format (local, "%Y%m%dT%H%M%S");
 }
 
+/* Reads a date the way AOSP's parseDateTime (media/mtp/MtpUtils.cpp) does,
+ * because that is what decides the date of a file a computer sends to an
+ * Android phone (MtpServer::doSendObjectInfo, applied by doSendObject):
+ * - six numeric fields as sscanf's "%04d%02d%02dT%02d%02d%02d" reads them;
+ *   anything else is no date at all (the phone then keeps the time of the
+ *   write);
+ * - the suffix is looked at from the 16th character on, whatever the
+ *   fields consumed; one tenth-of-second digit after '.' is skipped;
+ * - only a literal 'Z' there means UTC (timegm); every other suffix,
+ *   "+0200" and "-0800" included, is ignored and the fields are taken as
+ *   the phone's local time (mktime with tm_isdst = -1), so a computer that
+ *   writes its own offset does not get it honoured;
+ * - fields out of range are carried over as mktime and timegm do
+ *   (month 13 is January of the next year), not refused.
+ * Years GDateTime cannot hold are refused here, where the phone would make
+ * some far date of them. */
 gboolean
 vp_store_parse_date (VpStore *store, const char *s, gint64 *t)
 {
-  int Y, M, D, h, m, sec, used = 0;
-  g_autoptr(GDateTime) dt = NULL;
-  g_autoptr(GTimeZone) tz = NULL;
-  const char *rest;
+  int Y, M, D, h, m, sec;
+  const char *tail;
+  gboolean utc;
+  g_autoptr(GDateTime) jan1 = NULL;
+  g_autoptr(GDateTime) wall = NULL;
+  g_autoptr(GDateTime) local = NULL;
 
-  if (s == NULL || sscanf (s, "%4d%2d%2dT%2d%2d%2d%n", &Y, &M, &D, &h, &m, &sec, &used) != 6 || used != 15)
+  if (s == NULL || sscanf (s, "%4d%2d%2dT%2d%2d%2d", &Y, &M, &D, &h, &m, &sec) != 6)
     return FALSE;
-  rest = s + used;
-  if (*rest == '.')
+  /* Shorter matches (signs, blanks) would make the phone read past the
+   * string; take them as having no suffix. */
+  tail = strlen (s) >= 15 ? s + 15 : "";
+  if (tail[0] == '.' && tail[1] != '\0')
+    tail += 2;
+  utc = tail[0] == 'Z';
+
+  /* The carry-over: build the wall-clock time field by field in UTC, where
+   * no hour is skipped or repeated, then place it in the phone's zone. */
+  jan1 = g_date_time_new_utc (Y, 1, 1, 0, 0, 0);
+  if (jan1 == NULL)
+    return FALSE;
+  wall = g_date_time_add_full (jan1, 0, M - 1, D - 1, h, m, sec);
+  if (wall == NULL)
+    return FALSE;
+  if (utc)
     {
-      rest++;
-      while (g_ascii_isdigit (*rest))
-        rest++;
+      *t = g_date_time_to_unix (wall);
+      return TRUE;
     }
-  if (*rest == '\0')
-    tz = g_time_zone_ref (store->opts.tz);
-  else if ((tz = g_time_zone_new_identifier (rest)) == NULL)
+  local = g_date_time_new (store->opts.tz, g_date_time_get_year (wall), g_date_time_get_month (wall),
+                           g_date_time_get_day_of_month (wall), g_date_time_get_hour (wall),
+                           g_date_time_get_minute (wall), g_date_time_get_second (wall));
+  if (local == NULL)
     return FALSE;
-  dt = g_date_time_new (tz, Y, M, D, h, m, sec);
-  if (dt == NULL)
-    return FALSE;
-  *t = g_date_time_to_unix (dt);
+  *t = g_date_time_to_unix (local);
   return TRUE;
 }
 
