@@ -2,7 +2,7 @@
 # Conformance of the android profile against Debian's mtp-tools: what a
 # client reads and writes must be exactly what is in the phone folder.
 . "$(dirname "$0")/tap.sh"
-plan 33
+plan 35
 
 PHONE="$WORK/phone"
 INT="$PHONE/Internal shared storage"
