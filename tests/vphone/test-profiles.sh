@@ -2,7 +2,7 @@
 # The rig's other profiles (locked, charging-only, player, hostile) and its
 # faults, each seen through the real libmtp.
 . "$(dirname "$0")/tap.sh"
-plan 31
+plan 35
 
 PHONE="$WORK/phone"
 INT="$PHONE/Internal shared storage"
@@ -131,7 +131,21 @@ vrun --phone "$PHONE,vanish=Internal shared storage/Documents/notes.txt" -- bash
   "$0" ls | grep -q " notes.txt$" && exit 1; exit 0' "$PROBE" "$WORK" 2>/dev/null
 ok $? "vanish: the object is gone between listing and reading, and stays gone"
 head -c 100000 /dev/urandom >"$WORK/upload.bin"
-vrun --phone "$PHONE,store-full-after-bytes=50000" -- mtp-sendfile "$WORK/upload.bin" /Documents >"$WORK/sfull" 2>&1
+VPHONE_DEBUG=1 vrun --phone "$PHONE,store-full-after-bytes=50000" -- mtp-sendfile "$WORK/upload.bin" /Documents >"$WORK/sfull" 2>&1
 [ ! -e "$INT/Documents/upload.bin" ] && grep -qi "error" "$WORK/sfull"
 ok $? "store-full-after-bytes: the send fails part-way and leaves nothing behind"
+# AOSP's doSendObject answers a failed write GeneralError, never StoreFull.
+check "the failed write is answered GeneralError (0x2002), as Android does" -- grep -q "SendObject(0x0, 0x0, 0x0, 0x0) -> 0x2002" "$WORK/sfull"
+# A file of zeros streams through the rig's hole-punching path, which must
+# count against the free space like any other byte.
+head -c 100000 /dev/zero >"$WORK/zeros.bin"
+vrun --phone "$PHONE,serial=SFULL,store-full-after-bytes=50000" -- bash -c '
+  mtp-sendfile "$0" /Documents; echo "first=$?"
+  "$1" fault "$2" clear
+  mtp-sendfile "$0" /Documents; echo "second=$?"' "$WORK/zeros.bin" "$VP/vphone-ctl" SFULL \
+  >"$WORK/szero" 2>&1
+check "zeros count against the free space too: the filled phone refuses them" -- grep -q "^first=1$" "$WORK/szero"
+check "after \"vphone-ctl fault SERIAL clear\" the space is back and the same send works" -- grep -q "^second=0$" "$WORK/szero"
+cmp -s "$WORK/zeros.bin" "$INT/Documents/zeros.bin"
+ok $? "and the file is whole on the phone"
 done_testing

@@ -62,6 +62,8 @@ struct _VpMtp {
   gint64 pending_mtime;
   GHashTable *editing;   /* handles in BeginEditObject */
   guint64 received_total; /* SendObject bytes, for store-full-after-bytes */
+  guint64 send_pos;      /* where the next byte of the data phase lands */
+  guint64 send_end;      /* the target file's size so far */
 };
 
 static const struct {
@@ -1227,6 +1229,7 @@ begin_send (VpMtp *m)
         }
       path = vp_store_disk_path (m->store, o);
       m->send_fd = path ? open (path, O_WRONLY | O_TRUNC | O_CLOEXEC) : -1;
+      m->send_pos = m->send_end = 0;
     }
   else
     {
@@ -1239,8 +1242,15 @@ begin_send (VpMtp *m)
         }
       path = vp_store_disk_path (m->store, o);
       m->send_fd = path ? open (path, O_WRONLY | O_CLOEXEC) : -1;
+      m->send_pos = ((guint64) m->params[2] << 32) | m->params[1];
+      m->send_end = 0;
       if (m->send_fd >= 0)
-        lseek (m->send_fd, (off_t) (((guint64) m->params[2] << 32) | m->params[1]), SEEK_SET);
+        {
+          struct stat sb;
+          if (fstat (m->send_fd, &sb) == 0)
+            m->send_end = (guint64) sb.st_size;
+          lseek (m->send_fd, (off_t) m->send_pos, SEEK_SET);
+        }
     }
   if (m->send_fd < 0)
     {
@@ -1258,47 +1268,58 @@ all_zero (const guint8 *p, gsize n)
   return TRUE;
 }
 
+/* The send failed as a write on the phone fails.  AOSP's doSendObject (and
+ * doSendPartialObject) answer GeneralError whenever receiveFile returns an
+ * error other than ECANCELED, a full disk (ENOSPC) and a file too big for
+ * FAT32 (EFBIG) included: there is no StoreFull once the data flows. */
+static void
+write_failed (VpMtp *m)
+{
+  m->send_failed = TRUE;
+  m->send_rc = VP_RC_GeneralError;
+}
+
 static void
 send_bytes (VpMtp *m, const guint8 *data, gsize len)
 {
   VpObject *o;
   VpStorage *st;
+  guint64 end, growth;
 
   if (m->send_failed || len == 0)
     return;
   o = vp_store_lookup (m->store, m->op == VP_OP_SendObject ? m->pending_handle : m->params[0]);
   st = o ? o->storage : NULL;
+  end = m->send_pos + len;
+  growth = end > m->send_end ? end - MAX (m->send_pos, m->send_end) : 0;
   if (m->faults->store_full_after >= 0 && m->received_total + len > (guint64) m->faults->store_full_after)
     {
-      m->send_failed = TRUE;
-      m->send_rc = VP_RC_StoreFull;
-      return;
+      /* Another app takes the rest of the disk; the write below then runs
+       * out of space, as it would on the phone. */
+      m->faults->store_full_after = -1;
+      if (st != NULL)
+        vp_store_fill (m->store, st);
     }
-  if (st != NULL && st->max_file_size > 0 && m->data_got > st->max_file_size)
-    {
-      m->send_failed = TRUE;
-      m->send_rc = VP_RC_ObjectTooLarge;
-      return;
-    }
+  if (st != NULL && st->max_file_size > 0 && end > st->max_file_size)
+    return write_failed (m);
+  /* Every byte counts against the free space, zeros included: the phone's
+   * disk stores them even where the rig's folder keeps a hole. */
+  if (st != NULL && growth > vp_store_free_space (m->store, st))
+    return write_failed (m);
   if (all_zero (data, len))
     {
       /* Keep a 5 GiB sparse video sparse on the phone folder too. */
       if (lseek (m->send_fd, (off_t) len, SEEK_CUR) < 0)
-        {
-          m->send_failed = TRUE;
-          m->send_rc = VP_RC_GeneralError;
-          return;
-        }
+        return write_failed (m);
     }
   else if (write (m->send_fd, data, len) != (ssize_t) len)
-    {
-      m->send_failed = TRUE;
-      m->send_rc = errno == ENOSPC ? VP_RC_StoreFull : VP_RC_GeneralError;
-      return;
-    }
+    return write_failed (m);
   m->received_total += len;
-  if (st != NULL && m->op == VP_OP_SendObject)
-    vp_store_add_used (m->store, st, (gint64) len);
+  m->send_pos = end;
+  if (end > m->send_end)
+    m->send_end = end;
+  if (st != NULL && growth > 0)
+    vp_store_add_used (m->store, st, (gint64) growth);
 }
 
 static void
@@ -1311,7 +1332,7 @@ finish_send (VpMtp *m)
     {
       /* A trailing hole needs the size set explicitly. */
       off_t end = lseek (m->send_fd, 0, SEEK_CUR);
-      if (end > 0 && m->op == VP_OP_SendObject)
+      if (end > 0 && (guint64) end == m->send_end)
         (void) !ftruncate (m->send_fd, end);
       close (m->send_fd);
     }
@@ -1320,14 +1341,15 @@ finish_send (VpMtp *m)
   if (m->op == VP_OP_SendObject)
     {
       m->pending_handle = 0;
+      /* A data phase shorter than the size announced: AOSP's
+       * MtpFfsHandle::receiveFile fails the read with EIO, which doSendObject
+       * answers GeneralError. */
       if (!m->send_failed && m->pending_size != 0xFFFFFFFFu && m->data_got != m->pending_size)
-        {
-          m->send_failed = TRUE;
-          m->send_rc = VP_RC_IncompleteTransfer;
-        }
+        write_failed (m);
       if (m->send_failed)
         {
-          /* AOSP unlinks what it received and forgets the object. */
+          /* AOSP's doSendObject unlinks what it received, and
+           * endSendObject(handle, false) forgets the object. */
           if (o != NULL)
             {
               vp_store_delete (m->store, o);

@@ -29,7 +29,7 @@ typedef struct {
 typedef struct {
   gboolean device_busy;          /* answer DeviceBusy */
   guint flaky;                   /* every Nth transaction fails; 0: off */
-  gint64 store_full_after;       /* SendObject fails after this many bytes; <0: off */
+  gint64 store_full_after;       /* the storage fills after this many SendObject bytes; <0: off */
   guint stall_seconds;           /* the next response comes this late */
   char *vanish;                  /* path below DIR that vanishes when read */
   gint64 disconnect_after;       /* vanish after this many bytes to the host; <0: off */

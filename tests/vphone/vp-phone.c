@@ -1269,6 +1269,9 @@ set_fault_locked (VpPhone *p, const char *kind, const char *arg, GError **error)
       p->faults.store_full_after = -1;
       p->faults.disconnect_after = -1;
       g_clear_pointer (&p->faults.vanish, g_free);
+      /* What filled the storage is deleted too: the space comes back. */
+      if (p->store != NULL)
+        vp_store_unfill (p->store);
     }
   else
     {
