@@ -2,7 +2,7 @@
 # The rig's other profiles (locked, charging-only, player, hostile) and its
 # faults, each seen through the real libmtp.
 . "$(dirname "$0")/tap.sh"
-plan 35
+plan 41
 
 PHONE="$WORK/phone"
 INT="$PHONE/Internal shared storage"
@@ -93,6 +93,31 @@ vrun --phone "$PLAYER,profile=player" -- bash -c '
   "$PROBE" >"$WORK/psetdate" 2>&1
 ok $? "a player accepts SetObjectPropValue(DateModified)"
 is "$(date -u -d "@$(stat -c %Y "$target")" +%Y%m%dT%H%M%S)" 20210304T050607 "the accepted date becomes the file's mtime"
+
+# --- a player with SendObjectPropList (player-proplist) ---------------------------------
+# libmtp's send_file_object_info uses SendObjectPropList whenever the device
+# lists it; the player profile does not, so it still sees SendObjectInfo.
+check "the plain player does not list SendObjectPropList" -- bash -c '! grep -q "9808:" "$0"' "$WORK/pdetect"
+PL="$WORK/plist"
+"$MAKE_PHONE" "$PL" --preset small --seed 5 >/dev/null
+vrun --phone "$PL,profile=player-proplist" -- mtp-detect >"$WORK/pldetect" 2>&1
+check "player-proplist lists SendObjectPropList" -- grep -q "9808:" "$WORK/pldetect"
+head -c 300000 /dev/urandom >"$WORK/pl-up.bin"
+vrun --stats "$WORK/pl-stats.json" --phone "$PL,profile=player-proplist" -- bash -c '
+  mtp-newfolder "Made by proplist" 0 0 && mtp-sendfile "$0" /Documents' "$WORK/pl-up.bin" >"$WORK/plsend" 2>&1
+ok $? "a folder and a file are created on it"
+python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))["phones"][0]["operations"]
+sys.exit(0 if o.get("SendObjectPropList") == 2 and o.get("SendObjectInfo", 0) == 0 and o.get("SendObject") == 1 else 1)'   "$WORK/pl-stats.json"
+ok $? "through SendObjectPropList (twice) and SendObject, never SendObjectInfo"
+cmp -s "$WORK/pl-up.bin" "$PL/Internal shared storage/Documents/pl-up.bin" && [ -d "$PL/Internal shared storage/Made by proplist" ]
+ok $? "the file arrives byte for byte and the folder exists"
+vrun --phone "$PL,profile=player-proplist" -- bash -c '
+  ids=$("$0" ls | awk "\$4 == \"FILE\" && /\.mp3\$/ {print \$1}" | head -2)
+  "$0" new-playlist "Proplist list" $ids && mtp-playlists' "$PROBE" >"$WORK/plpl" 2>&1
+grep -A5 "Name: Proplist list" "$WORK/plpl" | grep -c " - .*\.mp3$" | grep -qx 2
+ok $? "a playlist created through SendObjectPropList keeps its 2 tracks"
 
 # --- the hostile profile -------------------------------------------------------------
 HOSTILE="$WORK/hostile"

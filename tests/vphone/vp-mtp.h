@@ -15,6 +15,7 @@ typedef struct {
   char *friendly_name;
   gboolean android;        /* android.com extension and Android's operations */
   gboolean player;         /* references, settable dates, abstract lists */
+  gboolean send_proplist;  /* SendObjectPropList, as Zune-era players have */
   guint8 battery;
 } VpMtpIdentity;
 
