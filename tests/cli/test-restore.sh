@@ -2,7 +2,7 @@
 # Restore and migrate through lifeboat-cli: a wiped phone, a new handset, a
 # phone too small, conflicts, resuming, selective restores and --mirror.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 37
+plan 40
 
 CLI="$top_builddir/src/cli/lifeboat-cli"
 CTL="$VP/vphone-ctl"
@@ -96,14 +96,25 @@ check "before writing, saying by how much per storage" -- grep -q "needs .* more
 ok $? "the small phone is untouched"
 
 # --- full part-way, then carried on ---------------------------------------------------------
+# The disk fills 2 MB into the restore.  Android answers the failed write
+# GeneralError, not StoreFull (MtpServer::doSendObject), and deletes the
+# partial file; Lifeboat reads the free space again to say why.
 FULL="$WORK/full"
 mkdir -p "$FULL/Internal shared storage" "$FULL/SD card"
-vrun --phone "$FULL,serial=FULL,store-full-after-bytes=2000000" -- "$CLI" restore "$mid" --to-new-device --json >"$WORK/f1" 2>"$WORK/f1.err"
-is "$?" 1 "a phone that fills up part-way stops the restore"
-check "with a clear error that says the rerun carries on" -- grep -qi "full" "$WORK/f1.err"
+VPHONE_DEBUG=1 vrun --phone "$FULL,serial=FULL,store-full-after-bytes=2000000" -- bash -c '
+  "$0" restore "$1" --to-new-device --json >"$3/f1" 2>"$3/f1.err"; echo "first=$?" >"$3/f1.rc"
+  (cd "$3/full" && find . -path ./.vphone -prune -o -type f -print | sort) >"$3/f1.files"
+  "$2" fault FULL clear
+  "$0" restore "$1" --to-new-device -q; echo "second=$?" >"$3/f2.rc"' "$CLI" "$mid" "$CTL" "$WORK" 2>"$WORK/f.debug"
+is "$(cat "$WORK/f1.rc")" first=1 "a phone that fills up part-way stops the restore"
+check "the phone answered that SendObject GeneralError, as Android does" -- grep -q "SendObject(.*) -> 0x2002" "$WORK/f.debug"
+check "the error says the phone's storage is probably full" -- grep -q "storage is probably full" "$WORK/f1.err"
+check "and that the rerun carries on" -- grep -q "Run the same restore again" "$WORK/f1.err"
 is "$(json 'd["report"]["sent"] > 0' <"$WORK/f1")" True "the report says what was sent before that"
-vrun --phone "$FULL,serial=FULL" -- "$CLI" restore "$mid" --to-new-device -q
-ok $? "after freeing space the same restore completes"
+( cd "$FULL" && while read -r f; do cmp -s "$f" "$WORK/medium.orig/$f" || echo "$f"; done ) <"$WORK/f1.files" >"$WORK/f1.partial"
+[ -s "$WORK/f1.files" ] && [ ! -s "$WORK/f1.partial" ]
+ok $? "every file left on the phone is whole: nothing half-sent stays"
+is "$(cat "$WORK/f2.rc")" second=0 "after space is freed (vphone-ctl fault clear) the same restore completes"
 same_tree "$FULL" "$WORK/medium.orig"
 ok $? "and the phone matches the snapshot"
 
