@@ -2,7 +2,7 @@
 # Restore and migrate through lifeboat-cli: a wiped phone, a new handset, a
 # phone too small, conflicts, resuming, selective restores and --mirror.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 40
+plan 45
 
 CLI="$top_builddir/src/cli/lifeboat-cli"
 CTL="$VP/vphone-ctl"
@@ -42,6 +42,7 @@ is "$(ops "$WORK/rerun.json" SendObject)" 0 "and sends nothing (no SendObject)"
 PLAYER="$WORK/player"
 "$MAKE_PHONE" "$PLAYER" --preset small --seed 7 >/dev/null
 album=$(cd "$PLAYER/Internal shared storage" && find Music -name '*.mp3' | sort)
+mkdir -p "$PLAYER/.vphone"
 {
   printf '[object 1]\nkind=album\nstorage=Internal shared storage\nname=Homogenic.alb\nartist=Björk\nmtime=1700000000\nmembers='
   printf '%s;' $(echo "$album" | sed 's/ /\\s/g')
@@ -50,6 +51,8 @@ album=$(cd "$PLAYER/Internal shared storage" && find Music -name '*.mp3' | sort)
   printf '\n'
 } >"$PLAYER/.vphone/objects.ini"
 vrun --phone "$PLAYER,serial=MP3,profile=player" -- bash -c 'mtp-playlists; mtp-albums' 2>/dev/null | grep -E "Name:|^      [0-9]+:|Tracks:" | sed 's/^ *[0-9]*: *//' >"$WORK/lists.before"
+[ "$(grep -c "Name:" "$WORK/lists.before")" = 2 ]
+ok $? "the player shows its album and its playlist"
 cp -a "$PLAYER" "$WORK/player.orig"
 vrun --phone "$PLAYER,serial=MP3,profile=player" -- "$CLI" backup -q
 rm -rf "$PLAYER/Internal shared storage/"* "$PLAYER/SD card/"* "$PLAYER/.vphone/objects.ini"
@@ -61,6 +64,21 @@ vrun --phone "$PLAYER,serial=MP3,profile=player" -- bash -c 'mtp-playlists; mtp-
 cmp -s "$WORK/lists.before" "$WORK/lists.after"
 ok $? "playlists and albums are back with the same members in the same order"
 is "$(json 'd["report"]["dates_lost"]' <"$WORK/r3")" 0 "no date was lost on the player"
+# The same player with SendObjectPropList: libmtp then creates every folder,
+# file and list through it (send_file_object_info, create_new_abstract_list).
+rm -rf "$PLAYER/Internal shared storage/"* "$PLAYER/SD card/"* "$PLAYER/.vphone/objects.ini"
+vrun --stats "$WORK/r4.json" --phone "$PLAYER,serial=MP3,profile=player-proplist" -- "$CLI" restore latest --json >"$WORK/r4" 2>"$WORK/r4.err"
+ok $? "the wiped player is restored through SendObjectPropList"
+same_tree "$PLAYER" "$WORK/player.orig" && cmp -s <(files_of "$PLAYER") <(files_of "$WORK/player.orig")
+ok $? "diff -r with the original is empty, and every date is kept"
+# One SendObject per file, and an empty one after each list's
+# SendObjectPropList (libmtp's create_new_abstract_list sends it).
+[ "$(ops "$WORK/r4.json" SendObjectPropList)" -gt 0 ] && [ "$(ops "$WORK/r4.json" SendObjectInfo)" = 0 ] &&
+  [ "$(ops "$WORK/r4.json" SendObject)" = $(($(files_of "$WORK/player.orig" | wc -l) + 2)) ]
+ok $? "the rig saw SendObjectPropList and one SendObject per file and list, never SendObjectInfo"
+vrun --phone "$PLAYER,serial=MP3,profile=player-proplist" -- bash -c 'mtp-playlists; mtp-albums' 2>/dev/null | grep -E "Name:|^      [0-9]+:|Tracks:" | sed 's/^ *[0-9]*: *//' >"$WORK/lists.after2"
+cmp -s "$WORK/lists.before" "$WORK/lists.after2"
+ok $? "its playlists and albums are back too"
 
 # --- migration to a new handset ---------------------------------------------------------------
 # A two-storage phone smaller than `typical` keeps the rest of this suite quick.
