@@ -1492,21 +1492,27 @@ send_bytes (VpMtp *m, const guint8 *data, gsize len)
     vp_store_add_used (m->store, st, (gint64) growth);
 }
 
+/* Every way a send ends.  Zeros were skipped with lseek, so a trailing hole
+ * needs the size set: the file then holds every byte charged to the
+ * storage, and deleting it gives all of them back. */
+static void
+close_send_fd (VpMtp *m)
+{
+  if (m->send_fd < 0)
+    return;
+  if (m->send_end > 0)
+    (void) !ftruncate (m->send_fd, (off_t) m->send_end);
+  close (m->send_fd);
+  m->send_fd = -1;
+}
+
 static void
 finish_send (VpMtp *m)
 {
   VpObject *o;
   guint32 handle = m->op == VP_OP_SendObject ? m->pending_handle : m->params[0];
 
-  if (m->send_fd >= 0)
-    {
-      /* A trailing hole needs the size set explicitly. */
-      off_t end = lseek (m->send_fd, 0, SEEK_CUR);
-      if (end > 0 && (guint64) end == m->send_end)
-        (void) !ftruncate (m->send_fd, end);
-      close (m->send_fd);
-    }
-  m->send_fd = -1;
+  close_send_fd (m);
   o = vp_store_lookup (m->store, handle);
   if (m->op == VP_OP_SendObject)
     {
@@ -1726,9 +1732,7 @@ data_out_done (VpMtp *m)
     {
       if (refused_early (m))
         {
-          if (m->send_fd >= 0)
-            close (m->send_fd);
-          m->send_fd = -1;
+          close_send_fd (m);
           drop_pending (m);
           return;
         }
@@ -1870,9 +1874,7 @@ vp_mtp_cancel (VpMtp *m)
     in_transfer_free (g_queue_pop_head (&m->in));
   if (m->state == ST_DATA_OUT && is_streamed (m->op))
     {
-      if (m->send_fd >= 0)
-        close (m->send_fd);
-      m->send_fd = -1;
+      close_send_fd (m);
       if (m->op == VP_OP_SendObject)
         drop_pending (m);
     }
@@ -1894,9 +1896,7 @@ vp_mtp_abort (VpMtp *m)
     {
       /* Some phones keep what arrived before the cable came out (Android
        * unlinks it); forget the transfer without deleting the object. */
-      if (m->send_fd >= 0)
-        close (m->send_fd);
-      m->send_fd = -1;
+      close_send_fd (m);
       m->pending_handle = 0;
       m->state = ST_IDLE;
     }
