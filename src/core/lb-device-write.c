@@ -9,6 +9,7 @@
 #include "lb-device-private.h"
 #include "lb-error.h"
 
+#define PTP_RC_GENERAL_ERROR 0x2002
 #define PTP_RC_INVALID_PARAMETER 0x201D
 #define PTP_RC_INVALID_OBJECT_FORMAT 0x200B
 #define MTP_RC_OBJECT_TOO_LARGE 0xA809
@@ -176,6 +177,27 @@ send_progress (uint64_t sent, uint64_t total, void const *const data)
   return g_cancellable_is_cancelled (ctx->cancellable) ? 1 : 0;
 }
 
+/* A phone whose disk fills while the data flows does not say StoreFull:
+ * Android's MtpServer::doSendObject answers GeneralError to any failed
+ * write, and deletes what it received.  Its free space, read again, tells:
+ * less than the file needs means the storage is (nearly) full. */
+static gboolean
+send_failed_for_space (LbDevice *self, guint32 storage_id, guint64 size, guint64 *free_now)
+{
+  if (!lb_device_refresh_storages (self, NULL))
+    return FALSE;
+  for (guint i = 0; i < self->info->storages->len; i++)
+    {
+      LbStorageInfo *st = self->info->storages->pdata[i];
+      if (st->id == storage_id)
+        {
+          *free_now = st->free;
+          return st->free < size;
+        }
+    }
+  return FALSE;
+}
+
 guint32
 lb_device_send_file (LbDevice *self, guint32 storage_id, guint32 parent, const char *name, guint32 filetype,
                      guint64 size, LbFillFunc fill, gpointer user_data, gint64 *phone_mtime,
@@ -218,7 +240,25 @@ lb_device_send_file (LbDevice *self, guint32 storage_id, guint32 parent, const c
                                _("the library's copy of the file could not be read"));
         }
       else
-        create_error (self, _("Could not send a file to the phone"), name, error);
+        {
+          gboolean general = stack_has_code (self->mtp, PTP_RC_GENERAL_ERROR);
+          g_autoptr(GError) local = NULL;
+          guint64 free_now = 0;
+
+          create_error (self, _("Could not send a file to the phone"), name, &local);
+          if (general && !g_error_matches (local, LB_ERROR, LB_ERROR_DEVICE_GONE) &&
+              send_failed_for_space (self, storage_id, size, &free_now))
+            {
+              g_autofree char *need = g_format_size (size);
+              g_autofree char *left = g_format_size (free_now);
+              g_set_error (error, LB_ERROR, LB_ERROR_STORAGE_FULL,
+                           _("The phone could not store “%s” (%s) and has only %s free now: its storage "
+                             "is probably full. Free some space on the phone."),
+                           name, need, left);
+            }
+          else
+            g_propagate_error (error, g_steal_pointer (&local));
+        }
       return 0;
     }
   handle = f->item_id;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <glib/gi18n-lib.h>
+#include <libmtp.h>
 
 #define PROGRESS_USEC (G_USEC_PER_SEC / 10)
 #define FAT32_LIMIT (G_GUINT64_CONSTANT (4) << 30)
@@ -413,6 +414,12 @@ plan_entry (Restore *r, LbEntry *e)
   g_autofree char *name = NULL, *rel = NULL, *key = NULL, *renamed = NULL, *base = NULL;
   TargetObject *t;
 
+  /* A player's playlist or album is an abstract object: it has no bytes to
+   * send, and push_lists recreates it.  Sent as a file it collides with
+   * that list (the player answers its SendObject NoValidObjectInfo, and the
+   * list's own creation then finds the name taken). */
+  if (!e->is_folder && (e->filetype == LIBMTP_FILETYPE_PLAYLIST || e->filetype == LIBMTP_FILETYPE_ALBUM))
+    return;
   if (st == NULL)
     {
       add_step (r, LB_RESTORE_CANNOT, e, NULL, e->name, e->name, 0, _("no storage on the phone to put it on"));

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # check-large: objects past 4 GiB (a sparse 5 GiB video on the `large` phone).
 . "$(dirname "$0")/tap.sh"
-plan 6
+plan 8
 
 PHONE="$WORK/phone"
 "$MAKE_PHONE" "$PHONE" --preset large >/dev/null
@@ -34,4 +34,18 @@ ok $? "a read across the 4 GiB boundary is right (and not in the hole)"
 find "$PHONE" -path "$PHONE/.vphone" -prune -o -type f -print | wc -l >"$WORK/n"
 [ "$(cat "$WORK/n")" -ge 22000 ]
 ok $? "the large phone holds $(cat "$WORK/n") files"
+# --- the disk fills while a sparse 5 GiB stream comes in ------------------------------------
+# libmtp itself refuses a file larger than the free space it last read
+# (check_if_file_fits), so the space must run out during the stream:
+# something else fills the disk 4.5 GiB into the data phase, past the
+# 0xFFFFFFFF size SendObjectInfo announced, in a run of zeros the rig keeps
+# as a hole.  Android answers the failed write GeneralError
+# (MtpServer::doSendObject) and unlinks the partial file.
+SHORT="$WORK/short"
+mkdir -p "$SHORT/Internal shared storage"
+VPHONE_DEBUG=1 vrun --phone "$SHORT,store-full-after-bytes=$((4608 * 1024 * 1024))" -- \
+  mtp-sendfile "$VIDEO" VID_20250704_201500.mp4 >"$WORK/short.out" 2>&1
+is "$?" 1 "a 5 GiB send whose disk fills 4.5 GiB in fails"
+check "the SendObject is answered GeneralError, as Android does" -- grep -q "SendObject(.*) -> 0x2002" "$WORK/short.out"
+is "$(find "$SHORT" -path "$SHORT/.vphone" -prune -o -type f -print | wc -l)" 0 "nothing half-sent stays on the phone"
 done_testing

@@ -2,7 +2,7 @@
 # The rig's other profiles (locked, charging-only, player, hostile) and its
 # faults, each seen through the real libmtp.
 . "$(dirname "$0")/tap.sh"
-plan 35
+plan 0
 
 PHONE="$WORK/phone"
 INT="$PHONE/Internal shared storage"
@@ -118,6 +118,31 @@ is "$(tr '\n' ' ' <"$WORK/pdates")" "20210304T050607 20210303T200607Z 20210304T0
 20211304T050607 20220103T200607Z 20210304T050607junk 20210303T200607Z " \
    "dates are read as parseDateTime reads them, in the phone's zone unless they end in Z"
 
+# --- a player with SendObjectPropList (player-proplist) ---------------------------------
+# libmtp's send_file_object_info uses SendObjectPropList whenever the device
+# lists it; the player profile does not, so it still sees SendObjectInfo.
+check "the plain player does not list SendObjectPropList" -- bash -c '! grep -q "9808:" "$0"' "$WORK/pdetect"
+PL="$WORK/plist"
+"$MAKE_PHONE" "$PL" --preset small --seed 5 >/dev/null
+vrun --phone "$PL,profile=player-proplist" -- mtp-detect >"$WORK/pldetect" 2>&1
+check "player-proplist lists SendObjectPropList" -- grep -q "9808:" "$WORK/pldetect"
+head -c 300000 /dev/urandom >"$WORK/pl-up.bin"
+vrun --stats "$WORK/pl-stats.json" --phone "$PL,profile=player-proplist" -- bash -c '
+  mtp-newfolder "Made by proplist" 0 0 && mtp-sendfile "$0" /Documents' "$WORK/pl-up.bin" >"$WORK/plsend" 2>&1
+ok $? "a folder and a file are created on it"
+python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))["phones"][0]["operations"]
+sys.exit(0 if o.get("SendObjectPropList") == 2 and o.get("SendObjectInfo", 0) == 0 and o.get("SendObject") == 1 else 1)'   "$WORK/pl-stats.json"
+ok $? "through SendObjectPropList (twice) and SendObject, never SendObjectInfo"
+cmp -s "$WORK/pl-up.bin" "$PL/Internal shared storage/Documents/pl-up.bin" && [ -d "$PL/Internal shared storage/Made by proplist" ]
+ok $? "the file arrives byte for byte and the folder exists"
+vrun --phone "$PL,profile=player-proplist" -- bash -c '
+  ids=$("$0" ls | awk "\$4 == \"FILE\" && /\.mp3\$/ {print \$1}" | head -2)
+  "$0" new-playlist "Proplist list" $ids && mtp-playlists' "$PROBE" >"$WORK/plpl" 2>&1
+grep -A5 "Name: Proplist list" "$WORK/plpl" | grep -c " - .*\.mp3$" | grep -qx 2
+ok $? "a playlist created through SendObjectPropList keeps its 2 tracks"
+
 # --- the hostile profile -------------------------------------------------------------
 HOSTILE="$WORK/hostile"
 "$MAKE_PHONE" "$HOSTILE" --preset hostile >/dev/null
@@ -161,7 +186,21 @@ other=$(find "$INT/Documents" -maxdepth 1 -type f ! -name notes.txt -printf '%f\
 [ -n "$other" ] && grep -qF " FILE $other" "$WORK/vanish-ls2" && ! grep -q " notes.txt$" "$WORK/vanish-ls2"
 ok $? "vanish: a later listing shows the rest of the phone but not the object"
 head -c 100000 /dev/urandom >"$WORK/upload.bin"
-vrun --phone "$PHONE,store-full-after-bytes=50000" -- mtp-sendfile "$WORK/upload.bin" /Documents >"$WORK/sfull" 2>&1
+VPHONE_DEBUG=1 vrun --phone "$PHONE,store-full-after-bytes=50000" -- mtp-sendfile "$WORK/upload.bin" /Documents >"$WORK/sfull" 2>&1
 [ ! -e "$INT/Documents/upload.bin" ] && grep -qi "error" "$WORK/sfull"
 ok $? "store-full-after-bytes: the send fails part-way and leaves nothing behind"
+# AOSP's doSendObject answers a failed write GeneralError, never StoreFull.
+check "the failed write is answered GeneralError (0x2002), as Android does" -- grep -q "SendObject(0x0, 0x0, 0x0, 0x0) -> 0x2002" "$WORK/sfull"
+# A file of zeros streams through the rig's hole-punching path, which must
+# count against the free space like any other byte.
+head -c 100000 /dev/zero >"$WORK/zeros.bin"
+vrun --phone "$PHONE,serial=SFULL,store-full-after-bytes=50000" -- bash -c '
+  mtp-sendfile "$0" /Documents; echo "first=$?"
+  "$1" fault "$2" clear
+  mtp-sendfile "$0" /Documents; echo "second=$?"' "$WORK/zeros.bin" "$VP/vphone-ctl" SFULL \
+  >"$WORK/szero" 2>&1
+check "zeros count against the free space too: the filled phone refuses them" -- grep -q "^first=1$" "$WORK/szero"
+check "after \"vphone-ctl fault SERIAL clear\" the space is back and the same send works" -- grep -q "^second=0$" "$WORK/szero"
+cmp -s "$WORK/zeros.bin" "$INT/Documents/zeros.bin"
+ok $? "and the file is whole on the phone"
 done_testing

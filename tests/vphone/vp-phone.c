@@ -103,7 +103,7 @@ struct _VpPhone {
   GPtrArray *old_handlers;   /* handlers of earlier plugs, answering ENODEV */
 };
 
-static const char *profile_names[] = { "android", "android-locked", "charge-only", "player", "hostile" };
+static const char *profile_names[] = { "android", "android-locked", "charge-only", "player", "hostile", "player-proplist" };
 
 /* ---- timers on the rig's context -------------------------------------- */
 
@@ -1494,7 +1494,7 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
           if (!found)
             {
               g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           "unknown profile \"%s\" (android, android-locked, charge-only, player, hostile)", val);
+                           "unknown profile \"%s\" (android, android-locked, charge-only, player, player-proplist, hostile)", val);
               goto fail;
             }
         }
@@ -1547,6 +1547,7 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
   switch (p->profile)
     {
     case VP_PROFILE_PLAYER:
+    case VP_PROFILE_PLAYER_PROPLIST:
       if (!vid_set) p->vid = 0x1209;
       if (!pid_set) p->pid = 0x0002;
       if (!p->manufacturer) p->manufacturer = g_strdup ("Lifeboat Test");
@@ -1573,7 +1574,7 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
       goto fail;
     }
   so.hostile = p->profile == VP_PROFILE_HOSTILE;
-  so.abstract = p->profile == VP_PROFILE_PLAYER;
+  so.abstract = p->profile == VP_PROFILE_PLAYER || p->profile == VP_PROFILE_PLAYER_PROPLIST;
   so.capacity = p->capacity;
   so.tz = p->tz;
   p->store = vp_store_new (p->dir, &so, error);
@@ -1586,8 +1587,9 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
   id.serial = p->serial;
   id.version = "1.0";
   id.friendly_name = p->model;
-  id.android = p->profile != VP_PROFILE_PLAYER;
-  id.player = p->profile == VP_PROFILE_PLAYER;
+  id.player = p->profile == VP_PROFILE_PLAYER || p->profile == VP_PROFILE_PLAYER_PROPLIST;
+  id.android = !id.player;
+  id.send_proplist = p->profile == VP_PROFILE_PLAYER_PROPLIST;
   id.parent0_primary = parent0_primary;
   id.battery = 87;
   p->mtp = vp_mtp_new (p->store, &id, &p->stats, &p->faults);
@@ -1838,6 +1840,9 @@ set_fault_locked (VpPhone *p, const char *kind, const char *arg, GError **error)
       p->faults.store_full_after = -1;
       p->faults.disconnect_after = -1;
       g_clear_pointer (&p->faults.vanish, g_free);
+      /* What filled the storage is deleted too: the space comes back. */
+      if (p->store != NULL)
+        vp_store_unfill (p->store);
     }
   else
     {

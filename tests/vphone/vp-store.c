@@ -502,6 +502,26 @@ vp_store_add_used (VpStore *store, VpStorage *st, gint64 delta)
     st->used += delta;
 }
 
+void
+vp_store_fill (VpStore *store, VpStorage *st)
+{
+  guint64 free_now = vp_store_free_space (store, st);
+
+  st->filler += free_now;
+  st->used += free_now;
+}
+
+void
+vp_store_unfill (VpStore *store)
+{
+  for (guint i = 0; i < store->storages->len; i++)
+    {
+      VpStorage *st = store->storages->pdata[i];
+      st->used = st->used > st->filler ? st->used - st->filler : 0;
+      st->filler = 0;
+    }
+}
+
 static guint64
 tree_bytes (const char *path)
 {

@@ -18,6 +18,7 @@ struct _VpStorage {
   guint64 capacity;
   guint64 max_file_size; /* 0: no limit */
   guint64 used;          /* apparent bytes of every file, kept up to date */
+  guint64 filler;        /* part of `used` taken by vp_store_fill: not files */
   VpObject *root;        /* a pseudo-object for the storage's top folder (handle 0) */
 };
 
@@ -78,6 +79,10 @@ gboolean vp_store_stat (VpStore *store, VpObject *obj, guint64 *size, gint64 *mt
 char *vp_store_format_date (VpStore *store, gint64 t);
 gboolean vp_store_parse_date (VpStore *store, const char *s, gint64 *t);
 guint64 vp_store_free_space (VpStore *store, VpStorage *st);
+/* Someone else filled the storage (the store-full fault): no space left
+ * until vp_store_unfill, which gives that space back on every storage. */
+void vp_store_fill (VpStore *store, VpStorage *st);
+void vp_store_unfill (VpStore *store);
 guint32 vp_store_reported_parent (VpObject *obj);
 
 /* Mutations: each returns an MTP response code. */
