@@ -2,7 +2,7 @@
 # Restore and migrate through lifeboat-cli: a wiped phone, a new handset, a
 # phone too small, conflicts, resuming, selective restores and --mirror.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 0
+plan 49
 
 . "$(dirname "$0")/restore-lib.sh"
 CTL="$VP/vphone-ctl"

@@ -4,7 +4,7 @@
 # hides or rewrites much of it.  Each check names the AOSP function it holds
 # the rig to.
 . "$(dirname "$0")/tap.sh"
-plan 24
+plan 34
 
 PHONE="$WORK/phone"
 "$MAKE_PHONE" "$PHONE" --preset small --seed 5 >/dev/null
@@ -96,6 +96,40 @@ is "$(line 4 "$WORK/move")" "rc=0x2009 params=[]" "MoveObject to 0xFFFFFFFF is I
 is "$(line 5 "$WORK/move")" "rc=0x2001 params=[]" "MoveObject to 0 moves to the storage's top"
 ok "$([ -d "$PHONE/Internal shared storage/Camera" ]; echo $?)" "and the folder is there"
 mv "$PHONE/Internal shared storage/Camera" "$PHONE/Internal shared storage/DCIM/"
+
+# --- a SendObjectInfo whose data never comes (MtpServer::handleRequest) ------
+# Any other command ends the wait without endSendObject(): MtpStorageManager
+# keeps the object, listed with no file, until the next connection.
+raw ",serial=GHOST" >"$WORK/ghost" 2>&1 <<EOF
+open
+sendinfo $INT 0xffffffff ghost.bin 0x3000 4
+op 0x1007 $INT 0 0xffffffff
+sendobj 64617461
+sendinfo $INT 0xffffffff ghost.bin 0x3000 4
+EOF
+ghost=$(sed -n '2p' "$WORK/ghost" | sed -n 's/.*params=\[[0-9]*, 0, \([0-9]*\)\]/\1/p')
+is "$(line 4 "$WORK/ghost")" "rc=0x2015 params=[]" "after another command, SendObject is NoValidObjectInfo"
+check "the object is still listed" -- bash -c '[ -n "$1" ] && grep -q "$(printf "%02x000000" "$1")" <(sed -n 3p "$2")' _ "$ghost" "$WORK/ghost"
+ok "$([ ! -e "$PHONE/Internal shared storage/ghost.bin" ]; echo $?)" "with no file behind it"
+is "$(line 5 "$WORK/ghost")" "rc=0x2002 params=[]" "and its name is taken: a second SendObjectInfo is GeneralError"
+raw ",serial=GHOST2" >"$WORK/ghost2" 2>&1 <<EOF
+open
+sendinfo $INT 0xffffffff ghost.bin 0x3000 4
+op 0x1008 $ghost
+op 0x1009 $ghost
+op 0x100b $ghost
+EOF
+check "GetObjectInfo describes it with size 0" -- grep -q '^rc=0x2001 params=\[\] data=010001000030000000000000' <(line 3 "$WORK/ghost2")
+is "$(line 4 "$WORK/ghost2" | cut -d" " -f1)" "rc=0x2002" "GetObject is GeneralError (doGetObject's open fails)"
+is "$(line 5 "$WORK/ghost2")" "rc=0x2012 params=[]" "DeleteObject is PartialDeletion (deletePath finds no file)"
+raw ",serial=GHOST2" >"$WORK/ghost3" 2>&1 <<EOF
+open
+sendinfo $INT 0xffffffff ghost.bin 0x3000 4
+sendobj 64617461
+EOF
+is "$(line 3 "$WORK/ghost3")" "rc=0x2001 params=[]" "a new connection has forgotten it: the same name can be sent again"
+is "$(cat "$PHONE/Internal shared storage/ghost.bin" 2>/dev/null)" "data" "and the file arrives"
+rm -f "$PHONE/Internal shared storage/ghost.bin"
 
 # --- handles: kept across sessions, renumbered on a new connection ------------
 raw ",serial=RENUM" >"$WORK/renum" 2>&1 <<EOF

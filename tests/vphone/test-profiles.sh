@@ -2,7 +2,7 @@
 # The rig's other profiles (locked, charging-only, player, hostile) and its
 # faults, each seen through the real libmtp.
 . "$(dirname "$0")/tap.sh"
-plan 0
+plan 45
 
 PHONE="$WORK/phone"
 INT="$PHONE/Internal shared storage"

@@ -107,6 +107,15 @@ vp_mtp_operation_name (guint16 code)
   return NULL;
 }
 
+gboolean
+vp_mtp_operation_name_known (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (op_names); i++)
+    if (g_str_equal (op_names[i].name, name))
+      return TRUE;
+  return FALSE;
+}
+
 static gboolean
 supports (VpMtp *m, guint16 op)
 {
@@ -629,9 +638,11 @@ send_object_data (VpMtp *m, VpObject *o, guint64 offset, guint64 len, gboolean l
       return VP_RC_OK;
     }
   path = vp_store_disk_path (m->store, o);
-  fd = open (path, O_RDONLY | O_CLOEXEC);
+  fd = path ? open (path, O_RDONLY | O_CLOEXEC) : -1;
+  /* A listed object with no file (a SendObjectInfo whose data never came):
+   * doGetObject's open() fails, which is GeneralError. */
   if (fd < 0)
-    return VP_RC_InvalidObjectHandle;
+    return vp_store_is_phantom (m->store, o) ? VP_RC_GeneralError : VP_RC_InvalidObjectHandle;
   if (lie && o->size_delta < 0)
     file_len = len - MIN (len, (guint64) -o->size_delta);
   else if (lie && o->size_delta > 0)
@@ -688,6 +699,10 @@ do_delete_object (VpMtp *m)
     return respond0 (m, VP_RC_ParameterNotSupported);
   if (o == NULL)
     return respond0 (m, VP_RC_InvalidObjectHandle);
+  /* doDeleteObject's deletePath() finds no file: PartialDeletion, and
+   * endDeleteObject(handle, false) keeps the object listed. */
+  if (vp_store_is_phantom (m->store, o))
+    return respond0 (m, VP_RC_PartialDeletion);
   rc = vp_store_delete (m->store, o);
   if (m->pending_handle == handle)
     m->pending_handle = 0;
@@ -757,6 +772,16 @@ move_copy_parent (VpMtp *m, VpStorage *st, guint32 parent, guint16 *rc)
   return *rc == VP_RC_OK ? p : NULL;
 }
 
+/* A send that failed: AOSP's doSendObject unlinks what it received, and
+ * endSendObject(handle, false) forgets the object without an event
+ * (MtpStorageManager.generalEndAddObject: the operation was the host's). */
+static void
+forget_sent (VpMtp *m, VpObject *o)
+{
+  if (vp_store_delete (m->store, o) != VP_RC_OK)
+    vp_store_forget_object (m->store, o);
+}
+
 static void
 drop_pending (VpMtp *m)
 {
@@ -765,7 +790,7 @@ drop_pending (VpMtp *m)
     {
       VpObject *o = vp_store_lookup (m->store, m->pending_handle);
       if (o != NULL && !o->is_folder && !o->abstract)
-        vp_store_delete (m->store, o);
+        forget_sent (m, o);
       m->pending_handle = 0;
     }
 }
@@ -804,25 +829,25 @@ do_send_object_info (VpMtp *m, const guint8 *data, gsize len)
   cdate = vp_get_str (&r);
   mdate = vp_get_str (&r);
   kw = vp_get_str (&r);
-  if (r.bad)
-    return respond0 (m, VP_RC_InvalidDataset);
-  /* MtpServer::doSendObjectInfo trims the name (android::base::Trim) on
-   * MTP_STORAGE_REMOVABLE_RAM only, after its empty-name check; a name of
-   * spaces alone then leaves the parent's own path, which mkdir and open
-   * refuse. */
-  if (*name != '\0' && st->removable && !vp_store_trim_name (name))
-    return respond0 (m, VP_RC_GeneralError);
-  if (format == VP_FMT_Association && assoc != VP_ASSOC_GENERIC_FOLDER && assoc != 0)
+  /* MtpServer::doSendObjectInfo, in its order: a short dataset or an empty
+   * name is InvalidParameter; a memory card's name is trimmed
+   * (android::base::Trim, removable storage only); ".", ".." and names with
+   * "/" are InvalidParameter; then the space, then the card's maximum file
+   * size, which a size of 0xFFFFFFFF ("4 GiB or more") always exceeds.  The
+   * association type is not looked at. */
+  (void) assoc;
+  if (r.bad || *name == '\0')
     return respond0 (m, VP_RC_InvalidParameter);
-  if (format != VP_FMT_Association)
-    {
-      /* 0xFFFFFFFF says "4 GiB or more". */
-      guint64 need = csize;
-      if (st->max_file_size > 0 && (need > st->max_file_size || (csize == 0xFFFFFFFFu && st->max_file_size <= 0xFFFFFFFFu)))
-        return respond0 (m, VP_RC_ObjectTooLarge);
-      if (need > vp_store_free_space (m->store, st))
-        return respond0 (m, VP_RC_StoreFull);
-    }
+  /* A name of spaces alone leaves the parent's own path, which mkdir and
+   * open refuse. */
+  if (st->removable && !vp_store_trim_name (name))
+    return respond0 (m, VP_RC_GeneralError);
+  if (!vp_store_valid_name (name))
+    return respond0 (m, VP_RC_InvalidParameter);
+  if (csize > vp_store_free_space (m->store, st))
+    return respond0 (m, VP_RC_StoreFull);
+  if (st->max_file_size > 0 && (csize > st->max_file_size || csize == 0xFFFFFFFFu))
+    return respond0 (m, VP_RC_ObjectTooLarge);
   if (!vp_store_parse_date (m->store, mdate, &mtime))
     mtime = g_get_real_time () / G_USEC_PER_SEC;
   rc = vp_store_create (m->store, st, parent, name, format, mtime, &o);
@@ -1534,7 +1559,8 @@ begin_send (VpMtp *m)
       if (o->abstract)
         return; /* no file: only an empty data phase can succeed */
       path = vp_store_disk_path (m->store, o);
-      m->send_fd = path ? open (path, O_WRONLY | O_TRUNC | O_CLOEXEC) : -1;
+      /* The file is made now, as doSendObject's open(O_CREAT | O_TRUNC). */
+      m->send_fd = path ? open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
     }
   else
     {
@@ -1661,15 +1687,15 @@ finish_send (VpMtp *m)
         write_failed (m);
       if (m->send_failed)
         {
-          /* AOSP's doSendObject unlinks what it received, and
-           * endSendObject(handle, false) forgets the object without an
-           * event (generalEndAddObject: the operation was the host's). */
           if (o != NULL)
-            vp_store_delete (m->store, o);
+            forget_sent (m, o);
           return respond0 (m, m->send_rc);
         }
       if (o != NULL)
-        vp_store_set_mtime (m->store, o, m->pending_mtime);
+        {
+          o->reserved = FALSE;
+          vp_store_set_mtime (m->store, o, m->pending_mtime);
+        }
       return respond0 (m, VP_RC_OK);
     }
   if (m->send_failed)
@@ -1729,7 +1755,16 @@ refused_early (VpMtp *m)
       respond0 (m, VP_RC_OperationNotSupported);
       return TRUE;
     }
-  if (m->faults->flaky > 0 && m->stats->transactions % m->faults->flaky == 0)
+  if (m->faults->flaky > 0 && m->faults->flaky_op != NULL)
+    {
+      const char *name = vp_mtp_operation_name (m->op);
+      if (name != NULL && g_str_equal (name, m->faults->flaky_op) && ++m->faults->flaky_seen % m->faults->flaky == 0)
+        {
+          respond0 (m, VP_RC_GeneralError);
+          return TRUE;
+        }
+    }
+  else if (m->faults->flaky > 0 && m->stats->transactions % m->faults->flaky == 0)
     {
       respond0 (m, VP_RC_GeneralError);
       return TRUE;
@@ -1845,6 +1880,12 @@ command_received (VpMtp *m, const guint8 *c, gsize len)
   for (guint i = 0; i < m->nparams && VP_HEADER_LEN + 4 * (i + 1) <= len; i++)
     m->params[i] = vp_le32 (c + VP_HEADER_LEN + 4 * i);
   count_op (m);
+  /* AOSP MtpServer::handleRequest(): any command but SendObject ends the
+   * wait for the data SendObjectInfo announced, without endSendObject(), so
+   * MtpStorageManager keeps listing the object, with no file behind it,
+   * until the next connection. */
+  if (m->op != VP_OP_SendObject)
+    m->pending_handle = 0;
   if (has_data_out (m->op))
     {
       /* The data phase comes first; refusals are answered after it. */

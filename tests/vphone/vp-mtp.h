@@ -31,6 +31,8 @@ typedef struct {
 typedef struct {
   gboolean device_busy;          /* answer DeviceBusy */
   guint flaky;                   /* every Nth transaction fails; 0: off */
+  char *flaky_op;                /* only this operation (by name) counts for flaky */
+  guint flaky_seen;              /* how many of that operation came so far */
   gint64 store_full_after;       /* the storage fills after this many SendObject bytes; <0: off */
   guint stall_seconds;           /* the next response comes this late */
   char *vanish;                  /* path below DIR that vanishes when read */
@@ -69,3 +71,4 @@ void vp_mtp_abort (VpMtp *m);
 void vp_mtp_set_latency (VpMtp *m, gint64 usec);
 
 const char *vp_mtp_operation_name (guint16 code);
+gboolean vp_mtp_operation_name_known (const char *name);

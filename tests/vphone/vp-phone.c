@@ -1642,6 +1642,7 @@ vp_phone_free (VpPhone *p)
   g_ptr_array_unref (p->old_handlers);
   g_hash_table_unref (p->stats.operations);
   g_free (p->faults.vanish);
+  g_free (p->faults.flaky_op);
   g_free (p->dir);
   g_free (p->serial);
   g_free (p->manufacturer);
@@ -1830,11 +1831,18 @@ set_fault_locked (VpPhone *p, const char *kind, const char *arg, GError **error)
     p->faults.keep_partial = arg == NULL || *arg == '\0' || g_str_equal (arg, "yes") || g_str_equal (arg, "1");
   else if (g_str_equal (kind, "flaky") && has_n)
     p->faults.flaky = (guint) n;
+  else if (g_str_equal (kind, "flaky-op") && arg != NULL && vp_mtp_operation_name_known (arg))
+    {
+      g_free (p->faults.flaky_op);
+      p->faults.flaky_op = g_strdup (arg);
+      p->faults.flaky_seen = 0;
+    }
   else if (g_str_equal (kind, "clear"))
     {
       p->busy = FALSE;
       p->faults.device_busy = FALSE;
       p->faults.flaky = 0;
+      g_clear_pointer (&p->faults.flaky_op, g_free);
       p->faults.keep_partial = FALSE;
       p->faults.stall_seconds = 0;
       p->faults.store_full_after = -1;

@@ -325,7 +325,10 @@ vp_store_list (VpStore *store, VpObject *folder)
         g_autoptr(GPtrArray) gone = g_ptr_array_new ();
         g_hash_table_iter_init (&it, old);
         while (g_hash_table_iter_next (&it, NULL, &v))
-          g_ptr_array_add (gone, v);
+          if (((VpObject *) v)->reserved)
+            g_ptr_array_add (kept, v);   /* its file comes with SendObject */
+          else
+            g_ptr_array_add (gone, v);
         for (guint i = 0; i < gone->len; i++)
           remove_object (store, gone->pdata[i]);
       }
@@ -396,6 +399,14 @@ vp_store_stat (VpStore *store, VpObject *obj, guint64 *size, gint64 *mtime)
       return TRUE;
     }
   path = vp_store_disk_path (store, obj);
+  if ((path == NULL || stat (path, &sb) != 0) && obj->reserved)
+    {
+      /* MtpDatabase reads a cached object's size and date from its file:
+       * File.length() and lastModified() are 0 when there is none. */
+      *size = 0;
+      *mtime = 0;
+      return TRUE;
+    }
   if (path == NULL || stat (path, &sb) != 0)
     return FALSE;
   *size = obj->is_folder ? 0 : (guint64) sb.st_size;
@@ -645,20 +656,6 @@ child_named (VpStore *store, VpObject *folder, const char *name)
   return NULL;
 }
 
-/* Created in place, as MtpServer::doSendObject's open(O_CREAT): a temporary
- * file beside it (g_file_set_contents) would need a name 7 bytes longer
- * than a 255-byte name the phone takes. */
-static gboolean
-create_empty (const char *path)
-{
-  int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-
-  if (fd < 0)
-    return FALSE;
-  close (fd);
-  return TRUE;
-}
-
 /* A name the card's file system refuses: AOSP asks the file system, which
  * answers EINVAL, and MtpServer turns any such failure into GeneralError
  * (doSendObjectInfo's makeFolder, doSendObject's open, doMoveObject's
@@ -709,6 +706,7 @@ vp_store_create (VpStore *store, VpStorage *st, VpObject *parent, const char *na
        * object is forgotten. */
       o = object_new (store, st, parent, NULL, name, FALSE);
       o->mtime = mtime;
+      o->reserved = TRUE;
       g_ptr_array_add (parent->children, o);
       *out = o;
       return VP_RC_OK;
@@ -716,7 +714,10 @@ vp_store_create (VpStore *store, VpStorage *st, VpObject *parent, const char *na
   if (!abstract)
     {
       path = g_build_filename (dir, name, NULL);
-      if (folder ? mkdir (path, 0755) != 0 : !create_empty (path))
+      /* A folder is made now (MtpServer::doSendObjectInfo's makeFolder); a
+       * file only when its data comes (doSendObject's open(O_CREAT)).  Until
+       * then MtpStorageManager.beginSendObject has it in its cache alone. */
+      if (folder && mkdir (path, 0755) != 0)
         return VP_RC_GeneralError;
     }
   o = object_new (store, st, parent, abstract ? NULL : name, name, folder);
@@ -725,11 +726,29 @@ vp_store_create (VpStore *store, VpStorage *st, VpObject *parent, const char *na
   o->mtime = mtime;
   if (abstract)
     o->refs = g_array_new (FALSE, FALSE, sizeof (guint32));
+  o->reserved = !folder && !abstract;
   g_ptr_array_add (parent->children, o);
-  if (path != NULL && mtime > 0)
+  if (folder && mtime > 0)
     vp_store_set_mtime (store, o, mtime);
   *out = o;
   return VP_RC_OK;
+}
+
+gboolean
+vp_store_is_phantom (VpStore *store, VpObject *obj)
+{
+  g_autofree char *path = NULL;
+
+  if (!obj->reserved)
+    return FALSE;
+  path = vp_store_disk_path (store, obj);
+  return path == NULL || access (path, F_OK) != 0;
+}
+
+void
+vp_store_forget_object (VpStore *store, VpObject *obj)
+{
+  remove_object (store, obj);
 }
 
 guint16

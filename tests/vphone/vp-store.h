@@ -43,6 +43,7 @@ struct _VpObject {
   GArray *refs;          /* abstract objects: member handles (guint32) */
   char *artist;
   gint64 mtime;          /* abstract and synthetic objects */
+  gboolean reserved;     /* SendObjectInfo made it; no file until SendObject */
 };
 
 typedef struct {
@@ -84,6 +85,12 @@ guint64 vp_store_free_space (VpStore *store, VpStorage *st);
 void vp_store_fill (VpStore *store, VpStorage *st);
 void vp_store_unfill (VpStore *store);
 guint32 vp_store_reported_parent (VpObject *obj);
+
+/* TRUE for an object SendObjectInfo announced whose file SendObject never
+ * made: listed, but with nothing behind it. */
+gboolean vp_store_is_phantom (VpStore *store, VpObject *obj);
+/* Drops an object from the store without touching the disk. */
+void vp_store_forget_object (VpStore *store, VpObject *obj);
 
 /* Mutations: each returns an MTP response code. */
 guint16 vp_store_create (VpStore *store, VpStorage *st, VpObject *parent,
