@@ -76,24 +76,13 @@ run "$WORK/s2.json" "$WORK/s2" "${MAP[@]}"
 is "$(ops "$WORK/s2.json" SendObject)/$(ops "$WORK/s2.json" SendObjectInfo)" "0/0" \
    "a rerun sends nothing: the journal and the plan use the phone's names"
 is "$(json 'd["report"]["identical"]' <"$WORK/s2")" 5 "and counts the 5 as already there"
-G_MESSAGES_DEBUG=all vrun --stats "$WORK/nb.json" --phone "$NEW,serial=NEW" -- "$CLI" backup -q 2>"$WORK/nb.err"
+# A backup reads any file dated within FRESH_SECONDS (2) of its listing,
+# which might still be growing (lb-backup.c reusable_date): the restore
+# above may have ended a second ago.
+sleep 3
+vrun --stats "$WORK/nb.json" --phone "$NEW,serial=NEW" -- "$CLI" backup -q
 ok $? "the new phone is backed up"
-# Known to fail now and then inside a full `make check` (3 of 5 batch runs
-# on 2026-12-04, never in 12 runs alone): the journal rows and the phone's
-# files then agree exactly (path, size, date), yet the backup reads 5 files.
-# Reported, not yet explained; the diagnostics below say what to look at.
-[ "$(ops "$WORK/nb.json" GetObject)" = 0 ]
-todo $? "without reading a restored file: the journal names them as the phone does" \
-  "intermittent: the backup sometimes misses journal rows that match"
-if [ "$(ops "$WORK/nb.json" GetObject)" != 0 ]; then
-  python3 - "$LIFEBOAT_LIBRARY/catalog.db" <<'PY' | sed 's/^/#   /'
-import sqlite3, sys
-for r in sqlite3.connect(sys.argv[1]).execute("SELECT device_id, storage, path, size, phone_mtime, sent_at FROM restore_journal"):
-    print(r)
-PY
-  (cd "$NEW" && find . -type f -printf '%P %s %T@\n') | sed 's/^/#   /'
-  grep -v -i "libmtp\|device 0\|android device" "$WORK/nb.err" | tail -40 | sed 's/^/#   /'
-fi
+is "$(ops "$WORK/nb.json" GetObject)" 0 "without reading a restored file: the journal names them as the phone does"
 
 # --- --rename-invalid picks names the card takes -----------------------------------------
 rm -rf "$NEW/SD card/"*
