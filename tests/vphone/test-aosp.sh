@@ -4,7 +4,7 @@
 # hides or rewrites much of it.  Each check names the AOSP function it holds
 # the rig to.
 . "$(dirname "$0")/tap.sh"
-plan 33
+plan 35
 
 PHONE="$WORK/phone"
 "$MAKE_PHONE" "$PHONE" --preset small --seed 5 >/dev/null
@@ -131,6 +131,21 @@ EOF
 is "$(line 3 "$WORK/ghost3")" "rc=0x2001 params=[]" "a new connection has forgotten it: the same name can be sent again"
 is "$(cat "$PHONE/Internal shared storage/ghost.bin" 2>/dev/null)" "data" "and the file arrives"
 rm -f "$PHONE/Internal shared storage/ghost.bin"
+
+# --- ObjectCompressedSize 0xFFFFFFFF: "4 GiB or more" (MtpServer::doSendObject)
+# Android then reads the data phase to its short packet, whatever the
+# container's 32-bit length says: libmtp writes the size modulo 4 GiB there.
+# The rig's side of a 4 GiB send, without moving 4 GiB: 3000 bytes announced
+# as 0xFFFFFFFF, the container claiming 12 bytes.
+blob=$(head -c 3000 /dev/urandom | od -An -tx1 -v | tr -d ' \n')
+raw ",serial=HUGE" >"$WORK/huge" 2>&1 <<EOF
+open
+sendinfo $INT 0xffffffff huge.bin 0x3000 0xffffffff
+sendobj $blob 12
+EOF
+is "$(line 3 "$WORK/huge")" "rc=0x2001 params=[]" "a send announced as 0xFFFFFFFF is read to its short packet"
+is "$(od -An -tx1 -v "$PHONE/Internal shared storage/huge.bin" 2>/dev/null | tr -d ' \n')" "$blob" "and every byte of it lands, whatever the length field said"
+rm -f "$PHONE/Internal shared storage/huge.bin"
 
 # --- handles: kept across sessions, renumbered on a new connection ------------
 raw ",serial=RENUM" >"$WORK/renum" 2>&1 <<EOF
