@@ -13,11 +13,14 @@ small script from stdin, one per line:
     open                          OpenSession(1)
     op CODE [PARAM...]            an operation without a data phase
     send CODE HEXDATA [PARAM...]  an operation with a data-out phase
-    sendinfo STORAGE PARENT NAME FORMAT SIZE
-                                  SendObjectInfo with a minimal dataset
+    sendinfo STORAGE PARENT NAME FORMAT SIZE [DATE]
+                                  SendObjectInfo with a minimal dataset; DATE
+                                  is its DateModified string as sent ("-" for
+                                  an empty one; libmtp can send none at all)
     sendobj HEXDATA [LENGTH]      SendObject; LENGTH, when given, is what the
                                   data container's 32-bit length field says
-                                  (libmtp writes the size modulo 4 GiB there)
+                                  (libmtp writes the size modulo 4 GiB there);
+                                  HEXDATA "@PATH" sends that file's bytes
     proplist HANDLE FORMAT PROP GROUP DEPTH
                                   GetObjectPropList, its elements decoded
     events SECONDS                the events that arrive within SECONDS
@@ -116,10 +119,10 @@ def mtp_string(s):
     return bytes([len(units) // 2]) + units
 
 
-def object_info(storage, parent, name, fmt, size):
+def object_info(storage, parent, name, fmt, size, date='20240102T030405'):
     return (struct.pack('<IHHIHIIIIIIIHII', storage, fmt, 0, size, 0, 0, 0, 0, 0, 0, 0, parent,
                         1 if fmt == 0x3001 else 0, 0, 0)
-            + mtp_string(name) + mtp_string('') + mtp_string('20240102T030405') + mtp_string(''))
+            + mtp_string(name) + mtp_string('') + mtp_string(date) + mtp_string(''))
 
 
 SIZES = {0x0002: 1, 0x0004: 2, 0x0006: 4, 0x0008: 8, 0x000A: 16}
@@ -163,9 +166,16 @@ def main():
             r = m.transact(num(args[0]), [num(a) for a in args[2:]], bytes.fromhex(args[1]))
         elif cmd == 'sendinfo':
             storage, parent, name, fmt, size = num(args[0]), num(args[1]), args[2], num(args[3]), num(args[4])
-            r = m.transact(0x100C, [storage, parent], object_info(storage, parent, name, fmt, size))
+            date = args[5] if len(args) > 5 else '20240102T030405'
+            date = '' if date == '-' else date
+            r = m.transact(0x100C, [storage, parent], object_info(storage, parent, name, fmt, size, date))
         elif cmd == 'sendobj':
-            r = m.transact(0x100D, [], bytes.fromhex(args[0]), num(args[1]) if len(args) > 1 else None)
+            if args[0].startswith('@'):
+                with open(args[0][1:], 'rb') as f:
+                    payload = f.read()
+            else:
+                payload = bytes.fromhex(args[0])
+            r = m.transact(0x100D, [], payload, num(args[1]) if len(args) > 1 else None)
         elif cmd == 'proplist':
             rc, params, data = m.transact(0x9805, [num(a) for a in args[:5]])
             elements = prop_elements(data) if rc == 0x2001 else []

@@ -88,10 +88,18 @@ ok $? "libmtp sends no date (ptp_pack_OI packs none), so the file is dated when 
 # is in Tokyo (+9) and the computer in New York, so a date read in the wrong
 # zone, with its suffix honoured, or not applied at all, is hours off.
 t0=$(date +%s)
-TZ=America/New_York vrun --phone "$PHONE,tz=Asia/Tokyo" -- bash -c '
-  n=0; for d in "$@"; do n=$((n + 1)); "$0" send-dated "'"$WORK"'/upload.bin" "dated-$n.bin" "$d" || exit 1; done' \
-  "$VP/vphone-probe" 20200102T030405Z 20200102T030405.5Z 20200102T030405+0100 20200102T030405 "" garbage \
-  >"$WORK/dated" 2>&1
+# libmtp sends no date at all (ptp_pack_OI), so mtp-raw.py speaks PTP.
+n=0
+{ echo open
+  for d in 20200102T030405Z 20200102T030405.5Z 20200102T030405+0100 20200102T030405 - garbage; do
+    n=$((n + 1))
+    echo "sendinfo 0x10001 0xFFFFFFFF dated-$n.bin 0x3000 70000 $d"
+    echo "sendobj @$WORK/upload.bin"
+  done
+} >"$WORK/dated.script"
+TZ=America/New_York vrun --phone "$PHONE,tz=Asia/Tokyo" -- \
+  "${RAW[@]}" <"$WORK/dated.script" >"$WORK/dated" 2>&1
+[ "$(grep -c '^rc=0x2001' "$WORK/dated")" = 13 ]
 ok $? "six files are sent with dates of their own in SendObjectInfo"
 t1=$(date +%s)
 got=""
