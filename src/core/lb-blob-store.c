@@ -31,6 +31,17 @@ struct _LbBlobWriter {
 static const char blob_insert_sql[] =
   "INSERT INTO blobs (sha256, size) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING";
 
+gboolean
+lb_blob_name_valid (const char *name)
+{
+  if (strlen (name) != 64)
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!g_ascii_isxdigit (*p) || g_ascii_isupper (*p))
+      return FALSE;
+  return TRUE;
+}
+
 LbBlobWriter *
 lb_library_new_blob (LbLibrary *self, GError **error)
 {

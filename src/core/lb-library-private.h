@@ -26,6 +26,9 @@ void lb_library_set_io_error (GError **error, int errsv, const char *format, ...
 /* fsync()s a folder, so that a rename or a new entry in it is durable. */
 gboolean lb_library_sync_dir (const char *dir, GError **error);
 
+/* Whether a file name is a blob's: 64 lower-case hex digits. */
+gboolean lb_blob_name_valid (const char *name);
+
 /* The blobs row's id for this content; 0 with no error when there is none. */
 gint64 lb_library_blob_id (LbLibrary *self, const char *sha256, GError **error);
 /* The blob's id, or FALSE with LB_ERROR_NOT_FOUND when the catalog has no

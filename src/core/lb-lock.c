@@ -68,8 +68,8 @@ lb_lock_take (int fd, LbLockKind kind, GError **error)
                        "is running); try again when it has finished"));
       else
         g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_LOCKED,
-                     "This library is being read right now (a restore or an extraction is "
-                     "running); try again when it has finished");
+                     _("This library is being read right now (by Lifeboat's window, a restore, "
+                       "an extraction or an off-site copy); try again when it has finished"));
       return FALSE;
     }
   /* EBADF for a write lock on a read-only open: the medium is read-only. */
