@@ -55,3 +55,5 @@ int lb_cli_verify (LbCli *cli, int argc, char **argv);
 int lb_cli_restore (LbCli *cli, int argc, char **argv);
 int lb_cli_move_library (LbCli *cli, int argc, char **argv);
 int lb_cli_prune (LbCli *cli, int argc, char **argv);
+int lb_cli_auto (LbCli *cli, int argc, char **argv);
+int lb_cli_watch (LbCli *cli, int argc, char **argv);

@@ -29,6 +29,8 @@ static const Command commands[] = {
   { "verify", lb_cli_verify, N_("re-read every stored file and check the catalog") },
   { "move-library", lb_cli_move_library, N_("move the library to another folder or disk") },
   { "prune", lb_cli_prune, N_("remove old snapshots by keep rules (--keep-daily 7...)") },
+  { "auto", lb_cli_auto, N_("show or set which phones are backed up automatically, how often") },
+  { "watch", lb_cli_watch, N_("back up docked phones automatically until stopped") },
 };
 
 static void
@@ -55,7 +57,7 @@ takes_value (const char *arg)
 {
   static const char *const with_value[] = { "--library", "-L", "--device", "-d", "--to", "-t", "--only", "--map",
                                              "--keep-last", "--keep-hourly", "--keep-daily", "--keep-weekly",
-                                             "--keep-monthly", "--keep-yearly", NULL };
+                                             "--keep-monthly", "--keep-yearly", "--every", "-e", NULL };
   return g_strv_contains (with_value, arg);
 }
 
@@ -116,6 +118,16 @@ on_sigint (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* systemd's stop, a logout: stop as on Ctrl-C, quietly. */
+static gboolean
+on_sigterm (gpointer data)
+{
+  LbCli *cli = data;
+
+  g_cancellable_cancel (cli->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -169,6 +181,7 @@ main (int argc, char **argv)
   cli.show_progress = isatty (STDERR_FILENO);
   hide_library_chatter ();
   g_unix_signal_add (SIGINT, on_sigint, &cli);
+  g_unix_signal_add (SIGTERM, on_sigterm, &cli);
   status = cmd->run (&cli, argc - 1, args);
   g_free (args[0]);
   g_object_unref (cli.cancellable);

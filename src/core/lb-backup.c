@@ -1,5 +1,6 @@
 #include "config.h"
 #include "lb-backup.h"
+#include "lb-auto.h"
 #include "lb-error.h"
 #include "lb-eta.h"
 
@@ -332,6 +333,23 @@ backup_lists (Job *job, GError **error)
   return TRUE;
 }
 
+static gboolean
+still_due (LbLibrary *library, const LbBackupOptions *options, GError **error)
+{
+  gint64 last = 0;
+
+  g_return_val_if_fail (options->serial != NULL, FALSE);
+  if (!lb_auto_last_backup (library, options->serial, &last, error))
+    return FALSE;
+  if (last >= options->unless_since)
+    {
+      g_set_error (error, LB_ERROR, LB_ERROR_UP_TO_DATE,
+                   "The library already holds a snapshot of %s from after the due time", options->serial);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 LbSnapshot *
 lb_backup_run (const LbBackupOptions *options, LbBackupProgressFunc progress, gpointer progress_data,
                GCancellable *cancellable, GError **error)
@@ -355,6 +373,11 @@ lb_backup_run (const LbBackupOptions *options, LbBackupProgressFunc progress, gp
   job.library = lb_library_open (options->library, options->create_library, LB_LIBRARY_WRITE, error);
   if (job.library == NULL)
     return NULL;
+  if (options->unless_since != 0 && !still_due (job.library, options, error))
+    {
+      g_object_unref (job.library);
+      return NULL;
+    }
   job.device = lb_device_open (options->serial, error);
   if (job.device == NULL)
     {
@@ -445,6 +468,7 @@ lb_backup_async (const LbBackupOptions *options, LbBackupProgressFunc progress, 
   d->options.library = d->library;
   d->options.serial = d->serial;
   d->options.create_library = options->create_library;
+  d->options.unless_since = options->unless_since;
   d->progress = progress;
   d->progress_data = progress_data;
   g_task_set_source_tag (task, lb_backup_async);

@@ -36,6 +36,12 @@ typedef struct {
   const char *library;      /* the library's folder */
   gboolean create_library;  /* may create it (the default location only) */
   const char *serial;       /* NULL: the only phone connected */
+  /* 0, or (with serial): when the library already holds a complete
+   * snapshot of this phone begun at or after this time (Unix seconds),
+   * do nothing and fail with LB_ERROR_UP_TO_DATE.  Decided once the
+   * library is held for writing, so that a backup someone else made
+   * while this one waited for the library counts. */
+  gint64 unless_since;
 } LbBackupOptions;
 
 /* Runs a backup in the calling thread: the snapshot on success (complete).

@@ -146,11 +146,22 @@ choose (GPtrArray *infos, const char *serial, GError **error)
   return NULL;
 }
 
+/* LbScanGuard.skip: a phone whose USB descriptor names a serial other
+ * than the one wanted, left alone and reported as nothing. */
+static gboolean
+other_serial (guint8 bus, guint8 address, guint16 vendor_id, guint16 product_id, const char *usb_serial,
+              LbDeviceInfo **instead, gpointer user_data)
+{
+  (void) bus; (void) address; (void) vendor_id; (void) product_id;
+  *instead = NULL;
+  return usb_serial != NULL && *usb_serial != '\0' && g_strcmp0 (usb_serial, user_data) != 0;
+}
+
 LbDevice *
 lb_device_open (const char *serial, GError **error)
 {
   g_autoptr(GPtrArray) infos = NULL;
-  const LbDeviceInfo *chosen;
+  const LbDeviceInfo *chosen = NULL;
   LbDeviceInfo *info = NULL;
   LIBMTP_mtpdevice_t *mtp;
   LbDevice *self;
@@ -158,14 +169,29 @@ lb_device_open (const char *serial, GError **error)
   if (!lb_device_check_thread (NULL, G_STRFUNC, error))
     return NULL;
   /* The serial libmtp reads from DeviceInfo is only known once a session
-   * is open, so every phone is opened (one at a time) by the scan, and the
-   * chosen one once more. */
-  infos = lb_device_scan (NULL, error);
+   * is open, so phones are opened (one at a time) by the scan, and the
+   * chosen one once more.  With a serial asked for, first only the phones
+   * whose USB descriptor does not name another one: opening a phone that
+   * another thread or program is probing or backing up at that moment
+   * (several phones docked at once) makes one of the two see it busy or
+   * storageless.  The descriptor's serial is Android's MTP serial too, but
+   * nothing promises it: when that finds none, every phone. */
+  if (serial != NULL)
+    {
+      LbScanGuard only = { other_serial, NULL, (gpointer) serial };
+      infos = lb_device_scan (&only, NULL);
+      if (infos != NULL && (chosen = choose (infos, serial, NULL)) == NULL)
+        g_clear_pointer (&infos, g_ptr_array_unref);
+    }
   if (infos == NULL)
-    return NULL;
-  chosen = choose (infos, serial, error);
-  if (chosen == NULL)
-    return NULL;
+    {
+      infos = lb_device_scan (NULL, error);
+      if (infos == NULL)
+        return NULL;
+      chosen = choose (infos, serial, error);
+      if (chosen == NULL)
+        return NULL;
+    }
   mtp = lb_device_scan_open (chosen, &info, error);
   if (mtp == NULL)
     return NULL;

@@ -35,7 +35,7 @@ lb_lock_open (const char *path, GError **error)
 }
 
 static gboolean
-set_lock (int fd, LbLockKind kind, short type)
+set_lock_cmd (int fd, LbLockKind kind, short type, int cmd)
 {
   struct flock fl = {
     .l_type = type,
@@ -45,7 +45,13 @@ set_lock (int fd, LbLockKind kind, short type)
     .l_pid = 0,  /* must be 0 for OFD locks */
   };
 
-  return fcntl (fd, F_OFD_SETLK, &fl) == 0;
+  return fcntl (fd, cmd, &fl) == 0;
+}
+
+static gboolean
+set_lock (int fd, LbLockKind kind, short type)
+{
+  return set_lock_cmd (fd, kind, type, F_OFD_SETLK);
 }
 
 gboolean
@@ -82,4 +88,48 @@ void
 lb_lock_release (int fd, LbLockKind kind)
 {
   set_lock (fd, kind, F_UNLCK);
+}
+
+gboolean
+lb_lock_wait_free (const char *path, LbLockKind kind, GError **error)
+{
+  int fd = lb_lock_open (path, error);
+  gboolean ok;
+
+  if (fd < 0)
+    return FALSE;
+  /* The kernel queues us behind the holder: no polling.  Taken, then let
+   * go at once: the caller opens the library for itself, and may find it
+   * taken again by someone quicker. */
+  while (!(ok = set_lock_cmd (fd, kind, kind == LB_LOCK_READER ? F_RDLCK : F_WRLCK, F_OFD_SETLKW)) &&
+         errno == EINTR)
+    ;
+  if (!ok)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "Could not wait for the library's lock: %s", g_strerror (saved));
+    }
+  close (fd);
+  return ok;
+}
+
+gboolean
+lb_lock_held_by_other (const char *path, LbLockKind kind)
+{
+  int fd = lb_lock_open (path, NULL);
+  struct flock fl = {
+    .l_type = kind == LB_LOCK_READER ? F_RDLCK : F_WRLCK,
+    .l_whence = SEEK_SET,
+    .l_start = kind == LB_LOCK_WRITER ? 0 : 1,
+    .l_len = 1,
+    .l_pid = 0,
+  };
+  gboolean held;
+
+  if (fd < 0)
+    return FALSE;
+  held = fcntl (fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+  close (fd);
+  return held;
 }

@@ -129,11 +129,23 @@ static const char schema_v2[] =
    * the foreign key, once per blob. */
   "CREATE INDEX restore_journal_by_blob ON restore_journal (blob_id);";
 
+/* Version 3: automatic backups, per phone.  Keyed by serial alone, so that
+ * a phone never backed up (no devices row yet) can be turned on or off.
+ * Not part of any snapshot: written outside the writer lock (lb-auto.c).
+ * every: at most one automatic backup per this many seconds; 0: one per
+ * connection. */
+static const char schema_v3[] =
+  "CREATE TABLE auto_backup ("
+  "  serial TEXT PRIMARY KEY,"
+  "  enabled INTEGER NOT NULL,"
+  "  every INTEGER NOT NULL) WITHOUT ROWID;";
+
 /* migrations[n] takes a catalog from version n to n + 1.  Never edit a
  * step once released: add the next one. */
 static const char *const migrations[] = {
   schema_v1,
   schema_v2,
+  schema_v3,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == LB_SCHEMA_VERSION);

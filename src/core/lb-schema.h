@@ -7,7 +7,7 @@
 G_BEGIN_DECLS
 
 /* What this program writes. */
-#define LB_SCHEMA_VERSION 2
+#define LB_SCHEMA_VERSION 3
 /* PRAGMA application_id of a Lifeboat catalog: "LBOT". */
 #define LB_SCHEMA_APPLICATION_ID 0x4c424f54
 

@@ -3,6 +3,7 @@
  * that marks it complete. */
 #include "lb-library-private.h"
 #include "lb-error.h"
+#include "lb-clock.h"
 
 #include <string.h>
 #include <sys/stat.h>
@@ -117,10 +118,12 @@ write_counters (LbSnapshotWriter *w, GError **error)
   return TRUE;
 }
 
+/* The schedules' clock (lb-clock.h): snapshot times are what automatic
+ * backups and retention count from. */
 static gint64
 now (void)
 {
-  return g_get_real_time () / G_USEC_PER_SEC;
+  return lb_clock_now ();
 }
 
 static void

@@ -314,7 +314,7 @@ static void
 backup_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
   BackupJob *job = data;
-  LbBackupOptions options = { job->library, job->may_create, job->serial };
+  LbBackupOptions options = { .library = job->library, .create_library = job->may_create, .serial = job->serial };
   LbBackupResult *r = g_new0 (LbBackupResult, 1);
   g_autoptr(LbSnapshot) snapshot = NULL;
   g_autoptr(GError) error = NULL;
