@@ -821,25 +821,12 @@ verify_blob (Move *m, const char *rel, guint64 size, guint8 *buf, GError **error
   return FALSE;
 }
 
-static gint64
-count_rows (sqlite3 *db, const char *table)
-{
-  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM %s", table);
-  sqlite3_stmt *stmt = NULL;
-  gint64 n = -1;
-
-  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK && sqlite3_step (stmt) == SQLITE_ROW)
-    n = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  return n;
-}
-
 /* The new catalog opens as a library, passes the checks `verify` runs, and
  * holds as many snapshots, files and blobs as the old one. */
 static gboolean
 verify_catalog (Move *m, GError **error)
 {
-  static const char *const tables[] = { "devices", "snapshots", "paths", "versions", "blobs" };
+  gint64 copied[LB_CATALOG_N_COUNTED], original[LB_CATALOG_N_COUNTED];
   g_autoptr(LbLibrary) lib = NULL;
   g_autoptr(GPtrArray) problems = NULL;
   g_autoptr(GPtrArray) referenced = NULL;
@@ -861,12 +848,14 @@ verify_catalog (Move *m, GError **error)
                    m->to, (char *) problems->pdata[0], m->from);
       return FALSE;
     }
-  for (gsize i = 0; i < G_N_ELEMENTS (tables); i++)
-    if (count_rows (lb_db_handle (lib->db), tables[i]) != count_rows (lb_db_handle (m->db), tables[i]))
+  if (!lb_library_count_rows (lib, copied, error) || !lb_catalog_count_rows (m->db, original, error))
+    return FALSE;
+  for (gsize i = 0; i < LB_CATALOG_N_COUNTED; i++)
+    if (copied[i] != original[i])
       {
         g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_DAMAGED,
                      _("The copied catalog at %s does not hold the same %s as the original. Nothing "
-                       "was moved; the library stays at %s."), m->to, tables[i], m->from);
+                       "was moved; the library stays at %s."), m->to, lb_catalog_counted_tables[i], m->from);
         return FALSE;
       }
   /* A blob the catalog names that the old library did not have either is
