@@ -332,3 +332,40 @@ lb_library_require_blob (LbLibrary *self, const char *sha256, gint64 *id, GError
     }
   return TRUE;
 }
+
+/* ---- reading a stored file back ---------------------------------------------- */
+
+char *
+lb_blob_hash_file (const char *path, guint8 *buf, gsize buflen, guint64 *size,
+                   LbHashProgressFunc progress, gpointer data)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  ssize_t n;
+
+  *size = 0;
+  if (fd < 0)
+    return NULL;
+  /* What reached the disk, not the page cache: clean pages can be dropped
+   * (a copy's are, once it is synced). */
+  posix_fadvise (fd, 0, 0, POSIX_FADV_DONTNEED);
+  posix_fadvise (fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  while ((n = read (fd, buf, buflen)) != 0)
+    {
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int errsv = errno;
+          close (fd);
+          errno = errsv;
+          return NULL;
+        }
+      g_checksum_update (sum, buf, n);
+      *size += n;
+      if (progress != NULL)
+        progress (n, data);
+    }
+  close (fd);
+  return g_strdup (g_checksum_get_string (sum));
+}
