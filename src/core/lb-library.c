@@ -4,10 +4,10 @@
  * lb-library-check.c, writing a snapshot in lb-snapshot-writer.c and the
  * blob store in lb-blob-store.c. */
 #include "lb-library-private.h"
-#include "lb-device-private.h"
 #include "lb-error.h"
 #include "lb-lock.h"
 #include "lb-schema.h"
+#include "lb-thread-guard.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -271,7 +271,7 @@ lb_library_open (const char *dir, gboolean create, LbLibraryMode mode, GError **
 
   /* SQLite and fsync stall for as long as the disk wants: never on a
    * window's thread (the one given to lb_device_forbid_thread). */
-  if (!lb_device_check_thread (NULL, G_STRFUNC, error))
+  if (!lb_thread_guard_check (G_STRFUNC, error))
     return NULL;
   if (!prepare_dir (dir, create, &initialize, error))
     return NULL;
