@@ -1,64 +1,12 @@
-/* snapshots, ls, diff: reading the library. */
+/* lifeboat-cli ls: what a snapshot holds, in a folder or below it. */
 #include "config.h"
 #include "lb-cli.h"
-#include "lb-diff.h"
 #include "lb-error.h"
 #include "lb-extract.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <glib/gi18n.h>
-
-int
-lb_cli_snapshots (LbCli *cli, int argc, char **argv)
-{
-  GOptionEntry extra[] = {
-    { "device", 'd', 0, G_OPTION_ARG_STRING, &cli->device, N_("Only this phone's snapshots"), N_("SERIAL") },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
-  };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(LbLibrary) library = NULL;
-  g_autoptr(GPtrArray) all = NULL;
-
-  if (!lb_cli_parse (cli, "snapshots", "", _("Lists the library's snapshots, newest first."), extra, &argc, &argv))
-    return LB_EXIT_USAGE;
-  if (argc > 1)
-    return lb_cli_usage ("snapshots", _("takes no arguments"));
-  if ((library = lb_cli_open_library (cli, LB_LIBRARY_READ, &error)) == NULL ||
-      (all = lb_library_list_snapshots (library, cli->device, &error)) == NULL)
-    return lb_cli_fail (error);
-  if (cli->json)
-    {
-      g_autoptr(JsonArray) arr = json_array_new ();
-      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
-      for (guint i = 0; i < all->len; i++)
-        json_array_add_element (arr, lb_cli_snapshot_json (all->pdata[i]));
-      json_node_set_array (node, arr);
-      lb_cli_print_json (node);
-      return LB_EXIT_OK;
-    }
-  if (cli->quiet)
-    return LB_EXIT_OK;
-  if (all->len == 0)
-    {
-      printf ("%s\n", _("No snapshots yet: connect a phone and run “lifeboat-cli backup”."));
-      return LB_EXIT_OK;
-    }
-  printf ("%-5s %-16s %-12s %-22s %8s %10s %10s %10s\n", _("ID"), _("STARTED"), _("STATE"), _("PHONE"),
-          _("FILES"), _("SIZE"), _("READ"), _("NEW"));
-  for (guint i = 0; i < all->len; i++)
-    {
-      LbSnapshot *s = all->pdata[i];
-      g_autofree char *when = lb_cli_local_time (s->started);
-      g_autofree char *model = lb_cli_printable (s->model);
-      g_autofree char *size = g_format_size (s->bytes);
-      g_autofree char *read = g_format_size (s->transferred_bytes);
-      g_autofree char *grew = g_format_size (s->new_bytes);
-      printf ("%-5" G_GINT64_FORMAT " %-16s %-12s %-22.22s %8" G_GUINT64_FORMAT " %10s %10s %10s\n", s->id, when,
-              lb_snapshot_state_to_string (s->state), model, s->files, size, read, grew);
-    }
-  return LB_EXIT_OK;
-}
 
 /* Is e directly inside the folder (or storage) at dir? */
 static gboolean
@@ -200,63 +148,3 @@ lb_cli_ls (LbCli *cli, int argc, char **argv)
   return LB_EXIT_OK;
 }
 
-static void
-add_paths (JsonBuilder *b, const char *member, GPtrArray *paths)
-{
-  json_builder_set_member_name (b, member);
-  json_builder_begin_array (b);
-  for (guint i = 0; i < paths->len; i++)
-    json_builder_add_string_value (b, paths->pdata[i]);
-  json_builder_end_array (b);
-}
-
-static void
-print_paths (const char *mark, GPtrArray *paths)
-{
-  for (guint i = 0; i < paths->len; i++)
-    {
-      g_autofree char *p = lb_cli_printable (paths->pdata[i]);
-      printf ("%s %s\n", mark, p);
-    }
-}
-
-int
-lb_cli_diff (LbCli *cli, int argc, char **argv)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(LbLibrary) library = NULL;
-  g_autoptr(LbDiff) diff = NULL;
-  gint64 a, b;
-
-  if (!lb_cli_parse (cli, "diff", _("SNAPSHOT_A SNAPSHOT_B"),
-                     _("Lists what was added (+), removed (-) and changed (~) from A to B."), NULL, &argc, &argv))
-    return LB_EXIT_USAGE;
-  if (argc != 3)
-    return lb_cli_usage ("diff", _("give two snapshots"));
-  if ((library = lb_cli_open_library (cli, LB_LIBRARY_READ, &error)) == NULL ||
-      !lb_cli_parse_snapshot (cli, library, argv[1], &a, &error) ||
-      !lb_cli_parse_snapshot (cli, library, argv[2], &b, &error) ||
-      (diff = lb_diff_snapshots (library, a, b, &error)) == NULL)
-    return lb_cli_fail (error);
-  if (cli->json)
-    {
-      g_autoptr(JsonBuilder) jb = json_builder_new ();
-      g_autoptr(JsonNode) node = NULL;
-      json_builder_begin_object (jb);
-      add_paths (jb, "added", diff->added);
-      add_paths (jb, "removed", diff->removed);
-      add_paths (jb, "changed", diff->changed);
-      json_builder_end_object (jb);
-      node = json_builder_get_root (jb);
-      lb_cli_print_json (node);
-    }
-  else if (!cli->quiet)
-    {
-      print_paths ("+", diff->added);
-      print_paths ("-", diff->removed);
-      print_paths ("~", diff->changed);
-      if (diff->added->len + diff->removed->len + diff->changed->len == 0)
-        printf ("%s\n", _("No differences."));
-    }
-  return LB_EXIT_OK;
-}
