@@ -8,16 +8,6 @@
 #include <glib/gi18n.h>
 
 static void
-add_paths (JsonBuilder *b, const char *member, GPtrArray *paths)
-{
-  json_builder_set_member_name (b, member);
-  json_builder_begin_array (b);
-  for (guint i = 0; i < paths->len; i++)
-    json_builder_add_string_value (b, paths->pdata[i]);
-  json_builder_end_array (b);
-}
-
-static void
 print_paths (const char *mark, GPtrArray *paths)
 {
   for (guint i = 0; i < paths->len; i++)
@@ -50,9 +40,9 @@ lb_cli_diff (LbCli *cli, int argc, char **argv)
       g_autoptr(JsonBuilder) jb = json_builder_new ();
       g_autoptr(JsonNode) node = NULL;
       json_builder_begin_object (jb);
-      add_paths (jb, "added", diff->added);
-      add_paths (jb, "removed", diff->removed);
-      add_paths (jb, "changed", diff->changed);
+      lb_cli_json_strings (jb, "added", diff->added);
+      lb_cli_json_strings (jb, "removed", diff->removed);
+      lb_cli_json_strings (jb, "changed", diff->changed);
       json_builder_end_object (jb);
       node = json_builder_get_root (jb);
       lb_cli_print_json (node);

@@ -20,10 +20,8 @@ on_renamed (const char *phone_path, const char *written_as, gpointer data)
   if (run->cli->json)
     {
       json_builder_begin_object (run->renamed);
-      json_builder_set_member_name (run->renamed, "path");
-      json_builder_add_string_value (run->renamed, phone_path);
-      json_builder_set_member_name (run->renamed, "written_as");
-      json_builder_add_string_value (run->renamed, written_as);
+      lb_cli_json_string (run->renamed, "path", phone_path);
+      lb_cli_json_string (run->renamed, "written_as", written_as);
       json_builder_end_object (run->renamed);
     }
   else if (!run->cli->quiet)
@@ -71,8 +69,7 @@ lb_cli_extract (LbCli *cli, int argc, char **argv)
       g_autoptr(JsonBuilder) b = json_builder_new ();
       g_autoptr(JsonNode) node = NULL;
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "files");
-      json_builder_add_int_value (b, (gint64) n);
+      lb_cli_json_int (b, "files", (gint64) n);
       json_builder_set_member_name (b, "renamed");
       json_builder_add_value (b, json_builder_get_root (renamed));
       json_builder_end_object (b);

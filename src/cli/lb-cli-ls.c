@@ -26,21 +26,12 @@ entry_json (JsonBuilder *b, LbEntry *e)
   g_autofree char *when = lb_cli_iso8601 (e->mtime);
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "path");
-  json_builder_add_string_value (b, e->phone_path);
-  json_builder_set_member_name (b, "name");
-  json_builder_add_string_value (b, e->name);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, e->is_folder ? "folder" : "file");
-  json_builder_set_member_name (b, "size");
-  json_builder_add_int_value (b, (gint64) e->size);
-  json_builder_set_member_name (b, "modified");
-  json_builder_add_string_value (b, when);
-  json_builder_set_member_name (b, "sha256");
-  if (e->blob)
-    json_builder_add_string_value (b, e->blob);
-  else
-    json_builder_add_null_value (b);
+  lb_cli_json_string (b, "path", e->phone_path);
+  lb_cli_json_string (b, "name", e->name);
+  lb_cli_json_string (b, "type", e->is_folder ? "folder" : "file");
+  lb_cli_json_int (b, "size", (gint64) e->size);
+  lb_cli_json_string (b, "modified", when);
+  lb_cli_json_string_or_null (b, "sha256", e->blob);
   json_builder_end_object (b);
 }
 
@@ -112,10 +103,8 @@ lb_cli_ls (LbCli *cli, int argc, char **argv)
             {
               g_autofree char *top = g_strconcat ("/", e->storage, NULL);
               json_builder_begin_object (b);
-              json_builder_set_member_name (b, "path");
-              json_builder_add_string_value (b, top);
-              json_builder_set_member_name (b, "type");
-              json_builder_add_string_value (b, "storage");
+              lb_cli_json_string (b, "path", top);
+              lb_cli_json_string (b, "type", "storage");
               json_builder_end_object (b);
             }
           else if (!cli->quiet)

@@ -139,15 +139,9 @@ print_result (Run *run, const char *to)
       g_autoptr(JsonNode) node = NULL;
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "library");
-      json_builder_add_string_value (b, to);
-      json_builder_set_member_name (b, "saved");
-      json_builder_add_boolean_value (b, run->saved);
-      json_builder_set_member_name (b, "warning");
-      if (run->warning)
-        json_builder_add_string_value (b, run->warning);
-      else
-        json_builder_add_null_value (b);
+      lb_cli_json_string (b, "library", to);
+      lb_cli_json_bool (b, "saved", run->saved);
+      lb_cli_json_string_or_null (b, "warning", run->warning);
       json_builder_end_object (b);
       node = json_builder_get_root (b);
       lb_cli_print_json (node);

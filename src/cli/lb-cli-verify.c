@@ -51,18 +51,9 @@ lb_cli_verify (LbCli *cli, int argc, char **argv)
       for (guint s = 0; p->snapshot_ids && s < p->snapshot_ids->len; s++)
         g_string_append_printf (snaps, "%s%" G_GINT64_FORMAT, s ? ", " : "", g_array_index (p->snapshot_ids, gint64, s));
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "problem");
-      json_builder_add_string_value (b, p->what);
-      json_builder_set_member_name (b, "sha256");
-      if (p->sha256)
-        json_builder_add_string_value (b, p->sha256);
-      else
-        json_builder_add_null_value (b);
-      json_builder_set_member_name (b, "paths");
-      json_builder_begin_array (b);
-      for (guint k = 0; p->phone_paths && k < p->phone_paths->len; k++)
-        json_builder_add_string_value (b, p->phone_paths->pdata[k]);
-      json_builder_end_array (b);
+      lb_cli_json_string (b, "problem", p->what);
+      lb_cli_json_string_or_null (b, "sha256", p->sha256);
+      lb_cli_json_strings (b, "paths", p->phone_paths);
       json_builder_set_member_name (b, "snapshots");
       json_builder_begin_array (b);
       for (guint s = 0; p->snapshot_ids && s < p->snapshot_ids->len; s++)

@@ -40,6 +40,13 @@ int lb_cli_usage (const char *command, const char *message);
 
 /* Output helpers */
 void lb_cli_print_json (JsonNode *node);
+/* One member of the JSON object being built, name and value in one call. */
+void lb_cli_json_int (JsonBuilder *b, const char *name, gint64 value);
+void lb_cli_json_bool (JsonBuilder *b, const char *name, gboolean value);
+void lb_cli_json_string (JsonBuilder *b, const char *name, const char *value);
+void lb_cli_json_string_or_null (JsonBuilder *b, const char *name, const char *value);
+/* An array of the strings (NULL: an empty array). */
+void lb_cli_json_strings (JsonBuilder *b, const char *name, GPtrArray *strings);
 JsonNode *lb_cli_snapshot_json (const LbSnapshot *snapshot);
 char *lb_cli_iso8601 (gint64 unix_seconds);     /* "2026-11-26T05:12:00Z", "" for 0 */
 char *lb_cli_local_time (gint64 unix_seconds);  /* "2026-11-26 06:12", for people */
