@@ -27,9 +27,6 @@ gboolean lb_cli_parse (LbCli *cli, const char *command, const char *params, cons
 char *lb_cli_library_path (LbCli *cli, gboolean *may_create);
 LbLibrary *lb_cli_open_library (LbCli *cli, LbLibraryMode mode, GError **error);
 
-/* The window's setting that names the library (lb_config_settings). */
-#define LB_CLI_LIBRARY_KEY "library-location"
-
 /* "12" or "latest" (of --device when given). */
 gboolean lb_cli_parse_snapshot (LbCli *cli, LbLibrary *library, const char *arg, gint64 *id, GError **error);
 
