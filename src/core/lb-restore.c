@@ -44,6 +44,17 @@ storage_plan_free (gpointer p)
   g_free (s);
 }
 
+LbRestorePlan *
+lb_restore_plan_new (void)
+{
+  LbRestorePlan *plan = g_new0 (LbRestorePlan, 1);
+
+  plan->storages = g_ptr_array_new_with_free_func (storage_plan_free);
+  plan->actions = g_ptr_array_new_with_free_func (action_free);
+  plan->problems = g_ptr_array_new_with_free_func (g_free);
+  return plan;
+}
+
 void
 lb_restore_plan_free (LbRestorePlan *plan)
 {
@@ -319,10 +330,7 @@ lb_restore_run (const LbRestoreOptions *options, LbRestoreProgressFunc progress,
 
   report->failed = g_ptr_array_new_with_free_func (g_free);
   report->notes = g_ptr_array_new_with_free_func (g_free);
-  report->plan = r.plan = g_new0 (LbRestorePlan, 1);
-  r.plan->storages = g_ptr_array_new_with_free_func (storage_plan_free);
-  r.plan->actions = g_ptr_array_new_with_free_func (action_free);
-  r.plan->problems = g_ptr_array_new_with_free_func (g_free);
+  report->plan = r.plan = lb_restore_plan_new ();
   r.options = options;
   r.cancellable = cancellable;
   r.progress_func = progress;
