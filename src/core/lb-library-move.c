@@ -2,6 +2,7 @@
 #include "config.h"
 #include "lb-library-move-job.h"
 #include "lb-error.h"
+#include "lb-eta.h"
 #include "lb-lock.h"
 
 #include <errno.h>
@@ -17,8 +18,6 @@
 void (*lb_move_test_after_blob) (const char *copied_path, gpointer data) = NULL;
 gpointer lb_move_test_data = NULL;
 gint64 lb_move_test_free_space = -1;
-
-#define PROGRESS_INTERVAL (G_USEC_PER_SEC / 10)
 
 /* What a library folder holds besides blobs/ and tmp/. */
 const char *const lb_move_catalog_files[8] = {
@@ -48,9 +47,8 @@ lb_move_report (Move *m, gboolean force)
 {
   gint64 now = g_get_monotonic_time ();
 
-  if (m->progress == NULL || (!force && now - m->last_report < PROGRESS_INTERVAL))
+  if (m->progress == NULL || !lb_progress_due (&m->last_report, now, force))
     return;
-  m->last_report = now;
   m->progress (&m->p, m->user_data);
 }
 

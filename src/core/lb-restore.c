@@ -13,8 +13,6 @@
 #include <glib/gi18n-lib.h>
 #include <libmtp.h>
 
-#define PROGRESS_USEC (G_USEC_PER_SEC / 10)
-
 void
 lb_restore_step_free (gpointer p)
 {
@@ -92,9 +90,8 @@ report_progress (Restore *r, gboolean force)
 {
   gint64 now = g_get_monotonic_time ();
 
-  if (r->progress_func == NULL || (!force && now - r->last_progress < PROGRESS_USEC))
+  if (r->progress_func == NULL || !lb_progress_due (&r->last_progress, now, force))
     return;
-  r->last_progress = now;
   r->progress.eta_seconds = lb_eta_seconds (r->progress.bytes_done, r->progress.bytes_total, r->started, now);
   r->progress_func (&r->progress, r->progress_data);
 }
