@@ -14,7 +14,7 @@ typedef struct {
   GCancellable *cancellable; /* set by Ctrl-C */
 } LbCli;
 
-/* Exit statuses (DESIGN §5). */
+/* Exit statuses (HACKING, "Adding a lifeboat-cli command"). */
 enum { LB_EXIT_OK = 0, LB_EXIT_FAILED = 1, LB_EXIT_USAGE = 2 };
 
 /* Parses argv with the common options plus extra; on a usage error prints
