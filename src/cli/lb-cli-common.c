@@ -117,6 +117,47 @@ lb_cli_print_json (JsonNode *node)
   printf ("%s\n", text);
 }
 
+void
+lb_cli_json_int (JsonBuilder *b, const char *name, gint64 value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, value);
+}
+
+void
+lb_cli_json_bool (JsonBuilder *b, const char *name, gboolean value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_boolean_value (b, value);
+}
+
+void
+lb_cli_json_string (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_string_value (b, value);
+}
+
+void
+lb_cli_json_string_or_null (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value != NULL)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+void
+lb_cli_json_strings (JsonBuilder *b, const char *name, GPtrArray *strings)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_array (b);
+  for (guint i = 0; strings != NULL && i < strings->len; i++)
+    json_builder_add_string_value (b, strings->pdata[i]);
+  json_builder_end_array (b);
+}
+
 char *
 lb_cli_iso8601 (gint64 t)
 {
@@ -153,35 +194,19 @@ lb_cli_snapshot_json (const LbSnapshot *s)
   g_autofree char *finished = lb_cli_iso8601 (s->finished);
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_int_value (b, s->id);
-  json_builder_set_member_name (b, "device");
-  json_builder_add_string_value (b, s->serial);
-  json_builder_set_member_name (b, "model");
-  json_builder_add_string_value (b, s->model);
-  json_builder_set_member_name (b, "manufacturer");
-  json_builder_add_string_value (b, s->manufacturer);
-  json_builder_set_member_name (b, "started");
-  json_builder_add_string_value (b, started);
-  json_builder_set_member_name (b, "finished");
-  if (s->finished)
-    json_builder_add_string_value (b, finished);
-  else
-    json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "state");
-  json_builder_add_string_value (b, lb_snapshot_state_to_string (s->state));
-  json_builder_set_member_name (b, "files");
-  json_builder_add_int_value (b, (gint64) s->files);
-  json_builder_set_member_name (b, "folders");
-  json_builder_add_int_value (b, (gint64) s->folders);
-  json_builder_set_member_name (b, "bytes");
-  json_builder_add_int_value (b, (gint64) s->bytes);
-  json_builder_set_member_name (b, "transferred_bytes");
-  json_builder_add_int_value (b, (gint64) s->transferred_bytes);
-  json_builder_set_member_name (b, "new_bytes");
-  json_builder_add_int_value (b, (gint64) s->new_bytes);
-  json_builder_set_member_name (b, "skipped");
-  json_builder_add_int_value (b, (gint64) s->skipped);
+  lb_cli_json_int (b, "id", s->id);
+  lb_cli_json_string (b, "device", s->serial);
+  lb_cli_json_string (b, "model", s->model);
+  lb_cli_json_string (b, "manufacturer", s->manufacturer);
+  lb_cli_json_string (b, "started", started);
+  lb_cli_json_string_or_null (b, "finished", s->finished ? finished : NULL);
+  lb_cli_json_string (b, "state", lb_snapshot_state_to_string (s->state));
+  lb_cli_json_int (b, "files", (gint64) s->files);
+  lb_cli_json_int (b, "folders", (gint64) s->folders);
+  lb_cli_json_int (b, "bytes", (gint64) s->bytes);
+  lb_cli_json_int (b, "transferred_bytes", (gint64) s->transferred_bytes);
+  lb_cli_json_int (b, "new_bytes", (gint64) s->new_bytes);
+  lb_cli_json_int (b, "skipped", (gint64) s->skipped);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }

@@ -28,30 +28,21 @@ devices_json (GPtrArray *devices)
     {
       LbDeviceInfo *d = devices->pdata[i];
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "serial");
-      json_builder_add_string_value (b, d->serial);
-      json_builder_set_member_name (b, "vendor_id");
-      json_builder_add_int_value (b, d->vendor_id);
-      json_builder_set_member_name (b, "product_id");
-      json_builder_add_int_value (b, d->product_id);
-      json_builder_set_member_name (b, "manufacturer");
-      json_builder_add_string_value (b, d->manufacturer);
-      json_builder_set_member_name (b, "model");
-      json_builder_add_string_value (b, d->model);
-      json_builder_set_member_name (b, "state");
-      json_builder_add_string_value (b, lb_device_state_to_string (d->state));
+      lb_cli_json_string (b, "serial", d->serial);
+      lb_cli_json_int (b, "vendor_id", d->vendor_id);
+      lb_cli_json_int (b, "product_id", d->product_id);
+      lb_cli_json_string (b, "manufacturer", d->manufacturer);
+      lb_cli_json_string (b, "model", d->model);
+      lb_cli_json_string (b, "state", lb_device_state_to_string (d->state));
       json_builder_set_member_name (b, "storages");
       json_builder_begin_array (b);
       for (guint s = 0; d->storages && s < d->storages->len; s++)
         {
           LbStorageInfo *st = d->storages->pdata[s];
           json_builder_begin_object (b);
-          json_builder_set_member_name (b, "description");
-          json_builder_add_string_value (b, st->description);
-          json_builder_set_member_name (b, "capacity");
-          json_builder_add_int_value (b, (gint64) st->capacity);
-          json_builder_set_member_name (b, "free");
-          json_builder_add_int_value (b, (gint64) st->free);
+          lb_cli_json_string (b, "description", st->description);
+          lb_cli_json_int (b, "capacity", (gint64) st->capacity);
+          lb_cli_json_int (b, "free", (gint64) st->free);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);

@@ -84,17 +84,12 @@ static gboolean
 on_switch (const char *new_path, gpointer data, GError **error)
 {
   Run *run = data;
-  g_autoptr(GSettings) settings = NULL;
 
-  if (!run->from_saved || (settings = lb_config_settings ()) == NULL)
+  /* from_saved: the settings exist, and named this library. */
+  if (!run->from_saved)
     return TRUE;
-  if (!g_settings_set_string (settings, LB_CLI_LIBRARY_KEY, new_path))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
-                   _("Could not save the new library location (the setting %s is locked)"), LB_CLI_LIBRARY_KEY);
-      return FALSE;
-    }
-  g_settings_sync ();
+  if (!lb_config_save_library (new_path, error))
+    return FALSE;
   run->saved = TRUE;
   return TRUE;
 }
@@ -115,14 +110,12 @@ on_done (GObject *source, GAsyncResult *result, gpointer data)
 static gboolean
 is_saved_library (const char *from)
 {
-  g_autoptr(GSettings) settings = lb_config_settings ();
-  g_autofree char *saved = NULL;
+  g_autofree char *saved = lb_config_saved_library ();
   g_autofree char *named = NULL;
   g_autofree char *where = NULL;
 
-  if (settings == NULL)
+  if (saved == NULL)
     return FALSE;
-  saved = g_settings_get_string (settings, LB_CLI_LIBRARY_KEY);
   named = *saved ? g_strdup (saved) : lb_library_default_path ();
   where = resolve (named);
   return g_strcmp0 (where, from) == 0;
@@ -139,15 +132,9 @@ print_result (Run *run, const char *to)
       g_autoptr(JsonNode) node = NULL;
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "library");
-      json_builder_add_string_value (b, to);
-      json_builder_set_member_name (b, "saved");
-      json_builder_add_boolean_value (b, run->saved);
-      json_builder_set_member_name (b, "warning");
-      if (run->warning)
-        json_builder_add_string_value (b, run->warning);
-      else
-        json_builder_add_null_value (b);
+      lb_cli_json_string (b, "library", to);
+      lb_cli_json_bool (b, "saved", run->saved);
+      lb_cli_json_string_or_null (b, "warning", run->warning);
       json_builder_end_object (b);
       node = json_builder_get_root (b);
       lb_cli_print_json (node);

@@ -27,39 +27,24 @@ plan_json (const LbRestorePlan *plan, const LbRestoreReport *report)
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "snapshot");
-  json_builder_add_int_value (b, plan->snapshot ? plan->snapshot->id : 0);
-  json_builder_set_member_name (b, "target");
-  json_builder_add_string_value (b, plan->target ? plan->target->serial : "");
-  json_builder_set_member_name (b, "migration");
-  json_builder_add_boolean_value (b, plan->migration);
-  json_builder_set_member_name (b, "fits");
-  json_builder_add_boolean_value (b, plan->fits);
+  lb_cli_json_int (b, "snapshot", plan->snapshot ? plan->snapshot->id : 0);
+  lb_cli_json_string (b, "target", plan->target ? plan->target->serial : "");
+  lb_cli_json_bool (b, "migration", plan->migration);
+  lb_cli_json_bool (b, "fits", plan->fits);
   json_builder_set_member_name (b, "storages");
   json_builder_begin_array (b);
   for (guint i = 0; i < plan->storages->len; i++)
     {
       LbRestoreStorage *s = plan->storages->pdata[i];
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "storage");
-      json_builder_add_string_value (b, s->source);
-      json_builder_set_member_name (b, "mapped_to");
-      if (s->target)
-        json_builder_add_string_value (b, s->target);
-      else
-        json_builder_add_null_value (b);
-      json_builder_set_member_name (b, "files");
-      json_builder_add_int_value (b, (gint64) s->files);
-      json_builder_set_member_name (b, "bytes");
-      json_builder_add_int_value (b, (gint64) s->bytes);
-      json_builder_set_member_name (b, "folders");
-      json_builder_add_int_value (b, (gint64) s->folders);
-      json_builder_set_member_name (b, "identical");
-      json_builder_add_int_value (b, (gint64) s->identical);
-      json_builder_set_member_name (b, "free");
-      json_builder_add_int_value (b, (gint64) s->free);
-      json_builder_set_member_name (b, "fits");
-      json_builder_add_boolean_value (b, s->fits);
+      lb_cli_json_string (b, "storage", s->source);
+      lb_cli_json_string_or_null (b, "mapped_to", s->target);
+      lb_cli_json_int (b, "files", (gint64) s->files);
+      lb_cli_json_int (b, "bytes", (gint64) s->bytes);
+      lb_cli_json_int (b, "folders", (gint64) s->folders);
+      lb_cli_json_int (b, "identical", (gint64) s->identical);
+      lb_cli_json_int (b, "free", (gint64) s->free);
+      lb_cli_json_bool (b, "fits", s->fits);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -69,55 +54,30 @@ plan_json (const LbRestorePlan *plan, const LbRestoreReport *report)
     {
       LbRestoreAction *a = plan->actions->pdata[i];
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "action");
-      json_builder_add_string_value (b, kind_word (a->kind));
-      json_builder_set_member_name (b, "path");
-      json_builder_add_string_value (b, a->phone_path);
-      json_builder_set_member_name (b, "target");
-      if (a->target_path)
-        json_builder_add_string_value (b, a->target_path);
-      else
-        json_builder_add_null_value (b);
-      json_builder_set_member_name (b, "reason");
-      if (a->reason)
-        json_builder_add_string_value (b, a->reason);
-      else
-        json_builder_add_null_value (b);
+      lb_cli_json_string (b, "action", kind_word (a->kind));
+      lb_cli_json_string (b, "path", a->phone_path);
+      lb_cli_json_string_or_null (b, "target", a->target_path);
+      lb_cli_json_string_or_null (b, "reason", a->reason);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
-  json_builder_set_member_name (b, "problems");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < plan->problems->len; i++)
-    json_builder_add_string_value (b, plan->problems->pdata[i]);
-  json_builder_end_array (b);
+  lb_cli_json_strings (b, "problems", plan->problems);
   if (report != NULL)
     {
       json_builder_set_member_name (b, "report");
       json_builder_begin_object (b);
-#define MEMBER(name, value) json_builder_set_member_name (b, name); json_builder_add_int_value (b, (gint64) (value))
-      MEMBER ("sent", report->sent);
-      MEMBER ("sent_bytes", report->sent_bytes);
-      MEMBER ("identical", report->identical);
-      MEMBER ("conflicts", report->conflicts);
-      MEMBER ("removed", report->removed);
-      MEMBER ("lists", report->lists);
-      MEMBER ("dates_kept", report->dates_kept);
-      MEMBER ("dates_lost", report->dates_lost);
-      MEMBER ("dates_failed", report->dates_failed);
-#undef MEMBER
-      json_builder_set_member_name (b, "interrupted");
-      json_builder_add_boolean_value (b, report->interrupted);
-      json_builder_set_member_name (b, "failed");
-      json_builder_begin_array (b);
-      for (guint i = 0; i < report->failed->len; i++)
-        json_builder_add_string_value (b, report->failed->pdata[i]);
-      json_builder_end_array (b);
-      json_builder_set_member_name (b, "notes");
-      json_builder_begin_array (b);
-      for (guint i = 0; i < report->notes->len; i++)
-        json_builder_add_string_value (b, report->notes->pdata[i]);
-      json_builder_end_array (b);
+      lb_cli_json_int (b, "sent", (gint64) report->sent);
+      lb_cli_json_int (b, "sent_bytes", (gint64) report->sent_bytes);
+      lb_cli_json_int (b, "identical", (gint64) report->identical);
+      lb_cli_json_int (b, "conflicts", (gint64) report->conflicts);
+      lb_cli_json_int (b, "removed", (gint64) report->removed);
+      lb_cli_json_int (b, "lists", (gint64) report->lists);
+      lb_cli_json_int (b, "dates_kept", (gint64) report->dates_kept);
+      lb_cli_json_int (b, "dates_lost", (gint64) report->dates_lost);
+      lb_cli_json_int (b, "dates_failed", (gint64) report->dates_failed);
+      lb_cli_json_bool (b, "interrupted", report->interrupted);
+      lb_cli_json_strings (b, "failed", report->failed);
+      lb_cli_json_strings (b, "notes", report->notes);
       json_builder_end_object (b);
     }
   json_builder_end_object (b);

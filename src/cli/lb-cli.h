@@ -14,7 +14,7 @@ typedef struct {
   GCancellable *cancellable; /* set by Ctrl-C */
 } LbCli;
 
-/* Exit statuses (DESIGN §5). */
+/* Exit statuses (HACKING, "Adding a lifeboat-cli command"). */
 enum { LB_EXIT_OK = 0, LB_EXIT_FAILED = 1, LB_EXIT_USAGE = 2 };
 
 /* Parses argv with the common options plus extra; on a usage error prints
@@ -27,9 +27,6 @@ gboolean lb_cli_parse (LbCli *cli, const char *command, const char *params, cons
 char *lb_cli_library_path (LbCli *cli, gboolean *may_create);
 LbLibrary *lb_cli_open_library (LbCli *cli, LbLibraryMode mode, GError **error);
 
-/* The window's setting that names the library (lb_config_settings). */
-#define LB_CLI_LIBRARY_KEY "library-location"
-
 /* "12" or "latest" (of --device when given). */
 gboolean lb_cli_parse_snapshot (LbCli *cli, LbLibrary *library, const char *arg, gint64 *id, GError **error);
 
@@ -40,6 +37,13 @@ int lb_cli_usage (const char *command, const char *message);
 
 /* Output helpers */
 void lb_cli_print_json (JsonNode *node);
+/* One member of the JSON object being built, name and value in one call. */
+void lb_cli_json_int (JsonBuilder *b, const char *name, gint64 value);
+void lb_cli_json_bool (JsonBuilder *b, const char *name, gboolean value);
+void lb_cli_json_string (JsonBuilder *b, const char *name, const char *value);
+void lb_cli_json_string_or_null (JsonBuilder *b, const char *name, const char *value);
+/* An array of the strings (NULL: an empty array). */
+void lb_cli_json_strings (JsonBuilder *b, const char *name, GPtrArray *strings);
 JsonNode *lb_cli_snapshot_json (const LbSnapshot *snapshot);
 char *lb_cli_iso8601 (gint64 unix_seconds);     /* "2026-11-26T05:12:00Z", "" for 0 */
 char *lb_cli_local_time (gint64 unix_seconds);  /* "2026-11-26 06:12", for people */

@@ -9,7 +9,6 @@
 /* Entries are committed this often, so an interruption keeps the work. */
 #define CHECKPOINT_FILES 256
 #define CHECKPOINT_USEC (2 * G_USEC_PER_SEC)
-#define PROGRESS_USEC (G_USEC_PER_SEC / 10)
 /* A file dated this close to the listing may still be being written. */
 #define FRESH_SECONDS 2
 
@@ -60,9 +59,8 @@ report (Job *job, gboolean force)
 {
   gint64 now = g_get_monotonic_time ();
 
-  if (job->progress_func == NULL || (!force && now - job->last_progress < PROGRESS_USEC))
+  if (job->progress_func == NULL || !lb_progress_due (&job->last_progress, now, force))
     return;
-  job->last_progress = now;
   job->progress.eta_seconds = -1;
   /* Only bytes that must cross the cable take time. */
   if (job->progress.phase == LB_BACKUP_COPYING && job->copy_bytes_total > 0)

@@ -30,6 +30,8 @@ struct _LbBlobWriter {
 
 static const char blob_insert_sql[] =
   "INSERT INTO blobs (sha256, size) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING";
+static const char blob_find_sql[] =
+  "SELECT id FROM blobs WHERE sha256 = ?";
 
 gboolean
 lb_blob_name_valid (const char *name)
@@ -289,4 +291,92 @@ lb_blob_writer_free (LbBlobWriter *w)
   g_free (w->tmp_path);
   g_object_unref (w->library);
   g_free (w);
+}
+
+/* ---- the blobs in the catalog ------------------------------------------------ */
+
+char *
+lb_library_blob_path (LbLibrary *self, const char *sha256)
+{
+  char ab[3];
+
+  g_return_val_if_fail (LB_IS_LIBRARY (self), NULL);
+  g_return_val_if_fail (sha256 != NULL && strlen (sha256) >= 2, NULL);
+  /* A hex digest never holds a "/", but the name comes from the catalog:
+   * keep a damaged one from pointing outside blobs/. */
+  g_return_val_if_fail (strchr (sha256, '/') == NULL && strcmp (sha256, "..") != 0, NULL);
+
+  ab[0] = sha256[0];
+  ab[1] = sha256[1];
+  ab[2] = '\0';
+  return g_build_filename (self->path, "blobs", ab, sha256, NULL);
+}
+
+gint64
+lb_library_blob_id (LbLibrary *self, const char *sha256, GError **error)
+{
+  LbStmt *stmt = lb_db_prepare (self->db, blob_find_sql, error);
+  gint64 id = 0;
+
+  if (stmt == NULL)
+    return 0;
+  lb_db_bind_text (stmt, 1, sha256);
+  lb_db_query_int (self->db, stmt, &id, NULL, error);
+  return id;
+}
+
+gboolean
+lb_library_require_blob (LbLibrary *self, const char *sha256, gint64 *id, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  *id = lb_library_blob_id (self, sha256, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (*id == 0)
+    {
+      g_set_error (error, LB_ERROR, LB_ERROR_NOT_FOUND, "The blob %s is not in the library's catalog", sha256);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- reading a stored file back ---------------------------------------------- */
+
+char *
+lb_blob_hash_file (const char *path, guint8 *buf, gsize buflen, guint64 *size,
+                   LbHashProgressFunc progress, gpointer data)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  ssize_t n;
+
+  *size = 0;
+  if (fd < 0)
+    return NULL;
+  /* What reached the disk, not the page cache: clean pages can be dropped
+   * (a copy's are, once it is synced). */
+  posix_fadvise (fd, 0, 0, POSIX_FADV_DONTNEED);
+  posix_fadvise (fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  while ((n = read (fd, buf, buflen)) != 0)
+    {
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int errsv = errno;
+          close (fd);
+          errno = errsv;
+          return NULL;
+        }
+      g_checksum_update (sum, buf, n);
+      *size += n;
+      if (progress != NULL)
+        progress (n, data);
+    }
+  close (fd);
+  return g_strdup (g_checksum_get_string (sum));
 }

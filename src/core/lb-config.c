@@ -3,6 +3,8 @@
 #include "lb-config.h"
 #include "lb-library.h"
 
+#include <glib/gi18n-lib.h>
+
 GSettings *
 lb_config_settings (void)
 {
@@ -11,7 +13,7 @@ lb_config_settings (void)
 
   /* g_settings_new() aborts on a missing schema; the CLI runs fine without. */
   if (source == NULL || (schema = g_settings_schema_source_lookup (source, LB_APPLICATION_ID, TRUE)) == NULL ||
-      !g_settings_schema_has_key (schema, "library-location"))
+      !g_settings_schema_has_key (schema, LB_CONFIG_LIBRARY_KEY))
     return NULL;
   return g_settings_new (LB_APPLICATION_ID);
 }
@@ -20,17 +22,43 @@ char *
 lb_config_library_path (gboolean *may_create)
 {
   const char *env = g_getenv ("LIFEBOAT_LIBRARY");
-  g_autoptr(GSettings) settings = NULL;
   g_autofree char *saved = NULL;
 
   *may_create = FALSE;
   if (env != NULL && *env != '\0')
     return g_strdup (env);
-  settings = lb_config_settings ();
-  if (settings != NULL)
-    saved = g_settings_get_string (settings, "library-location");
+  saved = lb_config_saved_library ();
   if (saved != NULL && *saved != '\0')
     return g_steal_pointer (&saved);
   *may_create = TRUE;
   return lb_library_default_path ();
+}
+
+char *
+lb_config_saved_library (void)
+{
+  g_autoptr(GSettings) settings = lb_config_settings ();
+
+  return settings != NULL ? g_settings_get_string (settings, LB_CONFIG_LIBRARY_KEY) : NULL;
+}
+
+gboolean
+lb_config_save_library (const char *path, GError **error)
+{
+  g_autoptr(GSettings) settings = lb_config_settings ();
+
+  if (settings == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("The settings schema %s is not installed, so the new place cannot be saved"), LB_APPLICATION_ID);
+      return FALSE;
+    }
+  if (!g_settings_set_string (settings, LB_CONFIG_LIBRARY_KEY, path))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   _("Could not save the new library location (the setting %s is locked)"), LB_CONFIG_LIBRARY_KEY);
+      return FALSE;
+    }
+  g_settings_sync ();
+  return TRUE;
 }

@@ -6,6 +6,8 @@
 G_BEGIN_DECLS
 
 #define LB_APPLICATION_ID "io.github.lifeboat.Lifeboat"
+/* The settings key naming the library folder ("" for the default). */
+#define LB_CONFIG_LIBRARY_KEY "library-location"
 
 /* The window's settings, or NULL when the schema is not installed (the CLI
  * alone, or tests that do not set GSETTINGS_SCHEMA_DIR). */
@@ -16,5 +18,13 @@ GSettings *lb_config_settings (void);
  * TRUE only for the default: a configured library that is missing (a disk
  * not mounted) must be reported, never replaced by a new empty one. */
 char *lb_config_library_path (gboolean *may_create);
+
+/* The library location saved in the settings ("" when none), or NULL
+ * without settings. */
+char *lb_config_saved_library (void);
+/* Saves path as the library location, durably (g_settings_sync).
+ * G_IO_ERROR_NOT_SUPPORTED without the settings schema,
+ * G_IO_ERROR_PERMISSION_DENIED when the key is locked. */
+gboolean lb_config_save_library (const char *path, GError **error);
 
 G_END_DECLS

@@ -12,6 +12,7 @@
 
 #include "lb-device-private.h"
 #include "lb-error.h"
+#include "lb-thread-guard.h"
 
 /* Keeps *field ("") when the phone gave nothing.  Identity strings end up
  * in JSON and SQLite text: they are made valid UTF-8. */
@@ -286,7 +287,7 @@ lb_device_scan_open (const LbDeviceInfo *wanted, LbDeviceInfo **info, GError **e
 GPtrArray *
 lb_device_enumerate (GError **error)
 {
-  if (!lb_device_check_thread (NULL, G_STRFUNC, error))
+  if (!lb_thread_guard_check (G_STRFUNC, error))
     return NULL;
   return lb_device_scan (NULL, error);
 }
@@ -294,7 +295,7 @@ lb_device_enumerate (GError **error)
 GPtrArray *
 lb_device_enumerate_guarded (const LbScanGuard *guard, GError **error)
 {
-  if (!lb_device_check_thread (NULL, G_STRFUNC, error))
+  if (!lb_thread_guard_check (G_STRFUNC, error))
     return NULL;
   return lb_device_scan (guard, error);
 }

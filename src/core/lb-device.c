@@ -13,37 +13,23 @@
 
 #include "lb-device-private.h"
 #include "lb-error.h"
+#include "lb-thread-guard.h"
 
 G_DEFINE_FINAL_TYPE (LbDevice, lb_device, G_TYPE_OBJECT)
-
-static GThread *forbidden_thread;  /* atomic; a reference */
 
 void
 lb_device_forbid_thread (GThread *thread)
 {
-  GThread *old;
-
-  if (thread != NULL)
-    g_thread_ref (thread);
-  old = g_atomic_pointer_exchange (&forbidden_thread, thread);
-  if (old != NULL)
-    g_thread_unref (old);
+  lb_thread_guard_forbid (thread);
 }
 
 /* self NULL: only the forbidden thread is checked (enumerate, open). */
 gboolean
 lb_device_check_thread (LbDevice *self, const char *func, GError **error)
 {
-  GThread *me = g_thread_self ();
-
-  if (me == g_atomic_pointer_get (&forbidden_thread))
-    {
-      g_critical ("%s: phone I/O from the thread given to lb_device_forbid_thread()", func);
-      g_set_error (error, LB_ERROR, LB_ERROR_FAILED,
-                   "%s: phone I/O from the user interface thread is refused", func);
-      return FALSE;
-    }
-  if (self != NULL && me != self->owner)
+  if (!lb_thread_guard_check (func, error))
+    return FALSE;
+  if (self != NULL && g_thread_self () != self->owner)
     {
       g_critical ("%s: an LbDevice used from a thread other than the one that opened it", func);
       g_set_error (error, LB_ERROR, LB_ERROR_FAILED,

@@ -1,4 +1,5 @@
-/* What lb-library.c, lb-snapshot-writer.c and lb-blob-store.c share. */
+/* What the parts of the library (lb-library*.c, lb-snapshot-writer.c,
+ * lb-blob-store.c) share. */
 #pragma once
 
 #include "lb-library.h"
@@ -35,6 +36,10 @@ gint64 lb_library_blob_id (LbLibrary *self, const char *sha256, GError **error);
  * such blob. */
 gboolean lb_library_require_blob (LbLibrary *self, const char *sha256, gint64 *id, GError **error);
 
+/* The device and seq of a snapshot, LB_ERROR_NOT_FOUND when there is none. */
+gboolean lb_library_snapshot_key (LbLibrary *self, gint64 id, gint64 *device_id, gint64 *seq,
+                                  GError **error);
+
 /* "/" + storage + "/" + names joined by "/". */
 char *lb_library_phone_path (LbLibrary *self, gint64 path_id, GError **error);
 
@@ -50,5 +55,16 @@ gboolean lb_library_upsert_device (LbLibrary *self, const LbDeviceInfo *device, 
  * the catalog is logged and counts as "nothing recorded". */
 char *lb_library_journal_find (LbLibrary *self, gint64 device_id, const char *storage,
                                const char *path, guint64 size, gint64 phone_mtime);
+
+/* The tables whose rows a copy of the catalog must hold as many of. */
+typedef enum {
+  LB_CATALOG_DEVICES, LB_CATALOG_SNAPSHOTS, LB_CATALOG_PATHS, LB_CATALOG_VERSIONS, LB_CATALOG_BLOBS,
+  LB_CATALOG_N_COUNTED
+} LbCatalogTable;
+/* Their names, for messages. */
+extern const char *const lb_catalog_counted_tables[LB_CATALOG_N_COUNTED];
+/* Each table's row count, of a catalog connection or of an open library. */
+gboolean lb_catalog_count_rows (LbDb *db, gint64 counts[LB_CATALOG_N_COUNTED], GError **error);
+gboolean lb_library_count_rows (LbLibrary *self, gint64 counts[LB_CATALOG_N_COUNTED], GError **error);
 
 G_END_DECLS

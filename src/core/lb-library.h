@@ -107,6 +107,13 @@ LbSnapshot *lb_library_get_snapshot (LbLibrary *self, gint64 id, GError **error)
 GPtrArray *lb_library_list_entries (LbLibrary *self, gint64 snapshot_id, GError **error);
 /* Where a blob lives: LIBRARY/blobs/ab/abcdef... (it may be missing). */
 char *lb_library_blob_path (LbLibrary *self, const char *sha256);
+/* The SHA-256 (hex) of a stored file as it is on the disk, not in the page
+ * cache, read through buf (buflen bytes), and its length in *size; NULL
+ * with errno set when it cannot be read.  progress, when given, hears of
+ * each read's bytes (for a job's progress and its cancellable). */
+typedef void (*LbHashProgressFunc) (gsize bytes, gpointer data);
+char *lb_blob_hash_file (const char *path, guint8 *buf, gsize buflen, guint64 *size,
+                         LbHashProgressFunc progress, gpointer data);
 /* Playlists and albums of a snapshot: LbSnapshotList*. */
 typedef struct {
   LbListKind kind;

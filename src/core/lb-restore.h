@@ -62,6 +62,9 @@ typedef struct {
   gboolean fits;                  /* no problem: it may go ahead */
 } LbRestorePlan;
 
+/* An empty plan whose arrays free what is added to them (g_new0'd
+ * LbRestoreStorage and LbRestoreAction with g_strdup'd strings, strings). */
+LbRestorePlan *lb_restore_plan_new (void);
 void lb_restore_plan_free (LbRestorePlan *plan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LbRestorePlan, lb_restore_plan_free)
 

@@ -2,8 +2,6 @@
 #include "lb-verify.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <unistd.h>
 #include <glib/gi18n-lib.h>
 
 void
@@ -22,25 +20,14 @@ lb_problem_free (LbProblem *p)
 static char *
 check_blob (const char *path, const char *sha256, guint64 size, guint8 *buffer, gsize buflen)
 {
-  int fd = open (path, O_RDONLY | O_CLOEXEC);
-  g_autoptr(GChecksum) sum = NULL;
-  guint64 total = 0;
-  ssize_t n;
+  guint64 total;
+  g_autofree char *got = lb_blob_hash_file (path, buffer, buflen, &total, NULL, NULL);
 
-  if (fd < 0)
+  if (got == NULL)
     return errno == ENOENT ? g_strdup (_("missing")) : g_strdup_printf (_("unreadable: %s"), g_strerror (errno));
-  sum = g_checksum_new (G_CHECKSUM_SHA256);
-  while ((n = read (fd, buffer, buflen)) > 0)
-    {
-      g_checksum_update (sum, buffer, n);
-      total += n;
-    }
-  close (fd);
-  if (n < 0)
-    return g_strdup_printf (_("unreadable: %s"), g_strerror (errno));
   if (total != size)
     return g_strdup_printf (_("damaged: %" G_GUINT64_FORMAT " bytes instead of %" G_GUINT64_FORMAT), total, size);
-  if (g_strcmp0 (g_checksum_get_string (sum), sha256) != 0)
+  if (g_strcmp0 (got, sha256) != 0)
     return g_strdup (_("damaged: its content no longer matches its checksum"));
   return NULL;
 }

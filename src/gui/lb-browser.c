@@ -5,12 +5,10 @@
 #include <glib/gi18n.h>
 
 #include "lb-browser.h"
+#include "lb-browser-load.h"
 #include "lb-diff.h"
 #include "lb-extract.h"
 
-/* Bigger pictures are not decoded for a preview: a phone's 100 MB panorama
- * would stall the pane for a glance. */
-#define PREVIEW_MAX_BYTES (20 * 1000 * 1000)
 #define PREVIEW_SIZE 240
 /* Renamed files listed in the result line; the rest are counted. */
 #define MAX_LISTED 10
@@ -69,26 +67,6 @@ struct _LbBrowser {
 
 G_DEFINE_FINAL_TYPE (LbBrowser, lb_browser, GTK_TYPE_WINDOW)
 
-/* Names come from the phone: made valid, and line breaks or other control
- * characters shown as "�" so one name stays one line. */
-static char *
-display_text (const char *name)
-{
-  char *valid = g_utf8_make_valid (name ? name : "", -1);
-  GString *out = g_string_sized_new (strlen (valid));
-
-  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-      if (g_unichar_iscntrl (c))
-        g_string_append_unichar (out, 0xFFFD);
-      else
-        g_string_append_unichar (out, c);
-    }
-  g_free (valid);
-  return g_string_free (out, FALSE);
-}
-
 /* Messages of the core may quote names from the phone. */
 static void
 set_label (GtkLabel *label, const char *text)
@@ -96,156 +74,6 @@ set_label (GtkLabel *label, const char *text)
   g_autofree char *valid = g_utf8_make_valid (text, -1);
 
   gtk_label_set_text (label, valid);
-}
-
-static char *
-date_text (gint64 t)
-{
-  g_autoptr(GDateTime) dt = t != 0 ? g_date_time_new_from_unix_local (t) : NULL;
-
-  if (dt == NULL)
-    return g_strdup ("");
-  /* Translators: a file's date in the list, e.g. "2026-03-12 14:02" */
-  return g_date_time_format (dt, _("%Y-%m-%d %H:%M"));
-}
-
-/* ---- reading the snapshot (worker thread) ------------------------------------ */
-
-/* One row, prepared off the main thread so filling the store is only
- * inserting. */
-typedef struct {
-  gint64 path_id;
-  gint64 parent_id;
-  char *storage;
-  char *name;
-  char *key;
-  char *size_text;
-  char *date_text;
-  char *path;
-  char *preview;
-  const char *icon;
-  guint64 size;
-  gint64 mtime;
-  gboolean is_folder;
-} Row;
-
-static void
-row_free (Row *r)
-{
-  g_free (r->storage);
-  g_free (r->name);
-  g_free (r->key);
-  g_free (r->size_text);
-  g_free (r->date_text);
-  g_free (r->path);
-  g_free (r->preview);
-  g_free (r);
-}
-
-typedef struct {
-  char *library;
-  gint64 snapshot_id;
-  char *serial;
-  gint64 device_id;
-  gint64 seq;
-  GPtrArray *rows;               /* Row*, parents before children */
-  LbDiff *diff;                  /* NULL: no previous snapshot */
-  GError *diff_error;
-} LoadJob;
-
-static void
-load_job_free (LoadJob *job)
-{
-  g_free (job->library);
-  g_free (job->serial);
-  g_clear_pointer (&job->rows, g_ptr_array_unref);
-  g_clear_pointer (&job->diff, lb_diff_free);
-  g_clear_error (&job->diff_error);
-  g_free (job);
-}
-
-/* Judged by the name alone: no blob is read to decide. */
-static gboolean
-is_picture (const LbEntry *e)
-{
-  g_autofree char *type = NULL;
-
-  if (e->is_folder || e->blob == NULL || e->size == 0 || e->size > PREVIEW_MAX_BYTES)
-    return FALSE;
-  type = g_content_type_guess (e->name, NULL, 0, NULL);
-  return type != NULL && g_str_has_prefix (type, "image/");
-}
-
-static Row *
-row_new (LbLibrary *library, const LbEntry *e)
-{
-  Row *r = g_new0 (Row, 1);
-  gboolean picture = is_picture (e);
-
-  r->path_id = e->path_id;
-  r->parent_id = e->parent_id;
-  r->storage = g_strdup (e->storage);
-  r->name = display_text (e->name);
-  r->key = g_utf8_collate_key_for_filename (r->name, -1);
-  r->size = e->size;
-  r->mtime = e->mtime;
-  r->is_folder = e->is_folder;
-  r->size_text = e->is_folder ? g_strdup ("") : g_format_size (e->size);
-  r->date_text = date_text (e->mtime);
-  r->path = g_strdup (e->phone_path);
-  /* A file without a blob was left out of the backup (its reason is in the
-   * catalog): it shows, but nothing can be saved of it. */
-  r->icon = e->is_folder ? "folder" : e->blob == NULL ? "action-unavailable-symbolic" : picture ? "image-x-generic" : "text-x-generic";
-  if (picture)
-    r->preview = lb_library_blob_path (library, e->blob);
-  return r;
-}
-
-/* The same phone's snapshot just before this one, or 0. */
-static gint64
-previous_snapshot (LbLibrary *library, LoadJob *job)
-{
-  g_autoptr(GPtrArray) all = lb_library_list_snapshots (library, job->serial, NULL);
-  const LbSnapshot *previous = NULL;
-
-  for (guint i = 0; all != NULL && i < all->len; i++)
-    {
-      const LbSnapshot *s = g_ptr_array_index (all, i);
-      if (s->device_id == job->device_id && s->seq < job->seq && (previous == NULL || s->seq > previous->seq))
-        previous = s;
-    }
-  return previous ? previous->id : 0;
-}
-
-static void
-load_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  LoadJob *job = data;
-  g_autoptr(LbLibrary) library = NULL;
-  g_autoptr(GPtrArray) entries = NULL;
-  GError *error = NULL;
-  gint64 previous;
-
-  (void) source;
-  (void) cancellable;
-  /* Read-only: a backup running meanwhile never waits for this window. */
-  library = lb_library_open (job->library, FALSE, LB_LIBRARY_READ, &error);
-  if (library == NULL || (entries = lb_library_list_entries (library, job->snapshot_id, &error)) == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  job->rows = g_ptr_array_new_full (entries->len, (GDestroyNotify) row_free);
-  for (guint i = 0; i < entries->len; i++)
-    {
-      if (i % 1024 == 0 && g_task_return_error_if_cancelled (task))
-        return;
-      g_ptr_array_add (job->rows, row_new (library, g_ptr_array_index (entries, i)));
-    }
-  previous = previous_snapshot (library, job);
-  if (previous != 0)
-    job->diff = lb_diff_snapshots (library, previous, job->snapshot_id, &job->diff_error);
-  g_task_return_boolean (task, TRUE);
 }
 
 /* ---- the file tree (main thread) --------------------------------------------- */
@@ -292,7 +120,7 @@ compare_rows (GtkTreeModel *model, GtkTreeIter *a, GtkTreeIter *b, gpointer user
 static void
 add_storage_row (GtkTreeStore *store, GHashTable *storages, const char *storage, GtkTreeIter *iter)
 {
-  g_autofree char *name = display_text (storage);
+  g_autofree char *name = lb_browser_display_text (storage);
   g_autofree char *key = g_utf8_collate_key_for_filename (name, -1);
   g_autofree char *path = g_strconcat ("/", storage, NULL);
 
@@ -343,7 +171,7 @@ add_changes (GtkListStore *store, GPtrArray *paths, const char *icon, const char
 {
   for (guint i = 0; i < paths->len; i++)
     {
-      g_autofree char *path = display_text (g_ptr_array_index (paths, i));
+      g_autofree char *path = lb_browser_display_text (g_ptr_array_index (paths, i));
       gtk_list_store_insert_with_values (store, NULL, -1, CH_ICON, icon, CH_KIND, kind, CH_PATH, path, -1);
     }
 }
@@ -488,7 +316,7 @@ show_selected (LbBrowser *self, GtkTreeModel *model, GtkTreeIter *iter)
 
   gtk_tree_model_get (model, iter, COL_NAME, &name, COL_SIZE_TEXT, &size, COL_DATE_TEXT, &date, COL_PREVIEW, &preview,
                       COL_ICON, &icon, COL_IS_FOLDER, &folder, COL_PATH, &path, -1);
-  shown_path = display_text (path);
+  shown_path = lb_browser_display_text (path);
   if (folder)
     text = g_strdup_printf ("%s\n%s", name, shown_path);
   else
@@ -570,7 +398,7 @@ static void
 on_renamed (const char *phone_path, const char *written_as, gpointer user_data)
 {
   SaveJob *job = user_data;
-  g_autofree char *from = display_text (phone_path);
+  g_autofree char *from = lb_browser_display_text (phone_path);
   g_autofree char *to = g_filename_display_name (written_as);
 
   g_ptr_array_add (job->renamed, g_strdup_printf (_("%s → %s"), from, to));
@@ -902,7 +730,7 @@ set_titles (LbBrowser *self)
 {
   const LbSnapshot *s = self->snapshot;
   const char *name = s->friendly_name && *s->friendly_name ? s->friendly_name : s->model;
-  g_autofree char *shown = display_text (name);
+  g_autofree char *shown = lb_browser_display_text (name);
   g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (s->started);
   /* Translators: when a backup was made, e.g. "12 March 2026, 14:02" */
   g_autofree char *when = dt ? g_date_time_format (dt, _("%e %B %Y, %H:%M")) : g_strdup ("");
@@ -937,7 +765,7 @@ lb_browser_new (GtkWindow *parent, const char *library, const LbSnapshot *snapsh
   job->seq = snapshot->seq;
   task = g_task_new (self, self->cancellable, load_done, NULL);
   g_task_set_source_tag (task, lb_browser_new);
-  g_task_set_task_data (task, job, (GDestroyNotify) load_job_free);
-  g_task_run_in_thread (task, load_thread);
+  g_task_set_task_data (task, job, (GDestroyNotify) lb_browser_load_job_free);
+  g_task_run_in_thread (task, lb_browser_load_thread);
   return GTK_WIDGET (self);
 }

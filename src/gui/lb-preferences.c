@@ -81,21 +81,7 @@ show_move_progress (gpointer report, gpointer user_data)
 static gboolean
 switch_library (const char *new_path, gpointer user_data, GError **error)
 {
-  g_autoptr(GSettings) settings = lb_config_settings ();
-
-  if (settings == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   _("The settings schema %s is not installed, so the new place cannot be saved"), LB_APPLICATION_ID);
-      return FALSE;
-    }
-  if (!g_settings_set_string (settings, "library-location", new_path))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("The new place could not be saved in the settings"));
-      return FALSE;
-    }
-  g_settings_sync ();
-  return TRUE;
+  return lb_config_save_library (new_path, error);
 }
 
 static void

@@ -1,0 +1,369 @@
+/* Reading snapshots: the value types, the snapshots, and what one holds
+ * (entries with their versions, playlists and albums, what it left out,
+ * its storages). */
+#include "lb-library-private.h"
+#include "lb-error.h"
+
+#include <string.h>
+
+/* ---- SQL, by table ---------------------------------------------------------- */
+
+#define SNAPSHOT_COLUMNS \
+  "SELECT s.id, s.device_id, s.seq, d.serial, d.vendor_id, d.product_id, d.manufacturer, " \
+  "  d.model, s.firmware, s.friendly_name, s.started, s.finished, s.state, s.files, " \
+  "  s.folders, s.bytes, s.transferred_bytes, s.new_bytes, s.skipped " \
+  "FROM snapshots s JOIN devices d ON d.id = s.device_id "
+/* Newest first by id: the wall clock may have jumped between snapshots. */
+static const char snapshot_list_sql[] =
+  SNAPSHOT_COLUMNS "WHERE ?1 IS NULL OR d.serial = ?1 ORDER BY s.id DESC";
+static const char snapshot_get_sql[] =
+  SNAPSHOT_COLUMNS "WHERE s.id = ?";
+
+/* Every path of the device with its phone path, joined to the versions live
+ * at the seq.  Sorting by phone path puts parents before their children: a
+ * parent's phone path is a prefix of theirs. */
+static const char entries_sql[] =
+  "WITH RECURSIVE tree (id, phone_path) AS ("
+  "  SELECT id, '/' || storage || '/' || name FROM paths"
+  "    WHERE device_id = ?1 AND parent_id IS NULL"
+  "  UNION ALL"
+  "  SELECT p.id, t.phone_path || '/' || p.name FROM paths p JOIN tree t ON p.parent_id = t.id)"
+  "SELECT p.id, ifnull(p.parent_id, 0), p.storage, p.name, p.ordinal, p.is_folder,"
+  "  v.filetype, v.size, v.mtime, b.sha256, t.phone_path "
+  "FROM tree t JOIN paths p ON p.id = t.id JOIN versions v ON v.path_id = p.id "
+  "  LEFT JOIN blobs b ON b.id = v.blob_id "
+  "WHERE v.first_seq <= ?2 AND v.last_seq >= ?2 "
+  "ORDER BY p.storage, t.phone_path, p.ordinal, p.is_folder DESC, p.id";
+static const char path_phone_path_sql[] =
+  "WITH RECURSIVE up (parent_id, path, storage) AS ("
+  "  SELECT parent_id, name, storage FROM paths WHERE id = ?1"
+  "  UNION ALL"
+  "  SELECT p.parent_id, p.name || '/' || up.path, up.storage"
+  "    FROM paths p JOIN up ON p.id = up.parent_id)"
+  "SELECT '/' || storage || '/' || path FROM up WHERE parent_id IS NULL";
+
+static const char list_of_snapshot_sql[] =
+  "SELECT id, kind, storage, name, artist FROM lists WHERE snapshot_id = ? ORDER BY id";
+static const char list_members_sql[] =
+  "SELECT path_id FROM list_members WHERE list_id = ? ORDER BY position";
+
+static const char skipped_of_snapshot_sql[] =
+  "SELECT name, reason FROM skipped WHERE snapshot_id = ? ORDER BY rowid";
+
+/* Rows are never updated or moved: rowid is the order of add_storage(),
+ * which is the phone's. */
+static const char storages_of_snapshot_sql[] =
+  "SELECT storage_id, description, volume, kind, capacity, free, max_file_size "
+  "FROM storages WHERE snapshot_id = ? ORDER BY rowid";
+
+/* ---- value types ---------------------------------------------------------- */
+
+static const char *const state_names[] = { "running", "complete", "interrupted" };
+
+const char *
+lb_snapshot_state_to_string (LbSnapshotState state)
+{
+  g_return_val_if_fail ((guint) state < G_N_ELEMENTS (state_names), NULL);
+  return state_names[state];
+}
+
+static LbSnapshotState
+state_from_string (const char *s)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (state_names); i++)
+    if (g_strcmp0 (s, state_names[i]) == 0)
+      return i;
+  /* The schema's CHECK constraint makes this unreachable. */
+  return LB_SNAPSHOT_INTERRUPTED;
+}
+
+LbSnapshot *
+lb_snapshot_copy (const LbSnapshot *snapshot)
+{
+  LbSnapshot *copy = g_memdup2 (snapshot, sizeof *snapshot);
+
+  copy->serial = g_strdup (snapshot->serial);
+  copy->manufacturer = g_strdup (snapshot->manufacturer);
+  copy->model = g_strdup (snapshot->model);
+  copy->firmware = g_strdup (snapshot->firmware);
+  copy->friendly_name = g_strdup (snapshot->friendly_name);
+  return copy;
+}
+
+void
+lb_snapshot_free (LbSnapshot *snapshot)
+{
+  if (snapshot == NULL)
+    return;
+  g_free (snapshot->serial);
+  g_free (snapshot->manufacturer);
+  g_free (snapshot->model);
+  g_free (snapshot->firmware);
+  g_free (snapshot->friendly_name);
+  g_free (snapshot);
+}
+
+void
+lb_entry_free (LbEntry *entry)
+{
+  if (entry == NULL)
+    return;
+  g_free (entry->storage);
+  g_free (entry->name);
+  g_free (entry->blob);
+  g_free (entry->phone_path);
+  g_free (entry);
+}
+
+void
+lb_snapshot_list_free (LbSnapshotList *list)
+{
+  if (list == NULL)
+    return;
+  g_free (list->storage);
+  g_free (list->name);
+  g_free (list->artist);
+  g_clear_pointer (&list->members, g_array_unref);
+  g_free (list);
+}
+
+/* ---- reading -------------------------------------------------------------- */
+
+static LbSnapshot *
+snapshot_from_row (LbStmt *stmt)
+{
+  LbSnapshot *s = g_new0 (LbSnapshot, 1);
+
+  s->id = sqlite3_column_int64 (stmt, 0);
+  s->device_id = sqlite3_column_int64 (stmt, 1);
+  s->seq = sqlite3_column_int64 (stmt, 2);
+  s->serial = g_strdup (lb_db_column_text (stmt, 3));
+  s->vendor_id = sqlite3_column_int (stmt, 4);
+  s->product_id = sqlite3_column_int (stmt, 5);
+  s->manufacturer = g_strdup (lb_db_column_text (stmt, 6));
+  s->model = g_strdup (lb_db_column_text (stmt, 7));
+  s->firmware = g_strdup (lb_db_column_text (stmt, 8));
+  s->friendly_name = g_strdup (lb_db_column_text (stmt, 9));
+  s->started = sqlite3_column_int64 (stmt, 10);
+  s->finished = sqlite3_column_int64 (stmt, 11);
+  s->state = state_from_string (lb_db_column_text (stmt, 12));
+  s->files = sqlite3_column_int64 (stmt, 13);
+  s->folders = sqlite3_column_int64 (stmt, 14);
+  s->bytes = sqlite3_column_int64 (stmt, 15);
+  s->transferred_bytes = sqlite3_column_int64 (stmt, 16);
+  s->new_bytes = sqlite3_column_int64 (stmt, 17);
+  s->skipped = sqlite3_column_int64 (stmt, 18);
+  return s;
+}
+
+GPtrArray *
+lb_library_list_snapshots (LbLibrary *self, const char *serial, GError **error)
+{
+  g_autoptr(LbStmt) stmt = NULL;
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) lb_snapshot_free);
+  int rc;
+
+  g_return_val_if_fail (lb_library_owned (self), NULL);
+
+  stmt = lb_db_prepare (self->db, snapshot_list_sql, error);
+  if (stmt == NULL)
+    return NULL;
+  lb_db_bind_text (stmt, 1, serial);
+  while ((rc = lb_db_step (self->db, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (list, snapshot_from_row (stmt));
+  return rc == SQLITE_DONE ? g_steal_pointer (&list) : NULL;
+}
+
+LbSnapshot *
+lb_library_get_snapshot (LbLibrary *self, gint64 id, GError **error)
+{
+  g_autoptr(LbStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (lb_library_owned (self), NULL);
+
+  stmt = lb_db_prepare (self->db, snapshot_get_sql, error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, id);
+  rc = lb_db_step (self->db, stmt, error);
+  if (rc == SQLITE_ROW)
+    return snapshot_from_row (stmt);
+  if (rc == SQLITE_DONE)
+    g_set_error (error, LB_ERROR, LB_ERROR_NOT_FOUND,
+                 "There is no snapshot %" G_GINT64_FORMAT " in the library", id);
+  return NULL;
+}
+
+gboolean
+lb_library_snapshot_key (LbLibrary *self, gint64 id, gint64 *device_id, gint64 *seq, GError **error)
+{
+  g_autoptr(LbSnapshot) s = lb_library_get_snapshot (self, id, error);
+
+  if (s == NULL)
+    return FALSE;
+  *device_id = s->device_id;
+  *seq = s->seq;
+  return TRUE;
+}
+
+GPtrArray *
+lb_library_list_entries (LbLibrary *self, gint64 snapshot_id, GError **error)
+{
+  g_autoptr(LbStmt) stmt = NULL;
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) lb_entry_free);
+  gint64 device_id, seq;
+  int rc;
+
+  g_return_val_if_fail (lb_library_owned (self), NULL);
+
+  if (!lb_library_snapshot_key (self, snapshot_id, &device_id, &seq, error) ||
+      (stmt = lb_db_prepare (self->db, entries_sql, error)) == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, device_id);
+  sqlite3_bind_int64 (stmt, 2, seq);
+  while ((rc = lb_db_step (self->db, stmt, error)) == SQLITE_ROW)
+    {
+      LbEntry *e = g_new0 (LbEntry, 1);
+
+      e->path_id = sqlite3_column_int64 (stmt, 0);
+      e->parent_id = sqlite3_column_int64 (stmt, 1);
+      e->storage = g_strdup (lb_db_column_text (stmt, 2));
+      e->name = g_strdup (lb_db_column_text (stmt, 3));
+      e->ordinal = sqlite3_column_int (stmt, 4);
+      e->is_folder = sqlite3_column_int (stmt, 5) != 0;
+      e->filetype = sqlite3_column_int64 (stmt, 6);
+      e->size = sqlite3_column_int64 (stmt, 7);
+      e->mtime = sqlite3_column_int64 (stmt, 8);
+      if (sqlite3_column_type (stmt, 9) != SQLITE_NULL)
+        e->blob = g_strdup (lb_db_column_text (stmt, 9));
+      e->phone_path = g_strdup (lb_db_column_text (stmt, 10));
+      g_ptr_array_add (list, e);
+    }
+  return rc == SQLITE_DONE ? g_steal_pointer (&list) : NULL;
+}
+
+static const char *const kind_names[] = { "playlist", "album" };
+
+GPtrArray *
+lb_library_list_media_lists (LbLibrary *self, gint64 snapshot_id, GError **error)
+{
+  g_autoptr(GPtrArray) lists = g_ptr_array_new_with_free_func ((GDestroyNotify) lb_snapshot_list_free);
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gint64 device_id, seq;
+  int rc;
+
+  g_return_val_if_fail (lb_library_owned (self), NULL);
+
+  if (!lb_library_snapshot_key (self, snapshot_id, &device_id, &seq, error))
+    return NULL;
+  {
+    g_autoptr(LbStmt) stmt = lb_db_prepare (self->db, list_of_snapshot_sql, error);
+    if (stmt == NULL)
+      return NULL;
+    sqlite3_bind_int64 (stmt, 1, snapshot_id);
+    while ((rc = lb_db_step (self->db, stmt, error)) == SQLITE_ROW)
+      {
+        LbSnapshotList *l = g_new0 (LbSnapshotList, 1);
+        gint64 id = sqlite3_column_int64 (stmt, 0);
+
+        l->kind = g_strcmp0 (lb_db_column_text (stmt, 1), kind_names[LB_LIST_ALBUM]) == 0
+                    ? LB_LIST_ALBUM : LB_LIST_PLAYLIST;
+        l->storage = g_strdup (lb_db_column_text (stmt, 2));
+        l->name = g_strdup (lb_db_column_text (stmt, 3));
+        l->artist = g_strdup (lb_db_column_text (stmt, 4));
+        l->members = g_array_new (FALSE, FALSE, sizeof (gint64));
+        g_ptr_array_add (lists, l);
+        g_array_append_val (ids, id);
+      }
+    if (rc != SQLITE_DONE)
+      return NULL;
+  }
+  for (guint i = 0; i < lists->len; i++)
+    {
+      g_autoptr(LbStmt) stmt = lb_db_prepare (self->db, list_members_sql, error);
+      LbSnapshotList *l = lists->pdata[i];
+
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_int64 (stmt, 1, g_array_index (ids, gint64, i));
+      while ((rc = lb_db_step (self->db, stmt, error)) == SQLITE_ROW)
+        {
+          gint64 path_id = sqlite3_column_int64 (stmt, 0);
+          g_array_append_val (l->members, path_id);
+        }
+      if (rc != SQLITE_DONE)
+        return NULL;
+    }
+  return g_steal_pointer (&lists);
+}
+
+GPtrArray *
+lb_library_list_skipped (LbLibrary *self, gint64 snapshot_id, GError **error)
+{
+  g_autoptr(LbStmt) stmt = NULL;
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (g_free);
+  gint64 device_id, seq;
+  int rc;
+
+  g_return_val_if_fail (lb_library_owned (self), NULL);
+
+  if (!lb_library_snapshot_key (self, snapshot_id, &device_id, &seq, error) ||
+      (stmt = lb_db_prepare (self->db, skipped_of_snapshot_sql, error)) == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, snapshot_id);
+  while ((rc = lb_db_step (self->db, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (list, g_strdup_printf ("%s: %s", lb_db_column_text (stmt, 0),
+                                            lb_db_column_text (stmt, 1)));
+  return rc == SQLITE_DONE ? g_steal_pointer (&list) : NULL;
+}
+
+GPtrArray *
+lb_library_list_storages (LbLibrary *self, gint64 snapshot_id, GError **error)
+{
+  g_autoptr(LbStmt) stmt = NULL;
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) lb_storage_info_free);
+  gint64 device_id, seq;
+  int rc;
+
+  g_return_val_if_fail (lb_library_owned (self), NULL);
+
+  if (!lb_library_snapshot_key (self, snapshot_id, &device_id, &seq, error) ||
+      (stmt = lb_db_prepare (self->db, storages_of_snapshot_sql, error)) == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, snapshot_id);
+  while ((rc = lb_db_step (self->db, stmt, error)) == SQLITE_ROW)
+    {
+      LbStorageInfo *s = g_new0 (LbStorageInfo, 1);
+
+      s->id = (guint32) sqlite3_column_int64 (stmt, 0);
+      s->description = g_strdup (lb_db_column_text (stmt, 1));
+      s->volume = g_strdup (lb_db_column_text (stmt, 2));
+      s->kind = g_strcmp0 (lb_db_column_text (stmt, 3), "removable") == 0 ? LB_STORAGE_REMOVABLE
+                                                                           : LB_STORAGE_FIXED;
+      s->capacity = sqlite3_column_int64 (stmt, 4);
+      s->free = sqlite3_column_int64 (stmt, 5);
+      s->max_file_size = sqlite3_column_int64 (stmt, 6);
+      g_ptr_array_add (list, s);
+    }
+  return rc == SQLITE_DONE ? g_steal_pointer (&list) : NULL;
+}
+
+char *
+lb_library_phone_path (LbLibrary *self, gint64 path_id, GError **error)
+{
+  g_autoptr(LbStmt) stmt = NULL;
+  int rc;
+
+  stmt = lb_db_prepare (self->db, path_phone_path_sql, error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, path_id);
+  rc = lb_db_step (self->db, stmt, error);
+  if (rc == SQLITE_ROW)
+    return g_strdup (lb_db_column_text (stmt, 0));
+  if (rc == SQLITE_DONE)
+    g_set_error (error, LB_ERROR, LB_ERROR_NOT_FOUND,
+                 "There is no path %" G_GINT64_FORMAT " in the library", path_id);
+  return NULL;
+}

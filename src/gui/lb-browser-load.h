@@ -1,0 +1,52 @@
+/* Reading a snapshot for the browser (lb-browser-load.c): GLib and the
+ * library only, run by lb-browser.c in a GTask. */
+#pragma once
+
+#include <gio/gio.h>
+#include "lb-diff.h"
+#include "lb-library.h"
+
+G_BEGIN_DECLS
+
+/* One row, prepared off the main thread so filling the store is only
+ * inserting. */
+typedef struct {
+  gint64 path_id;
+  gint64 parent_id;
+  char *storage;
+  char *name;
+  char *key;
+  char *size_text;
+  char *date_text;
+  char *path;
+  char *preview;
+  const char *icon;
+  guint64 size;
+  gint64 mtime;
+  gboolean is_folder;
+} Row;
+
+void lb_browser_row_free (Row *row);
+
+/* The task data of lb_browser_load_thread: what to read, and what was read. */
+typedef struct {
+  char *library;
+  gint64 snapshot_id;
+  char *serial;
+  gint64 device_id;
+  gint64 seq;
+  GPtrArray *rows;               /* Row*, parents before children */
+  LbDiff *diff;                  /* NULL: no previous snapshot */
+  GError *diff_error;
+} LoadJob;
+
+void lb_browser_load_job_free (LoadJob *job);
+
+/* GTaskThreadFunc: fills job->rows and job->diff (or job->diff_error). */
+void lb_browser_load_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable);
+
+/* A name from the phone as one displayable line: valid UTF-8, control
+ * characters as U+FFFD. */
+char *lb_browser_display_text (const char *name);
+
+G_END_DECLS
