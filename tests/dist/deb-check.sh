@@ -4,7 +4,7 @@
 # builds lifeboat_*.deb from a clean copy of the tracked files with
 # dpkg-buildpackage, runs lintian, installs it with apt, tries the
 # installed programs from /usr (version, man page, desktop entry, German
-# messages, a virtual phone, the window under Xvfb), and purges it again,
+# messages, a virtual phone, the German window under Xvfb), and purges it,
 # because the machine is reused.  Needs a built tree for the virtual phone
 # (tests/vphone/vphone-run).  TAP output.
 . "$(dirname "$0")/../vphone/tap.sh"
@@ -54,13 +54,24 @@ grep -q DEBTEST "$WORK/devices.out"
 ok $? "the installed lifeboat-cli devices finds a virtual phone"
 [ $? -eq 0 ] || sed 's/^/#   /' "$WORK/devices.out"
 
-# The window: it must map a window titled Lifeboat under Xvfb.
-XDG_CONFIG_HOME="$WORK/config" XDG_DATA_HOME="$WORK/data" GSETTINGS_BACKEND=memory \
-  timeout 60 xvfb-run -a sh -c '/usr/bin/lifeboat & pid=$!
-    for i in $(seq 40); do xdotool search --name "^Lifeboat" >/dev/null 2>&1 && { kill $pid; exit 0; }; sleep 0.5; done
-    kill $pid; exit 1' >"$WORK/window.log" 2>&1
-ok $? "the installed lifeboat shows its window under Xvfb"
-[ $? -eq 0 ] || tail -10 "$WORK/window.log" | sed 's/^/#   /'
+# The installed window in German, on a virtual phone, found through the
+# accessibility tree (tests/dist/window-de.py), with a screenshot.
+SHOTS="$top_builddir/tests/gui/screenshots"
+mkdir -p "$SHOTS"
+(
+  export HOME="$WORK/home" XDG_DATA_HOME="$WORK/home/data" XDG_CONFIG_HOME="$WORK/home/config" \
+    XDG_CACHE_HOME="$WORK/home/cache" GSETTINGS_BACKEND=memory GDK_BACKEND=x11 GTK_MODULES=gail:atk-bridge
+  mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME"
+  unset LIFEBOAT_LIBRARY NO_AT_BRIDGE
+  timeout -k 5 300 dbus-run-session -- xvfb-run -a -s "-screen 0 1024x768x24" \
+    "$VP/vphone-run" --phone "$PHONE,serial=DEBTEST" -- \
+    env ASAN_OPTIONS=detect_leaks=0 /usr/bin/python3 "$top_srcdir/tests/dist/window-de.py" /usr/bin/lifeboat "$SHOTS/window-de.png"
+) >"$WORK/window.log" 2>&1
+rc=$?
+grep -q '^ok ' "$WORK/window.log" && ! grep -q '^not ok' "$WORK/window.log" && [ $rc -eq 0 ]
+ok $? "the installed window, under LANGUAGE=de on a virtual phone, shows German labels (screenshot: tests/gui/screenshots/window-de.png)"
+grep -E '^(ok|not ok|#)' "$WORK/window.log" | sed 's/^/#   /'
+[ $rc -eq 0 ] || tail -15 "$WORK/window.log" | sed 's/^/#   /'
 
 apt-get purge -y -qq lifeboat >"$WORK/purge.log" 2>&1
 ! dpkg -s lifeboat >/dev/null 2>&1 && [ ! -e /usr/bin/lifeboat-cli ] && [ ! -e /usr/share/applications/$ID.desktop ]
