@@ -5,6 +5,7 @@
 #include "lb-error.h"
 #include "lb-extract.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <glib/gi18n.h>
@@ -189,7 +190,7 @@ lb_cli_ls (LbCli *cli, int argc, char **argv)
   json_builder_end_array (b);
   if (!found)
     {
-      g_set_error (&error, LB_ERROR, LB_ERROR_NOT_FOUND, _("Snapshot %" G_GINT64_FORMAT " has nothing at %s"), id, dir);
+      g_set_error (&error, LB_ERROR, LB_ERROR_NOT_FOUND, _("Snapshot %" PRId64 " has nothing at %s"), id, dir);
       return lb_cli_fail (error);
     }
   if (cli->json)

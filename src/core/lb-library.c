@@ -1,6 +1,7 @@
 /* The library: opening (folder, lock, catalog), the value types,
  * everything that reads the catalog, and the restore journal.  Writing a
  * snapshot is in lb-snapshot-writer.c, the blob store in lb-blob-store.c. */
+#include "config.h"
 #include "lb-library-private.h"
 #include "lb-device-private.h"
 #include "lb-error.h"
@@ -13,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
+#include <inttypes.h>
+#include <glib/gi18n-lib.h>
 
 G_DEFINE_TYPE (LbLibrary, lb_library, G_TYPE_OBJECT)
 
@@ -130,7 +133,7 @@ lb_library_set_io_error (GError **error, int errsv, const char *format, ...)
   what = g_strdup_vprintf (format, args);
   va_end (args);
   if (errsv == ENOSPC || errsv == EDQUOT)
-    g_set_error (error, LB_ERROR, LB_ERROR_STORAGE_FULL, "The disk holding the library is full (%s)",
+    g_set_error (error, LB_ERROR, LB_ERROR_STORAGE_FULL, _("The disk holding the library is full (%s)"),
                  what);
   else
     g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "%s: %s", what,
@@ -146,14 +149,14 @@ lb_library_sync_dir (const char *dir, GError **error)
   if (fd < 0)
     {
       errsv = errno;
-      lb_library_set_io_error (error, errsv, "Could not open %s", dir);
+      lb_library_set_io_error (error, errsv, _("Could not open %s"), dir);
       return FALSE;
     }
   if (fsync (fd) < 0)
     {
       errsv = errno;
       close (fd);
-      lb_library_set_io_error (error, errsv, "Could not sync %s", dir);
+      lb_library_set_io_error (error, errsv, _("Could not sync %s"), dir);
       return FALSE;
     }
   close (fd);
@@ -181,7 +184,7 @@ make_dir (const char *path, GError **error)
   if (g_mkdir (path, 0700) < 0 && errno != EEXIST)
     {
       int errsv = errno;
-      lb_library_set_io_error (error, errsv, "Could not create the folder %s", path);
+      lb_library_set_io_error (error, errsv, _("Could not create the folder %s"), path);
       return FALSE;
     }
   return TRUE;
@@ -214,13 +217,13 @@ may_initialize (const char *dir, GError **error)
           if (b == NULL || g_dir_read_name (b) == NULL)
             continue;
           g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_DAMAGED,
-                       "The library at %s has stored files but its catalog (catalog.db) is "
-                       "missing", dir);
+                       _("The library at %s has stored files but its catalog (catalog.db) is "
+                         "missing"), dir);
           return FALSE;
         }
       g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_MISSING,
-                   "The folder %s is not a Lifeboat library: it holds other files and no "
-                   "catalog.db. Choose an empty folder or an existing library.", dir);
+                   _("The folder %s is not a Lifeboat library: it holds other files and no "
+                     "catalog.db. Choose an empty folder or an existing library."), dir);
       return FALSE;
     }
   return TRUE;
@@ -240,20 +243,20 @@ prepare_dir (const char *dir, gboolean create, gboolean *initialize, GError **er
 
       if (errsv != ENOENT && errsv != ENOTDIR)
         {
-          lb_library_set_io_error (error, errsv, "Could not look at the library at %s", dir);
+          lb_library_set_io_error (error, errsv, _("Could not look at the library at %s"), dir);
           return FALSE;
         }
       if (!create)
         {
           g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_MISSING,
-                       "The library at %s is not there. If it is on an external disk, connect "
-                       "and mount the disk.", dir);
+                       _("The library at %s is not there. If it is on an external disk, connect "
+                         "and mount the disk."), dir);
           return FALSE;
         }
       if (g_mkdir_with_parents (dir, 0700) < 0)
         {
           errsv = errno;
-          lb_library_set_io_error (error, errsv, "Could not create the library at %s", dir);
+          lb_library_set_io_error (error, errsv, _("Could not create the library at %s"), dir);
           return FALSE;
         }
       *initialize = TRUE;
@@ -262,7 +265,7 @@ prepare_dir (const char *dir, gboolean create, gboolean *initialize, GError **er
   if (!S_ISDIR (st.st_mode))
     {
       g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_MISSING,
-                   "The library at %s is not there: that is a file, not a folder.", dir);
+                   _("The library at %s is not there: that is a file, not a folder."), dir);
       return FALSE;
     }
   if (g_file_test (catalog, G_FILE_TEST_EXISTS))
@@ -307,7 +310,7 @@ open_catalog (LbLibrary *self, gboolean initialize, GError **error)
       if (fd < 0)
         {
           int errsv = errno;
-          lb_library_set_io_error (error, errsv, "Could not create %s", catalog);
+          lb_library_set_io_error (error, errsv, _("Could not create %s"), catalog);
           return FALSE;
         }
       close (fd);
@@ -444,7 +447,7 @@ lb_library_get_snapshot (LbLibrary *self, gint64 id, GError **error)
     return snapshot_from_row (stmt);
   if (rc == SQLITE_DONE)
     g_set_error (error, LB_ERROR, LB_ERROR_NOT_FOUND,
-                 "There is no snapshot %" G_GINT64_FORMAT " in the library", id);
+                 _("There is no snapshot %" PRId64 " in the library"), id);
   return NULL;
 }
 
@@ -556,7 +559,7 @@ lb_library_require_blob (LbLibrary *self, const char *sha256, gint64 *id, GError
     }
   if (*id == 0)
     {
-      g_set_error (error, LB_ERROR, LB_ERROR_NOT_FOUND, "The blob %s is not in the library's catalog", sha256);
+      g_set_error (error, LB_ERROR, LB_ERROR_NOT_FOUND, _("The blob %s is not in the library's catalog"), sha256);
       return FALSE;
     }
   return TRUE;
@@ -699,7 +702,7 @@ lb_library_phone_path (LbLibrary *self, gint64 path_id, GError **error)
     return g_strdup (lb_db_column_text (stmt, 0));
   if (rc == SQLITE_DONE)
     g_set_error (error, LB_ERROR, LB_ERROR_NOT_FOUND,
-                 "There is no path %" G_GINT64_FORMAT " in the library", path_id);
+                 _("There is no path %" PRId64 " in the library"), path_id);
   return NULL;
 }
 
@@ -762,7 +765,7 @@ lb_library_upsert_device (LbLibrary *self, const LbDeviceInfo *device, gboolean 
   if (rc != SQLITE_ROW)
     {
       if (rc == SQLITE_DONE)
-        g_set_error (error, LB_ERROR, LB_ERROR_FAILED, "The library's catalog did not record the device");
+        g_set_error (error, LB_ERROR, LB_ERROR_FAILED, _("The library's catalog did not record the device"));
       return FALSE;
     }
   *device_id = sqlite3_column_int64 (stmt, 0);
@@ -826,8 +829,8 @@ lb_library_journal_record (LbLibrary *self, const LbDeviceInfo *target, const ch
   if (self->mode != LB_LIBRARY_WRITE)
     {
       g_set_error (error, LB_ERROR, LB_ERROR_FAILED,
-                   "The restore journal of the library at %s cannot be recorded: the library "
-                   "was opened for reading only", self->path);
+                   _("The restore journal of the library at %s cannot be recorded: the library "
+                     "was opened for reading only"), self->path);
       return FALSE;
     }
   /* Refused rather than nested in a SAVEPOINT: inside a snapshot writer's
@@ -836,8 +839,8 @@ lb_library_journal_record (LbLibrary *self, const LbDeviceInfo *target, const ch
   if (self->writer != NULL || lb_db_in_transaction (self->db))
     {
       g_set_error (error, LB_ERROR, LB_ERROR_FAILED,
-                   "The restore journal cannot be recorded while a snapshot of the library at "
-                   "%s is being written; finish the snapshot first", self->path);
+                   _("The restore journal cannot be recorded while a snapshot of the library at "
+                     "%s is being written; finish the snapshot first"), self->path);
       return FALSE;
     }
 

@@ -5,6 +5,7 @@
 #include "lb-extract.h"
 #include "lb-safe-name.h"
 
+#include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -662,7 +663,7 @@ make_plan (Restore *r, GError **error)
   if (plan->migration && !r->options->to_new_device)
     {
       g_autofree char *msg = g_strdup_printf (
-          _("Snapshot %" G_GINT64_FORMAT " is of %s %s (serial %s), but the phone connected is %s %s (serial %s). "
+          _("Snapshot %" PRId64 " is of %s %s (serial %s), but the phone connected is %s %s (serial %s). "
             "To copy the snapshot onto this phone, ask for it with --to-new-device."),
           plan->snapshot->id, plan->snapshot->manufacturer, plan->snapshot->model, plan->snapshot->serial,
           info->manufacturer, info->model, info->serial);
@@ -1003,7 +1004,7 @@ lb_restore_run (const LbRestoreOptions *options, LbRestoreProgressFunc progress,
   if (r.plan->snapshot->state != LB_SNAPSHOT_COMPLETE)
     {
       g_set_error (error, LB_ERROR, LB_ERROR_BAD_INPUT,
-                   _("Snapshot %" G_GINT64_FORMAT " is %s, not complete; restore a complete one (see “lifeboat-cli snapshots”)"),
+                   _("Snapshot %" PRId64 " is %s, not complete; restore a complete one (see “lifeboat-cli snapshots”)"),
                    options->snapshot_id, lb_snapshot_state_to_string (r.plan->snapshot->state));
       goto out;
     }

@@ -1,6 +1,7 @@
 #include "config.h"
 #include "lb-verify.h"
 
+#include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -39,7 +40,7 @@ check_blob (const char *path, const char *sha256, guint64 size, guint8 *buffer, 
   if (n < 0)
     return g_strdup_printf (_("unreadable: %s"), g_strerror (errno));
   if (total != size)
-    return g_strdup_printf (_("damaged: %" G_GUINT64_FORMAT " bytes instead of %" G_GUINT64_FORMAT), total, size);
+    return g_strdup_printf (_("damaged: %" PRIu64 " bytes instead of %" PRIu64), total, size);
   if (g_strcmp0 (g_checksum_get_string (sum), sha256) != 0)
     return g_strdup (_("damaged: its content no longer matches its checksum"));
   return NULL;
