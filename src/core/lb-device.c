@@ -40,14 +40,14 @@ lb_device_check_thread (LbDevice *self, const char *func, GError **error)
     {
       g_critical ("%s: phone I/O from the thread given to lb_device_forbid_thread()", func);
       g_set_error (error, LB_ERROR, LB_ERROR_FAILED,
-                   "%s: phone I/O from the user interface thread is refused", func);
+                   _("%s: phone I/O from the user interface thread is refused"), func);
       return FALSE;
     }
   if (self != NULL && me != self->owner)
     {
       g_critical ("%s: an LbDevice used from a thread other than the one that opened it", func);
       g_set_error (error, LB_ERROR, LB_ERROR_FAILED,
-                   "%s: the phone was opened by another thread (libmtp is not thread-safe)", func);
+                   _("%s: the phone was opened by another thread (libmtp is not thread-safe)"), func);
       return FALSE;
     }
   return TRUE;

@@ -29,7 +29,7 @@ lb_lock_open (const char *path, GError **error)
     {
       int saved = errno;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   "Could not open the library's lock file %s: %s", path, g_strerror (saved));
+                   _("Could not open the library's lock file %s: %s"), path, g_strerror (saved));
     }
   return fd;
 }
@@ -68,13 +68,13 @@ lb_lock_take (int fd, LbLockKind kind, GError **error)
                        "is running); try again when it has finished"));
       else
         g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_LOCKED,
-                     "This library is being read right now (a restore or an extraction is "
-                     "running); try again when it has finished");
+                     _("This library is being read right now (a restore or an extraction is "
+                       "running); try again when it has finished"));
       return FALSE;
     }
   /* EBADF for a write lock on a read-only open: the medium is read-only. */
   g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-               "Could not lock the library: %s", g_strerror (saved));
+               _("Could not lock the library: %s"), g_strerror (saved));
   return FALSE;
 }
 

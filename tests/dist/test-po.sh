@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../vphone/tap.sh"
 PO="$top_srcdir/po"
 langs=$(grep -v '^#' "$PO/LINGUAS")
-plan $((3 + 4 * $(wc -w <<<"$langs")))
+plan $((5 + 4 * $(wc -w <<<"$langs")))
 
 # The same xgettext options `make update-po` uses.
 opts=$(printf 'include %s\nall:\n\t@echo $(XGETTEXT_OPTIONS)\n' "$PO/Makevars" | MAKEFLAGS= make -s --no-print-directory -f -)
@@ -22,6 +22,15 @@ ok $? "xgettext reads every file in POTFILES.in"
 # gettext understand ("%<PRIu64>").
 cut=$(grep -cE '^(msgid|msgid_plural) ".*[^%]%"$|^(msgid|msgid_plural) "%"$' "$WORK/fresh.pot")
 is "$cut" 0 "no translatable string is cut short at a G_G*_FORMAT macro (use PRIu64, PRId64)"
+
+# No user-visible string escapes gettext: GError messages, terminal output
+# and labels built from literals outside _() (tests/dist/untranslated.py).
+escaped=$(cd "$top_srcdir" && /usr/bin/python3 tests/dist/untranslated.py src/*/*.c 2>&1)
+is "$escaped" "" "no user-visible string in src/ escapes gettext"
+printf '%s\n' 'void f (GError **e) { g_set_error (e, D, 1, "%s could not be read", p); g_set_error (e, D, 1, _("%s ok"), p); }' >"$WORK/escape.c"
+/usr/bin/python3 "$top_srcdir/tests/dist/untranslated.py" "$WORK/escape.c" | grep -q 'could not be read' &&
+  [ "$(/usr/bin/python3 "$top_srcdir/tests/dist/untranslated.py" "$WORK/escape.c" | wc -l)" -eq 1 ]
+ok $? "the check finds an untranslated GError message and passes a translated one"
 
 # C sources and .ui files with translatable strings that POTFILES.in lacks.
 unlisted=$(cd "$top_srcdir" && grep -lE '(^|[^A-Za-z_])(N?_|C_|g_dngettext|ngettext) ?\(' src/*/*.c | sort |
