@@ -47,27 +47,26 @@ style () {
 
 has_tag () { head -n 6 "$1" | grep -q 'SPDX-License-Identifier:'; }
 
+# put_tag FILE FORMAT KEEP-FIRST: FILE with the tag (printed with FORMAT)
+# as its first line, or as its second when its first line matches the
+# regex KEEP-FIRST (a #! line, an <?xml?> declaration, which must stay first).
+put_tag () {
+  if [ -n "$3" ] && head -n 1 "$1" | grep -q "$3"; then
+    head -n 1 "$1"; printf "$2" "$TAG"; tail -n +2 "$1"
+  else
+    printf "$2" "$TAG"; cat "$1"
+  fi
+}
+
 add_tag () {  # add_tag FILE STYLE
   local f=$1 tmp
   tmp=$(mktemp "$f.spdx.XXXXXX")
   case $2 in
-    c) { printf '/* %s */\n' "$TAG"; cat "$f"; } >"$tmp" ;;
-    hash)
-      # After a #! line, which must stay first.
-      if head -c 2 "$f" | grep -q '^#!'; then
-        { head -n 1 "$f"; printf '# %s\n' "$TAG"; tail -n +2 "$f"; } >"$tmp"
-      else
-        { printf '# %s\n' "$TAG"; cat "$f"; } >"$tmp"
-      fi ;;
-    xml)
-      # After the <?xml ...?> declaration, which must stay first.
-      if head -n 1 "$f" | grep -q '^<?xml'; then
-        { head -n 1 "$f"; printf '<!-- %s -->\n' "$TAG"; tail -n +2 "$f"; } >"$tmp"
-      else
-        { printf '<!-- %s -->\n' "$TAG"; cat "$f"; } >"$tmp"
-      fi ;;
-    roff) { printf '.\\" %s\n' "$TAG"; cat "$f"; } >"$tmp" ;;
-  esac
+    c) put_tag "$f" '/* %s */\n' '' ;;
+    hash) put_tag "$f" '# %s\n' '^#!' ;;
+    xml) put_tag "$f" '<!-- %s -->\n' '^<?xml' ;;
+    roff) put_tag "$f" '.\\" %s\n' '' ;;
+  esac >"$tmp"
   chmod --reference="$f" "$tmp"
   mv "$tmp" "$f"
 }
