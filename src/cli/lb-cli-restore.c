@@ -242,8 +242,8 @@ draw_progress (gpointer data)
   total = g_format_size (p.bytes_total);
   eta = p.eta_seconds >= 0 ? g_strdup_printf (_(", %" PRId64 ":%02d left"), p.eta_seconds / 60, (int) (p.eta_seconds % 60))
                            : g_strdup ("");
-  g_printerr (_("\r\033[KRestoring: %" PRIu64 "/%" PRIu64 " files, %s of %s%s"),
-              p.files_done, p.files_total, done, total, eta);
+  g_printerr ("\r\033[K");
+  g_printerr (_("Restoring: %" PRIu64 "/%" PRIu64 " files, %s of %s%s"), p.files_done, p.files_total, done, total, eta);
   return G_SOURCE_CONTINUE;
 }
 
