@@ -3,6 +3,7 @@
 #include "lb-backup.h"
 #include "lb-error.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <glib/gi18n.h>
 
@@ -59,7 +60,7 @@ draw_progress (gpointer data)
       line = g_strdup (_("Opening the phone…"));
       break;
     case LB_BACKUP_LISTING:
-      line = g_strdup_printf (_("Listing the phone: %" G_GUINT64_FORMAT " objects"), p.objects_listed);
+      line = g_strdup_printf (_("Listing the phone: %" PRIu64 " objects"), p.objects_listed);
       break;
     case LB_BACKUP_COPYING:
       done = g_format_size (p.bytes_done);
@@ -67,10 +68,10 @@ draw_progress (gpointer data)
       {
         g_autofree char *speed = g_format_size ((guint64) (p.transferred / MAX (secs, 0.001)));
         g_autofree char *eta = p.eta_seconds >= 0
-                                 ? g_strdup_printf (_(", %" G_GINT64_FORMAT ":%02d left"), p.eta_seconds / 60, (int) (p.eta_seconds % 60))
+                                 ? g_strdup_printf (_(", %" PRId64 ":%02d left"), p.eta_seconds / 60, (int) (p.eta_seconds % 60))
                                  : g_strdup ("");
         g_autofree char *where = current ? lb_cli_printable (current) : g_strdup ("");
-        line = g_strdup_printf (_("%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " files, %s of %s, %s/s%s  %s"),
+        line = g_strdup_printf (_("%" PRIu64 "/%" PRIu64 " files, %s of %s, %s/s%s  %s"),
                                 p.files_done, p.files_total, done, total, speed, eta, where);
       }
       break;
@@ -102,14 +103,14 @@ print_result (LbCli *cli, LbLibrary *library, const LbSnapshot *s)
   g_autofree char *model = lb_cli_printable (s->model);
 
   (void) cli;
-  printf (_("Snapshot %" G_GINT64_FORMAT " of %s (%s) is complete: %" G_GUINT64_FORMAT " files in %" G_GUINT64_FORMAT " folders, %s.\n"),
+  printf (_("Snapshot %" PRId64 " of %s (%s) is complete: %" PRIu64 " files in %" PRIu64 " folders, %s.\n"),
           s->id, model, s->serial, s->files, s->folders, bytes);
   printf (_("Read %s from the phone; the library grew by %s.\n"), read, grew);
   if (s->skipped > 0)
     {
       g_autoptr(GPtrArray) skipped = lb_library_list_skipped (library, s->id, NULL);
-      printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GUINT64_FORMAT " object was left out or needs attention:\n",
-                           "%" G_GUINT64_FORMAT " objects were left out or need attention:\n", s->skipped),
+      printf (g_dngettext (GETTEXT_PACKAGE, "%" PRIu64 " object was left out or needs attention:\n",
+                           "%" PRIu64 " objects were left out or need attention:\n", s->skipped),
               s->skipped);
       for (guint i = 0; skipped && i < skipped->len && i < 20; i++)
         {

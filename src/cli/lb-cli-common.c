@@ -23,8 +23,9 @@ gboolean
 lb_cli_parse (LbCli *cli, const char *command, const char *params, const char *summary,
               GOptionEntry *extra, int *argc, char ***argv)
 {
-  g_autofree char *usage = g_strdup_printf ("%s %s", command, params ? params : "");
-  g_autoptr(GOptionContext) ctx = g_option_context_new (usage);
+  /* argv[0] is already "lifeboat-cli COMMAND": the usage line adds only
+   * the parameters. */
+  g_autoptr(GOptionContext) ctx = g_option_context_new (params != NULL ? params : "");
   g_autofree GOptionEntry *common = common_entries (cli);
   g_autoptr(GError) error = NULL;
 

@@ -85,7 +85,7 @@ lb_cli_devices (LbCli *cli, int argc, char **argv)
       g_autofree char *model = lb_cli_printable (d->model);
       g_autofree char *maker = lb_cli_printable (d->manufacturer);
       g_autofree char *serial = lb_cli_printable (d->serial);
-      printf ("%s %s  (serial %s, %04x:%04x)\n  %s\n", maker, model, serial, d->vendor_id, d->product_id,
+      printf (_("%s %s  (serial %s, %04x:%04x)\n  %s\n"), maker, model, serial, d->vendor_id, d->product_id,
               state_for_people (d->state));
       for (guint s = 0; d->storages && s < d->storages->len; s++)
         {
@@ -93,7 +93,7 @@ lb_cli_devices (LbCli *cli, int argc, char **argv)
           g_autofree char *desc = lb_cli_printable (st->description);
           g_autofree char *cap = g_format_size (st->capacity);
           g_autofree char *free_ = g_format_size (st->free);
-          printf ("  %s: %s, %s free\n", desc, cap, free_);
+          printf (_("  %s: %s, %s free\n"), desc, cap, free_);
         }
     }
   return LB_EXIT_OK;

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <glib/gi18n.h>
+#include <inttypes.h>
 
 typedef struct {
   LbCli *cli;
@@ -77,7 +78,7 @@ lb_cli_extract (LbCli *cli, int argc, char **argv)
       lb_cli_print_json (node);
     }
   else if (!cli->quiet)
-    printf (g_dngettext (GETTEXT_PACKAGE, "Extracted %" G_GUINT64_FORMAT " file into %s\n",
-                         "Extracted %" G_GUINT64_FORMAT " files into %s\n", n), n, to);
+    printf (g_dngettext (GETTEXT_PACKAGE, "Extracted %" PRIu64 " file into %s\n",
+                         "Extracted %" PRIu64 " files into %s\n", n), n, to);
   return LB_EXIT_OK;
 }

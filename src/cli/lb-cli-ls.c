@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <glib/gi18n.h>
+#include <inttypes.h>
 
 /* Is e directly inside the folder (or storage) at dir? */
 static gboolean
@@ -126,7 +127,7 @@ lb_cli_ls (LbCli *cli, int argc, char **argv)
   json_builder_end_array (b);
   if (!found)
     {
-      g_set_error (&error, LB_ERROR, LB_ERROR_NOT_FOUND, _("Snapshot %" G_GINT64_FORMAT " has nothing at %s"), id, dir);
+      g_set_error (&error, LB_ERROR, LB_ERROR_NOT_FOUND, _("Snapshot %" PRId64 " has nothing at %s"), id, dir);
       return lb_cli_fail (error);
     }
   if (cli->json)

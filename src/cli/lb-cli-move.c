@@ -4,6 +4,7 @@
 #include "lb-config.h"
 #include "lb-library-move.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <glib/gi18n.h>
@@ -59,11 +60,14 @@ draw_progress (gpointer data)
     {
       done = g_format_size (p.bytes_done);
       total = g_format_size (p.bytes_total);
-      g_printerr (_("\r\033[K%s: %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " files, %s of %s"),
-                  phase, p.files_done, p.files_total, done, total);
+      g_printerr ("\r\033[K");
+      g_printerr (_("%s: %" PRIu64 "/%" PRIu64 " files, %s of %s"), phase, p.files_done, p.files_total, done, total);
     }
   else
-    g_printerr (_("\r\033[K%s: %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " files"), phase, p.files_done, p.files_total);
+    {
+      g_printerr ("\r\033[K");
+      g_printerr (_("%s: %" PRIu64 "/%" PRIu64 " files"), phase, p.files_done, p.files_total);
+    }
   return G_SOURCE_CONTINUE;
 }
 

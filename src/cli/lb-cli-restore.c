@@ -3,6 +3,7 @@
 #include "lb-error.h"
 #include "lb-restore.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <glib/gi18n.h>
 
@@ -91,7 +92,7 @@ print_plan (const LbRestorePlan *plan)
     {
       g_autofree char *when = lb_cli_local_time (plan->snapshot->started);
       g_autofree char *to = lb_cli_printable (plan->target->model);
-      printf (_("Snapshot %" G_GINT64_FORMAT " (%s, %s) onto %s (serial %s)%s:\n"), plan->snapshot->id, plan->snapshot->model,
+      printf (_("Snapshot %" PRId64 " (%s, %s) onto %s (serial %s)%s:\n"), plan->snapshot->id, plan->snapshot->model,
               when, to, plan->target->serial, plan->migration ? _(", a different phone") : "");
     }
   for (guint i = 0; i < plan->storages->len; i++)
@@ -99,7 +100,7 @@ print_plan (const LbRestorePlan *plan)
       LbRestoreStorage *s = plan->storages->pdata[i];
       g_autofree char *bytes = g_format_size (s->bytes);
       g_autofree char *free_ = g_format_size (s->free);
-      printf (_("  %s → %s: %" G_GUINT64_FORMAT " files to send (%s), %" G_GUINT64_FORMAT " folders to create, %" G_GUINT64_FORMAT " already there; %s free%s\n"),
+      printf (_("  %s → %s: %" PRIu64 " files to send (%s), %" PRIu64 " folders to create, %" PRIu64 " already there; %s free%s\n"),
               s->source, s->target ? s->target : _("(no storage)"), s->files, bytes, s->folders, s->identical, free_,
               s->fits ? "" : _(" — does not fit"));
     }
@@ -128,22 +129,22 @@ print_report (const LbRestoreReport *r)
 {
   g_autofree char *bytes = g_format_size (r->sent_bytes);
 
-  printf (_("Sent %" G_GUINT64_FORMAT " files (%s); %" G_GUINT64_FORMAT " were already on the phone.\n"), r->sent, bytes, r->identical);
+  printf (_("Sent %" PRIu64 " files (%s); %" PRIu64 " were already on the phone.\n"), r->sent, bytes, r->identical);
   if (r->conflicts)
-    printf (_("%" G_GUINT64_FORMAT " files differed from the phone's: the phone's are kept, ours sit beside them as “NAME (restored DATE)”.\n"), r->conflicts);
+    printf (_("%" PRIu64 " files differed from the phone's: the phone's are kept, ours sit beside them as “NAME (restored DATE)”.\n"), r->conflicts);
   if (r->removed)
-    printf (_("Removed %" G_GUINT64_FORMAT " objects the snapshot does not have.\n"), r->removed);
+    printf (_("Removed %" PRIu64 " objects the snapshot does not have.\n"), r->removed);
   if (r->lists)
-    printf (_("Recreated %" G_GUINT64_FORMAT " playlists and albums.\n"), r->lists);
+    printf (_("Recreated %" PRIu64 " playlists and albums.\n"), r->lists);
   if (r->dates_lost)
     printf (g_dngettext (GETTEXT_PACKAGE,
-                         "The date of %" G_GUINT64_FORMAT " file could not be kept: this phone sets the time of the transfer.\n",
-                         "The dates of %" G_GUINT64_FORMAT " files could not be kept: this phone sets the time of the transfer.\n",
+                         "The date of %" PRIu64 " file could not be kept: this phone sets the time of the transfer.\n",
+                         "The dates of %" PRIu64 " files could not be kept: this phone sets the time of the transfer.\n",
                          r->dates_lost), r->dates_lost);
   if (r->dates_failed)
     printf (g_dngettext (GETTEXT_PACKAGE,
-                         "The phone would not take the date of %" G_GUINT64_FORMAT " file (listed below).\n",
-                         "The phone would not take the dates of %" G_GUINT64_FORMAT " files (listed below).\n",
+                         "The phone would not take the date of %" PRIu64 " file (listed below).\n",
+                         "The phone would not take the dates of %" PRIu64 " files (listed below).\n",
                          r->dates_failed), r->dates_failed);
   for (guint i = 0; i < r->notes->len; i++)
     {
@@ -199,10 +200,10 @@ draw_progress (gpointer data)
   g_mutex_unlock (&job->lock);
   done = g_format_size (p.bytes_done);
   total = g_format_size (p.bytes_total);
-  eta = p.eta_seconds >= 0 ? g_strdup_printf (_(", %" G_GINT64_FORMAT ":%02d left"), p.eta_seconds / 60, (int) (p.eta_seconds % 60))
+  eta = p.eta_seconds >= 0 ? g_strdup_printf (_(", %" PRId64 ":%02d left"), p.eta_seconds / 60, (int) (p.eta_seconds % 60))
                            : g_strdup ("");
-  g_printerr (_("\r\033[KRestoring: %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " files, %s of %s%s"),
-              p.files_done, p.files_total, done, total, eta);
+  g_printerr ("\r\033[K");
+  g_printerr (_("Restoring: %" PRIu64 "/%" PRIu64 " files, %s of %s%s"), p.files_done, p.files_total, done, total, eta);
   return G_SOURCE_CONTINUE;
 }
 

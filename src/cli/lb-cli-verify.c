@@ -13,7 +13,10 @@ on_verify_progress (guint done, guint total, gpointer data)
   LbCli *cli = data;
 
   if (cli->show_progress && !cli->quiet && (done % 50 == 0 || done == total))
-    g_printerr (_("\r\033[KChecked %u of %u stored files"), done, total);
+    {
+      g_printerr ("\r\033[K");
+      g_printerr (_("Checked %u of %u stored files"), done, total);
+    }
 }
 
 int

@@ -46,7 +46,8 @@ print_help (FILE *out)
                         "                      choice, or ~/.local/share/lifeboat)\n"
                         "  --json              machine-readable output\n"
                         "  -q, --quiet         print only errors\n"
-                        "  -h, --help          help for a command: lifeboat-cli COMMAND --help\n\n"
+                        "  -h, --help          help for a command: lifeboat-cli COMMAND --help\n"
+                        "  --version           print the version and exit\n\n"
                         "Exit status: 0 on success, 1 on failure, 2 on a usage error.\n"));
 }
 
@@ -153,6 +154,11 @@ main (int argc, char **argv)
         }
       cmd_at = i;
       break;
+    }
+  if (cmd_at == 0 && argc == 2 && strcmp (argv[1], "--version") == 0)
+    {
+      printf ("lifeboat-cli %s\n", PACKAGE_VERSION);
+      return LB_EXIT_OK;
     }
   if (cmd_at == 0)
     {

@@ -4,6 +4,7 @@
 #include "lb-error.h"
 #include "lb-eta.h"
 
+#include <inttypes.h>
 #include <glib/gi18n-lib.h>
 
 /* Entries are committed this often, so an interruption keeps the work. */
@@ -233,7 +234,7 @@ store_file (Job *job, PendingFile *f, GError **error)
   if (got != f->size)
     {
       /* A phone that lies about a size: keep what it sent, and say so. */
-      g_autofree char *why = g_strdup_printf (_("the phone announced %" G_GUINT64_FORMAT " bytes but sent %" G_GUINT64_FORMAT "; kept what it sent"),
+      g_autofree char *why = g_strdup_printf (_("the phone announced %" PRIu64 " bytes but sent %" PRIu64 "; kept what it sent"),
                                               f->size, got);
       if (!lb_snapshot_writer_skip (job->writer, f->phone_path, why, error))
         return FALSE;

@@ -2,6 +2,7 @@
  * named by its SHA-256, so that plain sha256sum can check it.  A new blob
  * is written to tmp/ while it is hashed and moved into place only once it
  * is on disk. */
+#include "config.h"
 #include "lb-library-private.h"
 #include "lb-error.h"
 
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
+#include <glib/gi18n-lib.h>
 
 /* Zeros are looked for in whole blocks of this size, aligned in the file:
  * a hole smaller than a file system block saves nothing.  Any run of zeros
@@ -59,7 +61,7 @@ lb_library_new_blob (LbLibrary *self, GError **error)
   if (fd < 0)
     {
       int errsv = errno;
-      lb_library_set_io_error (error, errsv, "Could not create a file in %s", tmpl);
+      lb_library_set_io_error (error, errsv, _("Could not create a file in %s"), tmpl);
       return NULL;
     }
   w = g_new0 (LbBlobWriter, 1);
@@ -89,7 +91,7 @@ write_at (LbBlobWriter *w, const guint8 *data, gsize len, guint64 offset, GError
       if (n <= 0)
         {
           int errsv = n < 0 ? errno : EIO;
-          lb_library_set_io_error (error, errsv, "Could not write %s", w->tmp_path);
+          lb_library_set_io_error (error, errsv, _("Could not write %s"), w->tmp_path);
           return FALSE;
         }
       data += n;
@@ -177,14 +179,14 @@ complete_file (LbBlobWriter *w, GError **error)
   if (ftruncate (w->fd, w->size) < 0 || fsync (w->fd) < 0)
     {
       errsv = errno;
-      lb_library_set_io_error (error, errsv, "Could not write %s", w->tmp_path);
+      lb_library_set_io_error (error, errsv, _("Could not write %s"), w->tmp_path);
       return FALSE;
     }
   errsv = close (w->fd) < 0 ? errno : 0;
   w->fd = -1;
   if (errsv != 0 && errsv != EINTR)
     {
-      lb_library_set_io_error (error, errsv, "Could not write %s", w->tmp_path);
+      lb_library_set_io_error (error, errsv, _("Could not write %s"), w->tmp_path);
       return FALSE;
     }
   return TRUE;
@@ -205,7 +207,7 @@ make_fan_dir (const char *dir, GError **error)
   errsv = errno;
   if (errsv == EEXIST)
     return TRUE;
-  lb_library_set_io_error (error, errsv, "Could not create the folder %s", dir);
+  lb_library_set_io_error (error, errsv, _("Could not create the folder %s"), dir);
   return FALSE;
 }
 
@@ -233,7 +235,7 @@ move_into_store (LbBlobWriter *w, const char *target, gboolean *is_new, GError *
   if (g_rename (w->tmp_path, target) < 0)
     {
       errsv = errno;
-      lb_library_set_io_error (error, errsv, "Could not move %s to %s", w->tmp_path, target);
+      lb_library_set_io_error (error, errsv, _("Could not move %s to %s"), w->tmp_path, target);
       return FALSE;
     }
   g_clear_pointer (&w->tmp_path, g_free);
@@ -338,7 +340,7 @@ lb_library_require_blob (LbLibrary *self, const char *sha256, gint64 *id, GError
     }
   if (*id == 0)
     {
-      g_set_error (error, LB_ERROR, LB_ERROR_NOT_FOUND, "The blob %s is not in the library's catalog", sha256);
+      g_set_error (error, LB_ERROR, LB_ERROR_NOT_FOUND, _("The blob %s is not in the library's catalog"), sha256);
       return FALSE;
     }
   return TRUE;

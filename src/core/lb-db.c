@@ -1,7 +1,9 @@
+#include "config.h"
 #include "lb-db.h"
 #include "lb-error.h"
 
 #include <errno.h>
+#include <glib/gi18n-lib.h>
 
 /* Long enough for another process's commit or checkpoint to finish, short
  * enough that a stuck one is reported instead of hanging a backup. */
@@ -30,35 +32,35 @@ lb_db_set_error (LbDb *db, int rc, const char *what, GError **error)
     {
     case SQLITE_NOTADB:
       g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_DAMAGED,
-                   "The library's catalog %s is not an SQLite database: it is damaged, or "
-                   "it is not a Lifeboat catalog (%s: %s)", db->path, what, msg);
+                   _("The library's catalog %s is not an SQLite database: it is damaged, or "
+                     "it is not a Lifeboat catalog (%s: %s)"), db->path, what, msg);
       return;
     case SQLITE_CORRUPT:
       g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_DAMAGED,
-                   "The library's catalog %s is damaged (%s: %s)", db->path, what, msg);
+                   _("The library's catalog %s is damaged (%s: %s)"), db->path, what, msg);
       return;
     case SQLITE_FULL:
       g_set_error (error, LB_ERROR, LB_ERROR_STORAGE_FULL,
-                   "The disk holding the library is full (%s: %s)", what, msg);
+                   _("The disk holding the library is full (%s: %s)"), what, msg);
       return;
     case SQLITE_IOERR:
       if (sys == ENOSPC || sys == EDQUOT)
         {
           g_set_error (error, LB_ERROR, LB_ERROR_STORAGE_FULL,
-                       "The disk holding the library is full (%s: %s)", what, msg);
+                       _("The disk holding the library is full (%s: %s)"), what, msg);
           return;
         }
       break;
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_LOCKED,
-                   "The library's catalog %s stayed busy for %d seconds; another program "
-                   "is using it (%s: %s)", db->path, BUSY_TIMEOUT_MS / 1000, what, msg);
+                   _("The library's catalog %s stayed busy for %d seconds; another program "
+                     "is using it (%s: %s)"), db->path, BUSY_TIMEOUT_MS / 1000, what, msg);
       return;
     default:
       break;
     }
-  g_set_error (error, LB_ERROR, LB_ERROR_FAILED, "%s failed on the library's catalog %s: %s",
+  g_set_error (error, LB_ERROR, LB_ERROR_FAILED, _("%s failed on the library's catalog %s: %s"),
                what, db->path, msg);
 }
 
@@ -81,7 +83,7 @@ lb_db_open (const char *path, gboolean create, GError **error)
   rc = sqlite3_open_v2 (path, &db->handle, flags, NULL);
   if (rc != SQLITE_OK)
     {
-      lb_db_set_error (db, rc, "opening", error);
+      lb_db_set_error (db, rc, _("opening"), error);
       lb_db_close (db);
       return NULL;
     }
@@ -119,7 +121,7 @@ static const char *
 what_for (const char *sql, gboolean readonly)
 {
   g_debug ("catalog: failed: %s", sql);
-  return readonly ? "reading the catalog" : "writing the catalog";
+  return readonly ? _("reading the catalog") : _("writing the catalog");
 }
 
 gboolean
@@ -149,7 +151,7 @@ lb_db_prepare (LbDb *db, const char *sql, GError **error)
   rc = sqlite3_prepare_v3 (db->handle, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
   if (rc != SQLITE_OK)
     {
-      lb_db_set_error (db, rc, "preparing a query", error);
+      lb_db_set_error (db, rc, _("preparing a query"), error);
       return NULL;
     }
   g_hash_table_insert (db->stmts, g_strdup (sql), stmt);

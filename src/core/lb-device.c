@@ -33,7 +33,7 @@ lb_device_check_thread (LbDevice *self, const char *func, GError **error)
     {
       g_critical ("%s: an LbDevice used from a thread other than the one that opened it", func);
       g_set_error (error, LB_ERROR, LB_ERROR_FAILED,
-                   "%s: the phone was opened by another thread (libmtp is not thread-safe)", func);
+                   _("%s: the phone was opened by another thread (libmtp is not thread-safe)"), func);
       return FALSE;
     }
   return TRUE;

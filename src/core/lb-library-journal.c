@@ -1,7 +1,9 @@
 /* Devices, and the restore journal: what a restore sent to a phone, so a
  * rerun skips it and the next backup of that phone does not read it. */
+#include "config.h"
 #include "lb-library-private.h"
 #include "lb-error.h"
+#include <glib/gi18n-lib.h>
 
 /* ---- SQL, by table ---------------------------------------------------------- */
 
@@ -62,7 +64,7 @@ lb_library_upsert_device (LbLibrary *self, const LbDeviceInfo *device, gboolean 
   if (rc != SQLITE_ROW)
     {
       if (rc == SQLITE_DONE)
-        g_set_error (error, LB_ERROR, LB_ERROR_FAILED, "The library's catalog did not record the device");
+        g_set_error (error, LB_ERROR, LB_ERROR_FAILED, _("The library's catalog did not record the device"));
       return FALSE;
     }
   *device_id = sqlite3_column_int64 (stmt, 0);
@@ -126,8 +128,8 @@ lb_library_journal_record (LbLibrary *self, const LbDeviceInfo *target, const ch
   if (self->mode != LB_LIBRARY_WRITE)
     {
       g_set_error (error, LB_ERROR, LB_ERROR_FAILED,
-                   "The restore journal of the library at %s cannot be recorded: the library "
-                   "was opened for reading only", self->path);
+                   _("The restore journal of the library at %s cannot be recorded: the library "
+                     "was opened for reading only"), self->path);
       return FALSE;
     }
   /* Refused rather than nested in a SAVEPOINT: inside a snapshot writer's
@@ -136,8 +138,8 @@ lb_library_journal_record (LbLibrary *self, const LbDeviceInfo *target, const ch
   if (self->writer != NULL || lb_db_in_transaction (self->db))
     {
       g_set_error (error, LB_ERROR, LB_ERROR_FAILED,
-                   "The restore journal cannot be recorded while a snapshot of the library at "
-                   "%s is being written; finish the snapshot first", self->path);
+                   _("The restore journal cannot be recorded while a snapshot of the library at "
+                     "%s is being written; finish the snapshot first"), self->path);
       return FALSE;
     }
 

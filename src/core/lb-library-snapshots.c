@@ -1,10 +1,13 @@
 /* Reading snapshots: the value types, the snapshots, and what one holds
  * (entries with their versions, playlists and albums, what it left out,
  * its storages). */
+#include "config.h"
 #include "lb-library-private.h"
 #include "lb-error.h"
 
 #include <string.h>
+#include <glib/gi18n-lib.h>
+#include <inttypes.h>
 
 /* ---- SQL, by table ---------------------------------------------------------- */
 
@@ -191,7 +194,7 @@ lb_library_get_snapshot (LbLibrary *self, gint64 id, GError **error)
     return snapshot_from_row (stmt);
   if (rc == SQLITE_DONE)
     g_set_error (error, LB_ERROR, LB_ERROR_NOT_FOUND,
-                 "There is no snapshot %" G_GINT64_FORMAT " in the library", id);
+                 _("There is no snapshot %" PRId64 " in the library"), id);
   return NULL;
 }
 
@@ -364,6 +367,6 @@ lb_library_phone_path (LbLibrary *self, gint64 path_id, GError **error)
     return g_strdup (lb_db_column_text (stmt, 0));
   if (rc == SQLITE_DONE)
     g_set_error (error, LB_ERROR, LB_ERROR_NOT_FOUND,
-                 "There is no path %" G_GINT64_FORMAT " in the library", path_id);
+                 _("There is no path %" PRId64 " in the library"), path_id);
   return NULL;
 }

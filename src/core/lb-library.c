@@ -3,6 +3,7 @@
  * restore journal in lb-library-journal.c, the checks in
  * lb-library-check.c, writing a snapshot in lb-snapshot-writer.c and the
  * blob store in lb-blob-store.c. */
+#include "config.h"
 #include "lb-library-private.h"
 #include "lb-error.h"
 #include "lb-lock.h"
@@ -15,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
+#include <glib/gi18n-lib.h>
 
 G_DEFINE_TYPE (LbLibrary, lb_library, G_TYPE_OBJECT)
 
@@ -71,7 +73,7 @@ lb_library_set_io_error (GError **error, int errsv, const char *format, ...)
   what = g_strdup_vprintf (format, args);
   va_end (args);
   if (errsv == ENOSPC || errsv == EDQUOT)
-    g_set_error (error, LB_ERROR, LB_ERROR_STORAGE_FULL, "The disk holding the library is full (%s)",
+    g_set_error (error, LB_ERROR, LB_ERROR_STORAGE_FULL, _("The disk holding the library is full (%s)"),
                  what);
   else
     g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "%s: %s", what,
@@ -87,14 +89,14 @@ lb_library_sync_dir (const char *dir, GError **error)
   if (fd < 0)
     {
       errsv = errno;
-      lb_library_set_io_error (error, errsv, "Could not open %s", dir);
+      lb_library_set_io_error (error, errsv, _("Could not open %s"), dir);
       return FALSE;
     }
   if (fsync (fd) < 0)
     {
       errsv = errno;
       close (fd);
-      lb_library_set_io_error (error, errsv, "Could not sync %s", dir);
+      lb_library_set_io_error (error, errsv, _("Could not sync %s"), dir);
       return FALSE;
     }
   close (fd);
@@ -122,7 +124,7 @@ make_dir (const char *path, GError **error)
   if (g_mkdir (path, 0700) < 0 && errno != EEXIST)
     {
       int errsv = errno;
-      lb_library_set_io_error (error, errsv, "Could not create the folder %s", path);
+      lb_library_set_io_error (error, errsv, _("Could not create the folder %s"), path);
       return FALSE;
     }
   return TRUE;
@@ -155,13 +157,13 @@ may_initialize (const char *dir, GError **error)
           if (b == NULL || g_dir_read_name (b) == NULL)
             continue;
           g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_DAMAGED,
-                       "The library at %s has stored files but its catalog (catalog.db) is "
-                       "missing", dir);
+                       _("The library at %s has stored files but its catalog (catalog.db) is "
+                         "missing"), dir);
           return FALSE;
         }
       g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_MISSING,
-                   "The folder %s is not a Lifeboat library: it holds other files and no "
-                   "catalog.db. Choose an empty folder or an existing library.", dir);
+                   _("The folder %s is not a Lifeboat library: it holds other files and no "
+                     "catalog.db. Choose an empty folder or an existing library."), dir);
       return FALSE;
     }
   return TRUE;
@@ -181,20 +183,20 @@ prepare_dir (const char *dir, gboolean create, gboolean *initialize, GError **er
 
       if (errsv != ENOENT && errsv != ENOTDIR)
         {
-          lb_library_set_io_error (error, errsv, "Could not look at the library at %s", dir);
+          lb_library_set_io_error (error, errsv, _("Could not look at the library at %s"), dir);
           return FALSE;
         }
       if (!create)
         {
           g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_MISSING,
-                       "The library at %s is not there. If it is on an external disk, connect "
-                       "and mount the disk.", dir);
+                       _("The library at %s is not there. If it is on an external disk, connect "
+                         "and mount the disk."), dir);
           return FALSE;
         }
       if (g_mkdir_with_parents (dir, 0700) < 0)
         {
           errsv = errno;
-          lb_library_set_io_error (error, errsv, "Could not create the library at %s", dir);
+          lb_library_set_io_error (error, errsv, _("Could not create the library at %s"), dir);
           return FALSE;
         }
       *initialize = TRUE;
@@ -203,7 +205,7 @@ prepare_dir (const char *dir, gboolean create, gboolean *initialize, GError **er
   if (!S_ISDIR (st.st_mode))
     {
       g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_MISSING,
-                   "The library at %s is not there: that is a file, not a folder.", dir);
+                   _("The library at %s is not there: that is a file, not a folder."), dir);
       return FALSE;
     }
   if (g_file_test (catalog, G_FILE_TEST_EXISTS))
@@ -248,7 +250,7 @@ open_catalog (LbLibrary *self, gboolean initialize, GError **error)
       if (fd < 0)
         {
           int errsv = errno;
-          lb_library_set_io_error (error, errsv, "Could not create %s", catalog);
+          lb_library_set_io_error (error, errsv, _("Could not create %s"), catalog);
           return FALSE;
         }
       close (fd);

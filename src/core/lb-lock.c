@@ -29,7 +29,7 @@ lb_lock_open (const char *path, GError **error)
     {
       int saved = errno;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   "Could not open the library's lock file %s: %s", path, g_strerror (saved));
+                   _("Could not open the library's lock file %s: %s"), path, g_strerror (saved));
     }
   return fd;
 }
@@ -80,7 +80,7 @@ lb_lock_take (int fd, LbLockKind kind, GError **error)
     }
   /* EBADF for a write lock on a read-only open: the medium is read-only. */
   g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-               "Could not lock the library: %s", g_strerror (saved));
+               _("Could not lock the library: %s"), g_strerror (saved));
   return FALSE;
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 #include <libmtp.h>
+#include <inttypes.h>
 
 #define FAT32_LIMIT (G_GUINT64_CONSTANT (4) << 30)
 
@@ -557,7 +558,7 @@ lb_restore_make_plan (Restore *r, GError **error)
   if (plan->migration && !r->options->to_new_device)
     {
       g_autofree char *msg = g_strdup_printf (
-          _("Snapshot %" G_GINT64_FORMAT " is of %s %s (serial %s), but the phone connected is %s %s (serial %s). "
+          _("Snapshot %" PRId64 " is of %s %s (serial %s), but the phone connected is %s %s (serial %s). "
             "To copy the snapshot onto this phone, ask for it with --to-new-device."),
           plan->snapshot->id, plan->snapshot->manufacturer, plan->snapshot->model, plan->snapshot->serial,
           info->manufacturer, info->model, info->serial);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <glib/gi18n-lib.h>
 #include <libmtp.h>
+#include <inttypes.h>
 
 void
 lb_restore_step_free (gpointer p)
@@ -354,7 +355,7 @@ lb_restore_run (const LbRestoreOptions *options, LbRestoreProgressFunc progress,
   if (r.plan->snapshot->state != LB_SNAPSHOT_COMPLETE)
     {
       g_set_error (error, LB_ERROR, LB_ERROR_BAD_INPUT,
-                   _("Snapshot %" G_GINT64_FORMAT " is %s, not complete; restore a complete one (see “lifeboat-cli snapshots”)"),
+                   _("Snapshot %" PRId64 " is %s, not complete; restore a complete one (see “lifeboat-cli snapshots”)"),
                    options->snapshot_id, lb_snapshot_state_to_string (r.plan->snapshot->state));
       goto out;
     }

@@ -1,5 +1,8 @@
+#include "config.h"
 #include "lb-schema.h"
 #include "lb-error.h"
+#include <inttypes.h>
+#include <glib/gi18n-lib.h>
 
 /* Version 1.  A snapshot is (device, seq); a version of a path holds for
  * that device's snapshots first_seq..last_seq, so an unchanged file costs
@@ -175,15 +178,15 @@ check_header (gint64 version, gint64 app_id, gint64 n_tables, GError **error)
   if (app_id != LB_SCHEMA_APPLICATION_ID)
     {
       g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_DAMAGED,
-                   "The library's catalog is an SQLite database of another program, not a "
-                   "Lifeboat catalog");
+                   _("The library's catalog is an SQLite database of another program, not a "
+                     "Lifeboat catalog"));
       return FALSE;
     }
   if (version > LB_SCHEMA_VERSION)
     {
       g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_DAMAGED,
-                   "This library was written by a newer Lifeboat (catalog version %" G_GINT64_FORMAT
-                   "); update Lifeboat", version);
+                   _("This library was written by a newer Lifeboat (catalog version %" PRId64
+                     "); update Lifeboat"), version);
       return FALSE;
     }
   return TRUE;

@@ -1,6 +1,7 @@
 /* Writing a snapshot: one transaction from checkpoint to checkpoint, so an
  * interruption keeps what was committed, and one durable commit at the end
  * that marks it complete. */
+#include "config.h"
 #include "lb-library-private.h"
 #include "lb-error.h"
 #include "lb-clock.h"
@@ -8,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <glib/gstdio.h>
+#include <inttypes.h>
+#include <glib/gi18n-lib.h>
 
 struct _LbSnapshotWriter {
   LbLibrary *library;     /* a ref */
@@ -348,7 +351,7 @@ load_path_row (LbSnapshotWriter *w, gint64 path_id, PathRow *row, GError **error
     }
   if (rc != -1)
     g_set_error (error, LB_ERROR, LB_ERROR_NOT_FOUND,
-                 "Path %" G_GINT64_FORMAT " is not a path of this snapshot's device", path_id);
+                 _("Path %" PRId64 " is not a path of this snapshot's device"), path_id);
   return FALSE;
 }
 
@@ -377,7 +380,7 @@ folder_path (LbSnapshotWriter *w, gint64 folder_id, GError **error)
       if (row.parent >= id)
         {
           g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_DAMAGED,
-                       "Path %" G_GINT64_FORMAT " has a parent created after it", id);
+                       _("Path %" PRId64 " has a parent created after it"), id);
           return NULL;
         }
       g_array_append_val (chain, id);
@@ -562,7 +565,7 @@ lb_snapshot_writer_record (LbSnapshotWriter *w, gint64 path_id, guint32 filetype
   if (!l.exists || l.device_id != w->device_id)
     {
       g_set_error (error, LB_ERROR, LB_ERROR_NOT_FOUND,
-                   "Path %" G_GINT64_FORMAT " is not a path of this snapshot's device", path_id);
+                   _("Path %" PRId64 " is not a path of this snapshot's device"), path_id);
       return FALSE;
     }
   if (blob != NULL && !lb_library_require_blob (w->library, blob, &blob_id, error))

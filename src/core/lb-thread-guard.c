@@ -1,5 +1,7 @@
 #include "config.h"
 #include "lb-thread-guard.h"
+
+#include <glib/gi18n-lib.h>
 #include "lb-error.h"
 
 static GThread *forbidden_thread;  /* atomic; a reference */
@@ -25,6 +27,6 @@ lb_thread_guard_check (const char *func, GError **error)
    * critical names that, where a developer will look. */
   g_critical ("%s: phone I/O from the thread given to lb_device_forbid_thread()", func);
   g_set_error (error, LB_ERROR, LB_ERROR_FAILED,
-               "%s: phone I/O from the user interface thread is refused", func);
+               _("%s: phone I/O from the user interface thread is refused"), func);
   return FALSE;
 }

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <glib/gi18n-lib.h>
+#include <inttypes.h>
 
 void
 lb_problem_free (LbProblem *p)
@@ -26,7 +27,7 @@ check_blob (const char *path, const char *sha256, guint64 size, guint8 *buffer, 
   if (got == NULL)
     return errno == ENOENT ? g_strdup (_("missing")) : g_strdup_printf (_("unreadable: %s"), g_strerror (errno));
   if (total != size)
-    return g_strdup_printf (_("damaged: %" G_GUINT64_FORMAT " bytes instead of %" G_GUINT64_FORMAT), total, size);
+    return g_strdup_printf (_("damaged: %" PRIu64 " bytes instead of %" PRIu64), total, size);
   if (g_strcmp0 (got, sha256) != 0)
     return g_strdup (_("damaged: its content no longer matches its checksum"));
   return NULL;
