@@ -54,3 +54,4 @@ int lb_cli_extract (LbCli *cli, int argc, char **argv);
 int lb_cli_verify (LbCli *cli, int argc, char **argv);
 int lb_cli_restore (LbCli *cli, int argc, char **argv);
 int lb_cli_move_library (LbCli *cli, int argc, char **argv);
+int lb_cli_offsite (LbCli *cli, int argc, char **argv);

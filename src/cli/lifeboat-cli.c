@@ -28,6 +28,7 @@ static const Command commands[] = {
   { "restore", lb_cli_restore, N_("put a snapshot back onto a phone, or onto a new one") },
   { "verify", lb_cli_verify, N_("re-read every stored file and check the catalog") },
   { "move-library", lb_cli_move_library, N_("move the library to another folder or disk") },
+  { "offsite", lb_cli_offsite, N_("copies of the library off this PC (restic): init, push, list, restore") },
 };
 
 static void
@@ -52,7 +53,8 @@ print_help (FILE *out)
 static gboolean
 takes_value (const char *arg)
 {
-  static const char *const with_value[] = { "--library", "-L", "--device", "-d", "--to", "-t", "--only", "--map", NULL };
+  static const char *const with_value[] = { "--library", "-L", "--device", "-d", "--to", "-t", "--only", "--map",
+                                              "--repo", "-r", "--password-file", "--password-command", "--at", NULL };
   return g_strv_contains (with_value, arg);
 }
 
