@@ -1,4 +1,4 @@
-/* lifeboat-cli offsite init|push|list|restore: copies of the library in a
+/* lifeboat-cli offsite init|push|list|restore|check: copies of the library in a
  * restic repository.  The work runs on a worker thread (lb-offsite.h
  * blocks), so Ctrl-C and the progress line keep working on this one. */
 #include "config.h"
@@ -9,14 +9,15 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
-typedef enum { OFFSITE_INIT, OFFSITE_PUSH, OFFSITE_LIST, OFFSITE_RESTORE } Sub;
+typedef enum { OFFSITE_INIT, OFFSITE_PUSH, OFFSITE_LIST, OFFSITE_RESTORE, OFFSITE_CHECK } Sub;
 
 typedef struct {
   LbCli *cli;
   Sub sub;
   LbResticRepo repo;
   char *library;            /* push */
-  const char *at;           /* restore */
+  const char *at;           /* restore, check */
+  const char *subset;       /* check */
   char *dest;               /* restore */
   GMainLoop *loop;
   /* results */
@@ -24,6 +25,7 @@ typedef struct {
   GError *error;
   LbOffsitePush *push;
   GPtrArray *copies;
+  GPtrArray *problems;      /* check */
   /* progress, from the worker */
   GMutex lock;
   LbOffsiteProgress last;
@@ -97,6 +99,10 @@ run_job (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
     case OFFSITE_RESTORE:
       job->ok = lb_offsite_restore (&job->repo, job->at, job->dest, on_progress, job, cancellable, &job->error);
       break;
+    case OFFSITE_CHECK:
+      job->problems = lb_offsite_check (&job->repo, job->at, job->subset, on_progress, job, cancellable, &job->error);
+      job->ok = job->problems != NULL;
+      break;
     }
   g_task_return_boolean (task, TRUE);
 }
@@ -115,23 +121,12 @@ on_done (GObject *source, GAsyncResult *result, gpointer data)
 static char *
 snapshot_ranges (GArray *ids)
 {
-  GString *s = g_string_new (NULL);
+  char *ranges = lb_offsite_format_ranges (ids, ", ");
 
-  for (guint i = 0; i < ids->len;)
-    {
-      gint64 first = g_array_index (ids, gint64, i), last = first;
-      while (++i < ids->len && g_array_index (ids, gint64, i) == last + 1)
-        last++;
-      if (s->len)
-        g_string_append (s, ", ");
-      if (last > first)
-        g_string_append_printf (s, "%" G_GINT64_FORMAT "-%" G_GINT64_FORMAT, first, last);
-      else
-        g_string_append_printf (s, "%" G_GINT64_FORMAT, first);
-    }
-  if (s->len == 0)
-    g_string_append (s, "-");
-  return g_string_free (s, FALSE);
+  if (*ranges)
+    return ranges;
+  g_free (ranges);
+  return g_strdup ("-");
 }
 
 static void
@@ -288,29 +283,34 @@ report_failure (Job *job)
 int
 lb_cli_offsite (LbCli *cli, int argc, char **argv)
 {
-  g_autofree char *repo = NULL, *password_file = NULL, *password_command = NULL, *at = NULL;
+  g_autofree char *repo = NULL, *password_file = NULL, *password_command = NULL, *at = NULL, *subset = NULL;
   GOptionEntry entries[] = {
     { "repo", 'r', 0, G_OPTION_ARG_STRING, &repo, N_("The restic repository (default: $RESTIC_REPOSITORY)"), N_("REPO") },
     { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file, N_("Read the repository's password from FILE"), N_("FILE") },
     { "password-command", 0, 0, G_OPTION_ARG_STRING, &password_command,
       N_("Run COMMAND for the repository's password"), N_("COMMAND") },
-    { "at", 0, 0, G_OPTION_ARG_STRING, &at, N_("restore: the copy to restore (default: the newest)"), N_("ID") },
+    { "at", 0, 0, G_OPTION_ARG_STRING, &at, N_("restore, check: the copy to use (default: the newest)"), N_("ID") },
+    { "read-data-subset", 0, 0, G_OPTION_ARG_STRING, &subset,
+      N_("check: also re-read this part of the repository's data (restic's syntax: 10%, 1/5...)"), N_("SUBSET") },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  static const char *const subs[] = { "init", "push", "list", "restore", NULL };
+  static const char *const subs[] = { "init", "push", "list", "restore", "check", NULL };
   g_autoptr(GTask) task = NULL;
   Job job = { 0 };
   guint ticker = 0;
   int status = LB_EXIT_OK;
   gboolean may_create;
 
-  if (!lb_cli_parse (cli, "offsite", _("init|push|list|restore [DEST]"),
+  if (!lb_cli_parse (cli, "offsite", _("init|push|list|restore DEST|check"),
                      _("Keeps copies of the library off this PC, encrypted, in a restic repository: a folder on\n"
                        "another disk, or sftp:, rest:, s3:, rclone: and every other place restic reaches.\n\n"
                        "  init             create the repository\n"
                        "  push             copy the library there (only what is new is sent)\n"
                        "  list             the copies there, with the snapshots each one holds\n"
-                       "  restore DEST     rebuild the library in the new or empty folder DEST\n\n"
+                       "  restore DEST     rebuild the library in the new or empty folder DEST\n"
+                       "  check            restic's check of the repository, then the newest copy\n"
+                       "                   (or --at) restored into a temporary folder, which needs\n"
+                       "                   room for the library, and verified like `verify`\n\n"
                        "The repository and its password come from the options or restic's own\n"
                        "RESTIC_REPOSITORY, RESTIC_PASSWORD_FILE, RESTIC_PASSWORD_COMMAND and\n"
                        "RESTIC_PASSWORD. Without the password the copies cannot be read: keep it\n"
@@ -319,28 +319,31 @@ lb_cli_offsite (LbCli *cli, int argc, char **argv)
                      entries, &argc, &argv))
     return LB_EXIT_USAGE;
   if (argc < 2 || !g_strv_contains (subs, argv[1]))
-    return lb_cli_usage ("offsite", _("say what to do: init, push, list or restore"));
-  for (Sub s = OFFSITE_INIT; s <= OFFSITE_RESTORE; s++)
+    return lb_cli_usage ("offsite", _("say what to do: init, push, list, restore or check"));
+  for (Sub s = OFFSITE_INIT; s <= OFFSITE_CHECK; s++)
     if (strcmp (argv[1], subs[s]) == 0)
       job.sub = s;
   if (job.sub == OFFSITE_RESTORE ? argc != 3 : argc != 2)
     return lb_cli_usage ("offsite", job.sub == OFFSITE_RESTORE ? _("give the one folder to restore the library into")
                                                                  : _("too many arguments"));
-  if (at != NULL && job.sub != OFFSITE_RESTORE)
-    return lb_cli_usage ("offsite", _("--at is for restore"));
+  if (at != NULL && job.sub != OFFSITE_RESTORE && job.sub != OFFSITE_CHECK)
+    return lb_cli_usage ("offsite", _("--at is for restore and check"));
+  if (subset != NULL && job.sub != OFFSITE_CHECK)
+    return lb_cli_usage ("offsite", _("--read-data-subset is for check"));
 
   job.cli = cli;
   job.repo.repo = repo;
   job.repo.password_file = password_file;
   job.repo.password_command = password_command;
   job.at = at;
+  job.subset = subset;
   if (job.sub == OFFSITE_PUSH)
     job.library = lb_cli_library_path (cli, &may_create);
   if (job.sub == OFFSITE_RESTORE)
     job.dest = g_canonicalize_filename (argv[2], NULL);
   job.loop = g_main_loop_new (NULL, FALSE);
   g_mutex_init (&job.lock);
-  if (cli->show_progress && !cli->quiet && (job.sub == OFFSITE_PUSH || job.sub == OFFSITE_RESTORE))
+  if (cli->show_progress && !cli->quiet && job.sub != OFFSITE_INIT && job.sub != OFFSITE_LIST)
     ticker = g_timeout_add (200, draw_progress, &job);
   task = g_task_new (NULL, cli->cancellable, on_done, &job);
   g_task_set_task_data (task, &job, NULL);
@@ -368,6 +371,9 @@ lb_cli_offsite (LbCli *cli, int argc, char **argv)
     print_push (&job);
   else if (job.sub == OFFSITE_LIST)
     print_list (&job);
+  else if (job.sub == OFFSITE_CHECK)
+    status = lb_cli_print_problems (cli, job.problems, _("The repository passes restic's check, and its copy restores "
+                                                         "into a library whose every stored file is intact."));
   else
     {
       g_autofree char *text = g_strdup_printf (_("The library is restored in %s. Use it with --library %s or "
@@ -380,6 +386,8 @@ lb_cli_offsite (LbCli *cli, int argc, char **argv)
   lb_offsite_push_free (job.push);
   if (job.copies)
     g_ptr_array_unref (job.copies);
+  if (job.problems)
+    g_ptr_array_unref (job.problems);
   g_main_loop_unref (job.loop);
   g_mutex_clear (&job.lock);
   g_free (job.phase);

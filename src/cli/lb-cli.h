@@ -44,6 +44,9 @@ JsonNode *lb_cli_snapshot_json (const LbSnapshot *snapshot);
 char *lb_cli_iso8601 (gint64 unix_seconds);     /* "2026-11-26T05:12:00Z", "" for 0 */
 char *lb_cli_local_time (gint64 unix_seconds);  /* "2026-11-26 06:12", for people */
 char *lb_cli_printable (const char *name);      /* control characters as \xNN */
+/* verify's report of LbProblem*s (lb-verify.h), or all_well when there are
+ * none; returns the exit status. */
+int lb_cli_print_problems (LbCli *cli, GPtrArray *problems, const char *all_well);
 
 int lb_cli_devices (LbCli *cli, int argc, char **argv);
 int lb_cli_backup (LbCli *cli, int argc, char **argv);

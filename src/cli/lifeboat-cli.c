@@ -28,7 +28,7 @@ static const Command commands[] = {
   { "restore", lb_cli_restore, N_("put a snapshot back onto a phone, or onto a new one") },
   { "verify", lb_cli_verify, N_("re-read every stored file and check the catalog") },
   { "move-library", lb_cli_move_library, N_("move the library to another folder or disk") },
-  { "offsite", lb_cli_offsite, N_("copies of the library off this PC (restic): init, push, list, restore") },
+  { "offsite", lb_cli_offsite, N_("copies of the library off this PC (restic): init, push, list, restore, check") },
 };
 
 static void
@@ -54,7 +54,8 @@ static gboolean
 takes_value (const char *arg)
 {
   static const char *const with_value[] = { "--library", "-L", "--device", "-d", "--to", "-t", "--only", "--map",
-                                              "--repo", "-r", "--password-file", "--password-command", "--at", NULL };
+                                              "--repo", "-r", "--password-file", "--password-command", "--at",
+                                              "--read-data-subset", NULL };
   return g_strv_contains (with_value, arg);
 }
 

@@ -7,12 +7,18 @@
 #include "lb-offsite.h"
 #include "lb-library-private.h"
 #include "lb-error.h"
+#include "lb-verify.h"
 
 #include <errno.h>
 #include <ftw.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <glib/gstdio.h>
+
+typedef struct {
+  LbOffsiteProgressFunc progress;
+  gpointer user_data;
+} LbOffsiteCheck;
 
 /* dest must be new or empty: a restore never mixes with files already there. */
 static gboolean
@@ -144,4 +150,59 @@ lb_offsite_restore (const LbResticRepo *repo, const char *at, const char *dest, 
       return FALSE;
     }
   return TRUE;
+}
+
+static int
+remove_entry (const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+  (void) st;
+  (void) type;
+  (void) ftw;
+  remove (path);
+  return 0;
+}
+
+static void
+on_verify (guint done, guint total, gpointer data)
+{
+  LbOffsiteCheck *check = data;
+  LbOffsiteProgress p = { .phase = _("Verifying"), .fraction = total ? (double) done / total : 1,
+                          .files_done = done, .files_total = total };
+
+  if (check->progress)
+    check->progress (&p, check->user_data);
+}
+
+GPtrArray *
+lb_offsite_check (const LbResticRepo *repo, const char *at, const char *read_data_subset,
+                  LbOffsiteProgressFunc progress, gpointer user_data, GCancellable *cancellable, GError **error)
+{
+  const char *unlock[] = { "unlock", NULL };
+  const char *args[] = { "check", read_data_subset ? "--read-data-subset" : NULL, read_data_subset, NULL };
+  LbOffsiteProgress p = { .phase = _("Checking the repository"), .fraction = -1 };
+  LbOffsiteCheck check = { progress, user_data };
+  g_autofree char *scratch = NULL, *dest = NULL;
+  g_autoptr(LbLibrary) library = NULL;
+  GPtrArray *problems = NULL;
+
+  if (progress)
+    progress (&p, user_data);
+  /* check needs the repository to itself, and a push that died (power cut,
+   * kill) left its lock behind: unlock removes only such stale locks (of a
+   * dead process on this computer, or not refreshed for 30 minutes), never
+   * a running restic's. */
+  if (!lb_restic_run (repo, unlock, NULL, NULL, NULL, cancellable, error) ||
+      !lb_restic_run (repo, args, NULL, NULL, NULL, cancellable, error))
+    return NULL;
+  /* What a restore would give, where a restore would put it: the whole
+   * library, for a while, in the temporary folder. */
+  if ((scratch = g_dir_make_tmp ("lifeboat-offsite-check-XXXXXX", error)) == NULL)
+    return NULL;
+  dest = g_build_filename (scratch, "library", NULL);
+  if (lb_offsite_restore (repo, at, dest, progress, user_data, cancellable, error) &&
+      (library = lb_library_open (dest, FALSE, LB_LIBRARY_READ, error)) != NULL)
+    lb_verify (library, 0, on_verify, &check, &problems, cancellable, error);
+  g_clear_object (&library);
+  nftw (scratch, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+  return problems;
 }

@@ -51,26 +51,33 @@ lb_offsite_copy_free (LbOffsiteCopy *copy)
 
 /* ---- the snapshot tag: "lifeboat-snapshots=1-4.7" -------------------------------- */
 
-/* Ranges keep the tag short for a library with years of snapshots; restic
- * splits tags at commas, so the ranges are joined by dots. */
-static char *
-encode_snapshots (GArray *ids)
+char *
+lb_offsite_format_ranges (GArray *ids, const char *separator)
 {
-  GString *s = g_string_new (SNAPSHOTS_TAG);
+  GString *s = g_string_new (NULL);
 
   for (guint i = 0; i < ids->len;)
     {
       gint64 first = g_array_index (ids, gint64, i), last = first;
       while (++i < ids->len && g_array_index (ids, gint64, i) == last + 1)
         last++;
-      if (s->len > strlen (SNAPSHOTS_TAG))
-        g_string_append_c (s, '.');
+      if (s->len)
+        g_string_append (s, separator);
       if (last > first)
         g_string_append_printf (s, "%" G_GINT64_FORMAT "-%" G_GINT64_FORMAT, first, last);
       else
         g_string_append_printf (s, "%" G_GINT64_FORMAT, first);
     }
   return g_string_free (s, FALSE);
+}
+
+/* Ranges keep the tag short for a library with years of snapshots; restic
+ * splits tags at commas, so the ranges are joined by dots. */
+static char *
+encode_snapshots (GArray *ids)
+{
+  g_autofree char *ranges = lb_offsite_format_ranges (ids, ".");
+  return g_strconcat (SNAPSHOTS_TAG, ranges, NULL);
 }
 
 /* A tag from the repository is input like any other: a range that is not

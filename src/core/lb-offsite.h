@@ -14,8 +14,8 @@
  * complete library snapshots its catalog holds), which offsite list shows.
  *
  * Push never runs `restic unlock`: a push that died leaves a non-exclusive
- * lock, which does not stop the next push (restic's backups share), and
- * removing locks is for a person who knows no other restic runs.
+ * lock, which does not stop the next push (restic's backups share).  Check,
+ * which needs an exclusive lock, runs it first: it removes stale locks only.
  *
  * All functions block: run them on a worker thread.  Returned structures
  * belong to the caller. */
@@ -83,6 +83,21 @@ GPtrArray *lb_offsite_list (const LbResticRepo *repo, GCancellable *cancellable,
 gboolean lb_offsite_restore (const LbResticRepo *repo, const char *at, const char *dest,
                              LbOffsiteProgressFunc progress, gpointer user_data,
                              GCancellable *cancellable, GError **error);
+
+/* restic unlock (stale locks only: a push that died leaves one, and check
+ * needs the repository to itself), restic check (with --read-data-subset
+ * when given: "10%", "1/5"...), then
+ * the copy `at` (NULL: the newest) restored into a temporary folder, which
+ * needs room for the whole library, and verified as `verify` does.
+ * Returns the verify's problems (LbProblem*, see lb-verify.h; empty when
+ * all is well), or NULL with an error: restic's (LB_ERROR_LIBRARY_DAMAGED
+ * when its check finds the repository damaged) or the restore's. */
+GPtrArray *lb_offsite_check (const LbResticRepo *repo, const char *at, const char *read_data_subset,
+                             LbOffsiteProgressFunc progress, gpointer user_data,
+                             GCancellable *cancellable, GError **error);
+
+/* Snapshot ids (gint64, ascending) as ranges: "1-4" + separator + "7". */
+char *lb_offsite_format_ranges (GArray *ids, const char *separator);
 
 /* Folder names inside a library and a restore's destination. */
 #define LB_OFFSITE_STAGING "offsite"

@@ -87,12 +87,25 @@ restic_words (GQueue *tail)
   return g_strdup (tail->tail ? (const char *) tail->tail->data : "");
 }
 
+/* "locked exclusively by PID 4242 on laptop by ann (UID 1000, GID 1000)" */
+static char *
+lock_holder (GQueue *tail)
+{
+  for (GList *l = tail->head; l; l = l->next)
+    {
+      const char *at = strstr (l->data, "already locked");
+      if (at != NULL)
+        return g_strdup (at + strlen ("already "));
+    }
+  return g_strdup ("");
+}
+
 static void
 translate_failure (const LbResticRepo *repo, GQueue *tail, int status, GError **error)
 {
   const char *where = repo->repo ? repo->repo : g_getenv ("RESTIC_REPOSITORY");
   g_autofree char *text = NULL;
-  g_autofree char *words = restic_words (tail);
+  char *words = restic_words (tail);
   GString *all = g_string_new (NULL);
   static const char *const wrong_password[] = { "wrong password or no key found", NULL };
   static const char *const no_password[] = { "an empty password", "Please specify password",
@@ -101,6 +114,7 @@ translate_failure (const LbResticRepo *repo, GQueue *tail, int status, GError **
   static const char *const no_repo_given[] = { "Please specify repository location", NULL };
   static const char *const no_repo[] = { "Is there a repository at the following location?",
                                          "unable to open config file", NULL };
+  static const char *const damaged[] = { "repository contains errors", NULL };
   static const char *const exists[] = { "config file already exists", NULL };
   static const char *const locked[] = { "repository is already locked", NULL };
   static const char *const full[] = { "no space left on device", "disk quota exceeded", "Insufficient Storage",
@@ -127,11 +141,19 @@ translate_failure (const LbResticRepo *repo, GQueue *tail, int status, GError **
                  _("No repository given: use --repo or set RESTIC_REPOSITORY."));
   else if (contains (text, exists))
     g_set_error (error, LB_ERROR, LB_ERROR_FAILED, _("There already is a repository at %s."), where);
+  else if (contains (text, damaged))
+    g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_DAMAGED,
+                 _("restic check finds the repository %s damaged: %s. Push again to replace what is "
+                   "missing, and see restic's documentation on repairing a repository."), where, words);
   else if (contains (text, locked))
-    g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_LOCKED,
+    {
+      g_free (words);
+      words = lock_holder (tail);
+      g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_LOCKED,
                  _("The repository %s is in use by another restic right now (%s). Try again when it has "
                    "finished. A lock left by a restic that crashed goes away by itself after 30 minutes, "
                    "or at once with “restic unlock”."), where, words);
+    }
   else if (contains (text, full))
     g_set_error (error, LB_ERROR, LB_ERROR_STORAGE_FULL,
                  _("The repository %s is full: make room there (or use “restic forget --prune” on old "
@@ -146,6 +168,7 @@ translate_failure (const LbResticRepo *repo, GQueue *tail, int status, GError **
   else
     g_set_error (error, LB_ERROR, LB_ERROR_FAILED, _("restic failed (exit status %d): %s"), status,
                  *words ? words : _("it gave no reason"));
+  g_free (words);
 }
 
 static gboolean

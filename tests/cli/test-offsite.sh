@@ -6,7 +6,7 @@
 # (wrong password, restic missing, a locked repository, a non-empty
 # destination), an interrupted push, and a backup running during a push.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 54
+plan 58
 
 CLI="$top_builddir/src/cli/lifeboat-cli"
 LIB="$WORK/library"
@@ -18,7 +18,7 @@ export GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR="$WORK/no-schemas"
 # restic's cache is per user: keep it out of the tester's home.
 export RESTIC_CACHE_DIR="$WORK/restic-cache"
 unset RESTIC_REPOSITORY RESTIC_PASSWORD RESTIC_PASSWORD_FILE RESTIC_PASSWORD_COMMAND
-need_tool restic restic 54 || done_testing
+need_tool restic restic 58 || done_testing
 cd "$WORK" || exit 1
 json () { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
 now () { date +%s.%N; }
@@ -133,6 +133,9 @@ ok $? "no staging folder is left in it"
 "$CLI" offsite restore "${R[@]}" --at "${id1:0:8}" "$WORK/older" >/dev/null 2>&1 &&
   "$CLI" --library "$WORK/older" snapshots --json >"$WORK/snaps.older"
 is "$(json '[s["id"] for s in d]' <"$WORK/snaps.older")" "[1]" "--at restores an older copy, with what it held"
+
+"$CLI" offsite check "${R[@]}" --read-data-subset 50% >"$WORK/ck.out" 2>&1
+ok $? "offsite check passes: restic's check and a verify of what a restore gives ($(tail -1 "$WORK/ck.out"))"
 
 mkdir -p "$WORK/full" && echo mine >"$WORK/full/mine.txt"
 "$CLI" offsite restore "${R[@]}" "$WORK/full" >"$WORK/rf.out" 2>&1
@@ -251,5 +254,16 @@ is "$(json 'd["snapshots"]' <"$WORK/p5")" "[1, 2, 3, 4]" "it holds the snapshots
   "$CLI" --library "$WORK/during" verify >"$WORK/v5" 2>&1 &&
   "$CLI" --library "$WORK/during" snapshots --json | cmp -s - "$WORK/snaps.4"
 ok $? "restored, that copy verifies and lists exactly the snapshots from before the backup"
+# A damaged repository (a copy of it, one byte flipped in its largest pack).
+cp -a "$REPO" "$WORK/repo-bad"
+pack=$(find "$WORK/repo-bad/data" -type f -printf '%s %p\n' | sort -n | tail -1 | cut -d' ' -f2)
+chmod u+w "$pack"
+python3 -c 'import sys; f=open(sys.argv[1],"r+b"); f.seek(4096); b=f.read(1); f.seek(4096); f.write(bytes([b[0]^0xff]))' "$pack"
+[ -n "$(ls -A "$WORK/repo-bad/locks")" ]
+ok $? "(that copy still holds the stale lock of the killed push, which check's restic unlock removes)"
+"$CLI" offsite check --repo "$WORK/repo-bad" --password-file "$WORK/pw" --read-data-subset 100% >"$WORK/bad.out" 2>&1
+is "$?" 1 "offsite check of a damaged repository fails"
+grep -q "restic check finds the repository $WORK/repo-bad damaged" "$WORK/bad.out"
+ok $? "saying so: $(head -1 "$WORK/bad.out")"
 diag "pushes: first $t1 s ($added1 bytes), second $t2 s ($added2 bytes) for $lib_bytes bytes of blobs"
 done_testing
