@@ -15,6 +15,10 @@
 #define TAIL_LINES 40
 /* How long a restic asked to stop may take to remove its lock. */
 #define STOP_GRACE_SECONDS 15
+/* How long restic may go on retrying a repository that does not answer:
+ * 0.14 retries each request for many minutes, with the library's reader
+ * lock held all along. */
+#define RETRY_SECONDS 30
 
 typedef struct {
   GSubprocess *child;
@@ -87,6 +91,27 @@ restic_words (GQueue *tail)
   return g_strdup (tail->tail ? (const char *) tail->tail->data : "");
 }
 
+static const char *
+repo_where (const LbResticRepo *repo)
+{
+  const char *env = g_getenv ("RESTIC_REPOSITORY");
+  return repo->repo ? repo->repo : env ? env : "";
+}
+
+/* The last retry's reason: "dial tcp 127.0.0.1:8000: connect: connection refused". */
+static char *
+restic_retry_reason (GQueue *tail)
+{
+  for (GList *l = tail->tail; l; l = l->prev)
+    if (strstr (l->data, "returned error, retrying after") != NULL)
+      {
+        const char *colon = strrchr (l->data, ':');
+        const char *dial = strstr (l->data, "dial ");
+        return g_strdup (dial ? dial : colon ? colon + 2 : (const char *) l->data);
+      }
+  return g_strdup ("");
+}
+
 /* "locked exclusively by PID 4242 on laptop by ann (UID 1000, GID 1000)" */
 static char *
 lock_holder (GQueue *tail)
@@ -103,7 +128,7 @@ lock_holder (GQueue *tail)
 static void
 translate_failure (const LbResticRepo *repo, GQueue *tail, int status, GError **error)
 {
-  const char *where = repo->repo ? repo->repo : g_getenv ("RESTIC_REPOSITORY");
+  const char *where = repo_where (repo);
   g_autofree char *text = NULL;
   char *words = restic_words (tail);
   GString *all = g_string_new (NULL);
@@ -126,8 +151,6 @@ translate_failure (const LbResticRepo *repo, GQueue *tail, int status, GError **
   for (GList *l = tail->head; l; l = l->next)
     g_string_append_printf (all, "%s\n", (const char *) l->data);
   text = g_string_free (all, FALSE);
-  if (where == NULL)
-    where = "";
 
   if (contains (text, wrong_password))
     g_set_error (error, LB_ERROR, LB_ERROR_REFUSED,
@@ -185,9 +208,14 @@ run (const LbResticRepo *repo, const char *const *args, const char *cwd, LbResti
   GQueue tail = G_QUEUE_INIT;
   Watchdog watchdog = { 0 };
   GThread *watcher = NULL;
-  gboolean stopping = FALSE, ok = FALSE;
+  gboolean stopping = FALSE, unreachable = FALSE, ok = FALSE;
+  gint64 retrying_since = 0, last_retry = 0, retry_limit;
+  const char *limit_env = g_getenv ("LIFEBOAT_RESTIC_RETRY_SECONDS");
   char *line;
   int status;
+
+  /* Tests shorten it; nobody else needs to. */
+  retry_limit = (limit_env ? g_ascii_strtoll (limit_env, NULL, 10) : RETRY_SECONDS) * G_USEC_PER_SEC;
 
   g_ptr_array_add (argv, "restic");
   if (repo->repo)
@@ -261,6 +289,22 @@ run (const LbResticRepo *repo, const char *const *args, const char *cwd, LbResti
         }
       else if (*line)
         keep_line (&tail, line);
+      /* "Save(<data/33f6634164>) returned error, retrying after 552ms: ...
+       * connection refused": a streak of these, none more than the limit
+       * apart, is a repository gone away. */
+      if (strstr (line, "returned error, retrying after") != NULL && !stopping)
+        {
+          gint64 now = g_get_monotonic_time ();
+          if (retrying_since == 0 || now - last_retry > retry_limit)
+            retrying_since = now;
+          last_retry = now;
+          if (now - retrying_since > retry_limit)
+            {
+              unreachable = stopping = TRUE;
+              g_subprocess_send_signal (child, SIGINT);
+              watcher = g_thread_new ("restic-stop", watchdog_thread, &watchdog);
+            }
+        }
       g_free (line);
     }
 
@@ -272,6 +316,14 @@ run (const LbResticRepo *repo, const char *const *args, const char *cwd, LbResti
   status = g_subprocess_get_if_exited (child) ? g_subprocess_get_exit_status (child) : 128 + g_subprocess_get_term_sig (child);
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     ;
+  else if (unreachable)
+    {
+      g_autofree char *why = restic_retry_reason (&tail);
+      g_set_error (error, LB_ERROR, LB_ERROR_TIMED_OUT,
+                   _("The repository %s has not answered for %" G_GINT64_FORMAT " seconds (%s); restic was "
+                     "stopped. The next push continues where this one stopped."),
+                   repo_where (repo), retry_limit / G_USEC_PER_SEC, why);
+    }
   else if (status == 0)
     ok = TRUE;
   else

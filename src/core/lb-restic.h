@@ -43,7 +43,8 @@ typedef void (*LbResticJsonFunc) (JsonObject *message, gpointer user_data);
  * LB_ERROR_NOT_FOUND (no repository there), LB_ERROR_LIBRARY_LOCKED (the
  * repository is locked by another restic), LB_ERROR_STORAGE_FULL (the
  * repository's disk is full), LB_ERROR_TIMED_OUT (the repository cannot be
- * reached), LB_ERROR_LIBRARY_DAMAGED (restic check finds the repository
+ * reached, or has not answered restic's retries for 30 seconds:
+ * restic is then stopped), LB_ERROR_LIBRARY_DAMAGED (restic check finds the repository
  * damaged), LB_ERROR_FAILED (anything else, with restic's own words),
  * G_IO_ERROR_CANCELLED. */
 gboolean lb_restic_run (const LbResticRepo *repo,

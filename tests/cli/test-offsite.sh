@@ -6,7 +6,7 @@
 # (wrong password, restic missing, a locked repository, a non-empty
 # destination), an interrupted push, and a backup running during a push.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 58
+plan 64
 
 CLI="$top_builddir/src/cli/lifeboat-cli"
 LIB="$WORK/library"
@@ -18,8 +18,10 @@ export GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR="$WORK/no-schemas"
 # restic's cache is per user: keep it out of the tester's home.
 export RESTIC_CACHE_DIR="$WORK/restic-cache"
 unset RESTIC_REPOSITORY RESTIC_PASSWORD RESTIC_PASSWORD_FILE RESTIC_PASSWORD_COMMAND
-need_tool restic restic 58 || done_testing
+need_tool restic restic 64 || done_testing
 cd "$WORK" || exit 1
+START=$(date +%s.%N)
+lap () { diag "$1 at $(python3 -c "import sys; print(round($(date +%s.%N) - $START, 1))") s"; }
 json () { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
 now () { date +%s.%N; }
 since () { python3 -c "import sys; print(round($(now) - $1, 2))"; }
@@ -31,12 +33,13 @@ rrestic () { restic --repo "$REPO" --password-file "$WORK/pw" "$@"; }
 
 "$MAKE_PHONE" "$PHONE" --preset small --seed 17 >/dev/null
 INT=$(find "$PHONE" -mindepth 1 -maxdepth 1 -type d ! -name .vphone | head -1)
-head -c $((12 << 20)) /dev/urandom >"$INT/video-1.mp4"
-head -c $((12 << 20)) /dev/urandom >"$INT/video-2.mp4"
+head -c $((5 << 20)) /dev/urandom >"$INT/video-1.mp4"
+head -c $((5 << 20)) /dev/urandom >"$INT/video-2.mp4"
 mkdir -p "$LIB"
 vrun --phone "$PHONE,serial=OFFSITE" -- "$CLI" backup -q
 ok $? "the phone is backed up"
 
+lap "init and the first push"
 # --- init and the first push ------------------------------------------------------------
 "$CLI" offsite init "${R[@]}" >"$WORK/init.out" 2>&1
 ok $? "offsite init creates a repository"
@@ -61,6 +64,7 @@ ok $? "it sent the library (restic reports $added1 bytes added)"
 [ ! -e "$LIB/offsite/catalog.db" ] && [ ! -e "$LIB/offsite/catalog.db.partial" ]
 ok $? "the staging copy of the catalog is gone from the library after the push"
 
+lap "a change"
 # --- a change, a backup, the second push -------------------------------------------------
 head -c 300000 /dev/urandom >"$INT/new-photo.jpg"
 touch -d '2026-01-02 03:04:05' "$INT/new-photo.jpg"
@@ -100,7 +104,7 @@ python3 - "$REPO" "$INT/video-1.mp4" "new-photo.jpg" <<'EOF'
 import os, sys
 repo, known, name = sys.argv[1], sys.argv[2], sys.argv[3].encode()
 with open(known, "rb") as f:
-    f.seek(6 << 20)
+    f.seek(3 << 20)
     chunk = f.read(64)
 for root, _, files in os.walk(repo):
     for n in files:
@@ -111,6 +115,7 @@ for root, _, files in os.walk(repo):
 EOF
 ok $? "neither a file's content nor a file name appears in the repository in clear"
 
+lap "restore onto"
 # --- restore onto a "new PC" ------------------------------------------------------------------
 "$CLI" snapshots --json >"$WORK/snaps.lib"
 "$CLI" offsite restore "${R[@]}" "$WORK/newpc/library" >"$WORK/r.out" 2>&1
@@ -145,6 +150,7 @@ ok $? "saying so, and writing nothing there: $(head -1 "$WORK/rf.out")"
 "$CLI" offsite restore "${R[@]}" --at=--help "$WORK/opt" >"$WORK/ro.out" 2>&1
 is "$?" 1 "an --at that is not a copy id is refused before restic sees it"
 
+lap "errors people meet"
 # --- errors people meet ------------------------------------------------------------------------
 cp "$LIB/catalog.db" "$WORK/catalog.before"
 "$CLI" offsite push --repo "$REPO" --password-file "$WORK/bad-pw" >"$WORK/wp.out" 2>&1
@@ -184,10 +190,11 @@ ok $? "a repository locked by a running restic check is named as such: $(head -1
 cmp -s "$LIB/catalog.db" "$WORK/catalog.before" && [ ! -e "$LIB/offsite/catalog.db" ]
 ok $? "none of these failures changed the library"
 
+lap "an interrupted push"
 # --- an interrupted push -------------------------------------------------------------------------
-head -c $((16 << 20)) /dev/urandom >"$INT/video-3.mp4"
+head -c $((6 << 20)) /dev/urandom >"$INT/video-3.mp4"
 vrun --phone "$PHONE,serial=OFFSITE" -- "$CLI" backup -q
-ok $? "a third backup with 16 MiB of new data"
+ok $? "a third backup with 6 MiB of new data"
 "$CLI" snapshots --json >"$WORK/snaps.3"
 # Kill the push hard (no Ctrl-C, no cleanup of its own) once restic runs,
 # then restic itself hard, so it leaves its lock in the repository.
@@ -211,21 +218,22 @@ ok $? "the next push succeeds anyway (a dead backup's lock does not exclude anot
 is "$(json 'd["snapshots"]' <"$WORK/p3")" "[1, 2, 3]" "and holds all three snapshots"
 
 # Ctrl-C: SIGINT to the command alone; restic, its child, is told to stop.
-head -c $((16 << 20)) /dev/urandom >"$INT/video-4.mp4"
-vrun --phone "$PHONE,serial=OFFSITE" -- "$CLI" backup -q
+locks_before=$(ls "$REPO/locks")
 "$CLI" offsite push "${R[@]}" >/dev/null 2>"$WORK/int.err" &
 pusher=$!
 for _ in $(seq 500); do child=$(pgrep -P "$pusher" -x restic) && break; sleep 0.01; done
-sleep 0.3
+# Once its restic has taken its own lock: it is at work.
+for _ in $(seq 500); do [ "$(ls "$REPO/locks")" != "$locks_before" ] && break; sleep 0.01; done
 kill -INT "$pusher"; wait "$pusher"
 is "$?" 1 "Ctrl-C stops a push (exit 1)"
 grep -q "push stopped. The library is unchanged" "$WORK/int.err" && gone "$child"
 ok $? "saying so, with restic gone: $(tail -1 "$WORK/int.err")"
 
+lap "a backup during a push"
 # --- a backup during a push ------------------------------------------------------------------------
 # The password command sleeps: the push has taken its view of the catalog
 # and holds the library's reader lock while restic waits for it.
-"$CLI" snapshots --json >"$WORK/snaps.4"
+"$CLI" snapshots --json >"$WORK/snaps.3b"
 head -c 200000 /dev/urandom >"$INT/during.jpg"
 "$CLI" offsite push --repo "$REPO" --password-command "sh -c 'sleep 4; cat $WORK/pw'" --json \
   >"$WORK/p5" 2>"$WORK/p5.err" &
@@ -249,10 +257,10 @@ kill -0 "$pusher" 2>/dev/null
 ok $? "and finished while the push was still running (${tb} s): it was not held up"
 wait "$pusher"
 ok $? "the push finishes too"
-is "$(json 'd["snapshots"]' <"$WORK/p5")" "[1, 2, 3, 4]" "it holds the snapshots of the moment it started, not the half-written one"
+is "$(json 'd["snapshots"]' <"$WORK/p5")" "[1, 2, 3]" "it holds the snapshots of the moment it started, not the half-written one"
 "$CLI" offsite restore "${R[@]}" --at "$(json 'd["id"]' <"$WORK/p5")" "$WORK/during" >/dev/null 2>&1 &&
   "$CLI" --library "$WORK/during" verify >"$WORK/v5" 2>&1 &&
-  "$CLI" --library "$WORK/during" snapshots --json | cmp -s - "$WORK/snaps.4"
+  "$CLI" --library "$WORK/during" snapshots --json | cmp -s - "$WORK/snaps.3b"
 ok $? "restored, that copy verifies and lists exactly the snapshots from before the backup"
 # A damaged repository (a copy of it, one byte flipped in its largest pack).
 cp -a "$REPO" "$WORK/repo-bad"
@@ -265,5 +273,45 @@ ok $? "(that copy still holds the stale lock of the killed push, which check's r
 is "$?" 1 "offsite check of a damaged repository fails"
 grep -q "restic check finds the repository $WORK/repo-bad damaged" "$WORK/bad.out"
 ok $? "saying so: $(head -1 "$WORK/bad.out")"
+lap "a repository over the network"
+# --- a repository over the network, gone mid-push ------------------------------------------
+if need_tool rclone rclone 6; then
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  RREPO="$WORK/rest-repo"
+  mkdir -p "$RREPO"
+  serve () { rclone serve restic --addr "127.0.0.1:$port" "$RREPO" >>"$WORK/rclone.log" 2>&1 & server=$!;
+             for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done; }
+  serve
+  NET=(--repo "rest:http://127.0.0.1:$port/" --password-file "$WORK/pw")
+  "$CLI" offsite init "${NET[@]}" >/dev/null 2>&1
+  ok $? "a repository served by rclone serve restic on 127.0.0.1"
+  "$CLI" snapshots --json >"$WORK/snaps.net"
+  t=$(now)
+  LIFEBOAT_RESTIC_RETRY_SECONDS=3 "$CLI" offsite push "${NET[@]}" >"$WORK/net.out" 2>&1 &
+  pusher=$!
+  # The server goes once the push has locked the repository and sends.
+  for _ in $(seq 500); do [ -n "$(ls -A "$RREPO/locks" 2>/dev/null)" ] && break; sleep 0.01; done
+  kill "$server"; wait "$server" 2>/dev/null
+  wait "$pusher"
+  rc=$?
+  tn=$(since "$t")
+  [ "$rc" = 1 ] && grep -q "has not answered for 3 seconds\|cannot be reached" "$WORK/net.out"
+  ok $? "the push stops when the server is gone, in $tn s: $(head -1 "$WORK/net.out")"
+  "$CLI" snapshots --json | cmp -s - "$WORK/snaps.net" && [ ! -e "$LIB/offsite/catalog.db" ]
+  ok $? "the library is untouched"
+  serve
+  "$CLI" offsite push "${NET[@]}" --json >"$WORK/net2" 2>"$WORK/net2.err"
+  ok $? "with the server back, the next push completes"
+  # The stopped push could not remove its lock from a server that was gone:
+  # restic unlock removes it (stale: its process is gone), as offsite check does.
+  restic --repo "rest:http://127.0.0.1:$port/" --password-file "$WORK/pw" unlock >"$WORK/net-check" 2>&1 &&
+    restic --repo "rest:http://127.0.0.1:$port/" --password-file "$WORK/pw" check >>"$WORK/net-check" 2>&1
+  ok $? "and restic check finds the repository clean: $(tail -1 "$WORK/net-check")"
+  "$CLI" offsite list "${NET[@]}" --json | json '[c["snapshots"] for c in d]' | grep -q "\[1, 2, 3, 4\]"
+  ok $? "listing the copy with every library snapshot"
+  kill "$server"; wait "$server" 2>/dev/null
+fi
+
+lap "end"
 diag "pushes: first $t1 s ($added1 bytes), second $t2 s ($added2 bytes) for $lib_bytes bytes of blobs"
 done_testing
