@@ -314,8 +314,8 @@ run (const LbResticRepo *repo, const char *const *args, const char *cwd, LbResti
     g_thread_join (watcher);
 
   status = g_subprocess_get_if_exited (child) ? g_subprocess_get_exit_status (child) : 128 + g_subprocess_get_term_sig (child);
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    ;
+  if (g_cancellable_is_cancelled (cancellable))
+    g_cancellable_set_error_if_cancelled (cancellable, error);
   else if (unreachable)
     {
       g_autofree char *why = restic_retry_reason (&tail);
