@@ -19,9 +19,11 @@
  * 0.14 retries each request for many minutes, with the library's reader
  * lock held all along. */
 #define RETRY_SECONDS 30
+#define UNREACHABLE_GRACE_SECONDS 3
 
 typedef struct {
   GSubprocess *child;
+  int grace_seconds;
   gint done;                /* atomic: restic has exited */
 } Watchdog;
 
@@ -40,7 +42,7 @@ watchdog_thread (gpointer data)
 {
   Watchdog *w = data;
 
-  for (int i = 0; i < STOP_GRACE_SECONDS * 10 && !g_atomic_int_get (&w->done); i++)
+  for (int i = 0; i < w->grace_seconds * 10 && !g_atomic_int_get (&w->done); i++)
     g_usleep (G_USEC_PER_SEC / 10);
   if (!g_atomic_int_get (&w->done))
     g_subprocess_force_exit (w->child);
@@ -81,12 +83,13 @@ contains (const char *text, const char *const *needles)
   return FALSE;
 }
 
-/* restic's last "Fatal:" line, else its last line, for the message. */
+/* restic's last "Fatal:" or "panic:" line, else its last line, for the
+ * message. */
 static char *
 restic_words (GQueue *tail)
 {
   for (GList *l = tail->tail; l; l = l->prev)
-    if (g_str_has_prefix (l->data, "Fatal: "))
+    if (g_str_has_prefix (l->data, "Fatal: ") || g_str_has_prefix (l->data, "panic: "))
       return g_strdup ((const char *) l->data + 7);
   return g_strdup (tail->tail ? (const char *) tail->tail->data : "");
 }
@@ -206,6 +209,7 @@ run (const LbResticRepo *repo, const char *const *args, const char *cwd, LbResti
   g_autoptr(GError) local = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   GQueue tail = G_QUEUE_INIT;
+  GQueue notes = G_QUEUE_INIT;
   Watchdog watchdog = { 0 };
   GThread *watcher = NULL;
   gboolean stopping = FALSE, unreachable = FALSE, ok = FALSE;
@@ -266,6 +270,7 @@ run (const LbResticRepo *repo, const char *const *args, const char *cwd, LbResti
           /* Keep reading what it says while it stops, so a full pipe
            * cannot hold it up. */
           stopping = TRUE;
+          watchdog.grace_seconds = STOP_GRACE_SECONDS;
           g_subprocess_send_signal (child, SIGINT);
           watcher = g_thread_new ("restic-stop", watchdog_thread, &watchdog);
           continue;
@@ -288,7 +293,15 @@ run (const LbResticRepo *repo, const char *const *args, const char *cwd, LbResti
             on_json (o, user_data);
         }
       else if (*line)
-        keep_line (&tail, line);
+        {
+          keep_line (&tail, line);
+          /* A Go panic (0.14 panics on some full disks) prints its reason
+           * first and a long stack after it: the reason must not scroll
+           * out of the tail. */
+          if ((g_str_has_prefix (line, "Fatal: ") || g_str_has_prefix (line, "panic: ") ||
+               strstr (line, "no space left on device") != NULL) && notes.length < 20)
+            g_queue_push_tail (&notes, g_strdup (line));
+        }
       /* "Save(<data/33f6634164>) returned error, retrying after 552ms: ...
        * connection refused": a streak of these, none more than the limit
        * apart, is a repository gone away. */
@@ -301,6 +314,9 @@ run (const LbResticRepo *repo, const char *const *args, const char *cwd, LbResti
           if (now - retrying_since > retry_limit)
             {
               unreachable = stopping = TRUE;
+              /* It would only retry removing its lock from a repository
+               * that is not there: a short grace, then it is killed. */
+              watchdog.grace_seconds = UNREACHABLE_GRACE_SECONDS;
               g_subprocess_send_signal (child, SIGINT);
               watcher = g_thread_new ("restic-stop", watchdog_thread, &watchdog);
             }
@@ -327,8 +343,14 @@ run (const LbResticRepo *repo, const char *const *args, const char *cwd, LbResti
   else if (status == 0)
     ok = TRUE;
   else
-    translate_failure (repo, &tail, status, error);
+    {
+      /* The notes first, then the tail: one text to search. */
+      for (GList *l = notes.tail; l; l = l->prev)
+        g_queue_push_head (&tail, g_strdup (l->data));
+      translate_failure (repo, &tail, status, error);
+    }
   g_queue_clear_full (&tail, g_free);
+  g_queue_clear_full (&notes, g_free);
   return ok;
 }
 

@@ -6,7 +6,7 @@
 # (wrong password, restic missing, a locked repository, a non-empty
 # destination), an interrupted push, and a backup running during a push.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 64
+plan 66
 
 CLI="$top_builddir/src/cli/lifeboat-cli"
 LIB="$WORK/library"
@@ -18,7 +18,7 @@ export GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR="$WORK/no-schemas"
 # restic's cache is per user: keep it out of the tester's home.
 export RESTIC_CACHE_DIR="$WORK/restic-cache"
 unset RESTIC_REPOSITORY RESTIC_PASSWORD RESTIC_PASSWORD_FILE RESTIC_PASSWORD_COMMAND
-need_tool restic restic 64 || done_testing
+need_tool restic restic 66 || done_testing
 cd "$WORK" || exit 1
 START=$(date +%s.%N)
 lap () { diag "$1 at $(python3 -c "import sys; print(round($(date +%s.%N) - $START, 1))") s"; }
@@ -273,6 +273,26 @@ ok $? "(that copy still holds the stale lock of the killed push, which check's r
 is "$?" 1 "offsite check of a damaged repository fails"
 grep -q "restic check finds the repository $WORK/repo-bad damaged" "$WORK/bad.out"
 ok $? "saying so: $(head -1 "$WORK/bad.out")"
+# --- a repository on a full disk ----------------------------------------------------------------
+# A 4 MiB tmpfs, mounted in a private user and mount namespace (no root needed).
+cat >"$WORK/full.sh" <<'EOF'
+mount -t tmpfs -o size=4m tmpfs "$1" || exit 99
+"$2" offsite init --repo "$1/repo" --password-file "$3" >/dev/null 2>&1 || exit 98
+"$2" offsite push --repo "$1/repo" --password-file "$3"
+EOF
+mkdir -p "$WORK/small"
+"$CLI" snapshots --json >"$WORK/snaps.full"
+unshare -rm sh "$WORK/full.sh" "$WORK/small" "$CLI" "$WORK/pw" >"$WORK/full.out" 2>&1
+rc=$?
+if [ "$rc" = 99 ]; then
+  skip 2 "this kernel does not let a user namespace mount a tmpfs"
+else
+  [ "$rc" = 1 ] && grep -q "The repository $WORK/small/repo is full" "$WORK/full.out"
+  ok $? "a push onto a full disk fails, saying so: $(head -1 "$WORK/full.out")"
+  "$CLI" snapshots --json | cmp -s - "$WORK/snaps.full" && [ ! -e "$LIB/offsite/catalog.db" ]
+  ok $? "and the library is untouched"
+fi
+
 lap "a repository over the network"
 # --- a repository over the network, gone mid-push ------------------------------------------
 if need_tool rclone rclone 6; then
