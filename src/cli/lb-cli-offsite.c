@@ -26,11 +26,7 @@ typedef struct {
   LbOffsitePush *push;
   GPtrArray *copies;
   GPtrArray *problems;      /* check */
-  /* progress, from the worker */
-  GMutex lock;
-  LbOffsiteProgress last;
-  char *phase;
-  gboolean dirty;
+  LbCliProgress *progress;
 } Job;
 
 static void
@@ -38,43 +34,8 @@ on_progress (const LbOffsiteProgress *p, gpointer data)
 {
   Job *job = data;
 
-  g_mutex_lock (&job->lock);
-  job->last = *p;
-  job->last.phase = NULL;
-  g_free (job->phase);
-  job->phase = g_strdup (p->phase);
-  job->dirty = TRUE;
-  g_mutex_unlock (&job->lock);
-}
-
-static gboolean
-draw_progress (gpointer data)
-{
-  Job *job = data;
-  LbOffsiteProgress p;
-  g_autofree char *phase = NULL, *done = NULL, *total = NULL;
-
-  g_mutex_lock (&job->lock);
-  if (!job->dirty)
-    {
-      g_mutex_unlock (&job->lock);
-      return G_SOURCE_CONTINUE;
-    }
-  job->dirty = FALSE;
-  p = job->last;
-  phase = g_strdup (job->phase);
-  g_mutex_unlock (&job->lock);
-
-  if (p.bytes_total > 0)
-    {
-      done = g_format_size (p.bytes_done);
-      total = g_format_size (p.bytes_total);
-      g_printerr (_("\r\033[K%s: %.0f%%, %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " files, %s of %s"), phase,
-                  100 * CLAMP (p.fraction, 0, 1), p.files_done, p.files_total, done, total);
-    }
-  else
-    g_printerr ("\r\033[K%s…", phase);
-  return G_SOURCE_CONTINUE;
+  lb_cli_progress_update (job->progress, p->phase, p->fraction, p->bytes_done, p->bytes_total, p->files_done,
+                          p->files_total);
 }
 
 static void
@@ -297,7 +258,6 @@ lb_cli_offsite (LbCli *cli, int argc, char **argv)
   static const char *const subs[] = { "init", "push", "list", "restore", "check", NULL };
   g_autoptr(GTask) task = NULL;
   Job job = { 0 };
-  guint ticker = 0;
   int status = LB_EXIT_OK;
   gboolean may_create;
 
@@ -342,18 +302,12 @@ lb_cli_offsite (LbCli *cli, int argc, char **argv)
   if (job.sub == OFFSITE_RESTORE)
     job.dest = g_canonicalize_filename (argv[2], NULL);
   job.loop = g_main_loop_new (NULL, FALSE);
-  g_mutex_init (&job.lock);
-  if (cli->show_progress && !cli->quiet && job.sub != OFFSITE_INIT && job.sub != OFFSITE_LIST)
-    ticker = g_timeout_add (200, draw_progress, &job);
+  job.progress = lb_cli_progress_new (cli);
   task = g_task_new (NULL, cli->cancellable, on_done, &job);
   g_task_set_task_data (task, &job, NULL);
   g_task_run_in_thread (task, run_job);
   g_main_loop_run (job.loop);
-  if (ticker)
-    {
-      g_source_remove (ticker);
-      g_printerr ("\r\033[K");
-    }
+  lb_cli_progress_free (job.progress);
 
   if (!job.ok)
     {
@@ -389,8 +343,6 @@ lb_cli_offsite (LbCli *cli, int argc, char **argv)
   if (job.problems)
     g_ptr_array_unref (job.problems);
   g_main_loop_unref (job.loop);
-  g_mutex_clear (&job.lock);
-  g_free (job.phase);
   g_free (job.library);
   g_free (job.dest);
   return status;

@@ -38,6 +38,16 @@ int lb_cli_fail (GError *error);
 /* Prints a usage problem and returns LB_EXIT_USAGE. */
 int lb_cli_usage (const char *command, const char *message);
 
+/* A worker thread's progress, drawn on stderr by this thread's main loop
+ * every 200 ms when stderr is a terminal (and not --quiet).  update may be
+ * called from any thread; free stops drawing and clears the line. */
+typedef struct _LbCliProgress LbCliProgress;
+LbCliProgress *lb_cli_progress_new (LbCli *cli);
+/* fraction 0..1, or -1 when unknown; totals 0 when unknown. */
+void lb_cli_progress_update (LbCliProgress *p, const char *phase, double fraction, guint64 bytes_done,
+                             guint64 bytes_total, guint64 files_done, guint64 files_total);
+void lb_cli_progress_free (LbCliProgress *p);
+
 /* Output helpers */
 void lb_cli_print_json (JsonNode *node);
 JsonNode *lb_cli_snapshot_json (const LbSnapshot *snapshot);

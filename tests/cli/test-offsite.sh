@@ -22,6 +22,8 @@ need_tool restic restic 66 || done_testing
 cd "$WORK" || exit 1
 START=$(date +%s.%N)
 lap () { diag "$1 at $(python3 -c "import sys; print(round($(date +%s.%N) - $START, 1))") s"; }
+# restic's lock files, without one it is still writing ("...-tmp-NNN").
+locks () { ls "$1/locks" 2>/dev/null | grep -v -- -tmp-; }
 json () { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
 now () { date +%s.%N; }
 since () { python3 -c "import sys; print(round($(now) - $1, 2))"; }
@@ -175,11 +177,11 @@ for _ in 1 2 3; do
   restic --repo "$REPO" --password-file "$WORK/pw" check --read-data >/dev/null 2>&1 &
   checker=$!
   for _ in $(seq 300); do
-    [ -n "$(ls -A "$REPO/locks" 2>/dev/null)" ] && break
+    [ -n "$(locks "$REPO")" ] && break
     sleep 0.01
   done
   kill -STOP "$checker" 2>/dev/null
-  if [ -n "$(ls -A "$REPO/locks" 2>/dev/null)" ]; then locked=1; break; fi
+  if [ -n "$(locks "$REPO")" ]; then locked=1; break; fi
   kill -CONT "$checker" 2>/dev/null; wait "$checker"
 done
 "$CLI" offsite push "${R[@]}" >"$WORK/lk.out" 2>&1
@@ -202,7 +204,7 @@ ok $? "a third backup with 6 MiB of new data"
 pusher=$!
 for _ in $(seq 500); do child=$(pgrep -P "$pusher" -x restic) && break; sleep 0.01; done
 # Once restic has locked the repository.
-for _ in $(seq 500); do [ -n "$(ls -A "$REPO/locks")" ] && break; sleep 0.01; done
+for _ in $(seq 500); do [ -n "$(locks "$REPO")" ] && break; sleep 0.01; done
 kill -STOP "$child"; kill -9 "$pusher"; wait "$pusher" 2>/dev/null; kill -9 "$child"; kill -CONT "$child" 2>/dev/null
 gone () { ! ps -o stat= -p "$1" | grep -qv Z; }  # gone, or a zombie nobody reaped yet
 sleep 0.2
@@ -211,19 +213,19 @@ ok $? "a push and its restic killed mid-way are gone"
 "$CLI" snapshots --json | cmp -s - "$WORK/snaps.3"
 ok $? "the library lists the same snapshots"
 check "and passes verify" -- "$CLI" verify
-[ -n "$(ls -A "$REPO/locks")" ]
+[ -n "$(locks "$REPO")" ]
 ok $? "the killed restic left its lock in the repository"
 "$CLI" offsite push "${R[@]}" --json >"$WORK/p3" 2>"$WORK/p3.err"
 ok $? "the next push succeeds anyway (a dead backup's lock does not exclude another; push never unlocks)"
 is "$(json 'd["snapshots"]' <"$WORK/p3")" "[1, 2, 3]" "and holds all three snapshots"
 
 # Ctrl-C: SIGINT to the command alone; restic, its child, is told to stop.
-locks_before=$(ls "$REPO/locks")
+locks_before=$(locks "$REPO")
 "$CLI" offsite push "${R[@]}" >/dev/null 2>"$WORK/int.err" &
 pusher=$!
 for _ in $(seq 500); do child=$(pgrep -P "$pusher" -x restic) && break; sleep 0.01; done
 # Once its restic has taken its own lock: it is at work.
-for _ in $(seq 500); do [ "$(ls "$REPO/locks")" != "$locks_before" ] && break; sleep 0.01; done
+for _ in $(seq 500); do [ "$(locks "$REPO")" != "$locks_before" ] && break; sleep 0.01; done
 kill -INT "$pusher"; wait "$pusher"
 is "$?" 1 "Ctrl-C stops a push (exit 1)"
 grep -q "push stopped. The library is unchanged" "$WORK/int.err" && gone "$child"
@@ -267,7 +269,7 @@ cp -a "$REPO" "$WORK/repo-bad"
 pack=$(find "$WORK/repo-bad/data" -type f -printf '%s %p\n' | sort -n | tail -1 | cut -d' ' -f2)
 chmod u+w "$pack"
 python3 -c 'import sys; f=open(sys.argv[1],"r+b"); f.seek(4096); b=f.read(1); f.seek(4096); f.write(bytes([b[0]^0xff]))' "$pack"
-[ -n "$(ls -A "$WORK/repo-bad/locks")" ]
+[ -n "$(locks "$WORK/repo-bad")" ]
 ok $? "(that copy still holds the stale lock of the killed push, which check's restic unlock removes)"
 "$CLI" offsite check --repo "$WORK/repo-bad" --password-file "$WORK/pw" --read-data-subset 100% >"$WORK/bad.out" 2>&1
 is "$?" 1 "offsite check of a damaged repository fails"
@@ -310,7 +312,7 @@ if need_tool rclone rclone 6; then
   LIFEBOAT_RESTIC_RETRY_SECONDS=3 "$CLI" offsite push "${NET[@]}" >"$WORK/net.out" 2>&1 &
   pusher=$!
   # The server goes once the push has locked the repository and sends.
-  for _ in $(seq 500); do [ -n "$(ls -A "$RREPO/locks" 2>/dev/null)" ] && break; sleep 0.01; done
+  for _ in $(seq 500); do [ -n "$(locks "$RREPO")" ] && break; sleep 0.01; done
   kill "$server"; wait "$server" 2>/dev/null
   wait "$pusher"
   rc=$?
