@@ -3,6 +3,7 @@
 #include "lb-config.h"
 #include "lb-error.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <glib/gi18n.h>
@@ -210,4 +211,100 @@ lb_cli_snapshot_json (const LbSnapshot *s)
   lb_cli_json_int (b, "skipped", (gint64) s->skipped);
   json_builder_end_object (b);
   return json_builder_get_root (b);
+}
+
+/* ---- progress of a worker thread ------------------------------------------------- */
+
+struct _LbCliProgress {
+  GMutex lock;
+  char *phase;
+  double fraction;
+  guint64 bytes_done, bytes_total, files_done, files_total;
+  gboolean dirty;
+  guint ticker;
+};
+
+static gboolean
+draw_progress (gpointer data)
+{
+  LbCliProgress *p = data;
+  g_autofree char *phase = NULL, *done = NULL, *total = NULL, *percent = NULL;
+  guint64 files_done, files_total, bytes_done, bytes_total;
+  double fraction;
+
+  g_mutex_lock (&p->lock);
+  if (!p->dirty)
+    {
+      g_mutex_unlock (&p->lock);
+      return G_SOURCE_CONTINUE;
+    }
+  p->dirty = FALSE;
+  phase = g_strdup (p->phase);
+  fraction = p->fraction;
+  files_done = p->files_done;
+  files_total = p->files_total;
+  bytes_done = p->bytes_done;
+  bytes_total = p->bytes_total;
+  g_mutex_unlock (&p->lock);
+
+  percent = fraction >= 0 ? g_strdup_printf (" %.0f%%,", 100 * CLAMP (fraction, 0, 1)) : g_strdup ("");
+  /* The line is redrawn in place: the escape stays out of the translations. */
+  g_printerr ("\r\033[K");
+  if (bytes_total > 0)
+    {
+      done = g_format_size (bytes_done);
+      total = g_format_size (bytes_total);
+      g_printerr (_("%s:%s %" PRIu64 "/%" PRIu64 " files, %s of %s"),
+                  phase, percent, files_done, files_total, done, total);
+    }
+  else if (files_total > 0)
+    g_printerr (_("%s:%s %" PRIu64 "/%" PRIu64 " files"), phase, percent, files_done, files_total);
+  else
+    g_printerr ("%s…", phase);
+  return G_SOURCE_CONTINUE;
+}
+
+LbCliProgress *
+lb_cli_progress_new (LbCli *cli)
+{
+  LbCliProgress *p = g_new0 (LbCliProgress, 1);
+
+  g_mutex_init (&p->lock);
+  if (cli->show_progress && !cli->quiet)
+    p->ticker = g_timeout_add (200, draw_progress, p);
+  return p;
+}
+
+void
+lb_cli_progress_update (LbCliProgress *p, const char *phase, double fraction, guint64 bytes_done,
+                        guint64 bytes_total, guint64 files_done, guint64 files_total)
+{
+  g_mutex_lock (&p->lock);
+  if (g_strcmp0 (p->phase, phase) != 0)
+    {
+      g_free (p->phase);
+      p->phase = g_strdup (phase);
+    }
+  p->fraction = fraction;
+  p->bytes_done = bytes_done;
+  p->bytes_total = bytes_total;
+  p->files_done = files_done;
+  p->files_total = files_total;
+  p->dirty = TRUE;
+  g_mutex_unlock (&p->lock);
+}
+
+void
+lb_cli_progress_free (LbCliProgress *p)
+{
+  if (p == NULL)
+    return;
+  if (p->ticker)
+    {
+      g_source_remove (p->ticker);
+      g_printerr ("\r\033[K");
+    }
+  g_mutex_clear (&p->lock);
+  g_free (p->phase);
+  g_free (p);
 }

@@ -18,10 +18,7 @@ typedef struct {
   gboolean ok;
   char *warning;
   GError *error;
-  GMutex lock;
-  LbMoveProgress last;      /* latest progress from the worker */
-  char *phase;
-  gboolean dirty;
+  LbCliProgress *progress;
 } Run;
 
 static void
@@ -29,46 +26,7 @@ on_progress (const LbMoveProgress *p, gpointer data)
 {
   Run *run = data;
 
-  g_mutex_lock (&run->lock);
-  run->last = *p;
-  g_free (run->phase);
-  run->phase = g_strdup (p->phase);
-  run->last.phase = NULL;
-  run->dirty = TRUE;
-  g_mutex_unlock (&run->lock);
-}
-
-static gboolean
-draw_progress (gpointer data)
-{
-  Run *run = data;
-  LbMoveProgress p;
-  g_autofree char *phase = NULL, *done = NULL, *total = NULL;
-
-  g_mutex_lock (&run->lock);
-  if (!run->dirty)
-    {
-      g_mutex_unlock (&run->lock);
-      return G_SOURCE_CONTINUE;
-    }
-  run->dirty = FALSE;
-  p = run->last;
-  phase = g_strdup (run->phase);
-  g_mutex_unlock (&run->lock);
-
-  if (p.bytes_total > 0)
-    {
-      done = g_format_size (p.bytes_done);
-      total = g_format_size (p.bytes_total);
-      g_printerr ("\r\033[K");
-      g_printerr (_("%s: %" PRIu64 "/%" PRIu64 " files, %s of %s"), phase, p.files_done, p.files_total, done, total);
-    }
-  else
-    {
-      g_printerr ("\r\033[K");
-      g_printerr (_("%s: %" PRIu64 "/%" PRIu64 " files"), phase, p.files_done, p.files_total);
-    }
-  return G_SOURCE_CONTINUE;
+  lb_cli_progress_update (run->progress, p->phase, -1, p->bytes_done, p->bytes_total, p->files_done, p->files_total);
 }
 
 static char *
@@ -164,7 +122,6 @@ lb_cli_move_library (LbCli *cli, int argc, char **argv)
   g_autofree char *dest = NULL;
   gboolean may_create;
   Run run = { 0 };
-  guint ticker = 0;
   int status = LB_EXIT_OK;
 
   if (!lb_cli_parse (cli, "move-library", _("DEST"),
@@ -184,16 +141,10 @@ lb_cli_move_library (LbCli *cli, int argc, char **argv)
   run.from = resolve (path);
   run.from_saved = is_saved_library (run.from);
   run.loop = g_main_loop_new (NULL, FALSE);
-  g_mutex_init (&run.lock);
-  if (cli->show_progress && !cli->quiet)
-    ticker = g_timeout_add (200, draw_progress, &run);
+  run.progress = lb_cli_progress_new (cli);
   lb_library_move_async (path, dest, on_progress, on_switch, &run, cli->cancellable, on_done, &run);
   g_main_loop_run (run.loop);
-  if (ticker)
-    {
-      g_source_remove (ticker);
-      g_printerr ("\r\033[K");
-    }
+  lb_cli_progress_free (run.progress);
 
   if (!run.ok)
     {
@@ -210,8 +161,6 @@ lb_cli_move_library (LbCli *cli, int argc, char **argv)
       print_result (&run, to);
     }
   g_main_loop_unref (run.loop);
-  g_mutex_clear (&run.lock);
-  g_free (run.phase);
   g_free (run.from);
   g_free (run.warning);
   return status;

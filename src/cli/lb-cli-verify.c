@@ -19,29 +19,12 @@ on_verify_progress (guint done, guint total, gpointer data)
     }
 }
 
+/* Shared with `offsite check`: the problems as JSON or lines; all_well
+ * is said when there are none.  The exit status. */
 int
-lb_cli_verify (LbCli *cli, int argc, char **argv)
+lb_cli_print_problems (LbCli *cli, GPtrArray *problems, const char *all_well)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(LbLibrary) library = NULL;
-  g_autoptr(GPtrArray) problems = NULL;
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  gint64 id = 0;
-
-  if (!lb_cli_parse (cli, "verify", _("[SNAPSHOT]"),
-                     _("Re-reads every stored file (or those of one snapshot) and checks its checksum,\n"
-                       "and runs SQLite's checks on the catalog. Names every damaged file and the\n"
-                       "snapshots it belongs to. Exit status 1 when anything is wrong."),
-                     NULL, &argc, &argv))
-    return LB_EXIT_USAGE;
-  if (argc > 2)
-    return lb_cli_usage ("verify", _("give at most one snapshot"));
-  if ((library = lb_cli_open_library (cli, LB_LIBRARY_READ, &error)) == NULL ||
-      (argc == 2 && !lb_cli_parse_snapshot (cli, library, argv[1], &id, &error)) ||
-      !lb_verify (library, id, on_verify_progress, cli, &problems, cli->cancellable, &error))
-    return lb_cli_fail (error);
-  if (cli->show_progress && !cli->quiet)
-    g_printerr ("\r\033[K");
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "problems");
@@ -82,7 +65,33 @@ lb_cli_verify (LbCli *cli, int argc, char **argv)
       lb_cli_print_json (node);
     }
   else if (problems->len == 0 && !cli->quiet)
-    printf ("%s\n", _("Every stored file is intact and the catalog passes its checks."));
+    printf ("%s\n", all_well);
   return problems->len == 0 ? LB_EXIT_OK : LB_EXIT_FAILED;
+}
+
+int
+lb_cli_verify (LbCli *cli, int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LbLibrary) library = NULL;
+  g_autoptr(GPtrArray) problems = NULL;
+  gint64 id = 0;
+
+  if (!lb_cli_parse (cli, "verify", _("[SNAPSHOT]"),
+                     _("Re-reads every stored file (or those of one snapshot) and checks its checksum,\n"
+                       "and runs SQLite's checks on the catalog. Names every damaged file and the\n"
+                       "snapshots it belongs to. Exit status 1 when anything is wrong."),
+                     NULL, &argc, &argv))
+    return LB_EXIT_USAGE;
+  if (argc > 2)
+    return lb_cli_usage ("verify", _("give at most one snapshot"));
+  if ((library = lb_cli_open_library (cli, LB_LIBRARY_READ, &error)) == NULL ||
+      (argc == 2 && !lb_cli_parse_snapshot (cli, library, argv[1], &id, &error)) ||
+      !lb_verify (library, id, on_verify_progress, cli, &problems, cli->cancellable, &error))
+    return lb_cli_fail (error);
+  if (cli->show_progress && !cli->quiet)
+    g_printerr ("\r\033[K");
+
+  return lb_cli_print_problems (cli, problems, _("Every stored file is intact and the catalog passes its checks."));
 }
 

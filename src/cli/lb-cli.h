@@ -35,6 +35,16 @@ int lb_cli_fail (GError *error);
 /* Prints a usage problem and returns LB_EXIT_USAGE. */
 int lb_cli_usage (const char *command, const char *message);
 
+/* A worker thread's progress, drawn on stderr by this thread's main loop
+ * every 200 ms when stderr is a terminal (and not --quiet).  update may be
+ * called from any thread; free stops drawing and clears the line. */
+typedef struct _LbCliProgress LbCliProgress;
+LbCliProgress *lb_cli_progress_new (LbCli *cli);
+/* fraction 0..1, or -1 when unknown; totals 0 when unknown. */
+void lb_cli_progress_update (LbCliProgress *p, const char *phase, double fraction, guint64 bytes_done,
+                             guint64 bytes_total, guint64 files_done, guint64 files_total);
+void lb_cli_progress_free (LbCliProgress *p);
+
 /* Output helpers */
 void lb_cli_print_json (JsonNode *node);
 /* One member of the JSON object being built, name and value in one call. */
@@ -48,6 +58,9 @@ JsonNode *lb_cli_snapshot_json (const LbSnapshot *snapshot);
 char *lb_cli_iso8601 (gint64 unix_seconds);     /* "2026-11-26T05:12:00Z", "" for 0 */
 char *lb_cli_local_time (gint64 unix_seconds);  /* "2026-11-26 06:12", for people */
 char *lb_cli_printable (const char *name);      /* control characters as \xNN */
+/* verify's report of LbProblem*s (lb-verify.h), or all_well when there are
+ * none; returns the exit status. */
+int lb_cli_print_problems (LbCli *cli, GPtrArray *problems, const char *all_well);
 
 int lb_cli_devices (LbCli *cli, int argc, char **argv);
 int lb_cli_backup (LbCli *cli, int argc, char **argv);
@@ -61,3 +74,4 @@ int lb_cli_move_library (LbCli *cli, int argc, char **argv);
 int lb_cli_prune (LbCli *cli, int argc, char **argv);
 int lb_cli_auto (LbCli *cli, int argc, char **argv);
 int lb_cli_watch (LbCli *cli, int argc, char **argv);
+int lb_cli_offsite (LbCli *cli, int argc, char **argv);

@@ -31,6 +31,7 @@ static const Command commands[] = {
   { "prune", lb_cli_prune, N_("remove old snapshots by keep rules (--keep-daily 7...)") },
   { "auto", lb_cli_auto, N_("show or set which phones are backed up automatically, how often") },
   { "watch", lb_cli_watch, N_("back up docked phones automatically until stopped") },
+  { "offsite", lb_cli_offsite, N_("copies of the library off this PC (restic): init, push, list, restore, check") },
 };
 
 static void
@@ -58,7 +59,9 @@ takes_value (const char *arg)
 {
   static const char *const with_value[] = { "--library", "-L", "--device", "-d", "--to", "-t", "--only", "--map",
                                              "--keep-last", "--keep-hourly", "--keep-daily", "--keep-weekly",
-                                             "--keep-monthly", "--keep-yearly", "--every", "-e", NULL };
+                                             "--keep-monthly", "--keep-yearly", "--every", "-e",
+                                             "--repo", "-r", "--password-file", "--password-command", "--at",
+                                             "--read-data-subset", NULL };
   return g_strv_contains (with_value, arg);
 }
 

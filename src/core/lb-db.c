@@ -4,6 +4,9 @@
 
 #include <errno.h>
 #include <glib/gi18n-lib.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <gio/gio.h>
 
 /* Long enough for another process's commit or checkpoint to finish, short
  * enough that a stuck one is reported instead of hanging a backup. */
@@ -232,4 +235,46 @@ lb_db_bind_text (LbStmt *stmt, int index, const char *text)
     sqlite3_bind_null (stmt, index);
   else
     sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+}
+
+gboolean
+lb_db_backup_to (LbDb *db, const char *path, GError **error)
+{
+  LbDb *dest;
+  sqlite3_backup *backup;
+  int rc, fd;
+
+  /* SQLite would create it 0644: the catalog lists the user's files. */
+  if ((fd = open (path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
+    {
+      int errsv = errno;
+      g_set_error (error, errsv == ENOSPC || errsv == EDQUOT ? LB_ERROR : G_IO_ERROR,
+                   errsv == ENOSPC || errsv == EDQUOT ? LB_ERROR_STORAGE_FULL : g_io_error_from_errno (errsv),
+                   "Could not create %s: %s", path, g_strerror (errsv));
+      return FALSE;
+    }
+  close (fd);
+  if ((dest = lb_db_open (path, FALSE, error)) == NULL)
+    return FALSE;
+  backup = sqlite3_backup_init (dest->handle, "main", db->handle, "main");
+  if (backup == NULL)
+    {
+      lb_db_set_error (dest, sqlite3_errcode (dest->handle), "copying the catalog", error);
+      lb_db_close (dest);
+      return FALSE;
+    }
+  /* All pages in one step: one read transaction, so one moment of the
+   * catalog, while a writer on another connection goes on (WAL). */
+  while ((rc = sqlite3_backup_step (backup, -1)) == SQLITE_BUSY || rc == SQLITE_LOCKED)
+    g_usleep (G_USEC_PER_SEC / 100);
+  sqlite3_backup_finish (backup);
+  if (rc != SQLITE_DONE)
+    {
+      lb_db_set_error (dest, rc, "copying the catalog", error);
+      lb_db_close (dest);
+      return FALSE;
+    }
+  /* synchronous=FULL (the default) synced it at the backup's commit. */
+  lb_db_close (dest);
+  return TRUE;
 }

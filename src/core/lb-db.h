@@ -57,4 +57,9 @@ const char *lb_db_column_text (LbStmt *stmt, int column);
 /* Binds UTF-8 text (copied by SQLite); NULL binds SQL NULL. */
 void lb_db_bind_text (LbStmt *stmt, int index, const char *text);
 
+/* Copies the whole database, as it is at one moment, into a new file at
+ * path (mode 0600, synced).  Readers and a writer on other connections go
+ * on meanwhile (WAL). */
+gboolean lb_db_backup_to (LbDb *db, const char *path, GError **error);
+
 G_END_DECLS

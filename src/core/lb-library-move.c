@@ -4,6 +4,7 @@
 #include "lb-error.h"
 #include "lb-eta.h"
 #include "lb-lock.h"
+#include "lb-offsite.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -254,6 +255,8 @@ remove_old (Move *m, GString *failed)
   g_autofree char *blobs = g_build_filename (m->from, "blobs", NULL);
   g_autofree char *tmp = g_build_filename (m->from, "tmp", NULL);
   g_autofree char *lock = g_build_filename (m->from, "lock", NULL);
+  /* An off-site push's staging folder: nothing in it outlives a push. */
+  g_autofree char *offsite = g_build_filename (m->from, LB_OFFSITE_STAGING, NULL);
 
   lb_move_start_phase (m, _("Removing the old copy"), m->blobs->len, 0);
   lb_db_close (m->db);
@@ -282,6 +285,7 @@ remove_old (Move *m, GString *failed)
   if (g_rmdir (blobs) < 0 && errno != ENOENT)
     note_failure (failed, blobs);
   remove_tree (tmp, failed);
+  remove_tree (offsite, failed);
   if (g_unlink (lock) < 0 && errno != ENOENT)
     note_failure (failed, lock);
   close (m->lock_fd);
