@@ -1,5 +1,6 @@
 #include "config.h"
 #include "vp-phone.h"
+#include "vp-ffs.h"
 #include "vp-pack.h"
 #include "vp-ptp.h"
 
@@ -31,6 +32,7 @@ typedef struct {
   UMockdevIoctlData *buffer;
   Client *client;
   gint64 due;
+  gsize filled;              /* bulk IN from a FunctionFS responder: bytes so far */
 } Urb;
 
 struct _Client {
@@ -77,6 +79,11 @@ struct _VpPhone {
   GSource *delay_timer;
   gint64 bus_free_at;
   GPtrArray *old_handlers;   /* handlers of earlier plugs, answering ENODEV */
+
+  /* responder=ffs:CMD: an outside device-side MTP stack behind emulated
+   * FunctionFS files (vp-ffs.c) instead of vp-mtp.c */
+  char **ffs_argv;
+  VpFfs *ffs;
 };
 
 static const char *profile_names[] = { "android", "android-locked", "charge-only", "player", "hostile" };
@@ -242,11 +249,13 @@ halt_bulk_in (VpPhone *p, Client *c)
 static void
 serve_in (VpPhone *p)
 {
-  while (!g_queue_is_empty (&p->in_urbs) && vp_mtp_in_ready (p->mtp))
+  while (!g_queue_is_empty (&p->in_urbs) && (p->ffs != NULL || vp_mtp_in_ready (p->mtp)))
     {
       Urb *u = g_queue_peek_head (&p->in_urbs);
-      gint64 not_before;
-      gssize n = vp_mtp_in (p->mtp, (guint8 *) u->buffer->data, urb_of (u)->buffer_length, &not_before);
+      gint64 not_before = 0;
+      gssize n = p->ffs != NULL
+        ? vp_ffs_in (p->ffs, (guint8 *) u->buffer->data, (gsize) urb_of (u)->buffer_length, &u->filled)
+        : vp_mtp_in (p->mtp, (guint8 *) u->buffer->data, urb_of (u)->buffer_length, &not_before);
 
       if (n < 0)
         break;
@@ -265,7 +274,7 @@ serve_in (VpPhone *p)
         }
       else
         complete_paced (p, u, 0, (gsize) n, not_before);
-      if (vp_mtp_wants_disconnect (p->mtp))
+      if (p->ffs == NULL && vp_mtp_wants_disconnect (p->mtp))
         {
           /* The cable comes out right after these bytes. */
           g_main_context_invoke (p->rig->context, unplug_idle, p);
@@ -275,7 +284,7 @@ serve_in (VpPhone *p)
   while (!g_queue_is_empty (&p->int_urbs))
     {
       Urb *u = g_queue_peek_head (&p->int_urbs);
-      g_autoptr(GBytes) ev = vp_mtp_next_event (p->mtp);
+      g_autoptr(GBytes) ev = p->ffs != NULL ? vp_ffs_next_event (p->ffs) : vp_mtp_next_event (p->mtp);
       gsize len;
       const guint8 *d;
 
@@ -287,6 +296,23 @@ serve_in (VpPhone *p)
       memcpy (u->buffer->data, d, len);
       complete_now (u, 0, len);
     }
+}
+
+/* ---- a FunctionFS responder's hooks (rig lock held) --------------------- */
+
+static void
+ffs_kick (gpointer data)
+{
+  VpPhone *p = data;
+  if (p->plugged)
+    serve_in (p);
+}
+
+static void
+ffs_control_done (gpointer data, gpointer token, int status, gsize actual)
+{
+  (void) data;
+  complete_now (token, status, status == 0 ? actual : 0);
 }
 
 /* ---- descriptors ------------------------------------------------------ */
@@ -315,7 +341,9 @@ config_descriptor (VpPhone *p)
   guint8 ep_int[] = { 7, 5, EP_INT_IN, 3, 0x1c, 0x00, 6 };
 
   g_byte_array_append (b, cfg, sizeof cfg);
-  if (is_mtp (p))
+  if (p->ffs != NULL)
+    vp_ffs_append_descriptors (p->ffs, b, 4);
+  else if (is_mtp (p))
     {
       g_byte_array_append (b, mtp_if, sizeof mtp_if);
       g_byte_array_append (b, ep_in, sizeof ep_in);
@@ -360,9 +388,10 @@ string_descriptor (VpPhone *p, guint index)
     case 1: s = p->manufacturer; break;
     case 2: s = p->model; break;
     case 3: s = p->serial; break;
-    case 4: s = interface_string (p); break;
+    case 4: s = p->ffs != NULL ? vp_ffs_string (p->ffs, 1) : interface_string (p); break;
     case 0xEE:
-      if (!is_mtp (p))
+      /* umtprd writes no Microsoft OS descriptors (FUNCTIONFS_HAS_MS_OS_DESC). */
+      if (!is_mtp (p) || p->ffs != NULL)
         break;
       /* Microsoft OS string descriptor "MSFT100", vendor code 1. */
       s = "MSFT100";
@@ -422,7 +451,7 @@ control (VpPhone *p, const guint8 *setup, const guint8 *data, gsize data_len, gb
     }
   if (type == 0x02 && req == 1)   /* CLEAR_FEATURE(ENDPOINT_HALT) */
     return g_byte_array_new ();
-  if (is_mtp (p) && (type & 0x80) && (type & 0x60) == 0x40 && req == 1 && (index == 4 || index == 5))
+  if (is_mtp (p) && p->ffs == NULL && (type & 0x80) && (type & 0x60) == 0x40 && req == 1 && (index == 4 || index == 5))
     {
       /* Microsoft's extended compat ID descriptor names the function MTP. */
       b = g_byte_array_new ();
@@ -605,6 +634,13 @@ do_submit (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
       if (len < 8)
         return complete_now (u, -EPIPE, 0);
       wlength = vp_le16 (buf + 6);
+      if (p->ffs != NULL && (buf[0] & 0x60) == 0x20)
+        {
+          /* A class request goes to the function, which answers on ep0. */
+          vp_ffs_setup (p->ffs, buf, buf + 8, (buf[0] & 0x80) ? 0 : MIN ((gsize) wlength, len - 8),
+                        buf + 8, MIN ((gsize) wlength, len - 8), u);
+          return;
+        }
       reply = control (p, buf, buf + 8, len - 8, &ok);
       if (!ok)
         return complete_now (u, -EPIPE, 0);
@@ -626,7 +662,10 @@ do_submit (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
     {
       gsize len = (gsize) urb->buffer_length;
       gboolean end = len % 512 != 0 || len == 0 || (urb->flags & USBDEVFS_URB_ZERO_PACKET);
-      vp_mtp_out (p->mtp, len ? (guint8 *) u->buffer->data : NULL, len, end);
+      if (p->ffs != NULL)
+        vp_ffs_out (p->ffs, len ? (guint8 *) u->buffer->data : NULL, len, end);
+      else
+        vp_mtp_out (p->mtp, len ? (guint8 *) u->buffer->data : NULL, len, end);
       complete_paced (p, u, 0, len, 0);
       serve_in (p);
       return;
@@ -1034,6 +1073,27 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
         }
       else if (g_str_equal (key, "plugged"))
         p->start_plugged = !g_str_equal (val, "no");
+      else if (g_str_equal (key, "responder"))
+        {
+          /* The command may hold commas: it takes the rest of the spec. */
+          g_autofree char *rest = NULL;
+          g_autoptr(GError) perr = NULL;
+          for (guint k = i + 1; parts[k]; k++)
+            {
+              char *old = rest;
+              rest = g_strconcat (old ? old : val, ",", parts[k], NULL);
+              g_free (old);
+            }
+          if (!g_str_has_prefix (rest ? rest : val, "ffs:") ||
+              !g_shell_parse_argv ((rest ? rest : val) + 4, NULL, &p->ffs_argv, &perr))
+            {
+              g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "responder is ffs:COMMAND (a FunctionFS MTP responder such as umtprd)%s%s",
+                           perr ? ": " : "", perr ? perr->message : "");
+              goto fail;
+            }
+          break;
+        }
       else
         {
           if (!vp_phone_set_fault (p, key, val, NULL))
@@ -1100,6 +1160,14 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
   p->mtp = vp_mtp_new (p->store, &id, &p->stats, &p->faults);
   if (rig->usb2)
     vp_mtp_set_latency (p->mtp, USB2_LATENCY_USEC);
+  if (p->ffs_argv != NULL)
+    {
+      static const VpFfsHooks hooks = { ffs_kick, ffs_control_done };
+      g_autofree char *dir = port == 1 ? g_strdup ("/dev/ffs-mtp") : g_strdup_printf ("/dev/ffs-mtp%u", port);
+      p->ffs = vp_ffs_new (&rig->lock, dir, p->ffs_argv, &hooks, p);
+      if (!vp_ffs_start (p->ffs, rig->testbed, error))
+        goto fail;
+    }
   return p;
 
 fail:
@@ -1112,6 +1180,8 @@ vp_phone_free (VpPhone *p)
 {
   if (p == NULL)
     return;
+  g_clear_pointer (&p->ffs, vp_ffs_free);
+  g_strfreev (p->ffs_argv);
   g_hash_table_unref (p->clients);
   while (!g_queue_is_empty (&p->in_urbs))
     urb_free (g_queue_pop_head (&p->in_urbs));
@@ -1203,6 +1273,13 @@ vp_phone_plug (VpPhone *p, GError **error)
     g_autofree char *ifpath = g_strdup_printf ("%s/1-%u:1.0", syspath, p->port);
     umockdev_testbed_uevent (rig->testbed, ifpath, "add");
   }
+  if (p->ffs != NULL)
+    {
+      /* The kernel's hub driver sets configuration 1 on enumeration. */
+      g_mutex_lock (&rig->lock);
+      vp_ffs_enable (p->ffs);
+      g_mutex_unlock (&rig->lock);
+    }
   return TRUE;
 }
 
@@ -1248,6 +1325,8 @@ vp_phone_unplug (VpPhone *p, GError **error)
   p->plugged = FALSE;
   flush_urbs (p);
   vp_mtp_abort (p->mtp);
+  if (p->ffs != NULL)
+    vp_ffs_disable (p->ffs);
   syspath = g_strdup (p->syspath);
   ifpath = g_strdup_printf ("%s/1-%u:1.0", p->syspath, p->port);
   g_mutex_unlock (&rig->lock);
@@ -1448,6 +1527,10 @@ vp_rig_free (VpRig *rig)
 {
   /* The testbed goes first: its worker thread may still report clients
    * vanishing, and those callbacks need the phones. */
+  /* Responders first: ending their held endpoint calls needs the
+   * testbed's worker thread. */
+  for (guint i = 0; i < rig->phones->len; i++)
+    g_clear_pointer (&((VpPhone *) rig->phones->pdata[i])->ffs, vp_ffs_free);
   g_clear_object (&rig->testbed);
   g_ptr_array_unref (rig->phones);
   g_main_context_unref (rig->context);
