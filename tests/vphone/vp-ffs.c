@@ -81,6 +81,17 @@ struct _VpFfs {
   gpointer token;
 };
 
+static gboolean
+debug_on (void)
+{
+  static int on = -1;
+  if (on < 0)
+    on = g_getenv ("VPHONE_DEBUG") != NULL;
+  return on;
+}
+
+#define TRACE(...) do { if (debug_on ()) g_printerr ("vphone-ffs: " __VA_ARGS__); } while (0)
+
 static guint16
 le16 (const guint8 *p)
 {
@@ -96,6 +107,8 @@ le32 (const guint8 *p)
 static void
 client_done (UMockdevIoctlClient *ioc, glong res, int err)
 {
+  TRACE ("%s -> %ld%s%s\n", umockdev_ioctl_client_get_devnode (ioc), res,
+         res < 0 ? " " : "", res < 0 ? g_strerror (err) : "");
   umockdev_ioctl_client_complete (ioc, res, err);
   g_object_unref (ioc);
 }
@@ -379,10 +392,23 @@ serve_out (VpFfs *f)
   ep = &f->ep[f->out_ep];
   while (!g_queue_is_empty (&ep->readers) && !g_queue_is_empty (&f->out))
     {
-      UMockdevIoctlClient *ioc = g_queue_pop_head (&ep->readers);
+      UMockdevIoctlClient *ioc = g_queue_peek_head (&ep->readers);
       UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg (ioc);
-      gsize got = 0;
+      gsize got = 0, avail = 0;
       gboolean ended = FALSE;
+
+      /* The UDC completes the read's request only when its buffer is full
+       * or a short packet ended the host's transfer. */
+      for (GList *l = f->out.head; l != NULL && !ended && avail < (gsize) arg->data_len; l = l->next)
+        {
+          OutChunk *c = l->data;
+          avail += c->len - c->off;
+          ended = c->end;
+        }
+      if (!ended && avail < (gsize) arg->data_len)
+        break;
+      ended = FALSE;
+      g_queue_pop_head (&ep->readers);
 
       while (!ended && got < (gsize) arg->data_len && !g_queue_is_empty (&f->out))
         {
@@ -436,6 +462,7 @@ handle_read (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer data
 
   (void) handler;
   g_mutex_lock (f->lock);
+  TRACE ("read(ep%u, %d)\n", ep->idx, umockdev_ioctl_client_get_arg (ioc)->data_len);
   if (ep->idx == 0)
     ep0_read (f, ioc);
   else if ((int) ep->idx != f->out_ep)
@@ -461,6 +488,7 @@ handle_write (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer dat
   (void) handler;
   g_mutex_lock (f->lock);
   arg = umockdev_ioctl_client_get_arg (ioc);
+  TRACE ("write(ep%u, %d)\n", ep->idx, arg->data_len);
   if (ep->idx == 0)
     ep0_write (f, ioc);
   else if ((int) ep->idx != f->in_ep && (int) ep->idx != f->int_ep)
@@ -527,6 +555,7 @@ vp_ffs_out (VpFfs *f, const guint8 *data, gsize len, gboolean transfer_end)
   c->data = g_memdup2 (data, len);
   c->len = len;
   c->end = transfer_end;
+  TRACE ("host OUT %zu%s\n", len, transfer_end ? " end" : "");
   g_queue_push_tail (&f->out, c);
   serve_out (f);
 }
@@ -591,6 +620,7 @@ vp_ffs_setup (VpFfs *f, const guint8 setup[8], const guint8 *data, gsize data_le
   if (f->setup_queued || f->setup_pending)
     end_setup (f, -EPIPE, 0);         /* a new SETUP cancels the old one */
   memcpy (f->setup, setup, 8);
+  TRACE ("SETUP %02x %02x wLength %u\n", setup[0], setup[1], le16 (setup + 6));
   f->setup_data = g_byte_array_new ();
   if (data_len > 0)
     g_byte_array_append (f->setup_data, data, (guint) data_len);
