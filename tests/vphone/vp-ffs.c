@@ -79,6 +79,9 @@ struct _VpFfs {
   guint8 *reply;
   gsize reply_max;
   gpointer token;
+  UMockdevIoctlClient *owner;    /* the open ep0 that wrote the descriptors */
+  gboolean was_ready;            /* descriptors came once: later ones re-bind */
+  guint watch;                   /* main-loop timer: ep0 closed, signals */
 };
 
 static gboolean
@@ -112,6 +115,8 @@ client_done (UMockdevIoctlClient *ioc, glong res, int err)
   umockdev_ioctl_client_complete (ioc, res, err);
   g_object_unref (ioc);
 }
+
+static void fail_io (VpFfs *f, int err);
 
 /* ---- ep0 ------------------------------------------------------------------ */
 
@@ -287,6 +292,33 @@ parse_strings (VpFfs *f, const guint8 *d, gsize len)
   return TRUE;
 }
 
+/* The FunctionFS instance is closed: the function leaves the gadget, the
+ * gadget the bus; the next descriptors start a new instance. */
+static void
+function_closed (VpFfs *f)
+{
+  f->enabled = FALSE;
+  if (f->setup_queued || f->setup_pending)
+    end_setup (f, -ESHUTDOWN, 0);
+  fail_io (f, ESHUTDOWN);
+  while (!g_queue_is_empty (&f->ep[0].readers))
+    client_done (g_queue_pop_head (&f->ep[0].readers), -1, ESHUTDOWN);
+  g_queue_clear_full (&f->events, g_free);
+  g_clear_pointer (&f->hs, g_byte_array_unref);
+  g_clear_pointer (&f->strings, g_ptr_array_unref);
+  g_clear_object (&f->owner);
+  f->in_ep = f->out_ep = f->int_ep = -1;
+  f->n_eps = 0;
+  f->state = WANT_DESCRIPTORS;
+  f->hooks.closed (f->data);
+}
+
+gboolean
+vp_ffs_ready (VpFfs *f)
+{
+  return f->state == READY;
+}
+
 static gboolean
 ep0_read (VpFfs *f, UMockdevIoctlClient *ioc)
 {
@@ -329,6 +361,12 @@ ep0_write (VpFfs *f, UMockdevIoctlClient *ioc)
   const guint8 *d = arg->data;
   gsize len = (gsize) arg->data_len;
 
+  if (f->state == READY && ioc != f->owner && !f->setup_pending)
+    {
+      /* Descriptors on a newly opened ep0: the responder started over
+       * (umtprd re-initialises after "Killing the link"). */
+      function_closed (f);
+    }
   switch (f->state)
     {
     case WANT_DESCRIPTORS:
@@ -349,9 +387,14 @@ ep0_write (VpFfs *f, UMockdevIoctlClient *ioc)
           return TRUE;
         }
       f->state = READY;
+      g_clear_object (&f->owner);
+      f->owner = g_object_ref (ioc);
       /* The gadget is bound to the UDC once the function is complete. */
       queue_event (f, FUNCTIONFS_BIND, NULL);
       g_cond_broadcast (&f->cond);
+      if (f->was_ready)
+        f->hooks.ready (f->data);
+      f->was_ready = TRUE;
       umockdev_ioctl_client_complete (ioc, (glong) len, 0);
       return TRUE;
     default:
@@ -690,6 +733,85 @@ vp_ffs_string (VpFfs *f, guint id)
   return f->strings->pdata[id - 1];
 }
 
+/* ---- the main-loop watch ---------------------------------------------------------- */
+
+static guint64
+status_mask (const char *text, const char *key)
+{
+  const char *l = strstr (text, key);
+  return l != NULL ? g_ascii_strtoull (l + strlen (key), NULL, 16) : 0;
+}
+
+/* Signals pending on a thread of the responder that it does not ignore.
+ * A thread held in an emulated call has every signal blocked (umockdev
+ * 0.17 libumockdev-preload.c remote_emulate() sigfillset()s the mask), so
+ * the signal waits where the kernel would have ended the call with EINTR
+ * (or killed the process).  *fatal: one of them has no handler. */
+static gboolean
+signal_pending (GPid pid, gboolean *fatal)
+{
+  g_autofree char *dir = g_strdup_printf ("/proc/%d/task", (int) pid);
+  GDir *d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  gboolean found = FALSE;
+
+  *fatal = FALSE;
+  if (d == NULL)
+    return FALSE;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, "status", NULL);
+      g_autofree char *text = NULL;
+      guint64 pnd, ign, cgt;
+
+      if (!g_file_get_contents (path, &text, NULL, NULL))
+        continue;
+      pnd = status_mask (text, "\nSigPnd:") | status_mask (text, "\nShdPnd:");
+      ign = status_mask (text, "\nSigIgn:");
+      cgt = status_mask (text, "\nSigCgt:");
+      pnd &= ~ign;
+      if (pnd != 0)
+        found = TRUE;
+      if (pnd & ~cgt)
+        *fatal = TRUE;
+    }
+  g_dir_close (d);
+  return found;
+}
+
+static gboolean
+held_io (VpFfs *f)
+{
+  for (guint i = 1; i <= f->n_eps; i++)
+    if (!g_queue_is_empty (&f->ep[i].readers) || !g_queue_is_empty (&f->ep[i].writes))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+watch (gpointer data)
+{
+  VpFfs *f = data;
+  gboolean fatal;
+
+  g_mutex_lock (f->lock);
+  if (f->state == READY && f->owner != NULL && !umockdev_ioctl_client_get_connected (f->owner))
+    {
+      TRACE ("ep0 closed\n");
+      function_closed (f);
+    }
+  if ((held_io (f) || !g_queue_is_empty (&f->ep[0].readers)) && f->pid > 0 && signal_pending (f->pid, &fatal))
+    {
+      TRACE ("signal pending on the responder: its held endpoint calls end with EINTR\n");
+      fail_io (f, EINTR);
+      if (fatal)
+        while (!g_queue_is_empty (&f->ep[0].readers))
+          client_done (g_queue_pop_head (&f->ep[0].readers), -1, EINTR);
+    }
+  g_mutex_unlock (f->lock);
+  return G_SOURCE_CONTINUE;
+}
+
 /* ---- life cycle ---------------------------------------------------------------- */
 
 VpFfs *
@@ -754,6 +876,7 @@ vp_ffs_start (VpFfs *f, UMockdevTestbed *tb, GError **error)
     }
   /* The command runs inside the testbed: it inherits umockdev's preload
    * and UMOCKDEV_DIR from this process. */
+  f->watch = g_timeout_add (20, watch, f);
   g_setenv ("VPHONE_FFS", f->dir, TRUE);
   if (!g_spawn_async (NULL, f->argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
                       child_setup, NULL, &f->pid, error))
@@ -781,6 +904,8 @@ vp_ffs_free (VpFfs *f)
 {
   if (f == NULL)
     return;
+  if (f->watch != 0)
+    g_source_remove (f->watch);
   if (f->pid > 0)
     {
       int status;
@@ -837,6 +962,7 @@ vp_ffs_free (VpFfs *f)
   g_clear_pointer (&f->hs, g_byte_array_unref);
   g_clear_pointer (&f->strings, g_ptr_array_unref);
   g_clear_pointer (&f->setup_data, g_byte_array_unref);
+  g_clear_object (&f->owner);
   g_cond_clear (&f->cond);
   g_strfreev (f->argv);
   g_free (f->dir);

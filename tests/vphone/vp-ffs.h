@@ -20,6 +20,12 @@ typedef struct {
   /* A class request given to the function is answered (status 0 or
    * -EPIPE for a stall; actual bytes of the data stage). */
   void (*control_done) (gpointer data, gpointer token, int status, gsize actual);
+  /* The responder closed ep0 (exited, or starts over): the gadget leaves
+   * the bus, as configfs unbinds it from the UDC (f_fs.c ffs_closed()). */
+  void (*closed) (gpointer data);
+  /* A reopened ep0 got descriptors and strings again: the gadget may be
+   * bound again. */
+  void (*ready) (gpointer data);
 } VpFfsHooks;
 
 /* argv: the responder's command line.  dir: "/dev/ffs-mtp" or the like. */
@@ -34,6 +40,7 @@ void vp_ffs_free (VpFfs *f);
  * addresses assigned as 0x81 (bulk IN), 0x02 (bulk OUT), 0x83 (interrupt),
  * its string ids moved to first_string and up. */
 void vp_ffs_append_descriptors (VpFfs *f, GByteArray *out, guint first_string);
+gboolean vp_ffs_ready (VpFfs *f);
 /* The function's string number `id` (1-based), or NULL. */
 const char *vp_ffs_string (VpFfs *f, guint id);
 

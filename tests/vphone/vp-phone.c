@@ -84,6 +84,7 @@ struct _VpPhone {
    * FunctionFS files (vp-ffs.c) instead of vp-mtp.c */
   char **ffs_argv;
   VpFfs *ffs;
+  gboolean ffs_rebind;       /* the function closed while plugged: plug it back when ready */
 };
 
 static const char *profile_names[] = { "android", "android-locked", "charge-only", "player", "hostile" };
@@ -313,6 +314,53 @@ ffs_control_done (gpointer data, gpointer token, int status, gsize actual)
 {
   (void) data;
   complete_now (token, status, status == 0 ? actual : 0);
+}
+
+static gboolean
+ffs_unplug_idle (gpointer data)
+{
+  VpPhone *p = data;
+  if (p->plugged)
+    vp_phone_unplug (p, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+ffs_plug_idle (gpointer data)
+{
+  VpPhone *p = data;
+  if (!p->plugged && p->ffs_rebind)
+    vp_phone_plug (p, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* Later, from the main loop: the lock is held here. */
+static void
+ffs_defer (VpPhone *p, GSourceFunc fn)
+{
+  GSource *s = g_idle_source_new ();
+  g_source_set_callback (s, fn, p, NULL);
+  g_source_attach (s, p->rig->context);
+  g_source_unref (s);
+}
+
+static void
+ffs_closed (gpointer data)
+{
+  VpPhone *p = data;
+  /* configfs unbinds the gadget from the UDC when the FunctionFS instance
+   * closes: the host sees an unplug.  It comes back with new descriptors. */
+  p->ffs_rebind = p->plugged;
+  if (p->plugged)
+    ffs_defer (p, ffs_unplug_idle);
+}
+
+static void
+ffs_ready (gpointer data)
+{
+  VpPhone *p = data;
+  if (p->ffs_rebind)
+    ffs_defer (p, ffs_plug_idle);
 }
 
 /* ---- descriptors ------------------------------------------------------ */
@@ -1162,7 +1210,7 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
     vp_mtp_set_latency (p->mtp, USB2_LATENCY_USEC);
   if (p->ffs_argv != NULL)
     {
-      static const VpFfsHooks hooks = { ffs_kick, ffs_control_done };
+      static const VpFfsHooks hooks = { ffs_kick, ffs_control_done, ffs_closed, ffs_ready };
       g_autofree char *dir = port == 1 ? g_strdup ("/dev/ffs-mtp") : g_strdup_printf ("/dev/ffs-mtp%u", port);
       p->ffs = vp_ffs_new (&rig->lock, dir, p->ffs_argv, &hooks, p);
       if (!vp_ffs_start (p->ffs, rig->testbed, error))
@@ -1238,6 +1286,13 @@ vp_phone_plug (VpPhone *p, GError **error)
     {
       g_mutex_unlock (&rig->lock);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "phone %s is already plugged in", p->serial);
+      return FALSE;
+    }
+  if (p->ffs != NULL && !vp_ffs_ready (p->ffs))
+    {
+      g_mutex_unlock (&rig->lock);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                   "phone %s: its responder has no FunctionFS descriptors written", p->serial);
       return FALSE;
     }
   /* A replugged device gets a new address, as the kernel gives it. */
