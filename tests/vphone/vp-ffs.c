@@ -82,6 +82,8 @@ struct _VpFfs {
   UMockdevIoctlClient *owner;    /* the open ep0 that wrote the descriptors */
   gboolean was_ready;            /* descriptors came once: later ones re-bind */
   guint watch;                   /* main-loop timer: ep0 closed, signals */
+  GHashTable *clients;           /* every UMockdevIoctlClient seen (ref) */
+  gboolean stopping;             /* the rig ends: every call fails at once */
 };
 
 static gboolean
@@ -497,6 +499,24 @@ fail_io (VpFfs *f, int err)
     }
 }
 
+static void
+seen (VpFfs *f, UMockdevIoctlClient *ioc)
+{
+  if (!g_hash_table_contains (f->clients, ioc))
+    g_hash_table_add (f->clients, g_object_ref (ioc));
+}
+
+static void
+client_connected (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer data)
+{
+  Ep *ep = data;
+
+  (void) handler;
+  g_mutex_lock (ep->f->lock);
+  seen (ep->f, ioc);
+  g_mutex_unlock (ep->f->lock);
+}
+
 static gboolean
 handle_read (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer data)
 {
@@ -505,8 +525,11 @@ handle_read (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer data
 
   (void) handler;
   g_mutex_lock (f->lock);
+  seen (f, ioc);
   TRACE ("read(ep%u, %d)\n", ep->idx, umockdev_ioctl_client_get_arg (ioc)->data_len);
-  if (ep->idx == 0)
+  if (f->stopping)
+    umockdev_ioctl_client_complete (ioc, -1, EINTR);
+  else if (ep->idx == 0)
     ep0_read (f, ioc);
   else if ((int) ep->idx != f->out_ep)
     umockdev_ioctl_client_complete (ioc, -1, EINVAL);
@@ -530,9 +553,12 @@ handle_write (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer dat
 
   (void) handler;
   g_mutex_lock (f->lock);
+  seen (f, ioc);
   arg = umockdev_ioctl_client_get_arg (ioc);
   TRACE ("write(ep%u, %d)\n", ep->idx, arg->data_len);
-  if (ep->idx == 0)
+  if (f->stopping)
+    umockdev_ioctl_client_complete (ioc, -1, EINTR);
+  else if (ep->idx == 0)
     ep0_write (f, ioc);
   else if ((int) ep->idx != f->in_ep && (int) ep->idx != f->int_ep)
     umockdev_ioctl_client_complete (ioc, -1, EINVAL);
@@ -828,6 +854,7 @@ vp_ffs_new (GMutex *lock, const char *dir, char **argv, const VpFfsHooks *hooks,
   f->in_ep = f->out_ep = f->int_ep = -1;
   g_queue_init (&f->events);
   g_queue_init (&f->out);
+  f->clients = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   for (guint i = 0; i < N_EPS; i++)
     {
       f->ep[i].f = f;
@@ -871,6 +898,7 @@ vp_ffs_start (VpFfs *f, UMockdevTestbed *tb, GError **error)
       g_signal_connect (ep->handler, "handle-read", G_CALLBACK (handle_read), ep);
       g_signal_connect (ep->handler, "handle-write", G_CALLBACK (handle_write), ep);
       g_signal_connect (ep->handler, "handle-ioctl", G_CALLBACK (handle_ioctl), ep);
+      g_signal_connect (ep->handler, "client-connected", G_CALLBACK (client_connected), ep);
       if (!umockdev_testbed_attach_ioctl (tb, ep->devnode, ep->handler, error))
         return FALSE;
     }
@@ -912,10 +940,13 @@ vp_ffs_free (VpFfs *f)
       gint64 until = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
       gboolean gone = FALSE;
 
-      kill (f->pid, SIGTERM);
-      /* A responder held in an emulated read has every signal blocked
-       * (umockdev's preload): end its calls so SIGTERM gets through. */
+      /* End the calls held here first, and answer later ones at once, while
+       * the responder still lives: a completion written to a dead process
+       * leaves umockdev's stream open ("Destroying IoctlClient with open
+       * stream").  Its threads held in emulated calls have every signal
+       * blocked; the others would take SIGTERM at once. */
       g_mutex_lock (f->lock);
+      f->stopping = TRUE;
       f->enabled = FALSE;
       if (f->setup_queued || f->setup_pending)
         {
@@ -926,6 +957,8 @@ vp_ffs_free (VpFfs *f)
       while (!g_queue_is_empty (&f->ep[0].readers))
         client_done (g_queue_pop_head (&f->ep[0].readers), -1, EINTR);
       g_mutex_unlock (f->lock);
+      g_usleep (50000);
+      kill (f->pid, SIGTERM);
       while (!gone && g_get_monotonic_time () < until)
         {
           pid_t r = waitpid (f->pid, &status, WNOHANG);
@@ -949,6 +982,35 @@ vp_ffs_free (VpFfs *f)
         }
       g_spawn_close_pid (f->pid);
     }
+  /* umockdev's worker notices the dead process's sockets on its own;
+   * dropping a client before that warns "Destroying IoctlClient with open
+   * stream". */
+  {
+    gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC;
+    for (;;)
+      {
+        GHashTableIter it;
+        gpointer k;
+        gboolean open = FALSE;
+
+        g_mutex_lock (f->lock);
+        g_hash_table_iter_init (&it, f->clients);
+        while (g_hash_table_iter_next (&it, &k, NULL))
+          if (umockdev_ioctl_client_get_connected (k))
+            open = TRUE;
+        g_mutex_unlock (f->lock);
+        if (!open || g_get_monotonic_time () > until)
+          {
+            g_hash_table_iter_init (&it, f->clients);
+            while (g_hash_table_iter_next (&it, &k, NULL))
+              TRACE ("at exit: %s %s\n", umockdev_ioctl_client_get_devnode (k),
+                     umockdev_ioctl_client_get_connected (k) ? "open" : "closed");
+            break;
+          }
+        g_usleep (5000);
+      }
+  }
+  g_hash_table_unref (f->clients);
   for (guint i = 0; i < N_EPS; i++)
     {
       if (f->ep[i].handler != NULL)
