@@ -299,6 +299,46 @@ serve_in (VpPhone *p)
     }
 }
 
+/* ---- a FunctionFS responder ---------------------------------------------- */
+
+/* responder=umtprd: a umtprd.conf serving the phone folder's storages under
+ * the phone's identity, endpoints in `dir`, as Debian's /etc/umtprd does. */
+static char **
+umtprd_argv (VpPhone *p, const char *dir, GError **error)
+{
+  g_autofree char *root = umockdev_testbed_get_root_dir (p->rig->testbed);
+  g_autofree char *name = g_strdup_printf ("umtprd-%u.conf", p->port);
+  g_autofree char *conf = g_build_filename (root, name, NULL);
+  g_autoptr(GString) c = g_string_new ("loop_on_disconnect 1\n");
+  char **argv;
+
+  for (guint i = 0; i < vp_store_n_storages (p->store); i++)
+    {
+      VpStorage *st = vp_store_storage_at (p->store, i);
+      if (strchr (st->path, '"') || strchr (st->description, '"'))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "umtprd.conf cannot name a storage with a double quote: %s", st->path);
+          return NULL;
+        }
+      g_string_append_printf (c, "storage \"%s\" \"%s\" \"rw\"\n", st->path, st->description);
+    }
+  g_string_append_printf (c,
+      "manufacturer \"%s\"\nproduct \"%s\"\nserial \"%s\"\nfirmware_version \"1.0\"\n"
+      "interface \"MTP\"\nusb_vendor_id 0x%04X\nusb_product_id 0x%04X\n"
+      "usb_class 0x6\nusb_subclass 0x1\nusb_protocol 0x1\nusb_dev_version 0x0404\n"
+      "usb_functionfs_mode 0x1\nusb_dev_path \"%s/ep0\"\nusb_epin_path \"%s/ep1\"\n"
+      "usb_epout_path \"%s/ep2\"\nusb_epint_path \"%s/ep3\"\nusb_max_packet_size 0x200\n",
+      p->manufacturer, p->model, p->serial, p->vid, p->pid, dir, dir, dir, dir);
+  if (!g_file_set_contents (conf, c->str, (gssize) c->len, error))
+    return NULL;
+  argv = g_new0 (char *, 4);
+  argv[0] = g_strdup ("umtprd");
+  argv[1] = g_strdup ("-conf");
+  argv[2] = g_strdup (conf);
+  return argv;
+}
+
 /* ---- a FunctionFS responder's hooks (rig lock held) --------------------- */
 
 static void
@@ -1132,6 +1172,12 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
               rest = g_strconcat (old ? old : val, ",", parts[k], NULL);
               g_free (old);
             }
+          if (g_str_equal (rest ? rest : val, "umtprd"))
+            {
+              p->ffs_argv = g_new0 (char *, 2);
+              p->ffs_argv[0] = g_strdup ("umtprd");
+              break;
+            }
           if (!g_str_has_prefix (rest ? rest : val, "ffs:") ||
               !g_shell_parse_argv ((rest ? rest : val) + 4, NULL, &p->ffs_argv, &perr))
             {
@@ -1212,6 +1258,14 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
     {
       static const VpFfsHooks hooks = { ffs_kick, ffs_control_done, ffs_closed, ffs_ready };
       g_autofree char *dir = port == 1 ? g_strdup ("/dev/ffs-mtp") : g_strdup_printf ("/dev/ffs-mtp%u", port);
+      if (g_strv_length (p->ffs_argv) == 1 && g_str_equal (p->ffs_argv[0], "umtprd"))
+        {
+          char **argv = umtprd_argv (p, dir, error);
+          if (argv == NULL)
+            goto fail;
+          g_strfreev (p->ffs_argv);
+          p->ffs_argv = argv;
+        }
       p->ffs = vp_ffs_new (&rig->lock, dir, p->ffs_argv, &hooks, p);
       if (!vp_ffs_start (p->ffs, rig->testbed, error))
         goto fail;
