@@ -41,6 +41,7 @@ typedef struct {
   guint8 *data;
   gsize len, off;
   gboolean end;
+  gpointer token;                /* the host's URB, completed once read */
 } OutChunk;
 
 typedef struct {
@@ -84,6 +85,7 @@ struct _VpFfs {
   guint watch;                   /* main-loop timer: ep0 closed, signals */
   GHashTable *clients;           /* every UMockdevIoctlClient seen (ref) */
   gboolean stopping;             /* the rig ends: every call fails at once */
+  gsize out_filled;              /* bytes in the head bulk-OUT read's buffer */
 };
 
 static gboolean
@@ -426,7 +428,10 @@ ep0_write (VpFfs *f, UMockdevIoctlClient *ioc)
 
 /* ---- data endpoints -------------------------------------------------------- */
 
-/* Gives held bulk-OUT reads what the host sent. */
+/* Host packets land in the buffer of the read at the head of the queue, as
+ * in a UDC request: the host's URB ends once its bytes are in, the read once
+ * its buffer is full or a short packet ended the host's transfer.  With no
+ * read queued the UDC NAKs, and the host's URB waits. */
 static void
 serve_out (VpFfs *f)
 {
@@ -439,41 +444,48 @@ serve_out (VpFfs *f)
     {
       UMockdevIoctlClient *ioc = g_queue_peek_head (&ep->readers);
       UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg (ioc);
-      gsize got = 0, avail = 0;
+      gsize room = (gsize) arg->data_len;
+      OutChunk *c = g_queue_peek_head (&f->out);
+      gsize n = MIN (c->len - c->off, room - f->out_filled);
       gboolean ended = FALSE;
 
-      /* The UDC completes the read's request only when its buffer is full
-       * or a short packet ended the host's transfer. */
-      for (GList *l = f->out.head; l != NULL && !ended && avail < (gsize) arg->data_len; l = l->next)
+      memcpy (arg->data + f->out_filled, c->data + c->off, n);
+      f->out_filled += n;
+      c->off += n;
+      if (c->off == c->len)
         {
-          OutChunk *c = l->data;
-          avail += c->len - c->off;
           ended = c->end;
+          g_queue_pop_head (&f->out);
+          if (c->token != NULL)
+            f->hooks.out_done (f->data, c->token, 0, c->len);
+          g_free (c->data);
+          g_free (c);
         }
-      if (!ended && avail < (gsize) arg->data_len)
-        break;
-      ended = FALSE;
-      g_queue_pop_head (&ep->readers);
-
-      while (!ended && got < (gsize) arg->data_len && !g_queue_is_empty (&f->out))
+      if (ended || f->out_filled == room)
         {
-          OutChunk *c = g_queue_peek_head (&f->out);
-          gsize n = MIN (c->len - c->off, (gsize) arg->data_len - got);
-          memcpy (arg->data + got, c->data + c->off, n);
-          got += n;
-          c->off += n;
-          if (c->off == c->len)
-            {
-              ended = c->end;
-              g_queue_pop_head (&f->out);
-              g_free (c->data);
-              g_free (c);
-            }
+          g_queue_pop_head (&ep->readers);
+          client_done (ioc, (glong) f->out_filled, 0);
+          f->out_filled = 0;
         }
-      client_done (ioc, (glong) got, 0);
     }
 }
 
+static void
+drop_out (VpFfs *f, int status)
+{
+  while (!g_queue_is_empty (&f->out))
+    {
+      OutChunk *c = g_queue_pop_head (&f->out);
+      if (c->token != NULL)
+        f->hooks.out_done (f->data, c->token, status, c->off);
+      g_free (c->data);
+      g_free (c);
+    }
+}
+
+/* Ends the calls held on the data endpoints.  ESHUTDOWN (disabled): the
+ * host's queued bulk-OUT URBs end too; EINTR (a signal) leaves them for
+ * the next read, as the host's data waits behind a NAK. */
 static void
 fail_io (VpFfs *f, int err)
 {
@@ -482,6 +494,8 @@ fail_io (VpFfs *f, int err)
       Ep *ep = &f->ep[i];
       while (!g_queue_is_empty (&ep->readers))
         client_done (g_queue_pop_head (&ep->readers), -1, err);
+      if ((int) i == f->out_ep)
+        f->out_filled = 0;          /* what the read had taken is lost */
       while (!g_queue_is_empty (&ep->writes))
         {
           InChunk *c = g_queue_pop_head (&ep->writes);
@@ -491,12 +505,8 @@ fail_io (VpFfs *f, int err)
           g_free (c);
         }
     }
-  while (!g_queue_is_empty (&f->out))
-    {
-      OutChunk *c = g_queue_pop_head (&f->out);
-      g_free (c->data);
-      g_free (c);
-    }
+  if (err != EINTR)
+    drop_out (f, -ESHUTDOWN);
 }
 
 static void
@@ -611,22 +621,39 @@ handle_ioctl (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer dat
 
 /* ---- host side -------------------------------------------------------------- */
 
-void
-vp_ffs_out (VpFfs *f, const guint8 *data, gsize len, gboolean transfer_end)
+gboolean
+vp_ffs_out (VpFfs *f, const guint8 *data, gsize len, gboolean transfer_end, gpointer token)
 {
-  OutChunk *c = g_new0 (OutChunk, 1);
+  OutChunk *c;
 
   if (!f->enabled)
-    {
-      g_free (c);
-      return;
-    }
+    return FALSE;
+  c = g_new0 (OutChunk, 1);
+  c->token = token;
   c->data = g_memdup2 (data, len);
   c->len = len;
   c->end = transfer_end;
   TRACE ("host OUT %zu%s\n", len, transfer_end ? " end" : "");
   g_queue_push_tail (&f->out, c);
   serve_out (f);
+  return TRUE;
+}
+
+void
+vp_ffs_forget_out (VpFfs *f, gboolean (*match) (gpointer token, gpointer user), gpointer user)
+{
+  for (GList *l = f->out.head; l != NULL;)
+    {
+      GList *next = l->next;
+      OutChunk *c = l->data;
+      if (c->token != NULL && match (c->token, user))
+        {
+          g_queue_delete_link (&f->out, l);
+          g_free (c->data);
+          g_free (c);
+        }
+      l = next;
+    }
 }
 
 gssize
@@ -1011,6 +1038,9 @@ vp_ffs_free (VpFfs *f)
       }
   }
   g_hash_table_unref (f->clients);
+  g_mutex_lock (f->lock);
+  drop_out (f, -ESHUTDOWN);
+  g_mutex_unlock (f->lock);
   for (guint i = 0; i < N_EPS; i++)
     {
       if (f->ep[i].handler != NULL)

@@ -26,6 +26,9 @@ typedef struct {
   /* A reopened ep0 got descriptors and strings again: the gadget may be
    * bound again. */
   void (*ready) (gpointer data);
+  /* A bulk-OUT URB given to vp_ffs_out() ends: read by the function
+   * (status 0) or dropped (-ESHUTDOWN), `actual` bytes taken. */
+  void (*out_done) (gpointer data, gpointer token, int status, gsize actual);
 } VpFfsHooks;
 
 /* argv: the responder's command line.  dir: "/dev/ffs-mtp" or the like. */
@@ -50,8 +53,13 @@ void vp_ffs_enable (VpFfs *f);
 void vp_ffs_disable (VpFfs *f);
 
 /* Host to function: a bulk-OUT URB's bytes; transfer_end when it ended
- * with a short or zero-length packet. */
-void vp_ffs_out (VpFfs *f, const guint8 *data, gsize len, gboolean transfer_end);
+ * with a short or zero-length packet.  The URB (token) ends through
+ * hooks->out_done once the function has read it all, so the host waits
+ * for the device as on a real bus.  FALSE: the function is disabled. */
+gboolean vp_ffs_out (VpFfs *f, const guint8 *data, gsize len, gboolean transfer_end, gpointer token);
+/* Drops the queued bulk-OUT URBs match() picks (discarded, or their
+ * client went away); match() completes or frees each token it picks. */
+void vp_ffs_forget_out (VpFfs *f, gboolean (*match) (gpointer token, gpointer user), gpointer user);
 /* Function to host: fills a bulk-IN URB of `max` bytes, of which *filled are
  * already there.  Returns the URB's final length once it is full or a short
  * packet ended the transfer; -1 while it must wait (bytes taken so far stay

@@ -356,6 +356,15 @@ ffs_control_done (gpointer data, gpointer token, int status, gsize actual)
   complete_now (token, status, status == 0 ? actual : 0);
 }
 
+static void
+ffs_out_done (gpointer data, gpointer token, int status, gsize actual)
+{
+  if (status == 0)
+    complete_paced (data, token, 0, actual, 0);
+  else
+    complete_now (token, status, actual);
+}
+
 static gboolean
 ffs_unplug_idle (gpointer data)
 {
@@ -751,9 +760,13 @@ do_submit (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
       gsize len = (gsize) urb->buffer_length;
       gboolean end = len % 512 != 0 || len == 0 || (urb->flags & USBDEVFS_URB_ZERO_PACKET);
       if (p->ffs != NULL)
-        vp_ffs_out (p->ffs, len ? (guint8 *) u->buffer->data : NULL, len, end);
-      else
-        vp_mtp_out (p->mtp, len ? (guint8 *) u->buffer->data : NULL, len, end);
+        {
+          /* Completes when the function has read it (ffs_out_done). */
+          if (!vp_ffs_out (p->ffs, len ? (guint8 *) u->buffer->data : NULL, len, end, u))
+            complete_now (u, -ESHUTDOWN, 0);
+          return;
+        }
+      vp_mtp_out (p->mtp, len ? (guint8 *) u->buffer->data : NULL, len, end);
       complete_paced (p, u, 0, len, 0);
       serve_in (p);
       return;
@@ -773,6 +786,37 @@ do_submit (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
   complete_now (u, -EPIPE, 0);
 }
 
+typedef struct {
+  gulong addr;
+  Client *client;
+  gboolean found;
+} OutMatch;
+
+/* A bulk-OUT URB queued for a FunctionFS responder: discarded... */
+static gboolean
+ffs_discard_match (gpointer token, gpointer user)
+{
+  OutMatch *m = user;
+  Urb *u = token;
+  if (m->found || u->urb_data->client_addr != m->addr)
+    return FALSE;
+  m->found = TRUE;
+  complete_now (u, -ENOENT, 0);
+  return TRUE;
+}
+
+/* ...or its client gone. */
+static gboolean
+ffs_gone_match (gpointer token, gpointer user)
+{
+  OutMatch *m = user;
+  Urb *u = token;
+  if (u->client != m->client)
+    return FALSE;
+  urb_free (u);
+  return TRUE;
+}
+
 static void
 do_discard (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
 {
@@ -785,6 +829,18 @@ do_discard (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
       umockdev_ioctl_client_complete (ioc, 0, 0);
       complete_now (u, -ENOENT, 0);
       return;
+    }
+  if (p->ffs != NULL)
+    {
+      OutMatch m = { addr, NULL, FALSE };
+      vp_ffs_forget_out (p->ffs, ffs_discard_match, &m);
+      if (m.found)
+        {
+          /* Completed (given back) before the ioctl returns: harmless, the
+           * reap that collects it comes later. */
+          umockdev_ioctl_client_complete (ioc, 0, 0);
+          return;
+        }
     }
   (void) c;
   umockdev_ioctl_client_complete (ioc, -1, EINVAL);
@@ -876,6 +932,11 @@ client_gone_locked (VpPhone *p, UMockdevIoctlClient *ioc)
     {
       /* Its URBs still queued on the phone are nobody's now. */
       GQueue *queues[] = { &p->in_urbs, &p->int_urbs, &p->delayed };
+      if (p->ffs != NULL)
+        {
+          OutMatch m = { 0, c, FALSE };
+          vp_ffs_forget_out (p->ffs, ffs_gone_match, &m);
+        }
       for (gsize i = 0; i < G_N_ELEMENTS (queues); i++)
         for (GList *l = queues[i]->head; l;)
           {
@@ -1256,7 +1317,7 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
     vp_mtp_set_latency (p->mtp, USB2_LATENCY_USEC);
   if (p->ffs_argv != NULL)
     {
-      static const VpFfsHooks hooks = { ffs_kick, ffs_control_done, ffs_closed, ffs_ready };
+      static const VpFfsHooks hooks = { ffs_kick, ffs_control_done, ffs_closed, ffs_ready, ffs_out_done };
       g_autofree char *dir = port == 1 ? g_strdup ("/dev/ffs-mtp") : g_strdup_printf ("/dev/ffs-mtp%u", port);
       if (g_strv_length (p->ffs_argv) == 1 && g_str_equal (p->ffs_argv[0], "umtprd"))
         {
