@@ -947,8 +947,8 @@ vp_ffs_start (VpFfs *f, UMockdevTestbed *tb, GError **error)
   if (f->state != READY)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                   "%s did not write its FunctionFS descriptors and strings to %s/ep0 within 10 s%s",
-                   f->argv[0], f->dir, f->hs == NULL && f->state == WANT_STRINGS ? "" : "");
+                   "%s did not write its FunctionFS %s to %s/ep0 within 10 s",
+                   f->argv[0], f->state == WANT_STRINGS ? "strings" : "descriptors", f->dir);
       return FALSE;
     }
   return TRUE;
