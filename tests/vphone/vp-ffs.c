@@ -848,6 +848,27 @@ watch (gpointer data)
   gboolean fatal;
 
   g_mutex_lock (f->lock);
+  if (f->pid > 0)
+    {
+      int status;
+      if (waitpid (f->pid, &status, WNOHANG) == f->pid)
+        {
+          /* Its calls held here keep umockdev's streams open: the open ep0
+           * does not look closed.  Unbind the gadget now. */
+          g_printerr ("vphone-run: the responder %s %s %d: the phone leaves the bus\n", f->argv[0],
+                      WIFEXITED (status) ? "exited with status" : "was killed by signal",
+                      WIFEXITED (status) ? WEXITSTATUS (status) : WTERMSIG (status));
+          g_spawn_close_pid (f->pid);
+          f->pid = 0;
+          f->stopping = TRUE;
+          while (!g_queue_is_empty (&f->ep[0].readers))
+            client_done (g_queue_pop_head (&f->ep[0].readers), -1, ESHUTDOWN);
+          if (f->state == READY)
+            function_closed (f);
+          else
+            fail_io (f, ESHUTDOWN);
+        }
+    }
   if (f->state == READY && f->owner != NULL && !umockdev_ioctl_client_get_connected (f->owner))
     {
       TRACE ("ep0 closed\n");
