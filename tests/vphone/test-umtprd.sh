@@ -5,7 +5,7 @@
 # umtprd.  Not yet part of `make check` (issue #16).
 . "$(dirname "$0")/tap.sh"
 if ! command -v umtprd >/dev/null; then echo "1..0 # SKIP umtprd (package umtp-responder) is not installed"; exit 0; fi
-plan 9
+plan 11
 
 PHONE="$WORK/phone"
 "$MAKE_PHONE" "$PHONE" --preset small >/dev/null
@@ -52,4 +52,13 @@ ok $? "the file read back is the same"
 # starts its MTP thread again.
 vrun "${RUN[@]}" -- bash -c '"$0"/vphone-ctl unplug UMTPRD1 && "$0"/vphone-ctl plug UMTPRD1 && sleep 0.3 && mtp-folders' "$VP" >"$WORK/replug" 2>&1
 ok $? "after an unplug and a plug, umtprd answers again"
+# Lifeboat itself against the second stack: a snapshot, extracted, is the
+# phone folder byte for byte.
+CLI="$top_builddir/src/cli/lifeboat-cli"
+mkdir -p "$WORK/lib"
+rm -f "$PHONE/Internal shared storage/up.bin"
+vrun --phone "$PHONE,serial=UMTPRD1,responder=umtprd" -- "$CLI" -L "$WORK/lib" backup -q >"$WORK/backup" 2>&1
+ok $? "lifeboat-cli backup from umtprd"
+"$CLI" -L "$WORK/lib" extract 1 / --to "$WORK/ext" -q && diff -r --exclude=.vphone "$PHONE" "$WORK/ext" >"$WORK/diff"
+ok $? "the snapshot holds the phone folder, byte for byte"
 done_testing
