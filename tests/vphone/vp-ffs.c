@@ -713,8 +713,24 @@ void
 vp_ffs_setup (VpFfs *f, const guint8 setup[8], const guint8 *data, gsize data_len,
               guint8 *reply, gsize reply_max, gpointer token)
 {
-  if (f->setup_queued || f->setup_pending)
+  if (f->setup_pending)
     end_setup (f, -EPIPE, 0);         /* a new SETUP cancels the old one */
+  else if (f->setup_queued)
+    {
+      /* Not read yet: the old SETUP event goes too (f_fs.c
+       * __ffs_event_add() drops a queued SETUP for a newer one). */
+      for (GList *l = f->events.head; l != NULL;)
+        {
+          GList *next = l->next;
+          if (((struct usb_functionfs_event *) l->data)->type == FUNCTIONFS_SETUP)
+            {
+              g_free (l->data);
+              g_queue_delete_link (&f->events, l);
+            }
+          l = next;
+        }
+      end_setup (f, -EPIPE, 0);
+    }
   memcpy (f->setup, setup, 8);
   TRACE ("SETUP %02x %02x wLength %u\n", setup[0], setup[1], le16 (setup + 6));
   f->setup_data = g_byte_array_new ();
