@@ -1,6 +1,7 @@
 /* LbMonitor against virtual phones: hot-plug through the rig's udev
  * events, the settling of replug storms, a locked phone turning ready
- * without a USB event, held phones left alone, idle cost.
+ * without a USB event, held phones left alone, a phone another program
+ * holds, idle cost.
  *
  * Like test-device, it runs itself again under vphone-run.  The main
  * thread is given to lb_device_forbid_thread(), so any phone I/O there
@@ -11,6 +12,7 @@
 
 #include <string.h>
 #include <sys/resource.h>
+#include <libusb.h>
 
 #include "lb-monitor.h"
 #include "test-device-util.h"
@@ -407,6 +409,67 @@ test_hold (Fixture *f, gconstpointer data)
   g_assert_true (run_until (f, is_ready, M_READY, 3000));
 }
 
+static gboolean
+is_busy (Fixture *f, gconstpointer serial)
+{
+  const LbDeviceInfo *info = listed (f, serial);
+  return info != NULL && info->state == LB_DEVICE_BUSY;
+}
+
+/* Another program holding the phone, as the kernel sees one: a second
+ * open file of the device with its interface claimed. */
+static libusb_device_handle *
+claim_elsewhere (libusb_context *ctx, guint8 bus, guint8 address)
+{
+  libusb_device **list;
+  libusb_device_handle *handle = NULL;
+  ssize_t n = libusb_get_device_list (ctx, &list);
+
+  for (ssize_t i = 0; i < n && handle == NULL; i++)
+    if (libusb_get_bus_number (list[i]) == bus && libusb_get_device_address (list[i]) == address)
+      g_assert_cmpint (libusb_open (list[i], &handle), ==, 0);
+  libusb_free_device_list (list, 1);
+  g_assert_nonnull (handle);
+  g_assert_cmpint (libusb_claim_interface (handle, 0), ==, 0);
+  return handle;
+}
+
+static void
+test_in_use (Fixture *f, gconstpointer data)
+{
+  const LbDeviceInfo *info = listed (f, M_READY);
+  guint8 bus = info->bus, address = info->address;
+  libusb_context *ctx = NULL;
+  libusb_device_handle *other;
+  const Event *e;
+  guint mark = f->events->len;
+
+  (void) data;
+  g_assert_cmpint (info->state, ==, LB_DEVICE_READY);
+  g_assert_cmpint (libusb_init (&ctx), ==, 0);
+  other = claim_elsewhere (ctx, bus, address);
+
+  /* The probe meets EBUSY: the phone is in use, which is a state to show,
+   * not a failure to warn about (a warning would end this test). */
+  lb_monitor_refresh (f->monitor);
+  g_assert_true (run_until (f, is_busy, M_READY, 5000));
+  e = find_event (f, mark, 'c', M_READY);
+  g_assert_nonnull (e);
+  g_assert_cmpint (e->state, ==, LB_DEVICE_BUSY);
+  g_assert_null (find_event (f, mark, 'r', M_READY));
+  g_assert_cmpuint (listed (f, M_READY)->address, ==, address);
+
+  /* Let go: a busy phone is looked at again without a USB event. */
+  mark = f->events->len;
+  libusb_release_interface (other, 0);
+  libusb_close (other);
+  libusb_exit (ctx);
+  g_assert_true (run_until (f, is_ready, M_READY, 6000));
+  e = find_event (f, mark, 'c', M_READY);
+  g_assert_nonnull (e);
+  g_assert_cmpuint (listed (f, M_READY)->storages->len, ==, 1);
+}
+
 static guint64
 thread_stat (const char *name, guint64 *switches)
 {
@@ -503,6 +566,7 @@ main (int argc, char **argv)
   ADD ("replug-storm", test_replug_storm);
   ADD ("unlock", test_unlock);
   ADD ("hold", test_hold);
+  ADD ("in-use", test_in_use);
   ADD ("idle", test_idle);
 #undef ADD
   return g_test_run ();

@@ -104,6 +104,7 @@ plan_json (const LbRestorePlan *plan, const LbRestoreReport *report)
       MEMBER ("lists", report->lists);
       MEMBER ("dates_kept", report->dates_kept);
       MEMBER ("dates_lost", report->dates_lost);
+      MEMBER ("dates_failed", report->dates_failed);
 #undef MEMBER
       json_builder_set_member_name (b, "interrupted");
       json_builder_add_boolean_value (b, report->interrupted);
@@ -111,6 +112,11 @@ plan_json (const LbRestorePlan *plan, const LbRestoreReport *report)
       json_builder_begin_array (b);
       for (guint i = 0; i < report->failed->len; i++)
         json_builder_add_string_value (b, report->failed->pdata[i]);
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "notes");
+      json_builder_begin_array (b);
+      for (guint i = 0; i < report->notes->len; i++)
+        json_builder_add_string_value (b, report->notes->pdata[i]);
       json_builder_end_array (b);
       json_builder_end_object (b);
     }
@@ -174,6 +180,16 @@ print_report (const LbRestoreReport *r)
                          "The date of %" G_GUINT64_FORMAT " file could not be kept: this phone sets the time of the transfer.\n",
                          "The dates of %" G_GUINT64_FORMAT " files could not be kept: this phone sets the time of the transfer.\n",
                          r->dates_lost), r->dates_lost);
+  if (r->dates_failed)
+    printf (g_dngettext (GETTEXT_PACKAGE,
+                         "The phone would not take the date of %" G_GUINT64_FORMAT " file (listed below).\n",
+                         "The phone would not take the dates of %" G_GUINT64_FORMAT " files (listed below).\n",
+                         r->dates_failed), r->dates_failed);
+  for (guint i = 0; i < r->notes->len; i++)
+    {
+      g_autofree char *line = lb_cli_printable (r->notes->pdata[i]);
+      printf (_("Note: %s\n"), line);
+    }
   for (guint i = 0; i < r->failed->len; i++)
     {
       g_autofree char *line = lb_cli_printable (r->failed->pdata[i]);

@@ -23,6 +23,11 @@
 #define PTP_RC_STORE_FULL            0x200C
 #define PTP_RC_STORE_NOT_AVAILABLE   0x2013
 #define PTP_RC_DEVICE_BUSY           0x2019
+#define PTP_RC_OPERATION_NOT_SUPPORTED 0x2005
+#define PTP_RC_ACCESS_DENIED         0x200F
+#define MTP_RC_INVALID_OBJECT_PROP_CODE   0xA801
+#define MTP_RC_INVALID_OBJECT_PROP_FORMAT 0xA802
+#define MTP_RC_OBJECT_PROP_NOT_SUPPORTED  0xA80A
 #define MTP_RC_OBJECT_TOO_LARGE      0xA809
 #define PTP_ERROR_TIMEOUT            0x02FA
 #define PTP_ERROR_DATA_EXPECTED      0x02FE
@@ -226,4 +231,51 @@ lb_device_check_present (const LbDeviceInfo *info, GError **error)
     return TRUE;
   g_set_error_literal (error, LB_ERROR, LB_ERROR_DEVICE_GONE, _("The phone was disconnected."));
   return FALSE;
+}
+
+/* What a phone answers SetObjectPropValue with when it takes no such
+ * property, for any object: the MTP specification's OperationNotSupported,
+ * InvalidObjectPropCode and ObjectPropNotSupported (AOSP's
+ * MtpDatabase.setObjectProperty gives that last one to everything but a
+ * rename), AccessDenied for a property its GetObjectPropDesc declares
+ * get-only, and InvalidObjectPropFormat for a property of another type
+ * than ours.  Asking again, or for the next file, cannot help. */
+static gboolean
+prop_not_supported (guint code)
+{
+  return code == PTP_RC_OPERATION_NOT_SUPPORTED || code == PTP_RC_ACCESS_DENIED ||
+         code == MTP_RC_INVALID_OBJECT_PROP_CODE || code == MTP_RC_INVALID_OBJECT_PROP_FORMAT ||
+         code == MTP_RC_OBJECT_PROP_NOT_SUPPORTED;
+}
+
+void
+lb_device_error_from_mtp_prop (LIBMTP_mtpdevice_t *mtp,
+                               const LbDeviceInfo *info,
+                               const char *doing,
+                               GError **error)
+{
+  gboolean refused = FALSE, any_code = FALSE;
+
+  for (LIBMTP_error_t *e = LIBMTP_Get_Errorstack (mtp); e != NULL; e = e->next)
+    {
+      guint code = ptp_code (e->error_text);
+      any_code |= code != 0;
+      refused |= prop_not_supported (code);
+    }
+  /* Without any response code libmtp did not ask: it refuses itself when
+   * the phone's DeviceInfo lists no SetObjectPropValue. */
+  if (refused || (!any_code && LIBMTP_Get_Errorstack (mtp) != NULL))
+    {
+      LIBMTP_Clear_Errorstack (mtp);
+      g_set_error (error, LB_ERROR, LB_ERROR_NOT_SUPPORTED, _("%s: the phone does not take it"), doing);
+      return;
+    }
+  lb_device_error_from_mtp (mtp, info, doing, error);
+}
+
+gboolean
+lb_device_error_is_transient (const GError *error)
+{
+  return g_error_matches (error, LB_ERROR, LB_ERROR_DEVICE_BUSY) ||
+         g_error_matches (error, LB_ERROR, LB_ERROR_FAILED);
 }

@@ -52,6 +52,17 @@ void lb_device_error_from_mtp_about (LIBMTP_mtpdevice_t *mtp,
                                      gint64 quiet_since,
                                      const char *doing,
                                      GError **error);
+/* A failed write of an object property (SetObjectPropValue).  A phone that
+ * does not take the property at all is LB_ERROR_NOT_SUPPORTED; a busy one
+ * LB_ERROR_DEVICE_BUSY; the rest as lb_device_error_from_mtp(). */
+void lb_device_error_from_mtp_prop (LIBMTP_mtpdevice_t *mtp,
+                                    const LbDeviceInfo *info,
+                                    const char *doing,
+                                    GError **error);
+/* Whether an error from the phone may go away when asked again: DeviceBusy,
+ * GeneralError and other failures without a better code.  Never an unplug,
+ * a time-out, a full storage or NOT_SUPPORTED. */
+gboolean lb_device_error_is_transient (const GError *error);
 void lb_device_error_for_state (LbDeviceState state, GError **error);
 gboolean lb_device_check_present (const LbDeviceInfo *info, GError **error);
 

@@ -9,9 +9,14 @@
 #include "lb-device-private.h"
 #include "lb-error.h"
 
+#define PTP_RC_GENERAL_ERROR 0x2002
 #define PTP_RC_INVALID_PARAMETER 0x201D
 #define PTP_RC_INVALID_OBJECT_FORMAT 0x200B
 #define MTP_RC_OBJECT_TOO_LARGE 0xA809
+/* Asking twice more for a date is cheap (one transaction each) and rides
+ * out a phone that is busy for a moment. */
+#define SET_MTIME_RETRIES 2
+#define SET_MTIME_PAUSE_USEC (50 * 1000)
 
 /* The PTP response codes on libmtp's error stack, without clearing it. */
 static gboolean
@@ -88,8 +93,27 @@ mtp_parent (guint32 parent)
   return parent == 0 ? LIBMTP_FILES_AND_FOLDERS_ROOT : parent;
 }
 
+/* The name the phone gives the object it just created (libmtp reads its
+ * ObjectInfo into its cache as it creates it), or NULL when unknown. */
+static char *
+created_name (LbDevice *self, guint32 handle, gint64 *mtime)
+{
+  LIBMTP_file_t *back = LIBMTP_Get_Filemetadata (self->mtp, handle);
+  char *name = NULL;
+
+  if (mtime != NULL)
+    *mtime = back ? back->modificationdate : 0;
+  if (back != NULL && back->filename != NULL && g_utf8_validate (back->filename, -1, NULL))
+    name = g_strdup (back->filename);
+  if (back != NULL)
+    LIBMTP_destroy_file_t (back);
+  LIBMTP_Clear_Errorstack (self->mtp);
+  return name;
+}
+
 guint32
-lb_device_create_folder (LbDevice *self, guint32 storage_id, guint32 parent, const char *name, GError **error)
+lb_device_create_folder (LbDevice *self, guint32 storage_id, guint32 parent, const char *name,
+                         char **phone_name, GError **error)
 {
   g_autofree char *copy = g_strdup (name);
   LbQuiet quiet;
@@ -108,6 +132,8 @@ lb_device_create_folder (LbDevice *self, guint32 storage_id, guint32 parent, con
       return 0;
     }
   LIBMTP_Clear_Errorstack (self->mtp);
+  if (phone_name != NULL)
+    *phone_name = created_name (self, handle, NULL);
   return handle;
 }
 
@@ -151,15 +177,37 @@ send_progress (uint64_t sent, uint64_t total, void const *const data)
   return g_cancellable_is_cancelled (ctx->cancellable) ? 1 : 0;
 }
 
+/* A phone whose disk fills while the data flows does not say StoreFull:
+ * Android's MtpServer::doSendObject answers GeneralError to any failed
+ * write, and deletes what it received.  Its free space, read again, tells:
+ * less than the file needs means the storage is (nearly) full. */
+static gboolean
+send_failed_for_space (LbDevice *self, guint32 storage_id, guint64 size, guint64 *free_now)
+{
+  if (!lb_device_refresh_storages (self, NULL))
+    return FALSE;
+  for (guint i = 0; i < self->info->storages->len; i++)
+    {
+      LbStorageInfo *st = self->info->storages->pdata[i];
+      if (st->id == storage_id)
+        {
+          *free_now = st->free;
+          return st->free < size;
+        }
+    }
+  return FALSE;
+}
+
 guint32
 lb_device_send_file (LbDevice *self, guint32 storage_id, guint32 parent, const char *name, guint32 filetype,
                      guint64 size, LbFillFunc fill, gpointer user_data, gint64 *phone_mtime,
-                     GCancellable *cancellable, GError **error)
+                     char **phone_name, GCancellable *cancellable, GError **error)
 {
   SendContext ctx = { fill, user_data, cancellable, FALSE, FALSE };
   LIBMTP_file_t *f;
-  LIBMTP_file_t *back;
   guint32 handle = 0;
+  gint64 mtime = 0;
+  char *named;
   int r;
 
   g_return_val_if_fail (LB_IS_DEVICE (self), 0);
@@ -192,18 +240,37 @@ lb_device_send_file (LbDevice *self, guint32 storage_id, guint32 parent, const c
                                _("the library's copy of the file could not be read"));
         }
       else
-        create_error (self, _("Could not send a file to the phone"), name, error);
+        {
+          gboolean general = stack_has_code (self->mtp, PTP_RC_GENERAL_ERROR);
+          g_autoptr(GError) local = NULL;
+          guint64 free_now = 0;
+
+          create_error (self, _("Could not send a file to the phone"), name, &local);
+          if (general && !g_error_matches (local, LB_ERROR, LB_ERROR_DEVICE_GONE) &&
+              send_failed_for_space (self, storage_id, size, &free_now))
+            {
+              g_autofree char *need = g_format_size (size);
+              g_autofree char *left = g_format_size (free_now);
+              g_set_error (error, LB_ERROR, LB_ERROR_STORAGE_FULL,
+                           _("The phone could not store “%s” (%s) and has only %s free now: its storage "
+                             "is probably full. Free some space on the phone."),
+                           name, need, left);
+            }
+          else
+            g_propagate_error (error, g_steal_pointer (&local));
+        }
       return 0;
     }
   handle = f->item_id;
   LIBMTP_destroy_file_t (f);
-  /* The date the phone gave it: what the next backup will see. */
-  back = LIBMTP_Get_Filemetadata (self->mtp, handle);
+  /* The date and name the phone gave it: what the next backup will see. */
+  named = created_name (self, handle, &mtime);
   if (phone_mtime != NULL)
-    *phone_mtime = back ? back->modificationdate : 0;
-  if (back != NULL)
-    LIBMTP_destroy_file_t (back);
-  LIBMTP_Clear_Errorstack (self->mtp);
+    *phone_mtime = mtime;
+  if (phone_name != NULL)
+    *phone_name = named;
+  else
+    g_free (named);
   return handle;
 }
 
@@ -225,20 +292,30 @@ lb_device_set_mtime (LbDevice *self, guint32 handle, gint64 mtime, GError **erro
   /* libmtp reads a phone's dates as the desktop's local time: write them
    * the same way so they read back as the same moment. */
   text = g_date_time_format (dt, "%Y%m%dT%H%M%S");
-  LIBMTP_Clear_Errorstack (self->mtp);
-  r = LIBMTP_Set_Object_String (self->mtp, handle, LIBMTP_PROPERTY_DateModified, text);
-  if (r == 0)
-    return TRUE;
-  if (!lb_device_check_present (self->info, error))
+  for (guint attempt = 0;; attempt++)
     {
+      g_autoptr(GError) local = NULL;
+
       LIBMTP_Clear_Errorstack (self->mtp);
-      return FALSE;
+      r = LIBMTP_Set_Object_String (self->mtp, handle, LIBMTP_PROPERTY_DateModified, text);
+      if (r == 0)
+        return TRUE;
+      lb_device_error_from_mtp_prop (self->mtp, self->info, _("Could not set the file's date"), &local);
+      if (g_error_matches (local, LB_ERROR, LB_ERROR_NOT_SUPPORTED))
+        {
+          /* Android refuses DateModified outright (ObjectPropNotSupported). */
+          g_set_error_literal (error, LB_ERROR, LB_ERROR_NOT_SUPPORTED,
+                               _("this phone sets a file's date itself, to the time of the transfer"));
+          return FALSE;
+        }
+      /* A busy or flaky answer is often gone a moment later. */
+      if (attempt == SET_MTIME_RETRIES || !lb_device_error_is_transient (local))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      g_usleep (SET_MTIME_PAUSE_USEC);
     }
-  /* Android refuses DateModified outright (ObjectPropNotSupported). */
-  LIBMTP_Clear_Errorstack (self->mtp);
-  g_set_error_literal (error, LB_ERROR, LB_ERROR_NOT_SUPPORTED,
-                       _("this phone sets a file's date itself, to the time of the transfer"));
-  return FALSE;
 }
 
 gboolean

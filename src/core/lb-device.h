@@ -164,9 +164,12 @@ GPtrArray *lb_device_get_lists (LbDevice *self, GError **error);
 gboolean lb_device_refresh_storages (LbDevice *self, GError **error);
 
 /* Creates a folder; returns its handle, 0 on error.  parent 0: the top of
- * the storage.  A name the phone refuses is LB_ERROR_REFUSED. */
+ * the storage.  A name the phone refuses is LB_ERROR_REFUSED.  *phone_name
+ * (may be NULL; free it) gets the name the phone reports for the new
+ * folder, which may differ from name (Android trims names on memory
+ * cards), or NULL when the phone did not say. */
 guint32 lb_device_create_folder (LbDevice *self, guint32 storage_id, guint32 parent,
-                                 const char *name, GError **error);
+                                 const char *name, char **phone_name, GError **error);
 
 /* Supplies the next bytes of a file being sent: fills up to len bytes of
  * buf and returns how many, 0 at its end, or -1 to fail the send. */
@@ -174,16 +177,21 @@ typedef gssize (*LbFillFunc) (guint8 *buf, gsize len, gpointer user_data);
 
 /* Sends a file of exactly size bytes, streamed through fill (never whole in
  * memory).  Returns the new object's handle and, in *phone_mtime, the date
- * the phone gave it (libmtp stamps the time of the transfer).  Errors:
+ * the phone gave it (libmtp stamps the time of the transfer), in
+ * *phone_name (may be NULL; free it) the name it reports, as for
+ * lb_device_create_folder().  Errors:
  * LB_ERROR_STORAGE_FULL (StoreFull, also part-way), LB_ERROR_REFUSED (the
  * phone refused the name, or ObjectTooLarge), LB_ERROR_DEVICE_GONE,
  * G_IO_ERROR_CANCELLED, LB_ERROR_FAILED. */
 guint32 lb_device_send_file (LbDevice *self, guint32 storage_id, guint32 parent, const char *name,
                              guint32 filetype, guint64 size, LbFillFunc fill, gpointer user_data,
-                             gint64 *phone_mtime, GCancellable *cancellable, GError **error);
+                             gint64 *phone_mtime, char **phone_name, GCancellable *cancellable,
+                             GError **error);
 
 /* Sets an object's DateModified.  LB_ERROR_NOT_SUPPORTED when the phone
- * refuses, as Android does for every object. */
+ * takes no date for any object, as Android; a busy or flaky answer is asked
+ * again (twice), then fails with what the phone said for this object
+ * alone (LB_ERROR_DEVICE_BUSY, LB_ERROR_FAILED, ...). */
 gboolean lb_device_set_mtime (LbDevice *self, guint32 handle, gint64 mtime, GError **error);
 
 gboolean lb_device_delete (LbDevice *self, guint32 handle, GError **error);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <glib/gi18n-lib.h>
+#include <libmtp.h>
 
 #define PROGRESS_USEC (G_USEC_PER_SEC / 10)
 #define FAT32_LIMIT (G_GUINT64_CONSTANT (4) << 30)
@@ -55,6 +56,9 @@ typedef struct {
   GHashTable *rel_of;        /* path id -> rel on the phone (folders) */
   GHashTable *handle_of;     /* path id -> phone handle */
   GHashTable *blocked;       /* path ids whose folder cannot be restored */
+  GHashTable *children;      /* "storage id/rel" of a phone folder -> GPtrArray of names */
+  GHashTable *planned;       /* "storage id/rel" the plan puts something of the snapshot at */
+  GHashTable *phone_rel;     /* path id -> rel of a folder the phone named otherwise, or below one */
 } Restore;
 
 static void
@@ -106,6 +110,7 @@ lb_restore_report_free (LbRestoreReport *report)
     return;
   g_clear_pointer (&report->plan, lb_restore_plan_free);
   g_ptr_array_unref (report->failed);
+  g_ptr_array_unref (report->notes);
   g_free (report);
 }
 
@@ -135,6 +140,15 @@ on_target_object (const LbObject *o, gpointer data)
     return TRUE;
   rel = *parent ? g_strconcat (parent, "/", o->name, NULL) : g_strdup (o->name);
   g_hash_table_insert (w->rel_by_handle, GUINT_TO_POINTER (o->handle), rel);
+  {
+    char *folder_key = target_key (w->storage_id, parent);
+    GPtrArray *names = g_hash_table_lookup (w->r->children, folder_key);
+    if (names == NULL)
+      g_hash_table_insert (w->r->children, folder_key, names = g_ptr_array_new_with_free_func (g_free));
+    else
+      g_free (folder_key);
+    g_ptr_array_add (names, g_strdup (o->name));
+  }
   t = g_new0 (TargetObject, 1);
   t->handle = o->handle;
   t->size = o->size;
@@ -226,6 +240,24 @@ map_storages (Restore *r, GPtrArray *sources, GError **error)
   return TRUE;
 }
 
+/* The name the phone will give an object sent as name: Android trims white
+ * space (android::base::Trim, isspace() in the C locale) from both ends of
+ * names on removable storage only (MtpServer::doSendObjectInfo). */
+static char *
+phone_name_for (const char *name, const LbStorageInfo *st)
+{
+  static const char space[] = " \t\n\v\f\r";
+  gsize start, len;
+
+  if (st->kind != LB_STORAGE_REMOVABLE)
+    return g_strdup (name);
+  start = strspn (name, space);
+  len = strlen (name);
+  while (len > start && strchr (space, name[len - 1]) != NULL)
+    len--;
+  return g_strndup (name + start, len - start);
+}
+
 static gboolean
 name_acceptable (const char *name, const LbStorageInfo *st)
 {
@@ -241,10 +273,12 @@ name_acceptable (const char *name, const LbStorageInfo *st)
   return TRUE;
 }
 
+/* A name the phone takes and keeps as it is. */
 static char *
 acceptable_name (const char *name, const LbStorageInfo *st)
 {
-  g_autofree char *safe = lb_safe_name (name, NULL);
+  g_autofree char *trimmed = phone_name_for (name, st);
+  g_autofree char *safe = lb_safe_name (trimmed, NULL);
   GString *s = g_string_new (NULL);
 
   for (const char *p = safe; *p; p++)
@@ -341,14 +375,51 @@ identical (Restore *r, const LbStorageInfo *st, const char *rel, LbEntry *e, Tar
   return g_strcmp0 (sent, e->blob) == 0;
 }
 
+/* A file an earlier restore sent that the phone named otherwise than we
+ * foresaw: the journal holds the name the phone reported.  Looks through
+ * the phone's files of the same size in that folder; *rel becomes the
+ * found one's path. */
+static TargetObject *
+sent_under_other_name (Restore *r, const LbStorageInfo *st, const char *parent_rel, LbEntry *e, char **rel)
+{
+  g_autofree char *folder_key = target_key (st->id, parent_rel);
+  GPtrArray *names = g_hash_table_lookup (r->children, folder_key);
+
+  for (guint i = 0; names != NULL && i < names->len; i++)
+    {
+      g_autofree char *other = *parent_rel ? g_strconcat (parent_rel, "/", names->pdata[i], NULL) : g_strdup (names->pdata[i]);
+      g_autofree char *key = target_key (st->id, other);
+      g_autofree char *sent = NULL;
+      TargetObject *t = g_hash_table_lookup (r->targets, key);
+
+      if (t == NULL || t->is_folder || t->matched || t->size != e->size)
+        continue;
+      sent = lb_library_journal_lookup (r->library, lb_device_get_info (r->device), st->description, other,
+                                        t->size, t->mtime);
+      if (g_strcmp0 (sent, e->blob) == 0)
+        {
+          g_free (*rel);
+          *rel = g_steal_pointer (&other);
+          return t;
+        }
+    }
+  return NULL;
+}
+
 static void
 plan_entry (Restore *r, LbEntry *e)
 {
   const LbStorageInfo *st = g_hash_table_lookup (r->storage_for, e->storage);
   const char *parent_rel = "";
-  g_autofree char *name = NULL, *rel = NULL, *key = NULL, *renamed = NULL;
+  g_autofree char *name = NULL, *rel = NULL, *key = NULL, *renamed = NULL, *base = NULL;
   TargetObject *t;
 
+  /* A player's playlist or album is an abstract object: it has no bytes to
+   * send, and push_lists recreates it.  Sent as a file it collides with
+   * that list (the player answers its SendObject NoValidObjectInfo, and the
+   * list's own creation then finds the name taken). */
+  if (!e->is_folder && (e->filetype == LIBMTP_FILETYPE_PLAYLIST || e->filetype == LIBMTP_FILETYPE_ALBUM))
+    return;
   if (st == NULL)
     {
       add_step (r, LB_RESTORE_CANNOT, e, NULL, e->name, e->name, 0, _("no storage on the phone to put it on"));
@@ -365,13 +436,13 @@ plan_entry (Restore *r, LbEntry *e)
       if (parent_rel == NULL)
         return;
     }
-  name = g_strdup (e->name);
+  name = phone_name_for (e->name, st);
   if (!name_acceptable (name, st))
     {
       if (!r->options->rename_invalid)
         {
           g_hash_table_add (r->blocked, g_memdup2 (&e->path_id, sizeof (gint64)));
-          add_step (r, LB_RESTORE_CANNOT, e, st, name, name, 0,
+          add_step (r, LB_RESTORE_CANNOT, e, st, e->name, e->name, 0,
                     r->options->plain_hints ? _("the phone would refuse this name")
                                             : _("the phone would refuse this name (ask for --rename-invalid to rename it)"));
           return;
@@ -380,8 +451,35 @@ plan_entry (Restore *r, LbEntry *e)
       name = acceptable_name (e->name, st);
       renamed = g_strdup_printf (_("renamed to “%s”"), name);
     }
+  else if (strcmp (name, e->name) != 0)
+    renamed = g_strdup_printf (_("the phone will name it “%s”"), name);
   rel = *parent_rel ? g_strconcat (parent_rel, "/", name, NULL) : g_strdup (name);
   key = target_key (st->id, rel);
+  /* Two names of the snapshot that the phone makes one (" a.jpg" and
+   * "a.jpg" on a memory card): the phone would refuse the second. */
+  if (r->options->rename_invalid && g_hash_table_contains (r->planned, key))
+    base = g_strdup (name);
+  for (guint n = 2; base != NULL && g_hash_table_contains (r->planned, key); n++)
+    {
+      g_autofree char *numbered = lb_numbered_name (base, n);
+      g_free (name);
+      name = acceptable_name (numbered, st);
+      g_free (renamed);
+      g_free (rel);
+      g_free (key);
+      renamed = g_strdup_printf (_("renamed to “%s”"), name);
+      rel = *parent_rel ? g_strconcat (parent_rel, "/", name, NULL) : g_strdup (name);
+      key = target_key (st->id, rel);
+    }
+  if (g_hash_table_contains (r->planned, key))
+    {
+      g_autofree char *why = g_strdup_printf (_("another file or folder of the snapshot gets the same name on the phone, “%s”"), name);
+      if (e->is_folder)
+        g_hash_table_add (r->blocked, g_memdup2 (&e->path_id, sizeof (gint64)));
+      add_step (r, LB_RESTORE_CANNOT, e, st, name, rel, 0, why);
+      return;
+    }
+  g_hash_table_add (r->planned, g_strdup (key));
   t = g_hash_table_lookup (r->targets, key);
   if (t != NULL)
     t->matched = TRUE;
@@ -423,6 +521,13 @@ plan_entry (Restore *r, LbEntry *e)
         : g_strdup_printf (_("4 GiB or larger, which a memory card formatted FAT32 cannot hold; "
                              "put it on internal storage with --map \"%s=…\""), e->storage);
       add_step (r, LB_RESTORE_CANNOT, e, st, name, rel, 0, why);
+      return;
+    }
+  if (t == NULL && (t = sent_under_other_name (r, st, parent_rel, e, &rel)) != NULL)
+    {
+      t->matched = TRUE;
+      g_hash_table_insert (r->handle_of, g_memdup2 (&e->path_id, sizeof (gint64)), GUINT_TO_POINTER (t->handle));
+      add_step (r, LB_RESTORE_IDENTICAL, e, st, strrchr (rel, '/') ? strrchr (rel, '/') + 1 : rel, rel, t->handle, NULL);
       return;
     }
   if (t == NULL)
@@ -665,6 +770,33 @@ parent_handle (Restore *r, LbEntry *e)
   return e->parent_id ? GPOINTER_TO_UINT (g_hash_table_lookup (r->handle_of, &e->parent_id)) : 0;
 }
 
+/* Where a step's object really is on the phone: below a folder the phone
+ * named otherwise its planned rel is off, and the phone may name this
+ * object otherwise too (got: the name it reported, NULL if unknown).
+ * Returns the rel, and notes a name other than planned in the report. */
+static char *
+actual_rel (Restore *r, Step *s, const char *got, LbRestoreReport *report)
+{
+  const char *parent = s->entry->parent_id ? g_hash_table_lookup (r->phone_rel, &s->entry->parent_id) : NULL;
+  const char *name = got != NULL ? got : s->name;
+  char *rel;
+
+  if (parent == NULL)
+    {
+      const char *slash = strrchr (s->rel, '/');
+      g_autofree char *planned_parent = slash ? g_strndup (s->rel, slash - s->rel) : g_strdup ("");
+      rel = *planned_parent ? g_strconcat (planned_parent, "/", name, NULL) : g_strdup (name);
+    }
+  else
+    rel = g_strconcat (parent, "/", name, NULL);
+  if (got != NULL && strcmp (got, s->name) != 0)
+    g_ptr_array_add (report->notes, g_strdup_printf (_("%s: the phone named it “%s”, not “%s”"),
+                                                     s->entry->phone_path, got, s->name));
+  if (s->entry->is_folder && strcmp (rel, s->rel) != 0)
+    g_hash_table_insert (r->phone_rel, g_memdup2 (&s->entry->path_id, sizeof (gint64)), g_strdup (rel));
+  return rel;
+}
+
 /* FALSE when the whole restore must stop (error set). */
 static gboolean
 push_step (Restore *r, Step *s, LbRestoreReport *report, gboolean *dates_supported, GError **error)
@@ -672,9 +804,12 @@ push_step (Restore *r, Step *s, LbRestoreReport *report, gboolean *dates_support
   LbEntry *e = s->entry;
   g_autoptr(GError) local = NULL;
   g_autofree char *blob_path = NULL;
+  g_autofree char *got = NULL, *rel = NULL;
+  g_autoptr(GError) date_error = NULL;
   Fill fill = { r, -1 };
   gint64 phone_mtime = 0;
   guint32 handle;
+  gboolean date_failed = FALSE;
 
   switch (s->kind)
     {
@@ -703,12 +838,17 @@ push_step (Restore *r, Step *s, LbRestoreReport *report, gboolean *dates_support
     }
 
   r->progress.current = e->phone_path;
+  /* Its folder could not be created (the failure is listed): sending it
+   * anyway would put it at the top of the storage. */
+  if (e->parent_id != 0 && parent_handle (r, e) == 0)
+    return TRUE;
   if (e->is_folder)
     {
-      handle = lb_device_create_folder (r->device, s->storage->id, parent_handle (r, e), s->name, &local);
+      handle = lb_device_create_folder (r->device, s->storage->id, parent_handle (r, e), s->name, &got, &local);
       if (handle == 0)
         goto failed;
       g_hash_table_insert (r->handle_of, g_memdup2 (&e->path_id, sizeof (gint64)), GUINT_TO_POINTER (handle));
+      g_free (actual_rel (r, s, got, report));
       return TRUE;
     }
   if (s->kind == LB_RESTORE_REPLACE && !lb_device_delete (r->device, s->existing, &local))
@@ -727,31 +867,48 @@ push_step (Restore *r, Step *s, LbRestoreReport *report, gboolean *dates_support
       goto failed;
     }
   handle = lb_device_send_file (r->device, s->storage->id, parent_handle (r, e), s->name, e->filetype, e->size,
-                                fill_from_blob, &fill, &phone_mtime, r->cancellable, &local);
+                                fill_from_blob, &fill, &phone_mtime, &got, r->cancellable, &local);
   close (fill.fd);
   if (handle == 0)
     goto failed;
   g_hash_table_insert (r->handle_of, g_memdup2 (&e->path_id, sizeof (gint64)), GUINT_TO_POINTER (handle));
+  rel = actual_rel (r, s, got, report);
   if (*dates_supported && e->mtime != 0)
     {
-      g_autoptr(GError) date_error = NULL;
       if (lb_device_set_mtime (r->device, handle, e->mtime, &date_error))
         phone_mtime = e->mtime;
       else if (g_error_matches (date_error, LB_ERROR, LB_ERROR_NOT_SUPPORTED))
         *dates_supported = FALSE;
+      else if (!g_error_matches (date_error, LB_ERROR, LB_ERROR_DEVICE_GONE))
+        {
+          /* This file's date only: the next file's may well be taken. */
+          date_failed = TRUE;
+          g_ptr_array_add (report->notes, g_strdup_printf (_("%s: its date could not be set: %s"),
+                                                           e->phone_path, date_error->message));
+        }
     }
   if (phone_mtime == e->mtime)
     report->dates_kept++;
+  else if (date_failed)
+    report->dates_failed++;
   else
     report->dates_lost++;
   report->sent++;
   report->sent_bytes += e->size;
   report->conflicts += s->kind == LB_RESTORE_CONFLICT;
   r->progress.files_done++;
-  /* Recorded as soon as the phone has it: a rerun skips it, and the next
-   * backup recognises it by the date the phone gave it. */
-  return lb_library_journal_record (r->library, lb_device_get_info (r->device), s->storage->description, s->rel,
-                                    e->size, phone_mtime, e->blob, error);
+  /* Recorded as soon as the phone has it, under the name the phone gave
+   * it: a rerun skips it, and the next backup recognises it by the date
+   * the phone gave it. */
+  if (!lb_library_journal_record (r->library, lb_device_get_info (r->device), s->storage->description, rel,
+                                  e->size, phone_mtime, e->blob, error))
+    return FALSE;
+  if (g_error_matches (date_error, LB_ERROR, LB_ERROR_DEVICE_GONE))
+    {
+      g_propagate_error (error, g_steal_pointer (&date_error));
+      return FALSE;
+    }
+  return TRUE;
 
 failed:
   if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
@@ -815,6 +972,7 @@ lb_restore_run (const LbRestoreOptions *options, LbRestoreProgressFunc progress,
   gboolean ok = FALSE, dates_supported = TRUE;
 
   report->failed = g_ptr_array_new_with_free_func (g_free);
+  report->notes = g_ptr_array_new_with_free_func (g_free);
   report->plan = r.plan = g_new0 (LbRestorePlan, 1);
   r.plan->storages = g_ptr_array_new_with_free_func (storage_plan_free);
   r.plan->actions = g_ptr_array_new_with_free_func (action_free);
@@ -830,6 +988,9 @@ lb_restore_run (const LbRestoreOptions *options, LbRestoreProgressFunc progress,
   r.rel_of = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   r.handle_of = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   r.blocked = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  r.children = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+  r.planned = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  r.phone_rel = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
 
   /* A restore writes its journal: it is a writer, and never runs beside a
    * backup. */
@@ -890,6 +1051,9 @@ out:
   g_hash_table_unref (r.rel_of);
   g_hash_table_unref (r.handle_of);
   g_hash_table_unref (r.blocked);
+  g_hash_table_unref (r.children);
+  g_hash_table_unref (r.planned);
+  g_hash_table_unref (r.phone_rel);
   g_clear_object (&r.device);
   g_clear_object (&r.library);
   if (ok)

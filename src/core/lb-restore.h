@@ -87,6 +87,9 @@ typedef struct {
   GPtrArray *failed;              /* char*: "path: why" */
   guint64 dates_kept;
   guint64 dates_lost;             /* the phone set the time of the transfer */
+  guint64 dates_failed;           /* the phone takes dates, but not this file's (in notes) */
+  GPtrArray *notes;               /* char*: "path: what the phone did otherwise" (another
+                                   * name, a date it would not take); restored all the same */
   gboolean interrupted;
 } LbRestoreReport;
 

@@ -114,6 +114,20 @@ append_more (GString *out, guint64 shown, guint64 total)
   append_paragraph (out, text);
 }
 
+/* A heading and the first MAX_LISTED lines; nothing when there are none. */
+static void
+append_listed (GString *out, const char *heading, GPtrArray *lines)
+{
+  guint shown = MIN (lines->len, MAX_LISTED);
+
+  if (lines->len == 0)
+    return;
+  append_heading (out, heading);
+  for (guint i = 0; i < shown; i++)
+    append_escaped_line (out, g_ptr_array_index (lines, i));
+  append_more (out, shown, lines->len);
+}
+
 static char *
 snapshot_date (const LbSnapshot *s)
 {
@@ -770,15 +784,10 @@ report_details (const LbRestoreReport *r, const GError *error, gboolean cancelle
                                                  "The dates of %s files were kept.", r->dates_kept), r->dates_kept);
   append_count_line (out, g_dngettext (GETTEXT_PACKAGE, "The date of %s file could not be kept: this phone sets the time of the transfer.",
                                                  "The dates of %s files could not be kept: this phone sets the time of the transfer.", r->dates_lost), r->dates_lost);
-  if (r->failed->len > 0)
-    {
-      guint shown = MIN (r->failed->len, MAX_LISTED);
-
-      append_heading (out, _("Not restored"));
-      for (guint i = 0; i < shown; i++)
-        append_escaped_line (out, g_ptr_array_index (r->failed, i));
-      append_more (out, shown, r->failed->len);
-    }
+  append_count_line (out, g_dngettext (GETTEXT_PACKAGE, "The phone would not take the date of %s file.",
+                                                 "The phone would not take the dates of %s files.", r->dates_failed), r->dates_failed);
+  append_listed (out, _("Restored, but"), r->notes);
+  append_listed (out, _("Not restored"), r->failed);
   if (r->plan != NULL && r->plan->problems->len > 0)
     {
       append_heading (out, _("What stopped it"));

@@ -3,7 +3,7 @@
 # backed up in bounded memory, the video stored with its holes and restored
 # whole onto an Android phone, and refused for a FAT32 memory card.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 11
+plan 16
 
 CLI="$top_builddir/src/cli/lifeboat-cli"
 LIB="$WORK/library"
@@ -52,6 +52,26 @@ GOT="$NEW/Internal shared storage/DCIM/Camera/VID_20250704_201500.mp4"
 [ -f "$GOT" ] && [ "$(stat -c %s "$GOT")" = $((5 * 1024 * 1024 * 1024)) ] && [ "$(sha256sum "$GOT" | cut -d' ' -f1)" = "$sha" ]
 ok $? "on the phone it has the full size and the same SHA-256"
 is "$(find "$NEW" -path "$NEW/.vphone" -prune -o -type f -print | wc -l)" 1 "and it is the only file there"
+# --- onto a player with SendObjectPropList --------------------------------------------------------
+# SendObjectPropList carries the true 64-bit size; libmtp's ptp_usb_senddata
+# still writes (size + 12) modulo 4 GiB into the data container's 32-bit
+# length, 0x4000000C here.  The player reads the 5 GiB its size announced.
+PL="$WORK/plist"
+mkdir -p "$PL/Internal shared storage"
+VPHONE_DEBUG=1 vrun --stats "$WORK/pl.json" --phone "$PL,serial=PL5G,profile=player-proplist,capacity=64G" -- "$CLI" restore "$id" --to-new-device \
+     --only "/Internal shared storage/DCIM/Camera/VID_20250704_201500.mp4" --json >"$WORK/rpl" 2>"$WORK/rpl.err"
+ok $? "the 5 GiB video is restored onto a player with SendObjectPropList"
+GOT="$PL/Internal shared storage/DCIM/Camera/VID_20250704_201500.mp4"
+[ -f "$GOT" ] && [ "$(stat -c %s "$GOT")" = $((5 * 1024 * 1024 * 1024)) ] && [ "$(sha256sum "$GOT" | cut -d' ' -f1)" = "$sha" ]
+ok $? "on the player it has the full size and the same SHA-256"
+python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))["phones"][0]["operations"]
+sys.exit(0 if o.get("SendObjectPropList", 0) > 0 and o.get("SendObjectInfo", 0) == 0 and o.get("SendObject") == 1 else 1)' "$WORK/pl.json"
+ok $? "it went through SendObjectPropList, not SendObjectInfo"
+check "SendObjectPropList carried the 64-bit size (high word 1, low word 0x40000000)" -- \
+  grep -q "SendObjectPropList(0x[0-9a-f]*, 0x[0-9a-f]*, 0x[0-9a-f]*, 0x1) -> 0x2001" "$WORK/rpl.err"
+check "libmtp wrote the size modulo 4 GiB into the container length" -- grep -q "container length 0x4000000c" "$WORK/rpl.err"
 # --- a memory card ----------------------------------------------------------------------------
 CARD="$WORK/card"
 mkdir -p "$CARD/SD card" "$CARD/.vphone"

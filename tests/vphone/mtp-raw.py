@@ -15,7 +15,9 @@ small script from stdin, one per line:
     send CODE HEXDATA [PARAM...]  an operation with a data-out phase
     sendinfo STORAGE PARENT NAME FORMAT SIZE
                                   SendObjectInfo with a minimal dataset
-    sendobj HEXDATA               SendObject
+    sendobj HEXDATA [LENGTH]      SendObject; LENGTH, when given, is what the
+                                  data container's 32-bit length field says
+                                  (libmtp writes the size modulo 4 GiB there)
     proplist HANDLE FORMAT PROP GROUP DEPTH
                                   GetObjectPropList, its elements decoded
     events SECONDS                the events that arrive within SECONDS
@@ -61,8 +63,10 @@ class Mtp:
                 self.ep_int = e
         self.tid = 0
 
-    def _write(self, ctype, code, payload):
-        buf = struct.pack('<IHHI', HEADER + len(payload), ctype, code, self.tid) + payload
+    def _write(self, ctype, code, payload, length=None):
+        if length is None:
+            length = HEADER + len(payload)
+        buf = struct.pack('<IHHI', length, ctype, code, self.tid) + payload
         self.ep_out.write(buf, timeout=20000)
         if len(buf) % self.ep_out.wMaxPacketSize == 0:
             self.ep_out.write(b'', timeout=20000)
@@ -76,11 +80,11 @@ class Mtp:
             buf += bytes(self.ep_in.read(1 << 20, timeout=20000))
         return struct.unpack_from('<HH', buf, 4), buf[HEADER:length]
 
-    def transact(self, code, params=(), data=None):
+    def transact(self, code, params=(), data=None, length=None):
         self.tid += 1
         self._write(1, code, b''.join(struct.pack('<I', p) for p in params))
         if data is not None:
-            self._write(2, code, data)
+            self._write(2, code, data, length)
         got = b''
         while True:
             (ctype, rcode), payload = self._read_container()
@@ -161,7 +165,7 @@ def main():
             storage, parent, name, fmt, size = num(args[0]), num(args[1]), args[2], num(args[3]), num(args[4])
             r = m.transact(0x100C, [storage, parent], object_info(storage, parent, name, fmt, size))
         elif cmd == 'sendobj':
-            r = m.transact(0x100D, [], bytes.fromhex(args[0]))
+            r = m.transact(0x100D, [], bytes.fromhex(args[0]), num(args[1]) if len(args) > 1 else None)
         elif cmd == 'proplist':
             rc, params, data = m.transact(0x9805, [num(a) for a in args[:5]])
             elements = prop_elements(data) if rc == 0x2001 else []

@@ -2,7 +2,7 @@
 # Conformance of the android profile against Debian's mtp-tools: what a
 # client reads and writes must be exactly what is in the phone folder.
 . "$(dirname "$0")/tap.sh"
-plan 26
+plan 35
 
 PHONE="$WORK/phone"
 INT="$PHONE/Internal shared storage"
@@ -72,12 +72,37 @@ ok $? "--speed usb2 delivers the same bytes"
 # --- write: folders, files, deletion -----------------------------------------
 head -c 70000 /dev/urandom >"$WORK/upload.bin"
 touch -d 2001-01-01 "$WORK/upload.bin"
+t0=$(date +%s)
 vrun --phone "$PHONE" -- mtp-sendfile "$WORK/upload.bin" /Documents >"$WORK/send" 2>&1
+t1=$(date +%s)
 cmp -s "$WORK/upload.bin" "$INT/Documents/upload.bin"
 ok $? "mtp-sendfile lands as a real file with the same bytes"
-age=$(( $(date +%s) - $(stat -c %Y "$INT/Documents/upload.bin") ))
-[ "$age" -ge 0 ] && [ "$age" -lt 300 ]
-ok $? "the sent file carries the date libmtp put in its ObjectInfo: the time of the transfer"
+m=$(stat -c %Y "$INT/Documents/upload.bin")
+[ "$m" -ge "$t0" ] && [ "$m" -le "$t1" ]
+ok $? "libmtp sends no date (ptp_pack_OI packs none), so the file is dated when it was written"
+
+# What MtpServer::doSendObjectInfo does with a date a client does send
+# (parseDateTime, MtpUtils.cpp; doSendObject sets it once the data is in):
+# only "Z" is UTC, any other suffix is ignored and the fields are the
+# phone's local time, and no date leaves the time of the write. The phone
+# is in Tokyo (+9) and the computer in New York, so a date read in the wrong
+# zone, with its suffix honoured, or not applied at all, is hours off.
+t0=$(date +%s)
+TZ=America/New_York vrun --phone "$PHONE,tz=Asia/Tokyo" -- bash -c '
+  n=0; for d in "$@"; do n=$((n + 1)); "$0" send-dated "'"$WORK"'/upload.bin" "dated-$n.bin" "$d" || exit 1; done' \
+  "$VP/vphone-probe" 20200102T030405Z 20200102T030405.5Z 20200102T030405+0100 20200102T030405 "" garbage \
+  >"$WORK/dated" 2>&1
+ok $? "six files are sent with dates of their own in SendObjectInfo"
+t1=$(date +%s)
+got=""
+for n in 1 2 3 4; do got="$got $(TZ=UTC date -d "@$(stat -c %Y "$PHONE/Internal shared storage/dated-$n.bin")" +%Y%m%dT%H%M%SZ)"; done
+is "$got" " 20200102T030405Z 20200102T030405Z 20200101T180405Z 20200101T180405Z" \
+   "a Z date is UTC; an offset or no suffix is the phone's local time"
+m5=$(stat -c %Y "$PHONE/Internal shared storage/dated-5.bin")
+m6=$(stat -c %Y "$PHONE/Internal shared storage/dated-6.bin")
+[ "$m5" -ge "$t0" ] && [ "$m5" -le "$t1" ] && [ "$m6" -ge "$t0" ] && [ "$m6" -le "$t1" ]
+ok $? "an empty or unreadable date leaves the time of the write"
+rm -f "$PHONE/Internal shared storage/dated-"*
 # mtp-newfolder passes its parent to libmtp as given: 0 is what Android 9
 # and later refuse (AOSP MtpServer::doSendObjectInfo); 0xFFFFFFFF is the top.
 vrun --phone "$PHONE" -- mtp-newfolder Refused 0 0 >"$WORK/newfolder0" 2>&1
@@ -114,6 +139,36 @@ done
 probe_on notes.txt rename "renamed.txt" >"$WORK/rename" 2>&1
 [ -f "$INT/Documents/renamed.txt" ] && [ ! -e "$path" ]
 ok $? "renaming through ObjectFileName renames the real file"
+
+# --- names on a memory card (FAT) and on internal storage ------------------------
+# MtpServer::doSendObjectInfo trims names on removable storage only; a name
+# FAT cannot hold is accepted in the ObjectInfo and refused by the file
+# system when the file is created (GeneralError), never up front.
+NAMES="$WORK/names"
+mkdir -p "$NAMES/Internal shared storage" "$NAMES/SD card" "$NAMES/.vphone"
+printf '[SD card]\nkind=removable\n' >"$NAMES/.vphone/storages.ini"
+send_one () {  # send_one STORAGE NAME [folder]: sends one file (or folder) by that name
+  rm -rf "$WORK/tree"; mkdir -p "$WORK/tree/$1"
+  if [ "${3:-}" = folder ]; then mkdir "$WORK/tree/$1/$2"; else echo data >"$WORK/tree/$1/$2"; fi
+  VPHONE_DEBUG=1 vrun --phone "$NAMES" -- "$VP/vphone-probe" send-tree "$WORK/tree" >"$WORK/send-one" 2>&1
+}
+send_one "SD card" $'  padded.txt \t'
+[ -f "$NAMES/SD card/padded.txt" ] && [ "$(ls "$NAMES/SD card")" = padded.txt ]
+ok $? "on the memory card a name's leading and trailing white space is trimmed"
+send_one "Internal shared storage" "  padded.txt "
+[ -f "$NAMES/Internal shared storage/  padded.txt " ]
+ok $? "on internal storage the name is kept as sent"
+send_one "SD card" "a:b.txt"
+grep -q "SendObjectInfo(.*-> 0x2001" "$WORK/send-one" && grep -q "SendObject(.*-> 0x2002" "$WORK/send-one"
+ok $? "a file name FAT cannot hold passes SendObjectInfo and SendObject answers GeneralError"
+[ "$(ls "$NAMES/SD card")" = padded.txt ]
+ok $? "and nothing by that name is left on the card"
+send_one "SD card" "what?" folder
+grep -q "SendObjectInfo(.*-> 0x2002" "$WORK/send-one" && [ ! -e "$NAMES/SD card/what?" ]
+ok $? "a folder name FAT cannot hold is refused with GeneralError"
+send_one "Internal shared storage" "a:b.txt"
+[ -f "$NAMES/Internal shared storage/a:b.txt" ]
+ok $? "internal storage takes the same name"
 
 # --- space ---------------------------------------------------------------------
 used=$(find "$INT" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')

@@ -4,13 +4,14 @@
 # hides or rewrites much of it.  Each check names the AOSP function it holds
 # the rig to.
 . "$(dirname "$0")/tap.sh"
-plan 24
+plan 35
 
 PHONE="$WORK/phone"
 "$MAKE_PHONE" "$PHONE" --preset small --seed 5 >/dev/null
 mkdir -p "$PHONE/SD card/Music" && printf 'tune' >"$PHONE/SD card/Music/a.mp3"
 cd "$WORK" || exit 1
-RAW=(/usr/bin/python3 "$top_srcdir/tests/vphone/mtp-raw.py")
+# Python is no sanitizer build: its own leaks are not ours (cf. tests/gui/test-e2e.sh).
+RAW=(env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" /usr/bin/python3 "$top_srcdir/tests/vphone/mtp-raw.py")
 INT=0x10001 SD=0x20001
 total=$(find "$PHONE" -mindepth 2 -not -path '*/.vphone*' | wc -l)
 top=$(find "$PHONE" -mindepth 2 -maxdepth 2 -not -path '*/.vphone*' | wc -l)
@@ -96,6 +97,55 @@ is "$(line 4 "$WORK/move")" "rc=0x2009 params=[]" "MoveObject to 0xFFFFFFFF is I
 is "$(line 5 "$WORK/move")" "rc=0x2001 params=[]" "MoveObject to 0 moves to the storage's top"
 ok "$([ -d "$PHONE/Internal shared storage/Camera" ]; echo $?)" "and the folder is there"
 mv "$PHONE/Internal shared storage/Camera" "$PHONE/Internal shared storage/DCIM/"
+
+# --- a SendObjectInfo whose data never comes (MtpServer::handleRequest) ------
+# Any other command ends the wait without endSendObject(): MtpStorageManager
+# keeps the object, listed with no file, until the next connection.
+raw ",serial=GHOST" >"$WORK/ghost" 2>&1 <<EOF
+open
+sendinfo $INT 0xffffffff ghost.bin 0x3000 4
+op 0x1007 $INT 0 0xffffffff
+sendobj 64617461
+sendinfo $INT 0xffffffff ghost.bin 0x3000 4
+EOF
+ghost=$(sed -n '2p' "$WORK/ghost" | sed -n 's/.*params=\[[0-9]*, 0, \([0-9]*\)\]/\1/p')
+is "$(line 4 "$WORK/ghost")" "rc=0x2015 params=[]" "after another command, SendObject is NoValidObjectInfo"
+check "the object is still listed" -- bash -c '[ -n "$1" ] && grep -q "$(printf "%02x000000" "$1")" <(sed -n 3p "$2")' _ "$ghost" "$WORK/ghost"
+ok "$([ ! -e "$PHONE/Internal shared storage/ghost.bin" ]; echo $?)" "with no file behind it"
+is "$(line 5 "$WORK/ghost")" "rc=0x2002 params=[]" "and its name is taken: a second SendObjectInfo is GeneralError"
+raw ",serial=GHOST2" >"$WORK/ghost2" 2>&1 <<EOF
+open
+sendinfo $INT 0xffffffff ghost.bin 0x3000 4
+op 0x1008 $ghost
+op 0x1009 $ghost
+op 0x100b $ghost
+EOF
+check "GetObjectInfo describes it with size 0" -- grep -q '^rc=0x2001 params=\[\] data=010001000030000000000000' <(line 3 "$WORK/ghost2")
+is "$(line 4 "$WORK/ghost2" | cut -d" " -f1)" "rc=0x2002" "GetObject is GeneralError (doGetObject's open fails)"
+is "$(line 5 "$WORK/ghost2")" "rc=0x2012 params=[]" "DeleteObject is PartialDeletion (deletePath finds no file)"
+raw ",serial=GHOST2" >"$WORK/ghost3" 2>&1 <<EOF
+open
+sendinfo $INT 0xffffffff ghost.bin 0x3000 4
+sendobj 64617461
+EOF
+is "$(line 3 "$WORK/ghost3")" "rc=0x2001 params=[]" "a new connection has forgotten it: the same name can be sent again"
+is "$(cat "$PHONE/Internal shared storage/ghost.bin" 2>/dev/null)" "data" "and the file arrives"
+rm -f "$PHONE/Internal shared storage/ghost.bin"
+
+# --- ObjectCompressedSize 0xFFFFFFFF: "4 GiB or more" (MtpServer::doSendObject)
+# Android then reads the data phase to its short packet, whatever the
+# container's 32-bit length says: libmtp writes the size modulo 4 GiB there.
+# The rig's side of a 4 GiB send, without moving 4 GiB: 3000 bytes announced
+# as 0xFFFFFFFF, the container claiming 12 bytes.
+blob=$(head -c 3000 /dev/urandom | od -An -tx1 -v | tr -d ' \n')
+raw ",serial=HUGE" >"$WORK/huge" 2>&1 <<EOF
+open
+sendinfo $INT 0xffffffff huge.bin 0x3000 0xffffffff
+sendobj $blob 12
+EOF
+is "$(line 3 "$WORK/huge")" "rc=0x2001 params=[]" "a send announced as 0xFFFFFFFF is read to its short packet"
+is "$(od -An -tx1 -v "$PHONE/Internal shared storage/huge.bin" 2>/dev/null | tr -d ' \n')" "$blob" "and every byte of it lands, whatever the length field said"
+rm -f "$PHONE/Internal shared storage/huge.bin"
 
 # --- handles: kept across sessions, renumbered on a new connection ------------
 raw ",serial=RENUM" >"$WORK/renum" 2>&1 <<EOF

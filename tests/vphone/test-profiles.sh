@@ -2,7 +2,7 @@
 # The rig's other profiles (locked, charging-only, player, hostile) and its
 # faults, each seen through the real libmtp.
 . "$(dirname "$0")/tap.sh"
-plan 31
+plan 45
 
 PHONE="$WORK/phone"
 INT="$PHONE/Internal shared storage"
@@ -36,18 +36,23 @@ is "$(tr '\n' ' ' <"$WORK/sysfs")" \
    "sysfs holds the device, its interface, its endpoints and the root hub as the kernel lays them out"
 
 # --- charging only ---------------------------------------------------------------
-vrun --phone "$PHONE,profile=charge-only" -- bash -c '"$0" usb; echo --; "$0" raw' "$PROBE" >"$WORK/charge" 2>/dev/null
+# A phone in file-transfer mode rides along, so an empty list can only mean
+# the charging-only phone was left out, not that detection failed.
+vrun --phone "$PHONE,profile=charge-only" --phone "$PHONE,serial=MTPTOO" -- \
+  bash -c '"$0" usb && echo -- && "$0" raw' "$PROBE" >"$WORK/charge" 2>/dev/null
+ok $? "libusb and libmtp both list the bus"
 sed -n '1,/^--$/p' "$WORK/charge" | grep -q '^18d1:4ee7 '
 ok $? "a charging-only phone is on the bus (libusb lists 18d1:4ee7)"
-[ -z "$(sed -n '/^--$/,$p' "$WORK/charge" | tail -n +2)" ]
-ok $? "libmtp does not list a charging-only phone"
+is "$(sed -n '/^--$/,$p' "$WORK/charge" | tail -n +2 | tr '\n' ' ')" "1209:0001 " \
+   "libmtp lists the file-transfer phone and not the charging-only one"
 
 # --- the player profile ------------------------------------------------------------
 PLAYER="$WORK/player"
 "$MAKE_PHONE" "$PLAYER" --preset typical --seed 2 >/dev/null
 vrun --phone "$PLAYER,profile=player" -- mtp-detect >"$WORK/pdetect" 2>&1
-! grep -q "android.com" "$WORK/pdetect"
-ok $? "a player has no android.com extension"
+ok $? "mtp-detect reads the player"
+grep -q "Vendor extension description: microsoft.com" "$WORK/pdetect" && ! grep -q "android.com" "$WORK/pdetect"
+ok $? "a player lists its vendor extensions, without android.com"
 check "a player implements GetObjectReferences" -- grep -q "9810:" "$WORK/pdetect"
 vrun --phone "$PLAYER,profile=player" -- mtp-playlists >"$WORK/playlists" 2>&1
 ok $? "mtp-playlists succeeds"
@@ -93,6 +98,50 @@ vrun --phone "$PLAYER,profile=player" -- bash -c '
   "$PROBE" >"$WORK/psetdate" 2>&1
 ok $? "a player accepts SetObjectPropValue(DateModified)"
 is "$(date -u -d "@$(stat -c %Y "$target")" +%Y%m%dT%H%M%S)" 20210304T050607 "the accepted date becomes the file's mtime"
+# The rig reads every date a client writes as AOSP's parseDateTime does
+# (MtpUtils.cpp): only "Z" means UTC, any other suffix is ignored and the
+# fields are the phone's local time, one tenth digit is skipped, fields out
+# of range carry over. The phone is in Tokyo (+9, no DST) and the computer
+# in New York, so a date read in the wrong zone is hours off.
+TZ=America/New_York vrun --phone "$PLAYER,profile=player,tz=Asia/Tokyo" -- bash -c '
+  id=$("$0" ls | awk "\$5 == \"exact-512.txt\" {print \$1; exit}")
+  target=$1; shift
+  for d in "$@"; do
+    "$0" set-date "$id" "$d" >/dev/null 2>&1 || { echo "$d refused"; continue; }
+    echo "$d $(TZ=UTC date -d "@$(stat -c %Y "$target")" +%Y%m%dT%H%M%SZ)"
+  done' "$PROBE" "$target" 20210304T050607 20210304T050607Z 20210304T050607+0200 20210304T050607-0800 \
+  20210304T050607.5Z 20210304T050607.55Z 20211304T050607 20210304T050607junk \
+  >"$WORK/pdates" 2>"$WORK/pdates.err"
+is "$(tr '\n' ' ' <"$WORK/pdates")" "20210304T050607 20210303T200607Z 20210304T050607Z 20210304T050607Z \
+20210304T050607+0200 20210303T200607Z 20210304T050607-0800 20210303T200607Z \
+20210304T050607.5Z 20210304T050607Z 20210304T050607.55Z 20210303T200607Z \
+20211304T050607 20220103T200607Z 20210304T050607junk 20210303T200607Z " \
+   "dates are read as parseDateTime reads them, in the phone's zone unless they end in Z"
+
+# --- a player with SendObjectPropList (player-proplist) ---------------------------------
+# libmtp's send_file_object_info uses SendObjectPropList whenever the device
+# lists it; the player profile does not, so it still sees SendObjectInfo.
+check "the plain player does not list SendObjectPropList" -- bash -c '! grep -q "9808:" "$0"' "$WORK/pdetect"
+PL="$WORK/plist"
+"$MAKE_PHONE" "$PL" --preset small --seed 5 >/dev/null
+vrun --phone "$PL,profile=player-proplist" -- mtp-detect >"$WORK/pldetect" 2>&1
+check "player-proplist lists SendObjectPropList" -- grep -q "9808:" "$WORK/pldetect"
+head -c 300000 /dev/urandom >"$WORK/pl-up.bin"
+vrun --stats "$WORK/pl-stats.json" --phone "$PL,profile=player-proplist" -- bash -c '
+  mtp-newfolder "Made by proplist" 0 0 && mtp-sendfile "$0" /Documents' "$WORK/pl-up.bin" >"$WORK/plsend" 2>&1
+ok $? "a folder and a file are created on it"
+python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))["phones"][0]["operations"]
+sys.exit(0 if o.get("SendObjectPropList") == 2 and o.get("SendObjectInfo", 0) == 0 and o.get("SendObject") == 1 else 1)'   "$WORK/pl-stats.json"
+ok $? "through SendObjectPropList (twice) and SendObject, never SendObjectInfo"
+cmp -s "$WORK/pl-up.bin" "$PL/Internal shared storage/Documents/pl-up.bin" && [ -d "$PL/Internal shared storage/Made by proplist" ]
+ok $? "the file arrives byte for byte and the folder exists"
+vrun --phone "$PL,profile=player-proplist" -- bash -c '
+  ids=$("$0" ls | awk "\$4 == \"FILE\" && /\.mp3\$/ {print \$1}" | head -2)
+  "$0" new-playlist "Proplist list" $ids && mtp-playlists' "$PROBE" >"$WORK/plpl" 2>&1
+grep -A5 "Name: Proplist list" "$WORK/plpl" | grep -c " - .*\.mp3$" | grep -qx 2
+ok $? "a playlist created through SendObjectPropList keeps its 2 tracks"
 
 # --- the hostile profile -------------------------------------------------------------
 HOSTILE="$WORK/hostile"
@@ -126,12 +175,32 @@ ok $? "stall=2: a response is held back for 2 s (took $elapsed ms)"
 VPHONE_DEBUG=1 vrun --phone "$PHONE,flaky=4" -- mtp-files >"$WORK/flaky" 2>&1
 is "$(grep '^vphone:' "$WORK/flaky" | sed -n '4p;8p' | grep -c -- '-> 0x2002')" 2 "flaky=4: every 4th transaction fails"
 vrun --phone "$PHONE,vanish=Internal shared storage/Documents/notes.txt" -- bash -c '
-  id=$("$0" ls | awk "\$5 == \"notes.txt\" {print \$1; exit}")
-  mtp-getfile "$id" "$1/vanished" >/dev/null 2>&1 && exit 1
-  "$0" ls | grep -q " notes.txt$" && exit 1; exit 0' "$PROBE" "$WORK" 2>/dev/null
-ok $? "vanish: the object is gone between listing and reading, and stays gone"
+  "$0" ls >"$1/vanish-ls1" || exit 2
+  id=$(awk "\$5 == \"notes.txt\" {print \$1; exit}" "$1/vanish-ls1")
+  [ -n "$id" ] || exit 3
+  mtp-getfile "$id" "$1/vanished" >/dev/null 2>&1 && exit 4
+  "$0" ls >"$1/vanish-ls2" || exit 5' "$PROBE" "$WORK" 2>/dev/null
+ok $? "vanish: the object is listed, then cannot be read"
+# The second listing must have worked: the rest of Documents is still there.
+other=$(find "$INT/Documents" -maxdepth 1 -type f ! -name notes.txt -printf '%f\n' | head -1)
+[ -n "$other" ] && grep -qF " FILE $other" "$WORK/vanish-ls2" && ! grep -q " notes.txt$" "$WORK/vanish-ls2"
+ok $? "vanish: a later listing shows the rest of the phone but not the object"
 head -c 100000 /dev/urandom >"$WORK/upload.bin"
-vrun --phone "$PHONE,store-full-after-bytes=50000" -- mtp-sendfile "$WORK/upload.bin" /Documents >"$WORK/sfull" 2>&1
+VPHONE_DEBUG=1 vrun --phone "$PHONE,store-full-after-bytes=50000" -- mtp-sendfile "$WORK/upload.bin" /Documents >"$WORK/sfull" 2>&1
 [ ! -e "$INT/Documents/upload.bin" ] && grep -qi "error" "$WORK/sfull"
 ok $? "store-full-after-bytes: the send fails part-way and leaves nothing behind"
+# AOSP's doSendObject answers a failed write GeneralError, never StoreFull.
+check "the failed write is answered GeneralError (0x2002), as Android does" -- grep -q "SendObject(0x0, 0x0, 0x0, 0x0) -> 0x2002" "$WORK/sfull"
+# A file of zeros streams through the rig's hole-punching path, which must
+# count against the free space like any other byte.
+head -c 100000 /dev/zero >"$WORK/zeros.bin"
+vrun --phone "$PHONE,serial=SFULL,store-full-after-bytes=50000" -- bash -c '
+  mtp-sendfile "$0" /Documents; echo "first=$?"
+  "$1" fault "$2" clear
+  mtp-sendfile "$0" /Documents; echo "second=$?"' "$WORK/zeros.bin" "$VP/vphone-ctl" SFULL \
+  >"$WORK/szero" 2>&1
+check "zeros count against the free space too: the filled phone refuses them" -- grep -q "^first=1$" "$WORK/szero"
+check "after \"vphone-ctl fault SERIAL clear\" the space is back and the same send works" -- grep -q "^second=0$" "$WORK/szero"
+cmp -s "$WORK/zeros.bin" "$INT/Documents/zeros.bin"
+ok $? "and the file is whole on the phone"
 done_testing

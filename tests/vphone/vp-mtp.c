@@ -62,6 +62,11 @@ struct _VpMtp {
   gint64 pending_mtime;
   GHashTable *editing;   /* handles in BeginEditObject */
   guint64 received_total; /* SendObject bytes, for store-full-after-bytes */
+  /* SendObjectPropList gave the object's true 64-bit size (SendObjectInfo
+   * can only say 0xFFFFFFFF, "4 GiB or more") */
+  gboolean pending_exact;
+  guint64 send_pos;      /* where the next byte of the data phase lands */
+  guint64 send_end;      /* the target file's size so far */
 };
 
 static const struct {
@@ -85,6 +90,7 @@ static const struct {
   { VP_OP_GetObjectPropValue, "GetObjectPropValue" },
   { VP_OP_SetObjectPropValue, "SetObjectPropValue" },
   { VP_OP_GetObjectPropList, "GetObjectPropList" },
+  { VP_OP_SendObjectPropList, "SendObjectPropList" },
   { VP_OP_GetObjectReferences, "GetObjectReferences" },
   { VP_OP_SetObjectReferences, "SetObjectReferences" },
   { VP_OP_GetPartialObject64, "GetPartialObject64" },
@@ -101,6 +107,15 @@ vp_mtp_operation_name (guint16 code)
   return NULL;
 }
 
+gboolean
+vp_mtp_operation_name_known (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (op_names); i++)
+    if (g_str_equal (op_names[i].name, name))
+      return TRUE;
+  return FALSE;
+}
+
 static gboolean
 supports (VpMtp *m, guint16 op)
 {
@@ -109,6 +124,11 @@ supports (VpMtp *m, guint16 op)
     case VP_OP_GetObjectReferences:
     case VP_OP_SetObjectReferences:
       return m->id.player;
+    case VP_OP_SendObjectPropList:
+      /* AOSP's MtpServer has no SendObjectPropList (it is not in its
+       * kSupportedOperationCodes); Zune-era players do, and libmtp's
+       * send_file_object_info prefers it whenever the device lists it. */
+      return m->id.send_proplist;
     case VP_OP_GetPartialObject64:
     case VP_OP_SendPartialObject:
     case VP_OP_TruncateObject:
@@ -618,9 +638,11 @@ send_object_data (VpMtp *m, VpObject *o, guint64 offset, guint64 len, gboolean l
       return VP_RC_OK;
     }
   path = vp_store_disk_path (m->store, o);
-  fd = open (path, O_RDONLY | O_CLOEXEC);
+  fd = path ? open (path, O_RDONLY | O_CLOEXEC) : -1;
+  /* A listed object with no file (a SendObjectInfo whose data never came):
+   * doGetObject's open() fails, which is GeneralError. */
   if (fd < 0)
-    return VP_RC_InvalidObjectHandle;
+    return vp_store_is_phantom (m->store, o) ? VP_RC_GeneralError : VP_RC_InvalidObjectHandle;
   if (lie && o->size_delta < 0)
     file_len = len - MIN (len, (guint64) -o->size_delta);
   else if (lie && o->size_delta > 0)
@@ -677,6 +699,10 @@ do_delete_object (VpMtp *m)
     return respond0 (m, VP_RC_ParameterNotSupported);
   if (o == NULL)
     return respond0 (m, VP_RC_InvalidObjectHandle);
+  /* doDeleteObject's deletePath() finds no file: PartialDeletion, and
+   * endDeleteObject(handle, false) keeps the object listed. */
+  if (vp_store_is_phantom (m->store, o))
+    return respond0 (m, VP_RC_PartialDeletion);
   rc = vp_store_delete (m->store, o);
   if (m->pending_handle == handle)
     m->pending_handle = 0;
@@ -746,6 +772,16 @@ move_copy_parent (VpMtp *m, VpStorage *st, guint32 parent, guint16 *rc)
   return *rc == VP_RC_OK ? p : NULL;
 }
 
+/* A send that failed: AOSP's doSendObject unlinks what it received, and
+ * endSendObject(handle, false) forgets the object without an event
+ * (MtpStorageManager.generalEndAddObject: the operation was the host's). */
+static void
+forget_sent (VpMtp *m, VpObject *o)
+{
+  if (vp_store_delete (m->store, o) != VP_RC_OK)
+    vp_store_forget_object (m->store, o);
+}
+
 static void
 drop_pending (VpMtp *m)
 {
@@ -754,7 +790,7 @@ drop_pending (VpMtp *m)
     {
       VpObject *o = vp_store_lookup (m->store, m->pending_handle);
       if (o != NULL && !o->is_folder && !o->abstract)
-        vp_store_delete (m->store, o);
+        forget_sent (m, o);
       m->pending_handle = 0;
     }
 }
@@ -793,19 +829,25 @@ do_send_object_info (VpMtp *m, const guint8 *data, gsize len)
   cdate = vp_get_str (&r);
   mdate = vp_get_str (&r);
   kw = vp_get_str (&r);
-  if (r.bad)
-    return respond0 (m, VP_RC_InvalidDataset);
-  if (format == VP_FMT_Association && assoc != VP_ASSOC_GENERIC_FOLDER && assoc != 0)
+  /* MtpServer::doSendObjectInfo, in its order: a short dataset or an empty
+   * name is InvalidParameter; a memory card's name is trimmed
+   * (android::base::Trim, removable storage only); ".", ".." and names with
+   * "/" are InvalidParameter; then the space, then the card's maximum file
+   * size, which a size of 0xFFFFFFFF ("4 GiB or more") always exceeds.  The
+   * association type is not looked at. */
+  (void) assoc;
+  if (r.bad || *name == '\0')
     return respond0 (m, VP_RC_InvalidParameter);
-  if (format != VP_FMT_Association)
-    {
-      /* 0xFFFFFFFF says "4 GiB or more". */
-      guint64 need = csize;
-      if (st->max_file_size > 0 && (need > st->max_file_size || (csize == 0xFFFFFFFFu && st->max_file_size <= 0xFFFFFFFFu)))
-        return respond0 (m, VP_RC_ObjectTooLarge);
-      if (need > vp_store_free_space (m->store, st))
-        return respond0 (m, VP_RC_StoreFull);
-    }
+  /* A name of spaces alone leaves the parent's own path, which mkdir and
+   * open refuse. */
+  if (st->removable && !vp_store_trim_name (name))
+    return respond0 (m, VP_RC_GeneralError);
+  if (!vp_store_valid_name (name))
+    return respond0 (m, VP_RC_InvalidParameter);
+  if (csize > vp_store_free_space (m->store, st))
+    return respond0 (m, VP_RC_StoreFull);
+  if (st->max_file_size > 0 && (csize > st->max_file_size || csize == 0xFFFFFFFFu))
+    return respond0 (m, VP_RC_ObjectTooLarge);
   if (!vp_store_parse_date (m->store, mdate, &mtime))
     mtime = g_get_real_time () / G_USEC_PER_SEC;
   rc = vp_store_create (m->store, st, parent, name, format, mtime, &o);
@@ -817,6 +859,7 @@ do_send_object_info (VpMtp *m, const guint8 *data, gsize len)
     {
       m->pending_handle = o->handle;
       m->pending_size = csize;
+      m->pending_exact = FALSE;
       m->pending_mtime = mtime;
     }
   else if (o->abstract)
@@ -1336,6 +1379,162 @@ do_move_copy (VpMtp *m, gboolean copy)
   respond0 (m, rc);
 }
 
+/* ---- SendObjectPropList (MTP 1.0 appendix D.2.14) --------------------- */
+
+/* Bytes of one value of a PTP datatype; 0 for strings and arrays. */
+static gsize
+type_width (guint16 type)
+{
+  switch (type)
+    {
+    case 0x0001: case VP_TYPE_UINT8: return 1;
+    case 0x0003: case VP_TYPE_UINT16: return 2;
+    case 0x0005: case VP_TYPE_UINT32: return 4;
+    case 0x0007: case VP_TYPE_UINT64: return 8;
+    case 0x0009: case VP_TYPE_UINT128: return 16;
+    default: return 0;
+    }
+}
+
+static void
+skip_value (VpReader *r, guint16 type)
+{
+  gsize w = type_width (type & 0x0FFF);
+
+  if (type == VP_TYPE_STR)
+    g_free (vp_get_str (r));
+  else if ((type & 0xF000) == 0x4000 && w > 0)
+    {
+      guint32 n = vp_get_u32 (r);
+      for (guint64 i = 0; i < (guint64) n * w && !r->bad; i++)
+        vp_get_u8 (r);
+    }
+  else if (w > 0 && type == (type & 0x0FFF))
+    for (gsize i = 0; i < w; i++)
+      vp_get_u8 (r);
+  else
+    r->bad = TRUE;
+}
+
+static void
+respond_prop_error (VpMtp *m, guint16 rc, guint32 index)
+{
+  /* The fourth parameter names the element that was refused. */
+  guint32 out[4] = { 0, 0, 0, index };
+  respond (m, rc, 4, out);
+}
+
+/* Params: storage, parent, format, ObjectSize high and low 32 bits; data:
+ * an ObjectPropList whose elements all carry handle 0.  The object is
+ * created now, as by SendObjectInfo, and its data follows in SendObject.
+ * Unlike SendObjectInfo's 32-bit ObjectCompressedSize, the size here is
+ * exact past 4 GiB: libmtp's ptp_mtp_sendobjectproplist splits the 64-bit
+ * file size over Param4/Param5. */
+static void
+do_send_object_prop_list (VpMtp *m, const guint8 *data, gsize len)
+{
+  guint16 format = (guint16) m->params[2], rc;
+  guint64 size = ((guint64) m->params[3] << 32) | m->params[4];
+  VpStorage *st = NULL;
+  VpObject *parent, *o = NULL;
+  VpReader r;
+  guint32 n, out[3];
+  g_autofree char *name = NULL, *artist = NULL;
+  gint64 mtime = 0;
+  gboolean dated = FALSE;
+
+  drop_pending (m);
+  parent = send_info_parent (m, &st, m->params[0], m->params[1], &rc);
+  if (parent == NULL || rc != VP_RC_OK)
+    return respond0 (m, rc);
+  vp_reader_init (&r, data, len);
+  n = vp_get_u32 (&r);
+  for (guint32 i = 0; i < n && !r.bad; i++)
+    {
+      guint32 handle = vp_get_u32 (&r);
+      guint16 prop = vp_get_u16 (&r), type = vp_get_u16 (&r);
+      g_autofree char *s = NULL;
+
+      if (r.bad)
+        break;
+      /* The object has no handle yet: the specification requires 0. */
+      if (handle != 0)
+        return respond_prop_error (m, VP_RC_InvalidDataset, i);
+      if (!prop_supported (format, prop))
+        return respond_prop_error (m, VP_RC_ObjectPropNotSupported, i);
+      if (type != prop_type (prop))
+        return respond_prop_error (m, VP_RC_InvalidObjectPropFormat, i);
+      if (type != VP_TYPE_STR)
+        {
+          skip_value (&r, type);
+          continue;
+        }
+      s = vp_get_str (&r);
+      if (r.bad)
+        break;
+      switch (prop)
+        {
+        case VP_PROP_ObjectFileName:
+          g_free (name);
+          name = g_steal_pointer (&s);
+          break;
+        case VP_PROP_Artist:
+          g_free (artist);
+          artist = g_steal_pointer (&s);
+          break;
+        case VP_PROP_DateModified:
+          if (!vp_store_parse_date (m->store, s, &mtime))
+            return respond_prop_error (m, VP_RC_InvalidObjectPropValue, i);
+          dated = TRUE;
+          break;
+        default:
+          break;
+        }
+    }
+  if (r.bad || r.pos != r.len)
+    return respond0 (m, VP_RC_InvalidDataset);
+  /* Without a file name there is nothing to create: the phone does not
+   * invent one. */
+  if (name == NULL || *name == '\0')
+    return respond0 (m, VP_RC_InvalidDataset);
+  if (format != VP_FMT_Association)
+    {
+      if (st->max_file_size > 0 && size > st->max_file_size)
+        return respond0 (m, VP_RC_ObjectTooLarge);
+      if (size > vp_store_free_space (m->store, st))
+        return respond0 (m, VP_RC_StoreFull);
+    }
+  if (!dated)
+    mtime = g_get_real_time () / G_USEC_PER_SEC;
+  rc = vp_store_create (m->store, st, parent, name, format, mtime, &o);
+  if (rc != VP_RC_OK)
+    return respond0 (m, rc);
+  /* No ObjectAdded for what the host itself created, as in do_send_object_info. */
+  if (o->abstract)
+    {
+      if (artist != NULL)
+        {
+          g_free (o->artist);
+          o->artist = g_steal_pointer (&artist);
+        }
+      vp_store_save_abstract (m->store);
+    }
+  /* A playlist or album too waits for its SendObject: libmtp's
+   * create_new_abstract_list follows SendObjectPropList with an empty one
+   * ("blank object data") and gives the list up if it is refused. */
+  if (format != VP_FMT_Association)
+    {
+      m->pending_handle = o->handle;
+      m->pending_size = size;
+      m->pending_exact = TRUE;
+      m->pending_mtime = mtime;
+    }
+  out[0] = st->id;
+  out[1] = parent == st->root ? 0 : parent->handle;
+  out[2] = o->handle;
+  respond (m, VP_RC_OK, 3, out);
+}
+
 /* ---- object data from the host ---------------------------------------- */
 
 static void
@@ -1356,8 +1555,12 @@ begin_send (VpMtp *m)
           m->send_rc = VP_RC_NoValidObjectInfo;
           return;
         }
+      m->send_pos = m->send_end = 0;
+      if (o->abstract)
+        return; /* no file: only an empty data phase can succeed */
       path = vp_store_disk_path (m->store, o);
-      m->send_fd = path ? open (path, O_WRONLY | O_TRUNC | O_CLOEXEC) : -1;
+      /* The file is made now, as doSendObject's open(O_CREAT | O_TRUNC). */
+      m->send_fd = path ? open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
     }
   else
     {
@@ -1370,8 +1573,15 @@ begin_send (VpMtp *m)
         }
       path = vp_store_disk_path (m->store, o);
       m->send_fd = path ? open (path, O_WRONLY | O_CLOEXEC) : -1;
+      m->send_pos = ((guint64) m->params[2] << 32) | m->params[1];
+      m->send_end = 0;
       if (m->send_fd >= 0)
-        lseek (m->send_fd, (off_t) (((guint64) m->params[2] << 32) | m->params[1]), SEEK_SET);
+        {
+          struct stat sb;
+          if (fstat (m->send_fd, &sb) == 0)
+            m->send_end = (guint64) sb.st_size;
+          lseek (m->send_fd, (off_t) m->send_pos, SEEK_SET);
+        }
     }
   if (m->send_fd < 0)
     {
@@ -1389,47 +1599,74 @@ all_zero (const guint8 *p, gsize n)
   return TRUE;
 }
 
+/* The send failed as a write on the phone fails.  AOSP's doSendObject (and
+ * doSendPartialObject) answer GeneralError whenever receiveFile returns an
+ * error other than ECANCELED, a full disk (ENOSPC) and a file too big for
+ * FAT32 (EFBIG) included: there is no StoreFull once the data flows. */
+static void
+write_failed (VpMtp *m)
+{
+  m->send_failed = TRUE;
+  m->send_rc = VP_RC_GeneralError;
+}
+
 static void
 send_bytes (VpMtp *m, const guint8 *data, gsize len)
 {
   VpObject *o;
   VpStorage *st;
+  guint64 end, growth;
 
   if (m->send_failed || len == 0)
     return;
   o = vp_store_lookup (m->store, m->op == VP_OP_SendObject ? m->pending_handle : m->params[0]);
   st = o ? o->storage : NULL;
+  end = m->send_pos + len;
+  growth = end > m->send_end ? end - MAX (m->send_pos, m->send_end) : 0;
   if (m->faults->store_full_after >= 0 && m->received_total + len > (guint64) m->faults->store_full_after)
     {
-      m->send_failed = TRUE;
-      m->send_rc = VP_RC_StoreFull;
-      return;
+      /* Another app takes the rest of the disk; the write below then runs
+       * out of space, as it would on the phone. */
+      m->faults->store_full_after = -1;
+      if (st != NULL)
+        vp_store_fill (m->store, st);
     }
-  if (st != NULL && st->max_file_size > 0 && m->data_got > st->max_file_size)
-    {
-      m->send_failed = TRUE;
-      m->send_rc = VP_RC_ObjectTooLarge;
-      return;
-    }
+  if ((o != NULL && o->abstract) || m->send_fd < 0)
+    return write_failed (m);
+  if (st != NULL && st->max_file_size > 0 && end > st->max_file_size)
+    return write_failed (m);
+  /* Every byte counts against the free space, zeros included: the phone's
+   * disk stores them even where the rig's folder keeps a hole. */
+  if (st != NULL && growth > vp_store_free_space (m->store, st))
+    return write_failed (m);
   if (all_zero (data, len))
     {
       /* Keep a 5 GiB sparse video sparse on the phone folder too. */
       if (lseek (m->send_fd, (off_t) len, SEEK_CUR) < 0)
-        {
-          m->send_failed = TRUE;
-          m->send_rc = VP_RC_GeneralError;
-          return;
-        }
+        return write_failed (m);
     }
   else if (write (m->send_fd, data, len) != (ssize_t) len)
-    {
-      m->send_failed = TRUE;
-      m->send_rc = errno == ENOSPC ? VP_RC_StoreFull : VP_RC_GeneralError;
-      return;
-    }
+    return write_failed (m);
   m->received_total += len;
-  if (st != NULL && m->op == VP_OP_SendObject)
-    vp_store_add_used (m->store, st, (gint64) len);
+  m->send_pos = end;
+  if (end > m->send_end)
+    m->send_end = end;
+  if (st != NULL && growth > 0)
+    vp_store_add_used (m->store, st, (gint64) growth);
+}
+
+/* Every way a send ends.  Zeros were skipped with lseek, so a trailing hole
+ * needs the size set: the file then holds every byte charged to the
+ * storage, and deleting it gives all of them back. */
+static void
+close_send_fd (VpMtp *m)
+{
+  if (m->send_fd < 0)
+    return;
+  if (m->send_end > 0)
+    (void) !ftruncate (m->send_fd, (off_t) m->send_end);
+  close (m->send_fd);
+  m->send_fd = -1;
 }
 
 static void
@@ -1438,36 +1675,27 @@ finish_send (VpMtp *m)
   VpObject *o;
   guint32 handle = m->op == VP_OP_SendObject ? m->pending_handle : m->params[0];
 
-  if (m->send_fd >= 0)
-    {
-      /* A trailing hole needs the size set explicitly. */
-      off_t end = lseek (m->send_fd, 0, SEEK_CUR);
-      if (end > 0 && m->op == VP_OP_SendObject)
-        (void) !ftruncate (m->send_fd, end);
-      close (m->send_fd);
-    }
-  m->send_fd = -1;
+  close_send_fd (m);
   o = vp_store_lookup (m->store, handle);
   if (m->op == VP_OP_SendObject)
     {
       m->pending_handle = 0;
-      if (!m->send_failed && m->pending_size != 0xFFFFFFFFu && m->data_got != m->pending_size)
-        {
-          m->send_failed = TRUE;
-          m->send_rc = VP_RC_IncompleteTransfer;
-        }
+      /* A data phase shorter than the size announced: AOSP's
+       * MtpFfsHandle::receiveFile fails the read with EIO, which doSendObject
+       * answers GeneralError. */
+      if (!m->send_failed && (m->pending_exact || m->pending_size != 0xFFFFFFFFu) && m->data_got != m->pending_size)
+        write_failed (m);
       if (m->send_failed)
         {
-          /* AOSP unlinks what it received and forgets the object. */
           if (o != NULL)
-            {
-              vp_store_delete (m->store, o);
-              vp_mtp_queue_event (m, VP_EV_ObjectRemoved, handle);
-            }
+            forget_sent (m, o);
           return respond0 (m, m->send_rc);
         }
       if (o != NULL)
-        vp_store_set_mtime (m->store, o, m->pending_mtime);
+        {
+          o->reserved = FALSE;
+          vp_store_set_mtime (m->store, o, m->pending_mtime);
+        }
       return respond0 (m, VP_RC_OK);
     }
   if (m->send_failed)
@@ -1486,6 +1714,7 @@ has_data_out (guint16 op)
   switch (op)
     {
     case VP_OP_SendObjectInfo:
+    case VP_OP_SendObjectPropList:
     case VP_OP_SendObject:
     case VP_OP_SetDevicePropValue:
     case VP_OP_SetObjectPropValue:
@@ -1526,7 +1755,16 @@ refused_early (VpMtp *m)
       respond0 (m, VP_RC_OperationNotSupported);
       return TRUE;
     }
-  if (m->faults->flaky > 0 && m->stats->transactions % m->faults->flaky == 0)
+  if (m->faults->flaky > 0 && m->faults->flaky_op != NULL)
+    {
+      const char *name = vp_mtp_operation_name (m->op);
+      if (name != NULL && g_str_equal (name, m->faults->flaky_op) && ++m->faults->flaky_seen % m->faults->flaky == 0)
+        {
+          respond0 (m, VP_RC_GeneralError);
+          return TRUE;
+        }
+    }
+  else if (m->faults->flaky > 0 && m->stats->transactions % m->faults->flaky == 0)
     {
       respond0 (m, VP_RC_GeneralError);
       return TRUE;
@@ -1577,6 +1815,7 @@ run_operation (VpMtp *m, const guint8 *data, gsize len)
       return respond0 (m, vp_store_lookup (m->store, m->params[0]) ? VP_RC_NoThumbnailPresent : VP_RC_InvalidObjectHandle);
     case VP_OP_DeleteObject: return do_delete_object (m);
     case VP_OP_SendObjectInfo: return do_send_object_info (m, data, len);
+    case VP_OP_SendObjectPropList: return do_send_object_prop_list (m, data, len);
     case VP_OP_GetDevicePropDesc: return do_get_device_prop (m, TRUE);
     case VP_OP_GetDevicePropValue: return do_get_device_prop (m, FALSE);
     case VP_OP_SetDevicePropValue: return do_set_device_prop (m, data, len);
@@ -1641,6 +1880,12 @@ command_received (VpMtp *m, const guint8 *c, gsize len)
   for (guint i = 0; i < m->nparams && VP_HEADER_LEN + 4 * (i + 1) <= len; i++)
     m->params[i] = vp_le32 (c + VP_HEADER_LEN + 4 * i);
   count_op (m);
+  /* AOSP MtpServer::handleRequest(): any command but SendObject ends the
+   * wait for the data SendObjectInfo announced, without endSendObject(), so
+   * MtpStorageManager keeps listing the object, with no file behind it,
+   * until the next connection. */
+  if (m->op != VP_OP_SendObject)
+    m->pending_handle = 0;
   if (has_data_out (m->op))
     {
       /* The data phase comes first; refusals are answered after it. */
@@ -1663,9 +1908,7 @@ data_out_done (VpMtp *m)
     {
       if (refused_early (m))
         {
-          if (m->send_fd >= 0)
-            close (m->send_fd);
-          m->send_fd = -1;
+          close_send_fd (m);
           drop_pending (m);
           return;
         }
@@ -1760,8 +2003,16 @@ vp_mtp_out (VpMtp *m, const guint8 *data, gsize len, gboolean transfer_end)
              * looks at the container's length, which libmtp fills with the
              * size modulo 4 GiB (0x4000000C for 5 GiB).  Trusting it stored
              * the first GiB of a 5 GiB file and answered OK. */
-            if (m->op == VP_OP_SendObject && m->pending_handle != 0 && m->pending_size == 0xFFFFFFFFu)
+            if (m->op == VP_OP_SendObject && m->pending_handle != 0 && !m->pending_exact && m->pending_size == 0xFFFFFFFFu)
               m->data_expected = G_MAXUINT64;
+            /* After SendObjectPropList the phone knows the 64-bit size, and
+             * a data phase of 4 GiB or more cannot be described by the
+             * 32-bit length: the MTP specification has the host write
+             * 0xFFFFFFFF there, libmtp's ptp_usb_senddata writes the size
+             * plus header modulo 4 GiB.  The object's size decides. */
+            if (m->op == VP_OP_SendObject && m->pending_handle != 0 && m->pending_exact &&
+                m->pending_size + VP_HEADER_LEN > 0xFFFFFFFFu)
+              m->data_expected = m->pending_size;
             if (debugging () && is_streamed (m->op))
               g_printerr ("vphone:   data phase: container length 0x%x, ObjectInfo size 0x%" G_GINT64_MODIFIER "x\n", clen,
                           m->op == VP_OP_SendObject ? m->pending_size : 0);
@@ -1799,9 +2050,7 @@ vp_mtp_cancel (VpMtp *m)
     in_transfer_free (g_queue_pop_head (&m->in));
   if (m->state == ST_DATA_OUT && is_streamed (m->op))
     {
-      if (m->send_fd >= 0)
-        close (m->send_fd);
-      m->send_fd = -1;
+      close_send_fd (m);
       if (m->op == VP_OP_SendObject)
         drop_pending (m);
     }
@@ -1823,9 +2072,7 @@ vp_mtp_abort (VpMtp *m)
     {
       /* Some phones keep what arrived before the cable came out (Android
        * unlinks it); forget the transfer without deleting the object. */
-      if (m->send_fd >= 0)
-        close (m->send_fd);
-      m->send_fd = -1;
+      close_send_fd (m);
       m->pending_handle = 0;
       m->state = ST_IDLE;
     }

@@ -16,6 +16,7 @@ typedef struct {
   gboolean android;        /* android.com extension and Android's operations */
   gboolean player;         /* references, settable dates, abstract lists */
   gboolean parent0_primary; /* Android 8 and older: parent 0 is the primary storage's top */
+  gboolean send_proplist;  /* SendObjectPropList, as Zune-era players have */
   guint8 battery;
 } VpMtpIdentity;
 
@@ -30,7 +31,9 @@ typedef struct {
 typedef struct {
   gboolean device_busy;          /* answer DeviceBusy */
   guint flaky;                   /* every Nth transaction fails; 0: off */
-  gint64 store_full_after;       /* SendObject fails after this many bytes; <0: off */
+  char *flaky_op;                /* only this operation (by name) counts for flaky */
+  guint flaky_seen;              /* how many of that operation came so far */
+  gint64 store_full_after;       /* the storage fills after this many SendObject bytes; <0: off */
   guint stall_seconds;           /* the next response comes this late */
   char *vanish;                  /* path below DIR that vanishes when read */
   gint64 disconnect_after;       /* vanish after this many bytes to the host; <0: off */
@@ -68,3 +71,4 @@ void vp_mtp_abort (VpMtp *m);
 void vp_mtp_set_latency (VpMtp *m, gint64 usec);
 
 const char *vp_mtp_operation_name (guint16 code);
+gboolean vp_mtp_operation_name_known (const char *name);

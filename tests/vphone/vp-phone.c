@@ -4,10 +4,14 @@
 #include "vp-pack.h"
 #include "vp-ptp.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <linux/usbdevice_fs.h>
 #include <glib/gstdio.h>
 
@@ -26,6 +30,22 @@
 #define EP_INT_IN 0x83
 
 typedef struct _Client Client;
+
+/* The rig's end of a client's umockdev socket. */
+typedef struct {
+  int fd;
+  ino_t ino;
+} Socket;
+
+/* A claim that met another client's: umockdev learns of a closed file on
+ * its own time, so the answer waits until it has had the chance. */
+typedef struct {
+  UMockdevIoctlClient *ioc;
+  UMockdevIoctlBase *handler;
+} ClaimWait;
+
+/* umockdev notices a closed descriptor within a main-loop turn or two. */
+#define CLAIM_WAIT_USEC (20 * 1000)
 
 typedef struct {
   UMockdevIoctlData *urb_data;
@@ -57,7 +77,7 @@ struct _VpPhone {
   guint64 capacity;
   GTimeZone *tz;
   gboolean start_plugged;
-  gboolean busy;             /* claiming the interface fails with EBUSY */
+  gboolean busy;             /* a program outside the rig (GVfs) holds the interface */
   guint port;
 
   VpStore *store;
@@ -73,6 +93,10 @@ struct _VpPhone {
   char *devnode;
   UMockdevIoctlBase *handler;
   GHashTable *clients;       /* UMockdevIoctlClient* -> Client* */
+  GHashTable *sockets;       /* UMockdevIoctlClient* -> Socket*, as they connect */
+  Client *claimant;          /* the open file holding interface 0, or NULL */
+  GQueue claim_waits;        /* ClaimWait*: claims answered a moment later */
+  GSource *claim_timer;
   GQueue in_urbs;            /* bulk IN URBs waiting for data */
   GQueue int_urbs;           /* interrupt URBs waiting for events */
   GQueue delayed;            /* Urb* completing later, in due order */
@@ -87,7 +111,7 @@ struct _VpPhone {
   gboolean ffs_rebind;       /* the function closed while plugged: plug it back when ready */
 };
 
-static const char *profile_names[] = { "android", "android-locked", "charge-only", "player", "hostile" };
+static const char *profile_names[] = { "android", "android-locked", "charge-only", "player", "hostile", "player-proplist" };
 
 /* ---- timers on the rig's context -------------------------------------- */
 
@@ -133,8 +157,14 @@ hand_back (Client *c, Urb *u, UMockdevIoctlClient *ioc)
   UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg (ioc);
 
   ptr = umockdev_ioctl_data_resolve (arg, 0, sizeof (gpointer), NULL);
-  umockdev_ioctl_data_set_ptr (ptr, 0, u->urb_data);
-  umockdev_ioctl_client_complete (ioc, 0, 0);
+  if (ptr == NULL)
+    /* The client's memory cannot be reached: it is gone. */
+    umockdev_ioctl_client_complete (ioc, -1, EFAULT);
+  else
+    {
+      umockdev_ioctl_data_set_ptr (ptr, 0, u->urb_data);
+      umockdev_ioctl_client_complete (ioc, 0, 0);
+    }
   (void) c;
   urb_free (u);
 }
@@ -349,11 +379,44 @@ ffs_kick (gpointer data)
     serve_in (p);
 }
 
+/* A class request handed to the function: from a control URB, or from a
+ * synchronous USBDEVFS_CONTROL whose ioctl waits for the answer (data holds
+ * its data stage, where the answer goes). */
+typedef struct {
+  Urb *u;
+  UMockdevIoctlClient *ioc;
+  UMockdevIoctlData *data;
+} FfsCtl;
+
+static gpointer
+ffs_ctl_new (Urb *u, UMockdevIoctlClient *ioc, UMockdevIoctlData *data)
+{
+  FfsCtl *t = g_new0 (FfsCtl, 1);
+  t->u = u;
+  t->ioc = ioc != NULL ? g_object_ref (ioc) : NULL;
+  t->data = data != NULL ? g_object_ref (data) : NULL;
+  return t;
+}
+
 static void
 ffs_control_done (gpointer data, gpointer token, int status, gsize actual)
 {
+  FfsCtl *t = token;
+
   (void) data;
-  complete_now (token, status, status == 0 ? actual : 0);
+  if (t->u != NULL)
+    complete_now (t->u, status, status == 0 ? actual : 0);
+  else
+    {
+      /* proc_control(): a stall is EPIPE, else the bytes moved. */
+      if (status != 0)
+        umockdev_ioctl_client_complete (t->ioc, -1, -status);
+      else
+        umockdev_ioctl_client_complete (t->ioc, (glong) actual, 0);
+      g_object_unref (t->ioc);
+      g_clear_object (&t->data);
+    }
+  g_free (t);
 }
 
 static void
@@ -679,6 +742,175 @@ remove_urb (GQueue *q, gulong addr, Urb **out)
   return FALSE;
 }
 
+static void drop_claim_locked (VpPhone *p);
+
+/* ---- who holds the interface -------------------------------------------
+ *
+ * usbfs lets one open file at a time hold an interface: claimintf() binds
+ * usbfs_driver to it for that file, and usb_driver_claim_interface()
+ * answers -EBUSY while any driver (another file, in any process, or a
+ * kernel driver) is bound.  The claim lasts until RELEASEINTERFACE or the
+ * file's close (usbdev_release).  Every descriptor of every process the
+ * rig serves is one Client, so the rule holds across processes. */
+
+/* Whether the process behind a client has closed its end.  umockdev
+ * 0.17 never learns it of a process that died inside an ioctl the rig
+ * was holding (a reap waiting for data): writing the answer fails and it
+ * stops reading that socket.  The socket itself still tells. */
+static gboolean
+hung_up (VpPhone *p, UMockdevIoctlClient *ioc)
+{
+  Socket *s = g_hash_table_lookup (p->sockets, ioc);
+  struct pollfd pfd;
+  struct stat st;
+
+  if (s == NULL)
+    return FALSE;
+  if (fstat (s->fd, &st) != 0 || st.st_ino != s->ino)
+    return TRUE;   /* umockdev closed it: the client is gone */
+  pfd.fd = s->fd;
+  pfd.events = POLLIN;
+  pfd.revents = 0;
+  /* A Unix stream socket whose peer is closed polls as POLLHUP
+   * (unix_release_sock shuts both directions of the survivor). */
+  return poll (&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR));
+}
+
+/* Whether a driver is bound to interface 0: a client's claim or GVfs's. */
+static gboolean
+interface_bound_locked (VpPhone *p)
+{
+  if (p->claimant != NULL && !umockdev_ioctl_client_get_connected (p->claimant->client))
+    /* Closed, and umockdev has not told us yet: the kernel would have
+     * released the claim in usbdev_release. */
+    sweep_clients_locked (p);
+  if (p->claimant != NULL && hung_up (p, p->claimant->client))
+    {
+      /* Nobody will reap its URBs. */
+      p->claimant->vanished = TRUE;
+      drop_claim_locked (p);
+    }
+  return p->busy || p->claimant != NULL;
+}
+
+/* Gives the claimant's pending URBs back with -ENOENT and forgets the
+ * claim, as driver_disconnect() / releaseintf() do through
+ * destroy_async_on_interface(). */
+static void
+drop_claim_locked (VpPhone *p)
+{
+  Client *c = p->claimant;
+  GQueue *queues[] = { &p->in_urbs, &p->int_urbs };
+
+  p->claimant = NULL;
+  if (c == NULL)
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS (queues); i++)
+    for (GList *l = queues[i]->head; l;)
+      {
+        GList *next = l->next;
+        Urb *u = l->data;
+        if (u->client == c)
+          {
+            g_queue_delete_link (queues[i], l);
+            complete_now (u, -ENOENT, 0);
+          }
+        l = next;
+      }
+}
+
+/* devio.c claimintf(): 0 or an errno. */
+static int
+claim_locked (VpPhone *p, Client *c, guint ifnum)
+{
+  if (ifnum >= 32)
+    return EINVAL;
+  if (ifnum != 0)
+    return ENOENT;
+  if (p->claimant == c)
+    return 0;
+  if (interface_bound_locked (p))
+    {
+      if (p->busy)
+        p->rig->busy_claim_seen = TRUE;
+      return EBUSY;
+    }
+  p->claimant = c;
+  return 0;
+}
+
+/* devio.c checkintf(): using an interface claims it implicitly (the
+ * kernel warns "did not claim interface before use"), so a second program
+ * that skips CLAIMINTERFACE still meets EBUSY. */
+static int
+check_intf_locked (VpPhone *p, Client *c, guint ifnum)
+{
+  return claim_locked (p, c, ifnum);
+}
+
+/* devio.c findintfep(): the interface an endpoint belongs to (0), or a
+ * negative errno. */
+static int
+find_intf_ep (VpPhone *p, guint ep)
+{
+  if (ep & ~(0x80u | 0x0fu))
+    return -EINVAL;
+  if (ep == EP_BULK_IN || ep == EP_BULK_OUT || (is_mtp (p) && ep == EP_INT_IN))
+    return 0;
+  return -ENOENT;
+}
+
+/* devio.c check_ctrlrecip(): a control request addressed to an interface
+ * or to one of its endpoints needs that interface; vendor requests and
+ * requests to the device do not. */
+static int
+check_ctrlrecip_locked (VpPhone *p, Client *c, guint8 type, guint16 index)
+{
+  int ifnum;
+
+  if ((type & 0x60) == 0x40)
+    return 0;
+  index &= 0xff;
+  switch (type & 0x1f)
+    {
+    case 2:   /* endpoint */
+      if ((index & ~0x80u) == 0)
+        return 0;
+      ifnum = find_intf_ep (p, index);
+      if (ifnum < 0)
+        ifnum = find_intf_ep (p, index ^ 0x80);
+      return ifnum < 0 ? -ifnum : check_intf_locked (p, c, (guint) ifnum);
+    case 1:   /* interface */
+      return check_intf_locked (p, c, index);
+    default:
+      return 0;
+    }
+}
+
+/* Runs a control request against the phone; a negative errno (-EPIPE: a
+ * stall) or 0 with *actual the bytes moved. */
+static int
+run_control (VpPhone *p, const guint8 *setup, guint8 *data, gsize data_len, gsize *actual)
+{
+  gboolean ok;
+  g_autoptr(GByteArray) reply = NULL;
+  gsize wlength = vp_le16 (setup + 6);
+
+  reply = control (p, setup, data, data_len, &ok);
+  if (!ok)
+    return -EPIPE;
+  if (setup[0] & 0x80)
+    {
+      gsize n = MIN ((gsize) reply->len, MIN (wlength, data_len));
+      if (n > 0)
+        memcpy (data, reply->data, n);
+      *actual = n;
+    }
+  else
+    *actual = MIN (wlength, data_len);
+  return 0;
+}
+
 static void
 do_submit (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
 {
@@ -686,6 +918,7 @@ do_submit (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
   Urb *u = g_new0 (Urb, 1);
   struct usbdevfs_urb *urb;
   GError *error = NULL;
+  int err;
 
   u->client = c;
   u->urb_data = umockdev_ioctl_data_resolve (arg, 0, sizeof (struct usbdevfs_urb), &error);
@@ -707,6 +940,30 @@ do_submit (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
       return;
     }
   g_clear_error (&error);
+
+  /* What proc_do_submiturb() refuses before a URB is queued. */
+  if (urb->type == USBDEVFS_URB_TYPE_CONTROL && (urb->endpoint & 0x7f) == 0)
+    {
+      if (urb->buffer_length < 8 || (gsize) urb->buffer_length < 8u + vp_le16 ((guint8 *) u->buffer->data + 6))
+        err = EINVAL;
+      else
+        err = check_ctrlrecip_locked (p, c, ((guint8 *) u->buffer->data)[0],
+                                      vp_le16 ((guint8 *) u->buffer->data + 4));
+    }
+  else
+    {
+      int ifnum = find_intf_ep (p, urb->endpoint);
+      err = ifnum < 0 ? -ifnum : check_intf_locked (p, c, (guint) ifnum);
+      /* The interface's endpoints are bulk and interrupt ones. */
+      if (err == 0 && urb->type == USBDEVFS_URB_TYPE_CONTROL)
+        err = EINVAL;
+    }
+  if (err != 0)
+    {
+      urb_free (u);
+      umockdev_ioctl_client_complete (ioc, -1, err);
+      return;
+    }
   if (urb->endpoint == EP_BULK_IN && urb->type == USBDEVFS_URB_TYPE_BULK)
     {
       if (!(urb->flags & USBDEVFS_URB_BULK_CONTINUATION))
@@ -722,32 +979,20 @@ do_submit (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
 
   if (urb->type == USBDEVFS_URB_TYPE_CONTROL)
     {
-      gboolean ok;
-      g_autoptr(GByteArray) reply = NULL;
       guint8 *buf = (guint8 *) u->buffer->data;
-      gsize len = (gsize) urb->buffer_length;
-      guint16 wlength;
+      gsize actual = 0;
+      int status;
 
-      if (len < 8)
-        return complete_now (u, -EPIPE, 0);
-      wlength = vp_le16 (buf + 6);
       if (p->ffs != NULL && (buf[0] & 0x60) == 0x20)
         {
           /* A class request goes to the function, which answers on ep0. */
-          vp_ffs_setup (p->ffs, buf, buf + 8, (buf[0] & 0x80) ? 0 : MIN ((gsize) wlength, len - 8),
-                        buf + 8, MIN ((gsize) wlength, len - 8), u);
+          gsize wlength = vp_le16 (buf + 6);
+          vp_ffs_setup (p->ffs, buf, buf + 8, (buf[0] & 0x80) ? 0 : wlength, buf + 8, wlength,
+                        ffs_ctl_new (u, NULL, NULL));
           return;
         }
-      reply = control (p, buf, buf + 8, len - 8, &ok);
-      if (!ok)
-        return complete_now (u, -EPIPE, 0);
-      if (buf[0] & 0x80)
-        {
-          gsize n = MIN ((gsize) reply->len, MIN ((gsize) wlength, len - 8));
-          memcpy (buf + 8, reply->data, n);
-          return complete_now (u, 0, n);
-        }
-      return complete_now (u, 0, MIN ((gsize) wlength, len - 8));
+      status = run_control (p, buf, buf + 8, (gsize) urb->buffer_length - 8, &actual);
+      return complete_now (u, status, actual);
     }
   if (!is_mtp (p))
     {
@@ -846,6 +1091,133 @@ do_discard (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
   umockdev_ioctl_client_complete (ioc, -1, EINVAL);
 }
 
+static void
+complete_errno (UMockdevIoctlClient *ioc, int err)
+{
+  umockdev_ioctl_client_complete (ioc, err != 0 ? -1 : 0, err);
+}
+
+static gboolean
+claim_retry (gpointer data)
+{
+  VpPhone *p = data;
+  ClaimWait *w;
+
+  g_mutex_lock (&p->rig->lock);
+  while ((w = g_queue_pop_head (&p->claim_waits)) != NULL)
+    {
+      if (w->handler != p->handler || !p->plugged)
+        complete_errno (w->ioc, ENODEV);
+      else
+        complete_errno (w->ioc, claim_locked (p, client_for (p, w->ioc), 0));
+      g_object_unref (w->ioc);
+      g_free (w);
+    }
+  g_mutex_unlock (&p->rig->lock);
+  return G_SOURCE_CONTINUE;
+}
+
+/* CLAIMINTERFACE.  The kernel releases a claim in the close() itself
+ * (usbdev_release), so a program that claims right after another closed
+ * must get the interface; a refusal because of a client the rig still
+ * believes open is given only after umockdev had time to see it close. */
+static void
+do_claim (VpPhone *p, Client *c, UMockdevIoctlClient *ioc, guint ifnum)
+{
+  int err = claim_locked (p, c, ifnum);
+  ClaimWait *w;
+
+  if (err != EBUSY || p->busy)
+    {
+      complete_errno (ioc, err);
+      return;
+    }
+  w = g_new0 (ClaimWait, 1);
+  w->ioc = g_object_ref (ioc);
+  w->handler = p->handler;
+  g_queue_push_tail (&p->claim_waits, w);
+  if (p->claim_timer == NULL)
+    p->claim_timer = timer_new (p->rig, claim_retry, p);
+  g_source_set_ready_time (p->claim_timer, g_get_monotonic_time () + CLAIM_WAIT_USEC);
+}
+
+/* Unbinds interface 0 from whoever holds it, GVfs included. */
+static void
+kick_claimants_locked (VpPhone *p)
+{
+  p->busy = FALSE;
+  drop_claim_locked (p);
+}
+
+/* The usbfs ioctls whose argument is one unsigned int. */
+static int
+simple_ioctl_locked (VpPhone *p, Client *c, gulong request, guint n)
+{
+  int ifnum;
+
+  switch (request)
+    {
+    case USBDEVFS_RELEASEINTERFACE:
+      /* releaseintf(): only the file holding the claim may release it. */
+      if (n >= 32)
+        return EINVAL;
+      if (n != 0)
+        return ENOENT;
+      if (p->claimant != c)
+        return EINVAL;
+      drop_claim_locked (p);
+      return 0;
+    case USBDEVFS_SETCONFIGURATION:
+      /* proc_setconfig(): never while any interface is claimed, even by
+       * the caller; the same configuration again is a reset of it.  The
+       * rig has no unconfigured state to offer. */
+      if (interface_bound_locked (p))
+        return EBUSY;
+      return n == 1 ? 0 : EINVAL;
+    default:   /* CLEAR_HALT, RESETEP: proc_clearhalt(), proc_resetep() */
+      ifnum = find_intf_ep (p, n);
+      return ifnum < 0 ? -ifnum : check_intf_locked (p, c, (guint) ifnum);
+    }
+}
+
+/* proc_control(): a synchronous control transfer; the ioctl returns the
+ * bytes moved. */
+static void
+do_control (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
+{
+  UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg (ioc);
+  g_autoptr(UMockdevIoctlData) d = umockdev_ioctl_data_resolve (arg, 0, sizeof (struct usbdevfs_ctrltransfer), NULL);
+  const struct usbdevfs_ctrltransfer *ct = (const void *) d->data;
+  g_autoptr(UMockdevIoctlData) data = NULL;
+  guint8 setup[8] = { ct->bRequestType, ct->bRequest, ct->wValue & 0xff, ct->wValue >> 8,
+                      ct->wIndex & 0xff, ct->wIndex >> 8, ct->wLength & 0xff, ct->wLength >> 8 };
+  gsize actual = 0;
+  int err = check_ctrlrecip_locked (p, c, ct->bRequestType, ct->wIndex);
+
+  if (err == 0 && ct->wLength > 4096)   /* PAGE_SIZE */
+    err = EINVAL;
+  if (err == 0 && ct->wLength > 0)
+    {
+      data = umockdev_ioctl_data_resolve (d, G_STRUCT_OFFSET (struct usbdevfs_ctrltransfer, data), ct->wLength, NULL);
+      if (data == NULL)
+        err = EFAULT;
+    }
+  if (err == 0 && p->ffs != NULL && (ct->bRequestType & 0x60) == 0x20)
+    {
+      /* The function answers on ep0 in its own time; the ioctl waits. */
+      guint8 *buf = data != NULL ? (guint8 *) data->data : NULL;
+      vp_ffs_setup (p->ffs, setup, buf, (ct->bRequestType & 0x80) ? 0 : ct->wLength, buf, ct->wLength,
+                    ffs_ctl_new (NULL, ioc, data));
+      return;
+    }
+  if (err == 0)
+    err = -run_control (p, setup, data != NULL ? (guint8 *) data->data : NULL, ct->wLength, &actual);
+  if (err != 0)
+    complete_errno (ioc, err);
+  else
+    umockdev_ioctl_client_complete (ioc, (glong) actual, 0);
+}
+
 static gboolean
 handle_ioctl (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer data)
 {
@@ -880,27 +1252,97 @@ handle_ioctl (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer dat
         break;
       }
     case USBDEVFS_CLAIMINTERFACE:
-      if (p->busy)
-        {
-          p->rig->busy_claim_seen = TRUE;
-          umockdev_ioctl_client_complete (ioc, -1, EBUSY);
-        }
-      else
-        umockdev_ioctl_client_complete (ioc, 0, 0);
-      break;
-    case USBDEVFS_GETDRIVER:
-      umockdev_ioctl_client_complete (ioc, -1, ENODATA);
-      break;
+      {
+        g_autoptr(UMockdevIoctlData) d = umockdev_ioctl_data_resolve (arg, 0, sizeof (guint), NULL);
+        do_claim (p, c, ioc, *(guint *) d->data);
+        break;
+      }
     case USBDEVFS_RELEASEINTERFACE:
-    case USBDEVFS_SETINTERFACE:
     case USBDEVFS_SETCONFIGURATION:
     case USBDEVFS_CLEAR_HALT:
     case USBDEVFS_RESETEP:
+      {
+        g_autoptr(UMockdevIoctlData) d = umockdev_ioctl_data_resolve (arg, 0, sizeof (guint), NULL);
+        complete_errno (ioc, simple_ioctl_locked (p, c, request, *(guint *) d->data));
+        break;
+      }
+    case USBDEVFS_SETINTERFACE:
+      {
+        g_autoptr(UMockdevIoctlData) d = umockdev_ioctl_data_resolve (arg, 0, sizeof (struct usbdevfs_setinterface), NULL);
+        const struct usbdevfs_setinterface *si = (const void *) d->data;
+        /* proc_setintf(): checkintf(), then usb_set_interface() knows
+         * only alternate setting 0. */
+        int err = check_intf_locked (p, c, si->interface);
+        complete_errno (ioc, err != 0 ? err : si->altsetting != 0 ? EINVAL : 0);
+        break;
+      }
+    case USBDEVFS_GETDRIVER:
+      {
+        g_autoptr(UMockdevIoctlData) d = umockdev_ioctl_data_resolve (arg, 0, sizeof (struct usbdevfs_getdriver), NULL);
+        struct usbdevfs_getdriver *gd = (void *) d->data;
+        /* proc_getdriver(): the bound driver's name; a claim by any
+         * usbfs file (GVfs's libmtp included) is "usbfs", which libusb's
+         * kernel_driver_active() knows not to detach. */
+        if (gd->interface != 0 || !interface_bound_locked (p))
+          complete_errno (ioc, ENODATA);
+        else
+          {
+            g_strlcpy (gd->driver, "usbfs", sizeof gd->driver);
+            complete_errno (ioc, 0);
+          }
+        break;
+      }
     case USBDEVFS_DISCONNECT_CLAIM:
+      {
+        g_autoptr(UMockdevIoctlData) d = umockdev_ioctl_data_resolve (arg, 0, sizeof (struct usbdevfs_disconnect_claim), NULL);
+        const struct usbdevfs_disconnect_claim *dc = (const void *) d->data;
+        gboolean is_usbfs = g_strcmp0 (dc->driver, "usbfs") == 0;
+        /* proc_disconnect_claim(): with IF_DRIVER/EXCEPT_DRIVER naming
+         * (or not) the bound driver it succeeds without claiming;
+         * otherwise it unbinds whoever holds the interface and claims. */
+        if (dc->interface != 0)
+          complete_errno (ioc, EINVAL);
+        else if (interface_bound_locked (p)
+                 && (((dc->flags & USBDEVFS_DISCONNECT_CLAIM_IF_DRIVER) && !is_usbfs)
+                     || ((dc->flags & USBDEVFS_DISCONNECT_CLAIM_EXCEPT_DRIVER) && is_usbfs)))
+          complete_errno (ioc, 0);
+        else
+          {
+            kick_claimants_locked (p);
+            complete_errno (ioc, claim_locked (p, c, 0));
+          }
+        break;
+      }
     case USBDEVFS_IOCTL:
-      umockdev_ioctl_client_complete (ioc, 0, 0);
+      {
+        g_autoptr(UMockdevIoctlData) d = umockdev_ioctl_data_resolve (arg, 0, sizeof (struct usbdevfs_ioctl), NULL);
+        const struct usbdevfs_ioctl *ctl = (const void *) d->data;
+        /* proc_ioctl(): DISCONNECT unbinds whatever driver holds the
+         * interface, another program's usbfs claim included; CONNECT
+         * binds one only when none is; usbfs has no ioctls of its own. */
+        if (ctl->ifno != 0)
+          complete_errno (ioc, EINVAL);
+        else if (ctl->ioctl_code == (int) USBDEVFS_DISCONNECT)
+          {
+            if (interface_bound_locked (p))
+              kick_claimants_locked (p), complete_errno (ioc, 0);
+            else
+              complete_errno (ioc, ENODATA);
+          }
+        else if (ctl->ioctl_code == (int) USBDEVFS_CONNECT)
+          complete_errno (ioc, interface_bound_locked (p) ? EBUSY : 0);
+        else
+          complete_errno (ioc, ENOTTY);
+        break;
+      }
+    case USBDEVFS_CONTROL:
+      do_control (p, c, ioc);
       break;
     case USBDEVFS_RESET:
+      /* usb_reset_device() unbinds drivers without pre_reset/post_reset,
+       * usbfs among them: every claim is gone afterwards (libusb
+       * releases and claims again around a reset for that reason). */
+      kick_claimants_locked (p);
       vp_mtp_reset (p->mtp);
       umockdev_ioctl_client_complete (ioc, 0, 0);
       break;
@@ -915,6 +1357,8 @@ handle_ioctl (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer dat
       do_discard (p, c, ioc);
       break;
     default:
+      if (g_getenv ("VPHONE_DEBUG") != NULL)
+        g_printerr ("vphone: usbfs ioctl 0x%lx not emulated -> ENOTTY\n", request);
       umockdev_ioctl_client_complete (ioc, -1, ENOTTY);
       break;
     }
@@ -930,6 +1374,9 @@ client_gone_locked (VpPhone *p, UMockdevIoctlClient *ioc)
 
   if (c != NULL)
     {
+      /* usbdev_release(): closing the file releases its claim. */
+      if (p->claimant == c)
+        p->claimant = NULL;
       /* Its URBs still queued on the phone are nobody's now. */
       GQueue *queues[] = { &p->in_urbs, &p->int_urbs, &p->delayed };
       if (p->ffs != NULL)
@@ -950,6 +1397,7 @@ client_gone_locked (VpPhone *p, UMockdevIoctlClient *ioc)
           }
       g_hash_table_remove (p->clients, ioc);
     }
+  g_hash_table_remove (p->sockets, ioc);
 }
 
 static void
@@ -977,6 +1425,67 @@ sweep_clients_locked (VpPhone *p)
   for (guint i = 0; i < gone->len; i++)
     client_gone_locked (p, gone->pdata[i]);
   return g_hash_table_size (p->clients);
+}
+
+static gboolean
+is_client_socket (int fd, const char *suffix, GHashTable *known)
+{
+  struct stat st;
+  struct sockaddr_un sa;
+  socklen_t len = sizeof sa;
+  int listening = 0;
+  socklen_t ilen = sizeof listening;
+  gsize n, sl = strlen (suffix);
+  GHashTableIter it;
+  gpointer v;
+
+  if (fstat (fd, &st) != 0 || !S_ISSOCK (st.st_mode))
+    return FALSE;
+  g_hash_table_iter_init (&it, known);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    if (((Socket *) v)->ino == st.st_ino)
+      return FALSE;
+  if (getsockname (fd, (struct sockaddr *) &sa, &len) != 0 || sa.sun_family != AF_UNIX
+      || getsockopt (fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &ilen) != 0 || listening)
+    return FALSE;
+  n = strnlen (sa.sun_path, sizeof sa.sun_path);
+  return n >= sl && memcmp (sa.sun_path + n - sl, suffix, sl) == 0;
+}
+
+/* Finds the socket umockdev just accepted for ioc: the one connection to
+ * this device node's socket ("…/ioctl" + devnode) not known yet.  Left
+ * unknown when that is not one socket exactly. */
+static void
+client_connected (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer data)
+{
+  VpPhone *p = data;
+  g_autofree char *suffix = g_strconcat ("/ioctl", umockdev_ioctl_client_get_devnode (ioc), NULL);
+  DIR *dir = opendir ("/proc/self/fd");
+  struct dirent *e;
+  int found = -1, count = 0;
+  struct stat st;
+
+  (void) handler;
+  if (dir == NULL)
+    return;
+  g_mutex_lock (&p->rig->lock);
+  while ((e = readdir (dir)) != NULL)
+    {
+      int fd = atoi (e->d_name);
+      if (e->d_name[0] == '.' || fd == dirfd (dir))
+        continue;
+      if (is_client_socket (fd, suffix, p->sockets))
+        found = fd, count++;
+    }
+  closedir (dir);
+  if (count == 1 && fstat (found, &st) == 0)
+    {
+      Socket *s = g_new0 (Socket, 1);
+      s->fd = found;
+      s->ino = st.st_ino;
+      g_hash_table_insert (p->sockets, ioc, s);
+    }
+  g_mutex_unlock (&p->rig->lock);
 }
 
 static void
@@ -1014,6 +1523,44 @@ write_attr (const char *dir, const char *name, const char *value)
 {
   g_autofree char *path = g_build_filename (dir, name, NULL);
   g_file_set_contents (path, value, -1, NULL);
+}
+
+/* One ep_XX directory as the kernel's endpoint.c shows it on a high-speed
+ * device; "interval" is usb_decode_interval()'s reading of bInterval
+ * (microframes for a high-speed interrupt endpoint, NAK rate for bulk
+ * OUT and control, nothing for bulk IN), so 6 on the event endpoint is
+ * 4ms, not 6. */
+static void
+add_endpoint_dir (const char *parent, guint8 addr, guint8 attr, guint16 mps, guint8 binterval)
+{
+  static const char *types[] = { "Control", "Isoc", "Bulk", "Interrupt" };
+  g_autofree char *name = g_strdup_printf ("ep_%02x", addr);
+  g_autofree char *dir = g_build_filename (parent, name, NULL);
+  guint type = attr & 3, usec = 0;
+  char v[32];
+
+  if (type == 3 || type == 1)
+    usec = (1u << (binterval - 1)) * 125;
+  else if (type == 0 || !(addr & 0x80))
+    usec = binterval * 125u;
+  g_mkdir_with_parents (dir, 0755);
+  g_snprintf (v, sizeof v, "%02x\n", addr);
+  write_attr (dir, "bEndpointAddress", v);
+  g_snprintf (v, sizeof v, "%02x\n", attr);
+  write_attr (dir, "bmAttributes", v);
+  g_snprintf (v, sizeof v, "%04x\n", mps);
+  write_attr (dir, "wMaxPacketSize", v);
+  g_snprintf (v, sizeof v, "%02x\n", binterval);
+  write_attr (dir, "bInterval", v);
+  write_attr (dir, "bLength", "07\n");
+  write_attr (dir, "direction", type == 0 ? "both\n" : (addr & 0x80) ? "in\n" : "out\n");
+  g_snprintf (v, sizeof v, "%s\n", types[type]);
+  write_attr (dir, "type", v);
+  if (usec % 1000)
+    g_snprintf (v, sizeof v, "%uus\n", usec);
+  else
+    g_snprintf (v, sizeof v, "%ums\n", usec / 1000);
+  write_attr (dir, "interval", v);
 }
 
 static void
@@ -1070,32 +1617,20 @@ add_to_sysfs (VpPhone *p)
       interface_string (p));
   umockdev_testbed_add_from_string (rig->testbed, s->str, NULL);
 
-  /* Endpoint entries are plain directories in sysfs, with no subsystem. */
+  /* Endpoint entries are plain directories in sysfs, with no subsystem:
+   * the default endpoint under the device (usb_new_device creates it for
+   * dev->ep0), the others under their interface. */
   sysroot = umockdev_testbed_get_sys_dir (rig->testbed);
   {
-    static const struct { guint8 addr, attr; guint16 mps; guint8 interval; const char *type; } eps[] = {
-      { EP_BULK_IN, 2, 512, 0, "Bulk" }, { EP_BULK_OUT, 2, 512, 0, "Bulk" }, { EP_INT_IN, 3, 28, 6, "Interrupt" },
+    static const struct { guint8 addr, attr; guint16 mps; guint8 interval; } eps[] = {
+      { EP_BULK_IN, 2, 512, 0 }, { EP_BULK_OUT, 2, 512, 0 }, { EP_INT_IN, 3, 28, 6 },
     };
+    g_autofree char *devdir = g_build_filename (sysroot, "..", p->syspath, NULL); /* syspath starts with /sys */
+    g_autofree char *ifdir = g_build_filename (sysroot, "..", ifpath, NULL);
+
+    add_endpoint_dir (devdir, 0x00, 0, 64, 0);
     for (guint i = 0; i < neps; i++)
-      {
-        g_autofree char *name = g_strdup_printf ("ep_%02x", eps[i].addr);
-        g_autofree char *dir = g_build_filename (sysroot, "..", ifpath, name, NULL); /* ifpath starts with /sys */
-        char v[32];
-        g_mkdir_with_parents (dir, 0755);
-        g_snprintf (v, sizeof v, "%02x\n", eps[i].addr);
-        write_attr (dir, "bEndpointAddress", v);
-        g_snprintf (v, sizeof v, "%02x\n", eps[i].attr);
-        write_attr (dir, "bmAttributes", v);
-        g_snprintf (v, sizeof v, "%04x\n", eps[i].mps);
-        write_attr (dir, "wMaxPacketSize", v);
-        g_snprintf (v, sizeof v, "%02x\n", eps[i].interval);
-        write_attr (dir, "bInterval", v);
-        write_attr (dir, "bLength", "07\n");
-        write_attr (dir, "direction", (eps[i].addr & 0x80) ? "in\n" : "out\n");
-        g_snprintf (v, sizeof v, "%s\n", eps[i].type);
-        write_attr (dir, "type", v);
-        write_attr (dir, "interval", eps[i].interval ? "1ms\n" : "0ms\n");
-      }
+      add_endpoint_dir (ifdir, eps[i].addr, eps[i].attr, eps[i].mps, eps[i].interval);
   }
 }
 
@@ -1165,10 +1700,12 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
   p->faults.disconnect_after = -1;
   p->stats.operations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   p->clients = g_hash_table_new_full (NULL, NULL, NULL, client_free);
+  p->sockets = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   p->old_handlers = g_ptr_array_new_with_free_func (g_object_unref);
   g_queue_init (&p->in_urbs);
   g_queue_init (&p->int_urbs);
   g_queue_init (&p->delayed);
+  g_queue_init (&p->claim_waits);
 
   for (guint i = 1; parts[i]; i++)
     {
@@ -1189,7 +1726,7 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
           if (!found)
             {
               g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           "unknown profile \"%s\" (android, android-locked, charge-only, player, hostile)", val);
+                           "unknown profile \"%s\" (android, android-locked, charge-only, player, player-proplist, hostile)", val);
               goto fail;
             }
         }
@@ -1269,6 +1806,7 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
   switch (p->profile)
     {
     case VP_PROFILE_PLAYER:
+    case VP_PROFILE_PLAYER_PROPLIST:
       if (!vid_set) p->vid = 0x1209;
       if (!pid_set) p->pid = 0x0002;
       if (!p->manufacturer) p->manufacturer = g_strdup ("Lifeboat Test");
@@ -1295,7 +1833,7 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
       goto fail;
     }
   so.hostile = p->profile == VP_PROFILE_HOSTILE;
-  so.abstract = p->profile == VP_PROFILE_PLAYER;
+  so.abstract = p->profile == VP_PROFILE_PLAYER || p->profile == VP_PROFILE_PLAYER_PROPLIST;
   so.capacity = p->capacity;
   so.tz = p->tz;
   p->store = vp_store_new (p->dir, &so, error);
@@ -1308,8 +1846,9 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
   id.serial = p->serial;
   id.version = "1.0";
   id.friendly_name = p->model;
-  id.android = p->profile != VP_PROFILE_PLAYER;
-  id.player = p->profile == VP_PROFILE_PLAYER;
+  id.player = p->profile == VP_PROFILE_PLAYER || p->profile == VP_PROFILE_PLAYER_PROPLIST;
+  id.android = !id.player;
+  id.send_proplist = p->profile == VP_PROFILE_PLAYER_PROPLIST;
   id.parent0_primary = parent0_primary;
   id.battery = 87;
   p->mtp = vp_mtp_new (p->store, &id, &p->stats, &p->faults);
@@ -1346,6 +1885,7 @@ vp_phone_free (VpPhone *p)
   g_clear_pointer (&p->ffs, vp_ffs_free);
   g_strfreev (p->ffs_argv);
   g_hash_table_unref (p->clients);
+  g_hash_table_unref (p->sockets);
   while (!g_queue_is_empty (&p->in_urbs))
     urb_free (g_queue_pop_head (&p->in_urbs));
   while (!g_queue_is_empty (&p->int_urbs))
@@ -1356,6 +1896,17 @@ vp_phone_free (VpPhone *p)
     {
       g_source_destroy (p->delay_timer);
       g_source_unref (p->delay_timer);
+    }
+  if (p->claim_timer)
+    {
+      g_source_destroy (p->claim_timer);
+      g_source_unref (p->claim_timer);
+    }
+  while (!g_queue_is_empty (&p->claim_waits))
+    {
+      ClaimWait *w = g_queue_pop_head (&p->claim_waits);
+      g_object_unref (w->ioc);
+      g_free (w);
     }
   if (p->handler != NULL)
     g_signal_handlers_disconnect_by_data (p->handler, p);
@@ -1368,6 +1919,7 @@ vp_phone_free (VpPhone *p)
   g_ptr_array_unref (p->old_handlers);
   g_hash_table_unref (p->stats.operations);
   g_free (p->faults.vanish);
+  g_free (p->faults.flaky_op);
   g_free (p->dir);
   g_free (p->serial);
   g_free (p->manufacturer);
@@ -1419,11 +1971,14 @@ vp_phone_plug (VpPhone *p, GError **error)
   handler = umockdev_ioctl_base_new ();
   g_signal_connect (handler, "handle-ioctl", G_CALLBACK (handle_ioctl), p);
   g_signal_connect (handler, "client-vanished", G_CALLBACK (client_vanished), p);
+  g_signal_connect (handler, "client-connected", G_CALLBACK (client_connected), p);
   if (p->handler != NULL)
     g_ptr_array_add (p->old_handlers, p->handler);
   p->handler = handler;
   p->generation++;
   p->bus_free_at = 0;
+  /* A new device: nobody holds its interface yet. */
+  p->claimant = NULL;
   vp_mtp_abort (p->mtp);
   /* Each USB connection starts a new MtpServer with a new MtpDatabase, whose
    * MtpStorageManager numbers objects from 1 again as folders are first
@@ -1569,16 +2124,26 @@ set_fault_locked (VpPhone *p, const char *kind, const char *arg, GError **error)
     p->faults.keep_partial = arg == NULL || *arg == '\0' || g_str_equal (arg, "yes") || g_str_equal (arg, "1");
   else if (g_str_equal (kind, "flaky") && has_n)
     p->faults.flaky = (guint) n;
+  else if (g_str_equal (kind, "flaky-op") && arg != NULL && vp_mtp_operation_name_known (arg))
+    {
+      g_free (p->faults.flaky_op);
+      p->faults.flaky_op = g_strdup (arg);
+      p->faults.flaky_seen = 0;
+    }
   else if (g_str_equal (kind, "clear"))
     {
       p->busy = FALSE;
       p->faults.device_busy = FALSE;
       p->faults.flaky = 0;
+      g_clear_pointer (&p->faults.flaky_op, g_free);
       p->faults.keep_partial = FALSE;
       p->faults.stall_seconds = 0;
       p->faults.store_full_after = -1;
       p->faults.disconnect_after = -1;
       g_clear_pointer (&p->faults.vanish, g_free);
+      /* What filled the storage is deleted too: the space comes back. */
+      if (p->store != NULL)
+        vp_store_unfill (p->store);
     }
   else
     {

@@ -15,6 +15,7 @@ typedef enum {
   VP_PROFILE_CHARGE_ONLY,
   VP_PROFILE_PLAYER,
   VP_PROFILE_HOSTILE,
+  VP_PROFILE_PLAYER_PROPLIST,
 } VpProfile;
 
 struct _VpRig {

@@ -41,6 +41,7 @@ enum {
   VP_OP_GetObjectPropValue = 0x9803,
   VP_OP_SetObjectPropValue = 0x9804,
   VP_OP_GetObjectPropList = 0x9805,
+  VP_OP_SendObjectPropList = 0x9808,
   VP_OP_GetObjectReferences = 0x9810,
   VP_OP_SetObjectReferences = 0x9811,
   VP_OP_GetPartialObject64 = 0x95C1,

@@ -101,10 +101,27 @@ vp_store_valid_name (const char *name)
          strcmp (name, "..") != 0 && strchr (name, '/') == NULL;
 }
 
+gboolean
+vp_store_trim_name (char *name)
+{
+  /* android::base::Trim: isspace() in the C locale, from both ends. */
+  static const char space[] = " \t\n\v\f\r";
+  gsize len = strlen (name), start = strspn (name, space);
+
+  while (len > start && strchr (space, name[len - 1]) != NULL)
+    len--;
+  memmove (name, name + start, len - start);
+  name[len - start] = '\0';
+  return *name != '\0';
+}
+
 static gboolean
 valid_fat_name (const char *name)
 {
-  /* Removable cards are FAT/exFAT: the kernel refuses these outright. */
+  /* Removable cards are FAT/exFAT: Linux vfat (vfat_bad_char) and exfat
+   * (exfat_bad_char) answer EINVAL to these when the file is created.
+   * MtpStorageManager.beginSendObject only records the name; the refusal
+   * comes from makeFolder() or from open(O_CREAT) in doSendObject. */
   for (const char *p = name; *p; p++)
     if (strchr ("\"*:<>?\\|", *p) != NULL || (guchar) *p < 0x20)
       return FALSE;
@@ -308,7 +325,10 @@ vp_store_list (VpStore *store, VpObject *folder)
         g_autoptr(GPtrArray) gone = g_ptr_array_new ();
         g_hash_table_iter_init (&it, old);
         while (g_hash_table_iter_next (&it, NULL, &v))
-          g_ptr_array_add (gone, v);
+          if (((VpObject *) v)->reserved)
+            g_ptr_array_add (kept, v);   /* its file comes with SendObject */
+          else
+            g_ptr_array_add (gone, v);
         for (guint i = 0; i < gone->len; i++)
           remove_object (store, gone->pdata[i]);
       }
@@ -379,6 +399,14 @@ vp_store_stat (VpStore *store, VpObject *obj, guint64 *size, gint64 *mtime)
       return TRUE;
     }
   path = vp_store_disk_path (store, obj);
+  if ((path == NULL || stat (path, &sb) != 0) && obj->reserved)
+    {
+      /* MtpDatabase reads a cached object's size and date from its file:
+       * File.length() and lastModified() are 0 when there is none. */
+      *size = 0;
+      *mtime = 0;
+      return TRUE;
+    }
   if (path == NULL || stat (path, &sb) != 0)
     return FALSE;
   *size = obj->is_folder ? 0 : (guint64) sb.st_size;
@@ -395,6 +423,10 @@ vp_store_reported_parent (VpObject *obj)
   return obj->parent == obj->storage->root ? 0 : obj->parent->handle;
 }
 
+/* AOSP's formatDateTime (MtpUtils.cpp) writes the phone's local time with
+ * no offset and no tenths: a client cannot tell which zone the phone is in
+ * (MtpDatabase offers no DateTime device property either), so libmtp reads
+ * it as the computer's local time. */
 char *
 vp_store_format_date (VpStore *store, gint64 t)
 {
@@ -407,31 +439,60 @@ vp_store_format_date (VpStore *store, gint64 t)
   return g_date_time_format (local, "%Y%m%dT%H%M%S");
 }
 
+/* Reads a date the way AOSP's parseDateTime (media/mtp/MtpUtils.cpp) does,
+ * because that is what decides the date of a file a computer sends to an
+ * Android phone (MtpServer::doSendObjectInfo, applied by doSendObject):
+ * - six numeric fields as sscanf's "%04d%02d%02dT%02d%02d%02d" reads them;
+ *   anything else is no date at all (the phone then keeps the time of the
+ *   write);
+ * - the suffix is looked at from the 16th character on, whatever the
+ *   fields consumed; one tenth-of-second digit after '.' is skipped;
+ * - only a literal 'Z' there means UTC (timegm); every other suffix,
+ *   "+0200" and "-0800" included, is ignored and the fields are taken as
+ *   the phone's local time (mktime with tm_isdst = -1), so a computer that
+ *   writes its own offset does not get it honoured;
+ * - fields out of range are carried over as mktime and timegm do
+ *   (month 13 is January of the next year), not refused.
+ * Years GDateTime cannot hold are refused here, where the phone would make
+ * some far date of them. */
 gboolean
 vp_store_parse_date (VpStore *store, const char *s, gint64 *t)
 {
-  int Y, M, D, h, m, sec, used = 0;
-  g_autoptr(GDateTime) dt = NULL;
-  g_autoptr(GTimeZone) tz = NULL;
-  const char *rest;
+  int Y, M, D, h, m, sec;
+  const char *tail;
+  gboolean utc;
+  g_autoptr(GDateTime) jan1 = NULL;
+  g_autoptr(GDateTime) wall = NULL;
+  g_autoptr(GDateTime) local = NULL;
 
-  if (s == NULL || sscanf (s, "%4d%2d%2dT%2d%2d%2d%n", &Y, &M, &D, &h, &m, &sec, &used) != 6 || used != 15)
+  if (s == NULL || sscanf (s, "%4d%2d%2dT%2d%2d%2d", &Y, &M, &D, &h, &m, &sec) != 6)
     return FALSE;
-  rest = s + used;
-  if (*rest == '.')
+  /* Shorter matches (signs, blanks) would make the phone read past the
+   * string; take them as having no suffix. */
+  tail = strlen (s) >= 15 ? s + 15 : "";
+  if (tail[0] == '.' && tail[1] != '\0')
+    tail += 2;
+  utc = tail[0] == 'Z';
+
+  /* The carry-over: build the wall-clock time field by field in UTC, where
+   * no hour is skipped or repeated, then place it in the phone's zone. */
+  jan1 = g_date_time_new_utc (Y, 1, 1, 0, 0, 0);
+  if (jan1 == NULL)
+    return FALSE;
+  wall = g_date_time_add_full (jan1, 0, M - 1, D - 1, h, m, sec);
+  if (wall == NULL)
+    return FALSE;
+  if (utc)
     {
-      rest++;
-      while (g_ascii_isdigit (*rest))
-        rest++;
+      *t = g_date_time_to_unix (wall);
+      return TRUE;
     }
-  if (*rest == '\0')
-    tz = g_time_zone_ref (store->opts.tz);
-  else if ((tz = g_time_zone_new_identifier (rest)) == NULL)
+  local = g_date_time_new (store->opts.tz, g_date_time_get_year (wall), g_date_time_get_month (wall),
+                           g_date_time_get_day_of_month (wall), g_date_time_get_hour (wall),
+                           g_date_time_get_minute (wall), g_date_time_get_second (wall));
+  if (local == NULL)
     return FALSE;
-  dt = g_date_time_new (tz, Y, M, D, h, m, sec);
-  if (dt == NULL)
-    return FALSE;
-  *t = g_date_time_to_unix (dt);
+  *t = g_date_time_to_unix (local);
   return TRUE;
 }
 
@@ -450,6 +511,26 @@ vp_store_add_used (VpStore *store, VpStorage *st, gint64 delta)
     st->used = 0;
   else
     st->used += delta;
+}
+
+void
+vp_store_fill (VpStore *store, VpStorage *st)
+{
+  guint64 free_now = vp_store_free_space (store, st);
+
+  st->filler += free_now;
+  st->used += free_now;
+}
+
+void
+vp_store_unfill (VpStore *store)
+{
+  for (guint i = 0; i < store->storages->len; i++)
+    {
+      VpStorage *st = store->storages->pdata[i];
+      st->used = st->used > st->filler ? st->used - st->filler : 0;
+      st->filler = 0;
+    }
 }
 
 static guint64
@@ -575,15 +656,27 @@ child_named (VpStore *store, VpObject *folder, const char *name)
   return NULL;
 }
 
+/* A name the card's file system refuses: AOSP asks the file system, which
+ * answers EINVAL, and MtpServer turns any such failure into GeneralError
+ * (doSendObjectInfo's makeFolder, doSendObject's open, doMoveObject's
+ * rename, doCopyObject's copy; MtpDatabase.renameFile for a rename). */
+static gboolean
+fat_refuses (VpStorage *st, const char *name)
+{
+  return st != NULL && st->removable && !valid_fat_name (name);
+}
+
+/* st: the storage whose file system is asked now, NULL when it is asked
+ * later (a file's SendObjectInfo). */
 static guint16
 check_new_name (VpStore *store, VpStorage *st, VpObject *parent, const char *name)
 {
   if (!vp_store_valid_name (name))
     return VP_RC_InvalidParameter;
-  if (st->removable && !valid_fat_name (name))
-    return VP_RC_InvalidParameter;
   /* Android's storage manager refuses a second object of the same name. */
   if (child_named (store, parent, name) != NULL)
+    return VP_RC_GeneralError;
+  if (fat_refuses (st, name))
     return VP_RC_GeneralError;
   return VP_RC_OK;
 }
@@ -601,15 +694,30 @@ vp_store_create (VpStore *store, VpStorage *st, VpObject *parent, const char *na
 
   if (!parent->is_folder)
     return VP_RC_InvalidParentObject;
-  if ((rc = check_new_name (store, st, parent, name)) != VP_RC_OK)
+  if ((rc = check_new_name (store, folder ? st : NULL, parent, name)) != VP_RC_OK)
     return rc;
   dir = vp_store_disk_path (store, parent);
   if (dir == NULL && !abstract)
     return VP_RC_InvalidParentObject;
+  if (!abstract && fat_refuses (st, name))
+    {
+      /* As MtpServer::doSendObjectInfo, accept the ObjectInfo with no file
+       * behind it: SendObject's open() then fails (GeneralError) and the
+       * object is forgotten. */
+      o = object_new (store, st, parent, NULL, name, FALSE);
+      o->mtime = mtime;
+      o->reserved = TRUE;
+      g_ptr_array_add (parent->children, o);
+      *out = o;
+      return VP_RC_OK;
+    }
   if (!abstract)
     {
       path = g_build_filename (dir, name, NULL);
-      if (folder ? mkdir (path, 0755) != 0 : !g_file_set_contents (path, "", 0, NULL))
+      /* A folder is made now (MtpServer::doSendObjectInfo's makeFolder); a
+       * file only when its data comes (doSendObject's open(O_CREAT)).  Until
+       * then MtpStorageManager.beginSendObject has it in its cache alone. */
+      if (folder && mkdir (path, 0755) != 0)
         return VP_RC_GeneralError;
     }
   o = object_new (store, st, parent, abstract ? NULL : name, name, folder);
@@ -618,11 +726,29 @@ vp_store_create (VpStore *store, VpStorage *st, VpObject *parent, const char *na
   o->mtime = mtime;
   if (abstract)
     o->refs = g_array_new (FALSE, FALSE, sizeof (guint32));
+  o->reserved = !folder && !abstract;
   g_ptr_array_add (parent->children, o);
-  if (path != NULL && mtime > 0)
+  if (folder && mtime > 0)
     vp_store_set_mtime (store, o, mtime);
   *out = o;
   return VP_RC_OK;
+}
+
+gboolean
+vp_store_is_phantom (VpStore *store, VpObject *obj)
+{
+  g_autofree char *path = NULL;
+
+  if (!obj->reserved)
+    return FALSE;
+  path = vp_store_disk_path (store, obj);
+  return path == NULL || access (path, F_OK) != 0;
+}
+
+void
+vp_store_forget_object (VpStore *store, VpObject *obj)
+{
+  remove_object (store, obj);
 }
 
 guint16

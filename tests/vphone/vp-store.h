@@ -18,6 +18,7 @@ struct _VpStorage {
   guint64 capacity;
   guint64 max_file_size; /* 0: no limit */
   guint64 used;          /* apparent bytes of every file, kept up to date */
+  guint64 filler;        /* part of `used` taken by vp_store_fill: not files */
   VpObject *root;        /* a pseudo-object for the storage's top folder (handle 0) */
 };
 
@@ -42,6 +43,7 @@ struct _VpObject {
   GArray *refs;          /* abstract objects: member handles (guint32) */
   char *artist;
   gint64 mtime;          /* abstract and synthetic objects */
+  gboolean reserved;     /* SendObjectInfo made it; no file until SendObject */
 };
 
 typedef struct {
@@ -78,7 +80,17 @@ gboolean vp_store_stat (VpStore *store, VpObject *obj, guint64 *size, gint64 *mt
 char *vp_store_format_date (VpStore *store, gint64 t);
 gboolean vp_store_parse_date (VpStore *store, const char *s, gint64 *t);
 guint64 vp_store_free_space (VpStore *store, VpStorage *st);
+/* Someone else filled the storage (the store-full fault): no space left
+ * until vp_store_unfill, which gives that space back on every storage. */
+void vp_store_fill (VpStore *store, VpStorage *st);
+void vp_store_unfill (VpStore *store);
 guint32 vp_store_reported_parent (VpObject *obj);
+
+/* TRUE for an object SendObjectInfo announced whose file SendObject never
+ * made: listed, but with nothing behind it. */
+gboolean vp_store_is_phantom (VpStore *store, VpObject *obj);
+/* Drops an object from the store without touching the disk. */
+void vp_store_forget_object (VpStore *store, VpObject *obj);
 
 /* Mutations: each returns an MTP response code. */
 guint16 vp_store_create (VpStore *store, VpStorage *st, VpObject *parent,
@@ -95,4 +107,6 @@ void vp_store_add_used (VpStore *store, VpStorage *st, gint64 delta);
 void vp_store_save_abstract (VpStore *store);
 
 gboolean vp_store_valid_name (const char *name);
+/* Trims ASCII white space from both ends in place; FALSE when nothing is left. */
+gboolean vp_store_trim_name (char *name);
 guint16 vp_store_format_for_name (const char *name, gboolean is_folder);

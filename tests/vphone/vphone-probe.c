@@ -1,6 +1,7 @@
 /* vphone-probe: a small libmtp/libusb client for the rig's conformance
  * tests, doing the few things mtp-tools cannot (64-bit partial reads,
  * property writes, events, hot-plug, an idle open device). */
+#define _GNU_SOURCE 1   /* strerrorname_np */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -8,6 +9,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <linux/usbdevice_fs.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <libmtp.h>
@@ -34,9 +38,16 @@ static const char usage[] =
   "  read ID OFFSET LENGTH    bytes of an object at a 64-bit offset, to stdout\n"
   "  set-date ID YYYYMMDDThhmmss   set DateModified; exit 3 when the phone refuses\n"
   "  rename ID NAME           set ObjectFileName; exit 3 when the phone refuses\n"
+  "  send-dated FILE NAME DATE  send FILE as NAME to the first storage's top folder with\n"
+  "                           DATE (any string, \"\" for none) as the ObjectInfo's\n"
+  "                           DateModified, over raw USB: libmtp sends no date at all\n"
   "  new-playlist NAME ID...  create a playlist of these tracks (player profile)\n"
   "  hotplug SECONDS          print USB arrivals and departures as they happen\n"
-  "  idle SECONDS             open the phone, listen for events, do nothing\n";
+  "  idle SECONDS             open the phone, print \"open\", listen for events, do nothing:\n"
+  "                           another program holding the phone\n"
+  "  claims                   two raw usbfs descriptors of the first phone (no libusb) and\n"
+  "                           who may claim and use its interface: one line per step,\n"
+  "                           STEP RESULT (ok, ok N, or the errno's name)\n";
 
 /* Results go here; libmtp chatters on stdout, which is sent to stderr. */
 static FILE *out;
@@ -180,6 +191,281 @@ send_tree (LIBMTP_mtpdevice_t *dev, uint32_t storage, uint32_t parent, const cha
   return TRUE;
 }
 
+/* Prints STEP and the outcome of an ioctl that returned r. */
+static void
+step (const char *name, int r)
+{
+  if (r < 0)
+    fprintf (out, "%s %s\n", name, strerrorname_np (errno));
+  else if (r > 0)
+    fprintf (out, "%s ok %d\n", name, r);
+  else
+    fprintf (out, "%s ok\n", name);
+}
+
+static int
+ctrl (int fd, unsigned char type, unsigned char req, unsigned short value, unsigned short index,
+      void *data, unsigned short len)
+{
+  struct usbdevfs_ctrltransfer c = { type, req, value, index, len, 1000, data };
+  return ioctl (fd, USBDEVFS_CONTROL, &c);
+}
+
+/* Two open files of one phone, as two programs would have them: a and b. */
+static int
+claims (void)
+{
+  libusb_context *ctx;
+  libusb_device **list;
+  char node[64] = "";
+  unsigned int zero = 0, one = 1, ep_in = 0x81;
+  unsigned char buf[512];
+  struct usbdevfs_getdriver gd = { 0 };
+  struct usbdevfs_disconnect_claim dc = { 0, USBDEVFS_DISCONNECT_CLAIM_EXCEPT_DRIVER, "usbfs" };
+  struct usbdevfs_urb urb = { 0 };
+  int a, b;
+  ssize_t n;
+
+  if (libusb_init (&ctx) != 0)
+    return 2;
+  n = libusb_get_device_list (ctx, &list);
+  if (n > 0)
+    g_snprintf (node, sizeof node, "/dev/bus/usb/%03u/%03u", libusb_get_bus_number (list[0]),
+                libusb_get_device_address (list[0]));
+  libusb_free_device_list (list, 1);
+  libusb_exit (ctx);
+  a = open (node, O_RDWR);
+  b = open (node, O_RDWR);
+  if (a < 0 || b < 0)
+    {
+      fprintf (stderr, "vphone-probe: cannot open %s\n", node);
+      return 2;
+    }
+  step ("a-claim", ioctl (a, USBDEVFS_CLAIMINTERFACE, &zero));
+  step ("a-claim-again", ioctl (a, USBDEVFS_CLAIMINTERFACE, &zero));
+  step ("b-claim", ioctl (b, USBDEVFS_CLAIMINTERFACE, &zero));
+  step ("b-claim-interface-1", ioctl (b, USBDEVFS_CLAIMINTERFACE, &one));
+  step ("b-getdriver", ioctl (b, USBDEVFS_GETDRIVER, &gd));
+  fprintf (out, "b-driver-name %s\n", gd.driver);
+  step ("b-release", ioctl (b, USBDEVFS_RELEASEINTERFACE, &zero));
+  step ("b-setconfiguration", ioctl (b, USBDEVFS_SETCONFIGURATION, &one));
+  step ("a-setconfiguration", ioctl (a, USBDEVFS_SETCONFIGURATION, &one));
+  step ("b-clear-halt", ioctl (b, USBDEVFS_CLEAR_HALT, &ep_in));
+  urb.type = USBDEVFS_URB_TYPE_BULK;
+  urb.endpoint = 0x81;
+  urb.buffer = buf;
+  urb.buffer_length = sizeof buf;
+  step ("b-submit-bulk", ioctl (b, USBDEVFS_SUBMITURB, &urb));
+  step ("b-get-device-descriptor", ctrl (b, 0x80, 6, 0x0100, 0, buf, 18));
+  step ("b-get-device-status", ctrl (b, 0xa1, 0x67, 0, 0, buf, 4));
+  step ("b-disconnect-claim-except-usbfs", ioctl (b, USBDEVFS_DISCONNECT_CLAIM, &dc));
+  step ("b-claim-after-it", ioctl (b, USBDEVFS_CLAIMINTERFACE, &zero));
+  step ("a-get-device-status", ctrl (a, 0xa1, 0x67, 0, 0, buf, 4));
+  step ("a-release", ioctl (a, USBDEVFS_RELEASEINTERFACE, &zero));
+  step ("b-claim-after-release", ioctl (b, USBDEVFS_CLAIMINTERFACE, &zero));
+  step ("a-claim-now", ioctl (a, USBDEVFS_CLAIMINTERFACE, &zero));
+  close (b);
+  step ("a-claim-after-close", ioctl (a, USBDEVFS_CLAIMINTERFACE, &zero));
+  close (a);
+  return 0;
+}
+
+/* --- send-dated: one SendObjectInfo/SendObject over raw libusb ------------
+ * libmtp 1.1.20 cannot put a date into SendObjectInfo (ptp_pack_OI packs
+ * every date as an empty string), so what a phone does with one can only be
+ * seen by speaking PTP directly. */
+
+typedef struct {
+  libusb_device_handle *h;
+  guint8 ep_in, ep_out;
+  guint16 max_packet;
+  guint32 tid;
+} Raw;
+
+static void
+put16 (GByteArray *b, guint16 v)
+{
+  guint8 x[2] = { v & 0xff, v >> 8 };
+  g_byte_array_append (b, x, 2);
+}
+
+static void
+put32 (GByteArray *b, guint32 v)
+{
+  guint8 x[4] = { v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24 };
+  g_byte_array_append (b, x, 4);
+}
+
+static void
+put_ptp_string (GByteArray *b, const char *s)
+{
+  glong n = 0;
+  g_autofree gunichar2 *u = g_utf8_to_utf16 (s, -1, NULL, &n, NULL);
+
+  if (u == NULL || n == 0)
+    {
+      guint8 zero = 0;
+      g_byte_array_append (b, &zero, 1);
+      return;
+    }
+  guint8 count = (guint8) MIN (n + 1, 255);
+  g_byte_array_append (b, &count, 1);
+  for (int i = 0; i < count - 1; i++)
+    put16 (b, u[i]);
+  put16 (b, 0);
+}
+
+static guint32
+get32 (const guint8 *p)
+{
+  return p[0] | (p[1] << 8) | (p[2] << 16) | ((guint32) p[3] << 24);
+}
+
+static gboolean
+raw_out (Raw *r, guint16 type, guint16 code, const guint8 *payload, gsize len)
+{
+  g_autoptr(GByteArray) b = g_byte_array_new ();
+  int done = 0;
+
+  put32 (b, 12 + len);
+  put16 (b, type);
+  put16 (b, code);
+  put32 (b, r->tid);
+  if (len > 0)
+    g_byte_array_append (b, payload, len);
+  if (libusb_bulk_transfer (r->h, r->ep_out, b->data, b->len, &done, 10000) != 0 || done != (int) b->len)
+    return FALSE;
+  /* A transfer that fills its last packet is ended by a zero-length one. */
+  if (b->len % r->max_packet == 0)
+    libusb_bulk_transfer (r->h, r->ep_out, b->data, 0, &done, 10000);
+  return TRUE;
+}
+
+/* A command, an optional data phase out, then the response (any data phase
+ * in is read and dropped). Returns the response code, 0 on a USB error. */
+static guint16
+raw_transaction (Raw *r, guint16 code, const guint32 *params, int n, const guint8 *data, gsize len, guint32 out[3])
+{
+  g_autoptr(GByteArray) p = g_byte_array_new ();
+  guint8 in[1024];
+  int got = 0;
+
+  r->tid++;
+  for (int i = 0; i < n; i++)
+    put32 (p, params[i]);
+  if (!raw_out (r, 1, code, p->data, p->len))
+    return 0;
+  if (data != NULL && !raw_out (r, 2, code, data, len))
+    return 0;
+  for (;;)
+    {
+      if (libusb_bulk_transfer (r->h, r->ep_in, in, sizeof in, &got, 10000) != 0 || got < 12)
+        return 0;
+      if (in[4] == 3)
+        break;
+      /* GetStorageIDs: a count, then the first id. */
+      if (in[4] == 2 && out != NULL && got >= 20)
+        out[0] = get32 (in + 16);
+    }
+  for (int i = 0; out != NULL && in[4] == 3 && i < 3 && 12 + 4 * (i + 1) <= got; i++)
+    out[i] = get32 (in + 12 + 4 * i);
+  return in[6] | (in[7] << 8);
+}
+
+static int
+send_dated (const char *file, const char *name, const char *date)
+{
+  g_autofree char *content = NULL;
+  gsize size = 0;
+  libusb_context *ctx = NULL;
+  libusb_device **list = NULL;
+  Raw r = { 0 };
+  int iface = -1, rc = 1;
+  guint32 got[3] = { 0 }, storage, handle;
+  guint16 resp;
+
+  if (!g_file_get_contents (file, &content, &size, NULL) || libusb_init (&ctx) != 0)
+    return 2;
+  ssize_t n = libusb_get_device_list (ctx, &list);
+  for (ssize_t i = 0; i < n && r.h == NULL; i++)
+    {
+      struct libusb_config_descriptor *c;
+      if (libusb_get_active_config_descriptor (list[i], &c) != 0)
+        continue;
+      for (int k = 0; k < c->bNumInterfaces && iface < 0; k++)
+        {
+          const struct libusb_interface_descriptor *a = &c->interface[k].altsetting[0];
+          if (a->bInterfaceClass != LIBUSB_CLASS_IMAGE)
+            continue;
+          for (int e = 0; e < a->bNumEndpoints; e++)
+            if ((a->endpoint[e].bmAttributes & 3) == LIBUSB_TRANSFER_TYPE_BULK)
+              {
+                if (a->endpoint[e].bEndpointAddress & LIBUSB_ENDPOINT_IN)
+                  r.ep_in = a->endpoint[e].bEndpointAddress;
+                else
+                  r.ep_out = a->endpoint[e].bEndpointAddress;
+                r.max_packet = a->endpoint[e].wMaxPacketSize;
+              }
+          iface = a->bInterfaceNumber;
+        }
+      libusb_free_config_descriptor (c);
+      if (iface >= 0 && libusb_open (list[i], &r.h) != 0)
+        r.h = NULL;
+    }
+  libusb_free_device_list (list, 1);
+  if (r.h == NULL || r.max_packet == 0 || libusb_claim_interface (r.h, iface) != 0)
+    {
+      fprintf (stderr, "vphone-probe: no MTP interface to claim\n");
+      return 2;
+    }
+  guint32 session = 1;
+  if (raw_transaction (&r, 0x1002, &session, 1, NULL, 0, NULL) != 0x2001 ||
+      raw_transaction (&r, 0x1004, NULL, 0, NULL, 0, got) != 0x2001)
+    goto out;
+  storage = got[0];
+  {
+    g_autoptr(GByteArray) oi = g_byte_array_new ();
+    guint32 where[2] = { storage, 0xFFFFFFFFu };
+    put32 (oi, storage);
+    put16 (oi, 0x3000);            /* Undefined */
+    put16 (oi, 0);                 /* protection */
+    put32 (oi, (guint32) size);
+    put16 (oi, 0);                 /* thumb format */
+    for (int i = 0; i < 6; i++)
+      put32 (oi, 0);               /* thumb size, width, height; image width, height, depth */
+    put32 (oi, 0xFFFFFFFFu);       /* parent */
+    put16 (oi, 0);                 /* association type */
+    put32 (oi, 0);                 /* association description */
+    put32 (oi, 0);                 /* sequence number */
+    put_ptp_string (oi, name);
+    put_ptp_string (oi, "");       /* DateCreated */
+    put_ptp_string (oi, date);     /* DateModified */
+    put_ptp_string (oi, "");       /* keywords */
+    memset (got, 0, sizeof got);
+    resp = raw_transaction (&r, 0x100C, where, 2, oi->data, oi->len, got);
+    if (resp != 0x2001)
+      {
+        fprintf (stderr, "vphone-probe: SendObjectInfo answered 0x%04x\n", resp);
+        goto out;
+      }
+    handle = got[2];
+  }
+  resp = raw_transaction (&r, 0x100D, NULL, 0, (const guint8 *) content, size, NULL);
+  if (resp != 0x2001)
+    {
+      fprintf (stderr, "vphone-probe: SendObject answered 0x%04x\n", resp);
+      goto out;
+    }
+  fprintf (out, "%" PRIu32 "\n", handle);
+  rc = 0;
+out:
+  raw_transaction (&r, 0x1003, NULL, 0, NULL, 0, NULL);
+  libusb_release_interface (r.h, iface);
+  libusb_close (r.h);
+  libusb_exit (ctx);
+  return rc;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -193,6 +479,8 @@ main (int argc, char **argv)
       fputs (usage, argc < 2 ? stderr : out);
       return argc < 2 ? 2 : 0;
     }
+  if (strcmp (cmd, "send-dated") == 0 && argc > 4)
+    return send_dated (argv[2], argv[3], argv[4]);
   if (strcmp (cmd, "usb") == 0 || strcmp (cmd, "hotplug") == 0)
     {
       libusb_context *ctx;
@@ -227,6 +515,9 @@ main (int argc, char **argv)
       libusb_exit (ctx);
       return 0;
     }
+
+  if (strcmp (cmd, "claims") == 0)
+    return claims ();
 
   LIBMTP_Init ();
   if (strcmp (cmd, "raw") == 0)
@@ -278,6 +569,8 @@ main (int argc, char **argv)
       LIBMTP_mtpdevice_t *dev = open_first ();
       double end = now () + atof (argv[2]);
       int got = 0;
+      fprintf (out, "open\n");
+      fflush (out);
       LIBMTP_Read_Event_Async (dev, event_cb, &got);
       while (now () < end)
         {
