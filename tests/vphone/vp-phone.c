@@ -109,6 +109,9 @@ struct _VpPhone {
   char **ffs_argv;
   VpFfs *ffs;
   gboolean ffs_rebind;       /* the function closed while plugged: plug it back when ready */
+  /* The rig counts an outside responder's traffic from the host's side of
+   * the cable: the containers passing each way (see walk_containers). */
+  struct ContainerWalk { guint64 left; gboolean to_end, is_data; } ffs_out_walk, ffs_in_walk;
 };
 
 static const char *profile_names[] = { "android", "android-locked", "charge-only", "player", "hostile", "player-proplist" };
@@ -277,6 +280,62 @@ halt_bulk_in (VpPhone *p, Client *c)
     }
 }
 
+/* Follows the MTP containers in a bulk stream, URB by URB, for a phone
+ * whose responder the rig does not run: counts each command container as
+ * an operation and returns the data-phase payload bytes in these `len`.
+ * A container ends at its length, or at the transfer's short packet when
+ * the length is 0xFFFFFFFF (a 4 GiB+ object) or the header was cut. */
+static guint64
+walk_containers (VpPhone *p, struct ContainerWalk *w, const guint8 *d, gsize len, gboolean transfer_end)
+{
+  guint64 payload = 0;
+  gsize pos = 0;
+
+  while (pos < len)
+    {
+      gsize take;
+      if (w->left == 0 && !w->to_end)
+        {
+          guint32 clen;
+          guint16 type;
+          if (len - pos < 12)
+            {
+              w->to_end = TRUE;
+              w->is_data = FALSE;
+              continue;
+            }
+          clen = vp_le32 (d + pos);
+          type = vp_le16 (d + pos + 4);
+          if (type == 1)
+            {
+              const char *name = vp_mtp_operation_name (vp_le16 (d + pos + 6));
+              g_autofree char *unknown = name == NULL ? g_strdup_printf ("0x%04X", vp_le16 (d + pos + 6)) : NULL;
+              gpointer n = g_hash_table_lookup (p->stats.operations, name != NULL ? name : unknown);
+              g_hash_table_insert (p->stats.operations, g_strdup (name != NULL ? name : unknown),
+                                   GUINT_TO_POINTER (GPOINTER_TO_UINT (n) + 1));
+              p->stats.transactions++;
+            }
+          w->is_data = type == 2;
+          w->to_end = clen == 0xFFFFFFFFu || clen < 12;
+          w->left = w->to_end ? 0 : clen - 12;
+          pos += 12;
+          continue;
+        }
+      take = w->to_end ? len - pos : (gsize) MIN (w->left, (guint64) (len - pos));
+      if (w->is_data)
+        payload += take;
+      if (!w->to_end)
+        w->left -= take;
+      pos += take;
+    }
+  if (transfer_end)
+    {
+      w->left = 0;
+      w->to_end = FALSE;
+    }
+  return payload;
+}
+
 static void
 serve_in (VpPhone *p)
 {
@@ -291,6 +350,18 @@ serve_in (VpPhone *p)
       if (n < 0)
         break;
       g_queue_pop_head (&p->in_urbs);
+      if (p->ffs != NULL)
+        {
+          p->stats.bytes_to_host += walk_containers (p, &p->ffs_in_walk, u->buffer->data, (gsize) n,
+                                                     (gsize) n < (gsize) urb_of (u)->buffer_length || n % 512 != 0);
+          /* The rig's own disconnect fault, at the end of the URB that
+           * reaches the byte count (vp-mtp.c cuts the URB at it). */
+          if (p->faults.disconnect_after >= 0 && p->stats.bytes_to_host >= (guint64) p->faults.disconnect_after)
+            {
+              p->faults.disconnect_after = -1;
+              g_main_context_invoke (p->rig->context, unplug_idle, p);
+            }
+        }
       if ((gsize) n < (gsize) urb_of (u)->buffer_length && (urb_of (u)->flags & USBDEVFS_URB_SHORT_NOT_OK))
         {
           /* libusb splits a big read into URBs, all but the last
@@ -1007,6 +1078,7 @@ do_submit (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
       if (p->ffs != NULL)
         {
           /* Completes when the function has read it (ffs_out_done). */
+          p->stats.bytes_from_host += walk_containers (p, &p->ffs_out_walk, len ? u->buffer->data : NULL, len, end);
           if (!vp_ffs_out (p->ffs, len ? (guint8 *) u->buffer->data : NULL, len, end, u))
             complete_now (u, -ESHUTDOWN, 0);
           return;
@@ -2049,6 +2121,8 @@ vp_phone_unplug (VpPhone *p, GError **error)
     }
   p->plugged = FALSE;
   flush_urbs (p);
+  memset (&p->ffs_out_walk, 0, sizeof p->ffs_out_walk);
+  memset (&p->ffs_in_walk, 0, sizeof p->ffs_in_walk);
   vp_mtp_abort (p->mtp);
   if (p->ffs != NULL)
     vp_ffs_disable (p->ffs);
@@ -2075,6 +2149,12 @@ unplug_idle (gpointer data)
 gboolean
 vp_phone_set_locked (VpPhone *p, gboolean locked, GError **error)
 {
+  if (p->ffs != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "phone %s runs %s, which has no screen lock", p->serial, p->ffs_argv[0]);
+      return FALSE;
+    }
   g_mutex_lock (&p->rig->lock);
   if (vp_store_is_locked (p->store) == locked)
     {
@@ -2105,6 +2185,16 @@ set_fault_locked (VpPhone *p, const char *kind, const char *arg, GError **error)
   guint64 n = 0;
   gboolean has_n = parse_u64 (arg, &n);
 
+  /* An outside responder answers for itself: only what the cable and the
+   * bus do can be put on it. */
+  if (p->ffs_argv != NULL && !g_str_equal (kind, "disconnect-after-bytes") && !g_str_equal (kind, "busy") &&
+      !g_str_equal (kind, "clear"))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "fault \"%s\" needs the rig's own responder; phone %s runs %s", kind, p->serial,
+                   p->ffs_argv[0]);
+      return FALSE;
+    }
   if (g_str_equal (kind, "disconnect-after-bytes") && has_n)
     p->faults.disconnect_after = (gint64) n + (gint64) p->stats.bytes_to_host;
   else if (g_str_equal (kind, "store-full-after-bytes") && has_n)
