@@ -5,8 +5,8 @@
 # The rig's --stats count the operations from the host's side of the cable
 # (the command containers it carries), so "no file read" is not umtprd's word.
 . "$(dirname "$0")/tap.sh"
-plan 34
-need_tool umtprd umtp-responder 34 || done_testing
+plan 35
+need_tool umtprd umtp-responder 35 || done_testing
 VRUN_TIMEOUT=300
 PHONE="$WORK/phone"
 "$MAKE_PHONE" "$PHONE" --preset small >/dev/null
@@ -89,6 +89,9 @@ is "$(ops "$WORK/s1.json" GetObject)" "$n_files" "the rig saw one GetObject per 
 id1=$(json 'd["id"]' <"$WORK/b1")
 "$CLI" extract "$id1" / --to "$WORK/ext" -q && diff -r -x .vphone "$PHONE" "$WORK/ext" >"$WORK/diff"
 ok $? "the snapshot, extracted, is the phone folder byte for byte"
+mtimes () { (cd "$1" && find . -path ./.vphone -prune -o -type f -printf '%P %T@\n' | sed 's/\.[0-9]*$//' | sort); }
+cmp -s <(mtimes "$PHONE") <(mtimes "$WORK/ext")
+ok $? "with the modification times umtprd reported (DateModified, to the second)"
 
 vrun --stats "$WORK/s2.json" "${U[@]}" -- "$CLI" backup --json >"$WORK/b2" 2>"$WORK/b2.err"
 ok $? "a second backup with nothing changed succeeds"
