@@ -5,8 +5,8 @@
 # The rig's --stats count the operations from the host's side of the cable
 # (the command containers it carries), so "no file read" is not umtprd's word.
 . "$(dirname "$0")/tap.sh"
-plan 35
-need_tool umtprd umtp-responder 35 || done_testing
+plan 36
+need_tool umtprd umtp-responder 36 || done_testing
 VRUN_TIMEOUT=300
 PHONE="$WORK/phone"
 "$MAKE_PHONE" "$PHONE" --preset small >/dev/null
@@ -79,7 +79,7 @@ printf '[SD card]\nkind=removable\n' >"$PHONE/.vphone/storages.ini"
 cp -p "$PHONE/Internal shared storage/DCIM/Camera/"* "$PHONE/SD card/DCIM/"
 head -c $((6 << 20)) /dev/urandom >"$PHONE/SD card/DCIM/clip-1.mp4"
 head -c $((6 << 20)) /dev/urandom >"$PHONE/SD card/DCIM/clip-2.mp4"
-U=(--phone "$PHONE,serial=UMTPRD1,responder=umtprd")
+U=(--phone "$PHONE,profile=umtprd,serial=UMTPRD1")
 n_files=$(files_of "$PHONE" | wc -l)
 
 vrun --stats "$WORK/s1.json" "${U[@]}" -- "$CLI" backup --json >"$WORK/b1" 2>"$WORK/b1.err"
@@ -104,12 +104,15 @@ ok $? "verify passes"
 # --- unplugged in the middle of a file --------------------------------------------
 printf 'x' >>"$PHONE/SD card/DCIM/clip-1.mp4"; printf 'x' >>"$PHONE/SD card/DCIM/clip-2.mp4"
 touch -d '2024-02-03 04:05:07' "$PHONE/SD card/DCIM/"clip-*.mp4
-vrun --phone "$PHONE,serial=UMTPRD1,disconnect-after-bytes=9000000,responder=umtprd" -- \
+vrun --phone "$PHONE,profile=umtprd,serial=UMTPRD1,disconnect-after-bytes=9000000" -- \
   "$CLI" backup >"$WORK/cut" 2>"$WORK/cut.err"
 is "$?" 1 "a backup cut by an unplug mid-file fails"
 check "it says the phone was disconnected" -- grep -qi "disconnected" "$WORK/cut.err"
 is "$("$CLI" snapshots --json | json '" ".join(x["state"] for x in d)')" "interrupted complete complete" \
    "the cut snapshot is interrupted, the earlier ones complete"
+"$VP/vphone-run" --phone "$PHONE,profile=umtprd,serial=UMTPRD1,flaky=3" -- true 2>"$WORK/flaky.err"
+[ $? -ne 0 ] && grep -q "needs the rig's own responder" "$WORK/flaky.err"
+ok $? "a fault umtprd would have to answer (flaky) is refused, not silently dropped"
 vrun --stats "$WORK/s3.json" "${U[@]}" -- "$CLI" backup --json >"$WORK/b3" 2>"$WORK/b3.err"
 ok $? "the next backup completes"
 is "$(ops "$WORK/s3.json" GetObject)" 1 "it reads only the file the unplug cut short"

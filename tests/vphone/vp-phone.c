@@ -1786,7 +1786,14 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
       guint64 n;
       if (eq)
         *eq = '\0';
-      if (g_str_equal (key, "profile"))
+      if (g_str_equal (key, "profile") && g_str_equal (val, "umtprd"))
+        {
+          /* responder=umtprd, where an option may follow */
+          g_strfreev (p->ffs_argv);
+          p->ffs_argv = g_new0 (char *, 2);
+          p->ffs_argv[0] = g_strdup ("umtprd");
+        }
+      else if (g_str_equal (key, "profile"))
         {
           gboolean found = FALSE;
           for (guint k = 0; k < G_N_ELEMENTS (profile_names); k++)
@@ -1798,7 +1805,7 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
           if (!found)
             {
               g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           "unknown profile \"%s\" (android, android-locked, charge-only, player, player-proplist, hostile)", val);
+                           "unknown profile \"%s\" (android, android-locked, charge-only, player, player-proplist, hostile, umtprd)", val);
               goto fail;
             }
         }
@@ -1860,10 +1867,14 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
         }
       else
         {
-          if (!vp_phone_set_fault (p, key, val, NULL))
+          g_autoptr(GError) ferr = NULL;
+          if (!vp_phone_set_fault (p, key, val, &ferr))
             {
+              /* Say why when the fault exists but not for this phone. */
               g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           "bad phone option \"%s%s%s\"", key, eq ? "=" : "", val);
+                           "bad phone option \"%s%s%s\"%s%s", key, eq ? "=" : "", val,
+                           g_str_has_prefix (ferr->message, "fault") ? ": " : "",
+                           g_str_has_prefix (ferr->message, "fault") ? ferr->message : "");
               goto fail;
             }
         }
@@ -2191,8 +2202,7 @@ set_fault_locked (VpPhone *p, const char *kind, const char *arg, GError **error)
       !g_str_equal (kind, "clear"))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "fault \"%s\" needs the rig's own responder; phone %s runs %s", kind, p->serial,
-                   p->ffs_argv[0]);
+                   "fault \"%s\" needs the rig's own responder; the phone runs %s", kind, p->ffs_argv[0]);
       return FALSE;
     }
   if (g_str_equal (kind, "disconnect-after-bytes") && has_n)

@@ -29,7 +29,7 @@ static const char summary[] =
   "file modification times the objects' dates. Options follow the folder,\n"
   "separated by commas:\n"
   "  profile=android|android-locked|charge-only|player|player-proplist|hostile\n"
-  "          (default android)\n"
+  "          (default android); profile=umtprd is responder=umtprd\n"
   "  serial=S  manufacturer=S  model=S  vid=HEX  pid=HEX\n"
   "  capacity=BYTES (K/M/G suffixes)  tz=ZONE (e.g. Europe/Paris)  plugged=no\n"
   "  responder=umtprd | responder=ffs:COMMAND   (last option: it takes the rest)\n"
