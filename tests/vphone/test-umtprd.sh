@@ -5,8 +5,8 @@
 # The rig's --stats count the operations from the host's side of the cable
 # (the command containers it carries), so "no file read" is not umtprd's word.
 . "$(dirname "$0")/tap.sh"
-plan 36
-need_tool umtprd umtp-responder 36 || done_testing
+plan 37
+need_tool umtprd umtp-responder 37 || done_testing
 VRUN_TIMEOUT=300
 PHONE="$WORK/phone"
 "$MAKE_PHONE" "$PHONE" --preset small >/dev/null
@@ -53,6 +53,14 @@ ok $? "the file read back is the same"
 # starts its MTP thread again.
 vrun "${RUN[@]}" -- bash -c '"$0"/vphone-ctl unplug UMTPRD1 && "$0"/vphone-ctl plug UMTPRD1 && sleep 0.3 && mtp-folders' "$VP" >"$WORK/replug" 2>&1
 ok $? "after an unplug and a plug, umtprd answers again"
+# Raw usbfs, no libusb: claims, and Get Device Status as a synchronous
+# USBDEVFS_CONTROL, which the rig hands to umtprd as a SETUP event; every
+# step answers as on the rig's own responder.
+"$VP/vphone-run" --phone "$PHONE,serial=RIG" -- "$VP/vphone-probe" claims >"$WORK/claims.rig" 2>/dev/null
+vrun "${RUN[@]}" -- "$VP/vphone-probe" claims >"$WORK/claims.umtprd" 2>/dev/null
+grep -qx 'a-get-device-status ok 4' "$WORK/claims.umtprd" && cmp -s "$WORK/claims.rig" "$WORK/claims.umtprd"
+ok $? "usbfs claims and a class request by USBDEVFS_CONTROL answer as on the rig's responder"
+
 # jmtpfs, a FUSE file system on libmtp, sees exactly the phone folder.
 mkdir -p "$WORK/mnt"
 vrun "${RUN[@]}" -- bash -c '
