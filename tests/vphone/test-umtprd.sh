@@ -5,8 +5,8 @@
 # The rig's --stats count the operations from the host's side of the cable
 # (the command containers it carries), so "no file read" is not umtprd's word.
 . "$(dirname "$0")/tap.sh"
-plan 37
-need_tool umtprd umtp-responder 37 || done_testing
+plan 38
+need_tool umtprd umtp-responder 38 || done_testing
 VRUN_TIMEOUT=300
 PHONE="$WORK/phone"
 "$MAKE_PHONE" "$PHONE" --preset small >/dev/null
@@ -118,6 +118,9 @@ is "$?" 1 "a backup cut by an unplug mid-file fails"
 check "it says the phone was disconnected" -- grep -qi "disconnected" "$WORK/cut.err"
 is "$("$CLI" snapshots --json | json '" ".join(x["state"] for x in d)')" "interrupted complete complete" \
    "the cut snapshot is interrupted, the earlier ones complete"
+vrun --phone "$PHONE,profile=umtprd,serial=UMTPRD1,busy" -- "$CLI" devices --json >"$WORK/busy" 2>/dev/null
+is "$(json '" ".join(x["serial"] + "=" + x["state"] for x in d)' <"$WORK/busy")" "UMTPRD1=busy" \
+   "the busy fault (another program holds the phone) applies to it too"
 "$VP/vphone-run" --phone "$PHONE,profile=umtprd,serial=UMTPRD1,flaky=3" -- true 2>"$WORK/flaky.err"
 [ $? -ne 0 ] && grep -q "needs the rig's own responder" "$WORK/flaky.err"
 ok $? "a fault umtprd would have to answer (flaky) is refused, not silently dropped"
