@@ -1,7 +1,8 @@
 #!/bin/bash
 # The real window driven from outside, through accessibility, as a person
 # would: start it on a virtual phone, click Back Up, wait for the result,
-# and check the library with lifeboat-cli (tests/gui/e2e.py).
+# and check the library with lifeboat-cli (tests/gui/e2e.py).  LB_E2E_PHONE:
+# the phone's options (test-e2e-umtprd.sh).
 . "$(dirname "$0")/../vphone/tap.sh"
 
 "$MAKE_PHONE" "$WORK/phone" --preset small >/dev/null || { echo "1..0 # cannot build the phone"; exit 1; }
@@ -19,5 +20,5 @@ export top_builddir
 # gives the window and the CLI the options back).
 export LB_E2E_ASAN_OPTIONS="${ASAN_OPTIONS:-}"
 timeout -k 5 600 dbus-run-session -- xvfb-run -a -s "-screen 0 1024x768x24" \
-  "$VP/vphone-run" --phone "$WORK/phone,serial=E2E-PHONE" -- \
+  "$VP/vphone-run" --phone "$WORK/phone,${LB_E2E_PHONE:-serial=E2E-PHONE}" -- \
   env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" /usr/bin/python3 "$top_srcdir/tests/gui/e2e.py"

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "vp-phone.h"
+#include "vp-ffs.h"
 #include "vp-pack.h"
 #include "vp-ptp.h"
 
@@ -51,6 +52,7 @@ typedef struct {
   UMockdevIoctlData *buffer;
   Client *client;
   gint64 due;
+  gsize filled;              /* bulk IN from a FunctionFS responder: bytes so far */
 } Urb;
 
 struct _Client {
@@ -101,6 +103,15 @@ struct _VpPhone {
   GSource *delay_timer;
   gint64 bus_free_at;
   GPtrArray *old_handlers;   /* handlers of earlier plugs, answering ENODEV */
+
+  /* responder=ffs:CMD: an outside device-side MTP stack behind emulated
+   * FunctionFS files (vp-ffs.c) instead of vp-mtp.c */
+  char **ffs_argv;
+  VpFfs *ffs;
+  gboolean ffs_rebind;       /* the function closed while plugged: plug it back when ready */
+  /* The rig counts an outside responder's traffic from the host's side of
+   * the cable: the containers passing each way (see walk_containers). */
+  struct ContainerWalk { guint64 left; gboolean to_end, is_data; } ffs_out_walk, ffs_in_walk;
 };
 
 static const char *profile_names[] = { "android", "android-locked", "charge-only", "player", "hostile", "player-proplist" };
@@ -269,18 +280,88 @@ halt_bulk_in (VpPhone *p, Client *c)
     }
 }
 
+/* Follows the MTP containers in a bulk stream, URB by URB, for a phone
+ * whose responder the rig does not run: counts each command container as
+ * an operation and returns the data-phase payload bytes in these `len`.
+ * A container ends at its length, or at the transfer's short packet when
+ * the length is 0xFFFFFFFF (a 4 GiB+ object) or the header was cut. */
+static guint64
+walk_containers (VpPhone *p, struct ContainerWalk *w, const guint8 *d, gsize len, gboolean transfer_end)
+{
+  guint64 payload = 0;
+  gsize pos = 0;
+
+  while (pos < len)
+    {
+      gsize take;
+      if (w->left == 0 && !w->to_end)
+        {
+          guint32 clen;
+          guint16 type;
+          if (len - pos < 12)
+            {
+              w->to_end = TRUE;
+              w->is_data = FALSE;
+              continue;
+            }
+          clen = vp_le32 (d + pos);
+          type = vp_le16 (d + pos + 4);
+          if (type == 1)
+            {
+              const char *name = vp_mtp_operation_name (vp_le16 (d + pos + 6));
+              g_autofree char *unknown = name == NULL ? g_strdup_printf ("0x%04X", vp_le16 (d + pos + 6)) : NULL;
+              gpointer n = g_hash_table_lookup (p->stats.operations, name != NULL ? name : unknown);
+              g_hash_table_insert (p->stats.operations, g_strdup (name != NULL ? name : unknown),
+                                   GUINT_TO_POINTER (GPOINTER_TO_UINT (n) + 1));
+              p->stats.transactions++;
+            }
+          w->is_data = type == 2;
+          w->to_end = clen == 0xFFFFFFFFu || clen < 12;
+          w->left = w->to_end ? 0 : clen - 12;
+          pos += 12;
+          continue;
+        }
+      take = w->to_end ? len - pos : (gsize) MIN (w->left, (guint64) (len - pos));
+      if (w->is_data)
+        payload += take;
+      if (!w->to_end)
+        w->left -= take;
+      pos += take;
+    }
+  if (transfer_end)
+    {
+      w->left = 0;
+      w->to_end = FALSE;
+    }
+  return payload;
+}
+
 static void
 serve_in (VpPhone *p)
 {
-  while (!g_queue_is_empty (&p->in_urbs) && vp_mtp_in_ready (p->mtp))
+  while (!g_queue_is_empty (&p->in_urbs) && (p->ffs != NULL || vp_mtp_in_ready (p->mtp)))
     {
       Urb *u = g_queue_peek_head (&p->in_urbs);
-      gint64 not_before;
-      gssize n = vp_mtp_in (p->mtp, (guint8 *) u->buffer->data, urb_of (u)->buffer_length, &not_before);
+      gint64 not_before = 0;
+      gssize n = p->ffs != NULL
+        ? vp_ffs_in (p->ffs, (guint8 *) u->buffer->data, (gsize) urb_of (u)->buffer_length, &u->filled)
+        : vp_mtp_in (p->mtp, (guint8 *) u->buffer->data, urb_of (u)->buffer_length, &not_before);
 
       if (n < 0)
         break;
       g_queue_pop_head (&p->in_urbs);
+      if (p->ffs != NULL)
+        {
+          p->stats.bytes_to_host += walk_containers (p, &p->ffs_in_walk, u->buffer->data, (gsize) n,
+                                                     (gsize) n < (gsize) urb_of (u)->buffer_length || n % 512 != 0);
+          /* The rig's own disconnect fault, at the end of the URB that
+           * reaches the byte count (vp-mtp.c cuts the URB at it). */
+          if (p->faults.disconnect_after >= 0 && p->stats.bytes_to_host >= (guint64) p->faults.disconnect_after)
+            {
+              p->faults.disconnect_after = -1;
+              g_main_context_invoke (p->rig->context, unplug_idle, p);
+            }
+        }
       if ((gsize) n < (gsize) urb_of (u)->buffer_length && (urb_of (u)->flags & USBDEVFS_URB_SHORT_NOT_OK))
         {
           /* libusb splits a big read into URBs, all but the last
@@ -295,7 +376,7 @@ serve_in (VpPhone *p)
         }
       else
         complete_paced (p, u, 0, (gsize) n, not_before);
-      if (vp_mtp_wants_disconnect (p->mtp))
+      if (p->ffs == NULL && vp_mtp_wants_disconnect (p->mtp))
         {
           /* The cable comes out right after these bytes. */
           g_main_context_invoke (p->rig->context, unplug_idle, p);
@@ -305,7 +386,7 @@ serve_in (VpPhone *p)
   while (!g_queue_is_empty (&p->int_urbs))
     {
       Urb *u = g_queue_peek_head (&p->int_urbs);
-      g_autoptr(GBytes) ev = vp_mtp_next_event (p->mtp);
+      g_autoptr(GBytes) ev = p->ffs != NULL ? vp_ffs_next_event (p->ffs) : vp_mtp_next_event (p->mtp);
       gsize len;
       const guint8 *d;
 
@@ -317,6 +398,152 @@ serve_in (VpPhone *p)
       memcpy (u->buffer->data, d, len);
       complete_now (u, 0, len);
     }
+}
+
+/* ---- a FunctionFS responder ---------------------------------------------- */
+
+/* responder=umtprd: a umtprd.conf serving the phone folder's storages under
+ * the phone's identity, endpoints in `dir`, as Debian's /etc/umtprd does. */
+static char **
+umtprd_argv (VpPhone *p, const char *dir, GError **error)
+{
+  g_autofree char *root = umockdev_testbed_get_root_dir (p->rig->testbed);
+  g_autofree char *name = g_strdup_printf ("umtprd-%u.conf", p->port);
+  g_autofree char *conf = g_build_filename (root, name, NULL);
+  g_autoptr(GString) c = g_string_new ("loop_on_disconnect 1\n");
+  char **argv;
+
+  for (guint i = 0; i < vp_store_n_storages (p->store); i++)
+    {
+      VpStorage *st = vp_store_storage_at (p->store, i);
+      if (strchr (st->path, '"') || strchr (st->description, '"'))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "umtprd.conf cannot name a storage with a double quote: %s", st->path);
+          return NULL;
+        }
+      g_string_append_printf (c, "storage \"%s\" \"%s\" \"rw\"\n", st->path, st->description);
+    }
+  g_string_append_printf (c,
+      "manufacturer \"%s\"\nproduct \"%s\"\nserial \"%s\"\nfirmware_version \"1.0\"\n"
+      "interface \"MTP\"\nusb_vendor_id 0x%04X\nusb_product_id 0x%04X\n"
+      "usb_class 0x6\nusb_subclass 0x1\nusb_protocol 0x1\nusb_dev_version 0x0404\n"
+      "usb_functionfs_mode 0x1\nusb_dev_path \"%s/ep0\"\nusb_epin_path \"%s/ep1\"\n"
+      "usb_epout_path \"%s/ep2\"\nusb_epint_path \"%s/ep3\"\nusb_max_packet_size 0x200\n",
+      p->manufacturer, p->model, p->serial, p->vid, p->pid, dir, dir, dir, dir);
+  if (!g_file_set_contents (conf, c->str, (gssize) c->len, error))
+    return NULL;
+  argv = g_new0 (char *, 4);
+  argv[0] = g_strdup ("umtprd");
+  argv[1] = g_strdup ("-conf");
+  argv[2] = g_strdup (conf);
+  return argv;
+}
+
+/* ---- a FunctionFS responder's hooks (rig lock held) --------------------- */
+
+static void
+ffs_kick (gpointer data)
+{
+  VpPhone *p = data;
+  if (p->plugged)
+    serve_in (p);
+}
+
+/* A class request handed to the function: from a control URB, or from a
+ * synchronous USBDEVFS_CONTROL whose ioctl waits for the answer (data holds
+ * its data stage, where the answer goes). */
+typedef struct {
+  Urb *u;
+  UMockdevIoctlClient *ioc;
+  UMockdevIoctlData *data;
+} FfsCtl;
+
+static gpointer
+ffs_ctl_new (Urb *u, UMockdevIoctlClient *ioc, UMockdevIoctlData *data)
+{
+  FfsCtl *t = g_new0 (FfsCtl, 1);
+  t->u = u;
+  t->ioc = ioc != NULL ? g_object_ref (ioc) : NULL;
+  t->data = data != NULL ? g_object_ref (data) : NULL;
+  return t;
+}
+
+static void
+ffs_control_done (gpointer data, gpointer token, int status, gsize actual)
+{
+  FfsCtl *t = token;
+
+  (void) data;
+  if (t->u != NULL)
+    complete_now (t->u, status, status == 0 ? actual : 0);
+  else
+    {
+      /* proc_control(): a stall is EPIPE, else the bytes moved. */
+      if (status != 0)
+        umockdev_ioctl_client_complete (t->ioc, -1, -status);
+      else
+        umockdev_ioctl_client_complete (t->ioc, (glong) actual, 0);
+      g_object_unref (t->ioc);
+      g_clear_object (&t->data);
+    }
+  g_free (t);
+}
+
+static void
+ffs_out_done (gpointer data, gpointer token, int status, gsize actual)
+{
+  if (status == 0)
+    complete_paced (data, token, 0, actual, 0);
+  else
+    complete_now (token, status, actual);
+}
+
+static gboolean
+ffs_unplug_idle (gpointer data)
+{
+  VpPhone *p = data;
+  if (p->plugged)
+    vp_phone_unplug (p, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+ffs_plug_idle (gpointer data)
+{
+  VpPhone *p = data;
+  if (!p->plugged && p->ffs_rebind)
+    vp_phone_plug (p, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* Later, from the main loop: the lock is held here. */
+static void
+ffs_defer (VpPhone *p, GSourceFunc fn)
+{
+  GSource *s = g_idle_source_new ();
+  g_source_set_callback (s, fn, p, NULL);
+  g_source_attach (s, p->rig->context);
+  g_source_unref (s);
+}
+
+static void
+ffs_closed (gpointer data)
+{
+  VpPhone *p = data;
+  /* configfs unbinds the gadget from the UDC when the FunctionFS instance
+   * closes: the host sees an unplug.  It comes back with new descriptors. */
+  p->ffs_rebind = p->plugged;
+  if (p->plugged)
+    ffs_defer (p, ffs_unplug_idle);
+}
+
+static void
+ffs_ready (gpointer data)
+{
+  VpPhone *p = data;
+  if (p->ffs_rebind)
+    ffs_defer (p, ffs_plug_idle);
 }
 
 /* ---- descriptors ------------------------------------------------------ */
@@ -345,7 +572,9 @@ config_descriptor (VpPhone *p)
   guint8 ep_int[] = { 7, 5, EP_INT_IN, 3, 0x1c, 0x00, 6 };
 
   g_byte_array_append (b, cfg, sizeof cfg);
-  if (is_mtp (p))
+  if (p->ffs != NULL)
+    vp_ffs_append_descriptors (p->ffs, b, 4);
+  else if (is_mtp (p))
     {
       g_byte_array_append (b, mtp_if, sizeof mtp_if);
       g_byte_array_append (b, ep_in, sizeof ep_in);
@@ -390,9 +619,10 @@ string_descriptor (VpPhone *p, guint index)
     case 1: s = p->manufacturer; break;
     case 2: s = p->model; break;
     case 3: s = p->serial; break;
-    case 4: s = interface_string (p); break;
+    case 4: s = p->ffs != NULL ? vp_ffs_string (p->ffs, 1) : interface_string (p); break;
     case 0xEE:
-      if (!is_mtp (p))
+      /* umtprd writes no Microsoft OS descriptors (FUNCTIONFS_HAS_MS_OS_DESC). */
+      if (!is_mtp (p) || p->ffs != NULL)
         break;
       /* Microsoft OS string descriptor "MSFT100", vendor code 1. */
       s = "MSFT100";
@@ -452,7 +682,7 @@ control (VpPhone *p, const guint8 *setup, const guint8 *data, gsize data_len, gb
     }
   if (type == 0x02 && req == 1)   /* CLEAR_FEATURE(ENDPOINT_HALT) */
     return g_byte_array_new ();
-  if (is_mtp (p) && (type & 0x80) && (type & 0x60) == 0x40 && req == 1 && (index == 4 || index == 5))
+  if (is_mtp (p) && p->ffs == NULL && (type & 0x80) && (type & 0x60) == 0x40 && req == 1 && (index == 4 || index == 5))
     {
       /* Microsoft's extended compat ID descriptor names the function MTP. */
       b = g_byte_array_new ();
@@ -820,9 +1050,19 @@ do_submit (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
 
   if (urb->type == USBDEVFS_URB_TYPE_CONTROL)
     {
+      guint8 *buf = (guint8 *) u->buffer->data;
       gsize actual = 0;
-      int status = run_control (p, u->buffer->data, (guint8 *) u->buffer->data + 8,
-                                (gsize) urb->buffer_length - 8, &actual);
+      int status;
+
+      if (p->ffs != NULL && (buf[0] & 0x60) == 0x20)
+        {
+          /* A class request goes to the function, which answers on ep0. */
+          gsize wlength = vp_le16 (buf + 6);
+          vp_ffs_setup (p->ffs, buf, buf + 8, (buf[0] & 0x80) ? 0 : wlength, buf + 8, wlength,
+                        ffs_ctl_new (u, NULL, NULL));
+          return;
+        }
+      status = run_control (p, buf, buf + 8, (gsize) urb->buffer_length - 8, &actual);
       return complete_now (u, status, actual);
     }
   if (!is_mtp (p))
@@ -835,6 +1075,14 @@ do_submit (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
     {
       gsize len = (gsize) urb->buffer_length;
       gboolean end = len % 512 != 0 || len == 0 || (urb->flags & USBDEVFS_URB_ZERO_PACKET);
+      if (p->ffs != NULL)
+        {
+          /* Completes when the function has read it (ffs_out_done). */
+          p->stats.bytes_from_host += walk_containers (p, &p->ffs_out_walk, len ? u->buffer->data : NULL, len, end);
+          if (!vp_ffs_out (p->ffs, len ? (guint8 *) u->buffer->data : NULL, len, end, u))
+            complete_now (u, -ESHUTDOWN, 0);
+          return;
+        }
       vp_mtp_out (p->mtp, len ? (guint8 *) u->buffer->data : NULL, len, end);
       complete_paced (p, u, 0, len, 0);
       serve_in (p);
@@ -855,6 +1103,37 @@ do_submit (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
   complete_now (u, -EPIPE, 0);
 }
 
+typedef struct {
+  gulong addr;
+  Client *client;
+  gboolean found;
+} OutMatch;
+
+/* A bulk-OUT URB queued for a FunctionFS responder: discarded... */
+static gboolean
+ffs_discard_match (gpointer token, gpointer user)
+{
+  OutMatch *m = user;
+  Urb *u = token;
+  if (m->found || u->urb_data->client_addr != m->addr)
+    return FALSE;
+  m->found = TRUE;
+  complete_now (u, -ENOENT, 0);
+  return TRUE;
+}
+
+/* ...or its client gone. */
+static gboolean
+ffs_gone_match (gpointer token, gpointer user)
+{
+  OutMatch *m = user;
+  Urb *u = token;
+  if (u->client != m->client)
+    return FALSE;
+  urb_free (u);
+  return TRUE;
+}
+
 static void
 do_discard (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
 {
@@ -867,6 +1146,18 @@ do_discard (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
       umockdev_ioctl_client_complete (ioc, 0, 0);
       complete_now (u, -ENOENT, 0);
       return;
+    }
+  if (p->ffs != NULL)
+    {
+      OutMatch m = { addr, NULL, FALSE };
+      vp_ffs_forget_out (p->ffs, ffs_discard_match, &m);
+      if (m.found)
+        {
+          /* Completed (given back) before the ioctl returns: harmless, the
+           * reap that collects it comes later. */
+          umockdev_ioctl_client_complete (ioc, 0, 0);
+          return;
+        }
     }
   (void) c;
   umockdev_ioctl_client_complete (ioc, -1, EINVAL);
@@ -982,6 +1273,14 @@ do_control (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
       data = umockdev_ioctl_data_resolve (d, G_STRUCT_OFFSET (struct usbdevfs_ctrltransfer, data), ct->wLength, NULL);
       if (data == NULL)
         err = EFAULT;
+    }
+  if (err == 0 && p->ffs != NULL && (ct->bRequestType & 0x60) == 0x20)
+    {
+      /* The function answers on ep0 in its own time; the ioctl waits. */
+      guint8 *buf = data != NULL ? (guint8 *) data->data : NULL;
+      vp_ffs_setup (p->ffs, setup, buf, (ct->bRequestType & 0x80) ? 0 : ct->wLength, buf, ct->wLength,
+                    ffs_ctl_new (NULL, ioc, data));
+      return;
     }
   if (err == 0)
     err = -run_control (p, setup, data != NULL ? (guint8 *) data->data : NULL, ct->wLength, &actual);
@@ -1152,6 +1451,11 @@ client_gone_locked (VpPhone *p, UMockdevIoctlClient *ioc)
         p->claimant = NULL;
       /* Its URBs still queued on the phone are nobody's now. */
       GQueue *queues[] = { &p->in_urbs, &p->int_urbs, &p->delayed };
+      if (p->ffs != NULL)
+        {
+          OutMatch m = { 0, c, FALSE };
+          vp_ffs_forget_out (p->ffs, ffs_gone_match, &m);
+        }
       for (gsize i = 0; i < G_N_ELEMENTS (queues); i++)
         for (GList *l = queues[i]->head; l;)
           {
@@ -1482,7 +1786,14 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
       guint64 n;
       if (eq)
         *eq = '\0';
-      if (g_str_equal (key, "profile"))
+      if (g_str_equal (key, "profile") && g_str_equal (val, "umtprd"))
+        {
+          /* responder=umtprd, where an option may follow */
+          g_strfreev (p->ffs_argv);
+          p->ffs_argv = g_new0 (char *, 2);
+          p->ffs_argv[0] = g_strdup ("umtprd");
+        }
+      else if (g_str_equal (key, "profile"))
         {
           gboolean found = FALSE;
           for (guint k = 0; k < G_N_ELEMENTS (profile_names); k++)
@@ -1494,7 +1805,7 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
           if (!found)
             {
               g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           "unknown profile \"%s\" (android, android-locked, charge-only, player, player-proplist, hostile)", val);
+                           "unknown profile \"%s\" (android, android-locked, charge-only, player, player-proplist, hostile, umtprd)", val);
               goto fail;
             }
         }
@@ -1527,12 +1838,43 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
         }
       else if (g_str_equal (key, "plugged"))
         p->start_plugged = !g_str_equal (val, "no");
-      else
+      else if (g_str_equal (key, "responder"))
         {
-          if (!vp_phone_set_fault (p, key, val, NULL))
+          /* The command may hold commas: it takes the rest of the spec. */
+          g_autofree char *rest = NULL;
+          g_autoptr(GError) perr = NULL;
+          for (guint k = i + 1; parts[k]; k++)
+            {
+              char *old = rest;
+              rest = g_strconcat (old ? old : val, ",", parts[k], NULL);
+              g_free (old);
+            }
+          if (g_str_equal (rest ? rest : val, "umtprd"))
+            {
+              p->ffs_argv = g_new0 (char *, 2);
+              p->ffs_argv[0] = g_strdup ("umtprd");
+              break;
+            }
+          if (!g_str_has_prefix (rest ? rest : val, "ffs:") ||
+              !g_shell_parse_argv ((rest ? rest : val) + 4, NULL, &p->ffs_argv, &perr))
             {
               g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           "bad phone option \"%s%s%s\"", key, eq ? "=" : "", val);
+                           "responder is ffs:COMMAND (a FunctionFS MTP responder such as umtprd)%s%s",
+                           perr ? ": " : "", perr ? perr->message : "");
+              goto fail;
+            }
+          break;
+        }
+      else
+        {
+          g_autoptr(GError) ferr = NULL;
+          if (!vp_phone_set_fault (p, key, val, &ferr))
+            {
+              /* Say why when the fault exists but not for this phone. */
+              g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "bad phone option \"%s%s%s\"%s%s", key, eq ? "=" : "", val,
+                           g_str_has_prefix (ferr->message, "fault") ? ": " : "",
+                           g_str_has_prefix (ferr->message, "fault") ? ferr->message : "");
               goto fail;
             }
         }
@@ -1595,6 +1937,22 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
   p->mtp = vp_mtp_new (p->store, &id, &p->stats, &p->faults);
   if (rig->usb2)
     vp_mtp_set_latency (p->mtp, USB2_LATENCY_USEC);
+  if (p->ffs_argv != NULL)
+    {
+      static const VpFfsHooks hooks = { ffs_kick, ffs_control_done, ffs_closed, ffs_ready, ffs_out_done };
+      g_autofree char *dir = port == 1 ? g_strdup ("/dev/ffs-mtp") : g_strdup_printf ("/dev/ffs-mtp%u", port);
+      if (g_strv_length (p->ffs_argv) == 1 && g_str_equal (p->ffs_argv[0], "umtprd"))
+        {
+          char **argv = umtprd_argv (p, dir, error);
+          if (argv == NULL)
+            goto fail;
+          g_strfreev (p->ffs_argv);
+          p->ffs_argv = argv;
+        }
+      p->ffs = vp_ffs_new (&rig->lock, dir, p->ffs_argv, &hooks, p);
+      if (!vp_ffs_start (p->ffs, rig->testbed, error))
+        goto fail;
+    }
   return p;
 
 fail:
@@ -1607,6 +1965,8 @@ vp_phone_free (VpPhone *p)
 {
   if (p == NULL)
     return;
+  g_clear_pointer (&p->ffs, vp_ffs_free);
+  g_strfreev (p->ffs_argv);
   g_hash_table_unref (p->clients);
   g_hash_table_unref (p->sockets);
   while (!g_queue_is_empty (&p->in_urbs))
@@ -1678,6 +2038,13 @@ vp_phone_plug (VpPhone *p, GError **error)
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "phone %s is already plugged in", p->serial);
       return FALSE;
     }
+  if (p->ffs != NULL && !vp_ffs_ready (p->ffs))
+    {
+      g_mutex_unlock (&rig->lock);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                   "phone %s: its responder has no FunctionFS descriptors written", p->serial);
+      return FALSE;
+    }
   /* A replugged device gets a new address, as the kernel gives it. */
   p->devnum = rig->next_devnum++;
   g_free (p->syspath);
@@ -1714,6 +2081,13 @@ vp_phone_plug (VpPhone *p, GError **error)
     g_autofree char *ifpath = g_strdup_printf ("%s/1-%u:1.0", syspath, p->port);
     umockdev_testbed_uevent (rig->testbed, ifpath, "add");
   }
+  if (p->ffs != NULL)
+    {
+      /* The kernel's hub driver sets configuration 1 on enumeration. */
+      g_mutex_lock (&rig->lock);
+      vp_ffs_enable (p->ffs);
+      g_mutex_unlock (&rig->lock);
+    }
   return TRUE;
 }
 
@@ -1758,7 +2132,11 @@ vp_phone_unplug (VpPhone *p, GError **error)
     }
   p->plugged = FALSE;
   flush_urbs (p);
+  memset (&p->ffs_out_walk, 0, sizeof p->ffs_out_walk);
+  memset (&p->ffs_in_walk, 0, sizeof p->ffs_in_walk);
   vp_mtp_abort (p->mtp);
+  if (p->ffs != NULL)
+    vp_ffs_disable (p->ffs);
   syspath = g_strdup (p->syspath);
   ifpath = g_strdup_printf ("%s/1-%u:1.0", p->syspath, p->port);
   g_mutex_unlock (&rig->lock);
@@ -1782,6 +2160,12 @@ unplug_idle (gpointer data)
 gboolean
 vp_phone_set_locked (VpPhone *p, gboolean locked, GError **error)
 {
+  if (p->ffs != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "phone %s runs %s, which has no screen lock", p->serial, p->ffs_argv[0]);
+      return FALSE;
+    }
   g_mutex_lock (&p->rig->lock);
   if (vp_store_is_locked (p->store) == locked)
     {
@@ -1812,6 +2196,15 @@ set_fault_locked (VpPhone *p, const char *kind, const char *arg, GError **error)
   guint64 n = 0;
   gboolean has_n = parse_u64 (arg, &n);
 
+  /* An outside responder answers for itself: only what the cable and the
+   * bus do can be put on it. */
+  if (p->ffs_argv != NULL && !g_str_equal (kind, "disconnect-after-bytes") && !g_str_equal (kind, "busy") &&
+      !g_str_equal (kind, "clear"))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "fault \"%s\" needs the rig's own responder; the phone runs %s", kind, p->ffs_argv[0]);
+      return FALSE;
+    }
   if (g_str_equal (kind, "disconnect-after-bytes") && has_n)
     p->faults.disconnect_after = (gint64) n + (gint64) p->stats.bytes_to_host;
   else if (g_str_equal (kind, "store-full-after-bytes") && has_n)
@@ -1969,6 +2362,10 @@ vp_rig_free (VpRig *rig)
 {
   /* The testbed goes first: its worker thread may still report clients
    * vanishing, and those callbacks need the phones. */
+  /* Responders first: ending their held endpoint calls needs the
+   * testbed's worker thread. */
+  for (guint i = 0; i < rig->phones->len; i++)
+    g_clear_pointer (&((VpPhone *) rig->phones->pdata[i])->ffs, vp_ffs_free);
   g_clear_object (&rig->testbed);
   g_ptr_array_unref (rig->phones);
   g_main_context_unref (rig->context);
