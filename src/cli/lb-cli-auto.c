@@ -7,6 +7,7 @@
 #include "lb-docked.h"
 #include "lb-error.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <glib/gi18n.h>
 
@@ -26,7 +27,7 @@ describe_every (gint64 every)
     case 7 * 24 * 60 * 60:
       return g_strdup (_("at most weekly"));
     default:
-      return g_strdup_printf (_("at most every %" G_GINT64_FORMAT " seconds"), every);
+      return g_strdup_printf (_("at most every %" PRId64 " seconds"), every);
     }
 }
 
@@ -250,7 +251,7 @@ on_finished (LbDocked *d, const char *serial, LbSnapshot *s, GError *error, Watc
     {
       g_autofree char *read = g_format_size (s->transferred_bytes);
       g_autofree char *grew = g_format_size (s->new_bytes);
-      say (w, _("%s: snapshot %" G_GINT64_FORMAT " complete, %" G_GUINT64_FORMAT " files; read %s, the library grew by %s"),
+      say (w, _("%s: snapshot %" PRId64 " complete, %" PRIu64 " files; read %s, the library grew by %s"),
            printable, s->id, s->files, read, grew);
     }
   else if (g_error_matches (error, LB_ERROR, LB_ERROR_UP_TO_DATE))

@@ -4,6 +4,7 @@
 #include "lb-cli.h"
 #include "lb-prune.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <glib/gi18n.h>
 
@@ -32,10 +33,10 @@ print_text (const LbPruneReport *r)
               lb_snapshot_state_to_string (s->state));
     }
   if (r->blobs > 0)
-    printf (r->dry_run ? ngettext ("That would free %s (%" G_GUINT64_FORMAT " stored file no snapshot left uses).\n",
-                                   "That would free %s (%" G_GUINT64_FORMAT " stored files no snapshot left uses).\n", r->blobs)
-                       : ngettext ("Freed %s (%" G_GUINT64_FORMAT " stored file no snapshot left used).\n",
-                                   "Freed %s (%" G_GUINT64_FORMAT " stored files no snapshot left used).\n", r->blobs),
+    printf (r->dry_run ? ngettext ("That would free %s (%" PRIu64 " stored file no snapshot left uses).\n",
+                                   "That would free %s (%" PRIu64 " stored files no snapshot left uses).\n", r->blobs)
+                       : ngettext ("Freed %s (%" PRIu64 " stored file no snapshot left used).\n",
+                                   "Freed %s (%" PRIu64 " stored files no snapshot left used).\n", r->blobs),
             freed, r->blobs);
   if (r->last_copies->len > 0)
     {
@@ -46,7 +47,7 @@ print_text (const LbPruneReport *r)
           const LbLastCopy *c = r->last_copies->pdata[i];
           g_autofree char *path = lb_cli_printable (c->phone_path);
           g_autofree char *size = g_format_size (c->size);
-          printf (_("  %s  (%s, last in snapshot %" G_GINT64_FORMAT ")\n"), path, size, c->snapshot_id);
+          printf (_("  %s  (%s, last in snapshot %" PRId64 ")\n"), path, size, c->snapshot_id);
         }
       if (r->last_copies->len > LAST_COPIES_SHOWN)
         printf (_("  … and %u more (--json lists them all)\n"), r->last_copies->len - LAST_COPIES_SHOWN);

@@ -343,7 +343,7 @@ still_due (LbLibrary *library, const LbBackupOptions *options, GError **error)
   if (last >= options->unless_since)
     {
       g_set_error (error, LB_ERROR, LB_ERROR_UP_TO_DATE,
-                   "The library already holds a snapshot of %s from after the due time", options->serial);
+                   _("The library already holds a snapshot of %s from after the due time"), options->serial);
       return FALSE;
     }
   return TRUE;

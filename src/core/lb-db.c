@@ -250,7 +250,7 @@ lb_db_backup_to (LbDb *db, const char *path, GError **error)
       int errsv = errno;
       g_set_error (error, errsv == ENOSPC || errsv == EDQUOT ? LB_ERROR : G_IO_ERROR,
                    errsv == ENOSPC || errsv == EDQUOT ? LB_ERROR_STORAGE_FULL : g_io_error_from_errno (errsv),
-                   "Could not create %s: %s", path, g_strerror (errsv));
+                   _("Could not create %s: %s"), path, g_strerror (errsv));
       return FALSE;
     }
   close (fd);

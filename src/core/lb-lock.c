@@ -108,7 +108,7 @@ lb_lock_wait_free (const char *path, LbLockKind kind, GError **error)
     {
       int saved = errno;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   "Could not wait for the library's lock: %s", g_strerror (saved));
+                   _("Could not wait for the library's lock: %s"), g_strerror (saved));
     }
   close (fd);
   return ok;

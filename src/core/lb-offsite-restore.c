@@ -111,9 +111,11 @@ lb_offsite_restore (const LbResticRepo *repo, const char *at, const char *dest, 
     return FALSE;
   if (!g_file_test (staged_catalog, G_FILE_TEST_IS_REGULAR))
     {
+      /* restic's own word for the newest copy, not ours to translate. */
+      const char *which = at != NULL ? at : "latest";
       g_set_error (error, LB_ERROR, LB_ERROR_BAD_INPUT,
                    _("The copy %s is not a Lifeboat library (it has no catalog); see “lifeboat-cli offsite list”."),
-                   at ? at : "latest");
+                   which);
       return FALSE;
     }
 

@@ -8,6 +8,7 @@
 #include "lb-error.h"
 
 #include <signal.h>
+#include <inttypes.h>
 #include <string.h>
 #include <sys/prctl.h>
 
@@ -336,7 +337,7 @@ run (const LbResticRepo *repo, const char *const *args, const char *cwd, LbResti
     {
       g_autofree char *why = restic_retry_reason (&tail);
       g_set_error (error, LB_ERROR, LB_ERROR_TIMED_OUT,
-                   _("The repository %s has not answered for %" G_GINT64_FORMAT " seconds (%s); restic was "
+                   _("The repository %s has not answered for %" PRId64 " seconds (%s); restic was "
                      "stopped. The next push continues where this one stopped."),
                    repo_where (repo), retry_limit / G_USEC_PER_SEC, why);
     }
