@@ -4,7 +4,7 @@
 # `make install` / `make uninstall` to another prefix under DESTDIR put
 # each file where the desktop looks for it and take all of them away again.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 12
+plan 13
 ID=io.github.lifeboat.Lifeboat
 DATA="$top_builddir/data"
 SRCDATA="$top_srcdir/data"
@@ -69,6 +69,13 @@ for f in bin/lifeboat bin/lifeboat-cli \
   [ -f "$DEST$PREFIX/$f" ] || missing="$missing $f"
 done
 is "$missing" "" "every file is installed where the desktop looks for it"
+# The installed catalog is the one built from today's de.po, not a .gmo left
+# from before de.po last changed: it holds every message de.po translates.
+mo="$DEST$PREFIX/share/locale/de/LC_MESSAGES/lifeboat.mo"
+msgunfmt "$mo" >"$WORK/installed-de.po" 2>"$WORK/msgunfmt.log" &&
+  msgcmp "$WORK/installed-de.po" "$top_srcdir/po/de.po" >"$WORK/msgcmp.log" 2>&1
+ok $? "the installed lifeboat.mo is built from the current po/de.po"
+[ $? -eq 0 ] || head -5 "$WORK/msgunfmt.log" "$WORK/msgcmp.log" | sed 's/^/#   /'
 stray=$(cd "$DEST" && find . -type f ! -path ".$PREFIX/*")
 is "$stray" "" "nothing is installed outside the prefix"
 make -s -C "$top_builddir" uninstall DESTDIR="$DEST" prefix="$PREFIX" >"$WORK/uninstall.log" 2>&1
