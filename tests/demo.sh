@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The README's demo: back up the built-in virtual phone, change one photo,
 # back up again, and show the snapshots and what changed.
 # Run from a built tree: tests/demo.sh [WORKDIR]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Walking, reading and lists on virtual phones (test-device.c runs them). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the device tests share: the rig they run under, vphone-ctl, and
  * logs of walks and reads that check what the device layer promises
  * (each object once, parents first; data in bounded blocks). */

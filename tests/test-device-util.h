@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the device tests share (test-device-util.c). */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The device layer against virtual phones: the real libusb and libmtp
  * talking to tests/vphone.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Figures and times written for people (lb-format.c), at a fixed "now":
  * Thursday 12 March 2026, 14:02:00 UTC. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Releasing a phone from GVfs: which mount holds which phone, and the
  * unmount, against fake GMounts that record what is asked of them. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The blob store: content named by its SHA-256, stored once, zeros as
  * holes, nothing left in tmp/. */
 #include "test-library-util.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The restore journal: what a restore sent to a phone, kept durably, so a
  * rerun skips it and the next backup of that phone reads none of it. */
 #include "test-library-util.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Moving a library: copy → verify → switch → delete, and every way it can
  * stop before the switch leaving the old library as it was. */
 #include "test-library-util.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Snapshots: what goes in comes out, unchanged files cost nothing, and an
  * interrupted or killed writer leaves a consistent catalog. */
 #include "test-library-util.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the library's tests share: a temp folder per test, devices, and
  * helpers that assert success so that each test reads as what it checks. */
 #pragma once

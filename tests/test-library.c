@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The library against real SQLite files and blob files in a temp folder.
  * This file: opening, locking, the catalog's checks and migrations; the
  * snapshots and the blob store have their own files. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* LbMonitor against virtual phones: hot-plug through the rig's udev
  * events, the settling of replug storms, a locked phone turning ready
  * without a USB event, held phones left alone, a phone another program

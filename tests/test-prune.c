@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Retention: the keep rules over synthetic snapshot dates (table-driven),
  * and what a prune does to a real catalog and blob store. */
 #include "test-library-util.h"

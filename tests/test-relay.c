@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* LbRelay: a worker's reports reach the main loop newest first, never
  * more than one pending, none after the relay is freed, and every report
  * is freed exactly once. */

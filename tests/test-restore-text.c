@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The restore dialog's text (lb-restore-text.c) from plans and reports
  * built here: the sentences, the counts, long lists cut to a count, and
  * names from the phone escaped before they reach Pango markup. */

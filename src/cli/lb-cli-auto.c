@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* lifeboat-cli auto (each phone's automatic-backup policy) and watch (the
  * headless service that applies it to docked phones). */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* lifeboat-cli diff: what was added, removed and changed between two
  * snapshots. */
 #include "config.h"

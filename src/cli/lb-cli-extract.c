@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* lifeboat-cli extract: copying files of a snapshot into a folder. */
 #include "config.h"
 #include "lb-cli.h"

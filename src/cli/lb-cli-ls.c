@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* lifeboat-cli ls: what a snapshot holds, in a folder or below it. */
 #include "config.h"
 #include "lb-cli.h"

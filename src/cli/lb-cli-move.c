@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* lifeboat-cli move-library DEST */
 #include "config.h"
 #include "lb-cli.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* lifeboat-cli offsite init|push|list|restore|check: copies of the library in a
  * restic repository.  The work runs on a worker thread (lb-offsite.h
  * blocks), so Ctrl-C and the progress line keep working on this one. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* lifeboat-cli prune: forget old snapshots by keep rules, and say first
  * which files would have no copy left. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* lifeboat-cli snapshots: the library's snapshots, newest first. */
 #include "config.h"
 #include "lb-cli.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* lifeboat-cli verify: re-reading every stored file and checking the
  * catalog. */
 #include "config.h"

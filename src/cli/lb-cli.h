@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* lifeboat-cli: shared state and helpers of the subcommands. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* lifeboat-cli: back up phones from the command line.  Each subcommand is
  * handled by lb_cli_<command>() in its own file; this one dispatches. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Automatic backups' policy and schedule (lb-auto.h). */
 #include "config.h"
 #include "lb-auto.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Automatic backups: whether and how often each phone is backed up by
  * itself (its policy, kept in the library so that the window, `watch` and
  * the command line share it), and when it is next due.

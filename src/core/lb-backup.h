@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The backup job: one snapshot of one phone into the library.
  *
  * It runs in a worker thread (lb_backup_async), which owns both the device

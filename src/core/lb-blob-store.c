@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The blob store: one file per distinct content in blobs/ab/abcdef...,
  * named by its SHA-256, so that plain sha256sum can check it.  A new blob
  * is written to tmp/ while it is hashed and moved into place only once it

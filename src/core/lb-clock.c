@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* lb-clock.h.  A clock set (settimeofday, NTP stepping) is seen through a
  * timerfd armed with TFD_TIMER_CANCEL_ON_SET far in the future: the kernel
  * makes it readable (ECANCELED) the moment the realtime clock is set. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Wall-clock time for schedules, and word when it may have jumped.
  *
  * GLib's timeouts run on the monotonic clock, which stops while the

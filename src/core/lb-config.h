@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Where the library is: one answer for the CLI and the window. */
 #pragma once
 

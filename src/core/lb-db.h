@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A small wrapper around one SQLite connection: every failure becomes a
  * GError in Lifeboat's domain (translated here and nowhere else), and
  * statements are prepared once per connection and reused.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* One pass over the bus: every MTP phone libmtp detects, opened uncached
  * just long enough to read its identity and storages, the ones another
  * program holds, and phones of known makers that offer no MTP at all.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The one place where libmtp's and libusb's failures become LbError codes
  * with messages a person can act on.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* USB hot-plug events on a libusb context of their own.
  *
  * Hot-plug callbacks only run inside libusb's event handling, so the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The plain data of the device layer: identities, storages, media lists. */
 #include "config.h"
 

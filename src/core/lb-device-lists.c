@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Playlists and albums: abstract objects on media players (the rig's
  * `player` profile: 0xBA05 AbstractAudioVideoPlaylist, 0xBA03
  * AbstractAudioAlbum, which libmtp types LIBMTP_FILETYPE_PLAYLIST and

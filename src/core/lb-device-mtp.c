@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libmtp's one-time setup, and keeping its chatter off stdout.
  *
  * libmtp prints some notices with fprintf (stdout, ...) whatever its debug

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the lb-device-*.c files share.  Only they include this header:
  * libmtp.h and libusb.h stay inside the device layer. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What only libusb can tell about phones: that another program holds one
  * (libmtp just fails to open it), that a phone maker's device is on the bus
  * without MTP (charging only: libmtp does not list it), and whether a phone

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Walking a storage: every object, parents before children, each reported
  * once, whatever a hostile phone says.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Writing to a phone, for restores: folders, files, dates, deletions,
  * playlists and albums. */
 #include "config.h"

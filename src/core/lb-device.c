@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* LbDevice: one open MTP phone, owned by the thread that opened it.
  *
  * libmtp is not thread-safe, so every call checks that it comes from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The device layer: the only place that talks to libmtp (and to libusb, to
  * find phones libmtp cannot see).
  *

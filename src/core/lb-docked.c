@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* LbDocked (lb-docked.h). */
 #include "config.h"
 #include "lb-docked.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* LbDocked: automatic backups of the phones that are plugged in ("docked").
  *
  * It follows the USB bus through an LbMonitor of its own, asks the library

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Lifeboat's error domain: codes a front end can act on. */
 #pragma once
 

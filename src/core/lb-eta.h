@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A job's progress: when to report it, and the time left from how fast
  * its bytes have moved so far.  Backup, restore and moving a library share
  * these. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Copies files of a snapshot out of the library into a desktop folder. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Finding and unmounting the GVfs mount that holds a phone.
  *
  * Only the mount's root URI says which phone it is.  GVfs's MTP volume

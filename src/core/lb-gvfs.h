@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Asking the desktop's GVfs to let go of a phone.
  *
  * A file manager that shows the phone has GVfs's MTP (or gphoto2) backend

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* USB hot-plug events for LbMonitor, without libusb's types (its
  * implementation, lb-device-hotplug.c, is part of the device layer). */
 #pragma once

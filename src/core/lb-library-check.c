@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Checking the library: the catalog's consistency, and which blobs it
  * references and who uses them (for verify and for moving a library). */
 #include "lb-library-private.h"

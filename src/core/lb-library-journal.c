@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Devices, and the restore journal: what a restore sent to a phone, so a
  * rerun skips it and the next backup of that phone does not read it. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Moving a library, the copy: what there is to copy, whether it fits, and
  * copying the catalog (SQLite's online backup) and the blobs (holes kept,
  * in the kernel where it can), synced once at the end. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the parts of a library move share: the job's state, its progress
  * and its errors.  lb-library-move.c runs the job (where, the destination,
  * the switch, removing the old copy), lb-library-move-copy.c copies and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Hooks for tests of lb-library-move.c only; nothing else sets them. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Moving a library, the check: every copied blob read back from the disk
  * and compared with its name (or, when that fails, with the original), and
  * the copied catalog opened and checked as `verify` would. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Moving a library: copy → verify → switch → delete.  See lb-library-move.h. */
 #include "config.h"
 #include "lb-library-move-job.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Moving a library to another folder or disk: copy → verify → switch →
  * delete, with the source's writer lock (and its readers kept out) for the
  * whole job, so no backup, restore, prune or extraction sees a library that

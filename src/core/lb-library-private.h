@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the parts of the library (lb-library*.c, lb-snapshot-writer.c,
  * lb-blob-store.c) share. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Reading snapshots: the value types, the snapshots, and what one holds
  * (entries with their versions, playlists and albums, what it left out,
  * its storages). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The library object: opening it (folder, lock, catalog) and what every
  * part of it shares.  Reading snapshots is in lb-library-snapshots.c, the
  * restore journal in lb-library-journal.c, the checks in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The library: an SQLite catalog (LIBRARY/catalog.db) and a content-addressed
  * blob store (LIBRARY/blobs/ab/abcdef..., named by SHA-256).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* F_OFD_SETLK needs it. */
 #define _GNU_SOURCE
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* LIBRARY/lock: who may use the library, with Linux open file description
  * (OFD) byte-range locks.  They belong to the open file, not the process,
  * so two opens conflict even inside one process, and they vanish with the

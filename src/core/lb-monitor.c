@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* LbMonitor: see lb-monitor.h.
  *
  * One thread ("lb-monitor") does everything that touches USB: it sleeps in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* LbMonitor: the phones on the USB bus, kept up to date for a GUI.
  *
  * A thread of its own sleeps until libusb reports a device arriving or

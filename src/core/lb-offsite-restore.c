@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Off-site copies: rebuilding a library from one (the "new PC" path). */
 #define _XOPEN_SOURCE 700  /* nftw */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Off-site copies: init, push and list (restore is lb-offsite-restore.c). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Off-site copies of the library in a restic repository.
  *
  * A push copies one consistent view: the catalog, taken with SQLite's online

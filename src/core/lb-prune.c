@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Retention (lb-prune.h).  The decision is a pure function of the snapshot
  * list; the catalog work is SQL over temporary tables of what goes, so that
  * what a dry run reports is computed exactly as what a prune does. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Retention: which snapshots a library lets go, by restic's keep rules
  * counted per phone, and letting them go crash-safely.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Hands the newest progress report of a worker thread to the main loop.
  *
  * Workers report far more often than a window can draw; the relay keeps

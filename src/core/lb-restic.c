@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* restic as a child process: arguments, its output, stopping it, and the one
  * place where its errors become Lifeboat's. */
 #include "config.h"

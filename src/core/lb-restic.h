@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Running restic (https://restic.net) as a child process: the off-site
  * copy's transport.  Lifeboat never writes a repository itself.
  *

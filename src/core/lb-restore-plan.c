@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Planning a restore: what the phone holds, how the snapshot's storages
  * map onto its storages, and for each entry whether to send it, skip it as
  * identical, send it beside a different file, replace or remove (--mirror),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What planning a restore (lb-restore-plan.c) and pushing it
  * (lb-restore.c) share: the job's state and the plan's steps. */
 #pragma once

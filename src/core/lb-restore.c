@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Restoring: the job (the library and the phone opened, the plan made by
  * lb-restore-plan.c) and pushing its steps onto the phone, each file
  * journaled before and after it is sent, then the playlists and albums. */

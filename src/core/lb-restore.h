@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Restore and migrate: put a snapshot back onto a phone, the same one or a
  * new handset.  A plan comes first and nothing is written to the phone
  * before it shows that everything fits. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Names from a phone made safe as one file name on the desktop. */
 #pragma once
 

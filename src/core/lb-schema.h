@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The catalog's schema: PRAGMA user_version says which version a catalog
  * has, and each version's upgrade to the next is one step in code. */
 #pragma once

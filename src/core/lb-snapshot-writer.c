@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Writing a snapshot: one transaction from checkpoint to checkpoint, so an
  * interruption keeps what was committed, and one durable commit at the end
  * that marks it complete. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The one thread where slow I/O is refused: a GUI's main thread, where USB
  * or disk I/O would freeze the window.  GLib only, so that the device
  * layer and the library both check it without either including the other.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Re-reads every stored blob and checks the catalog. */
 #pragma once
 

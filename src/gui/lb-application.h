@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The Lifeboat application: one instance per session, owning the phone
  * monitor that every window shares. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The snapshot browser's reading half: every entry of a snapshot made into
  * a row ready for the tree (names made displayable, sizes and dates as
  * text, which pictures get a preview), and the difference from the same

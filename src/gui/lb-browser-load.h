@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Reading a snapshot for the browser (lb-browser-load.c): GLib and the
  * library only, run by lb-browser.c in a GTask. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A window to look inside one snapshot: its folders and files with sizes
  * and dates, a preview of the selected picture, what changed since the
  * phone's previous snapshot, and saving chosen files to a desktop folder. */

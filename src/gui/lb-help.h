@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The help window: how to connect a phone, what a backup holds, restoring. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The selected phone: who it is, its storages, what to do when it cannot
  * be read, the Back Up button with its progress, and its history. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A phone in the window's list: name and a one-line state. */
 #pragma once
 

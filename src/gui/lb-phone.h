@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* One phone as the window knows it: connected or only remembered from the
  * library, with its snapshots and the backup job running on it. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Preferences: where the library lives, and moving it. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Restore…: choose a snapshot and a target phone, see the plan, confirm
  * (explicitly for a migration to another phone), then progress and the
  * final report. */

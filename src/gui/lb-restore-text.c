@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the restore dialog says: a snapshot in the list, the plan (a
  * sentence and the details) and the report after the run, as Pango markup
  * with everything from the phone or the catalog escaped.  GLib only, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The restore dialog's text, apart from its widgets.  Every function
  * returns a new string (g_free) and reads only what it is given. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The main window: phones on the left, the selected phone on the right. */
 #pragma once
 

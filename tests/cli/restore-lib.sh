@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Shared by the restore tests (sourced after tests/vphone/tap.sh): a fresh
 # library in $WORK, and helpers to read lifeboat-cli's JSON, the rig's
 # --stats and the phone folders.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Backups through lifeboat-cli on virtual phones: full, unchanged, changed,
 # shared content, and what extract gives back.
 . "$(dirname "$0")/../vphone/tap.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # When things go wrong: phones that cannot be backed up, an unplug in the
 # middle of a file, Ctrl-C, a damaged library, a hostile phone.
 . "$(dirname "$0")/../vphone/tap.sh"

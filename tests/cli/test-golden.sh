@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Every lifeboat-cli command's --json output on one fixed virtual phone,
 # diffed against tests/cli/golden/: what a refactor must not change.  The
 # clock, the work folder and the restore date are normalised (see

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Untrusted phones: hostile names, sizes, dates and folder structures, and a
 # phone whose clock is in another time zone.
 . "$(dirname "$0")/../vphone/tap.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Another program is using the phone: usbfs gives the interface to one
 # open file at a time, so a second lifeboat-cli, or any MTP client, holding
 # the phone makes Lifeboat say so (exit 1) without touching the phone, and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # check-large: the `large` phone (22,000 files and a sparse 5 GiB video)
 # backed up in bounded memory, the video stored with its holes and restored
 # whole onto an Android phone, and refused for a FAT32 memory card.

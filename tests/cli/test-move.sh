@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # lifeboat-cli move-library: a backed-up library moves whole (snapshots,
 # holes, checksums), refuses bad destinations and a busy library, and moves
 # the window's saved location along when it named this library.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # lifeboat-cli offsite: copies of a backed-up library in a real restic
 # repository on a local disk: init, push, a second push that sends only the
 # new data and reuses the first as its parent, list, restore into a new

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # lifeboat-cli prune on a library a virtual phone filled: keep rules over
 # snapshot dates spread across days, the dry run naming the files whose
 # last copy would go, and a prune killed (-9) at several of its system

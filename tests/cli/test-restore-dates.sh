@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Setting dates during a restore: a flaky answer to SetObjectPropValue is
 # asked again and date setting goes on for the next files; a phone that
 # takes no dates at all (Android) is asked once.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Names a phone changes or refuses: a snapshot holding names with leading
 # and trailing white space and characters FAT cannot hold, restored onto a
 # new phone's internal storage (names kept as they are) and its memory card

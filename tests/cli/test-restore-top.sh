@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Things at the very top of a storage, restored onto a new, empty phone:
 # folders the new phone lacks ("WhatsApp", every folder of a fresh SD card)
 # and top-level files, media and not.  A real Android phone (9 and later)

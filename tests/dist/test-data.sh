@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The desktop's own validators pass on every data file Lifeboat installs
 # (desktop entry, AppStream metainfo, GSettings schema, icons), and
 # `make install` / `make uninstall` to another prefix under DESTDIR put
 # each file where the desktop looks for it and take all of them away again.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 13
+plan 14
 ID=io.github.lifeboat.Lifeboat
 DATA="$top_builddir/data"
 SRCDATA="$top_srcdir/data"
@@ -53,6 +54,13 @@ PY
 ok $? "both icons are scalable SVG; the symbolic one is 16 px in one colour"
 [ $? -eq 0 ] || sed 's/^/#   /' "$WORK/icons.out"
 
+# The systemd user unit of `lifeboat-cli watch`, its ExecStart pointed at
+# the binary built here (verify checks that it can be executed).
+if need_tool systemd-analyze systemd 1; then
+  sed "s|@bindir@|$top_builddir/src/cli|" "$SRCDATA/lifeboat-watch.service.in" >"$WORK/lifeboat-watch.service"
+  check "systemd-analyze verify passes the watch's user unit" -- systemd-analyze verify --man=no "$WORK/lifeboat-watch.service"
+fi
+
 # Install to another prefix, as a distribution's package build does.
 DEST="$WORK/dest"
 PREFIX=/opt/lifeboat-test
@@ -64,7 +72,7 @@ for f in bin/lifeboat bin/lifeboat-cli \
   share/applications/$ID.desktop share/metainfo/$ID.metainfo.xml \
   share/glib-2.0/schemas/$ID.gschema.xml \
   share/icons/hicolor/scalable/apps/$ID.svg share/icons/hicolor/symbolic/apps/$ID-symbolic.svg \
-  share/man/man1/lifeboat.1 share/man/man1/lifeboat-cli.1 \
+  share/man/man1/lifeboat.1 share/man/man1/lifeboat-cli.1 lib/systemd/user/lifeboat-watch.service \
   share/locale/de/LC_MESSAGES/lifeboat.mo; do
   [ -f "$DEST$PREFIX/$f" ] || missing="$missing $f"
 done

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The man pages lifeboat-cli(1) and lifeboat(1) are in step with --help:
 # every command, its parameters and every option the programs print are in
 # the page, and man finds nothing to warn about.  A command or option added

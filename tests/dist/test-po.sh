@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Every language in po/LINGUAS is complete: msgfmt -c finds nothing wrong,
 # nothing is untranslated or fuzzy, plural forms are declared, and the
 # strings in today's sources (xgettext over po/POTFILES.in, as `make

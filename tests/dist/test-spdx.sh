@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Every tracked source and build file names its licence (SPDX header), so
 # that a file copied out of Lifeboat still says it is GPL-3.0-or-later.
 # build-aux/spdx-headers.sh adds what is missing.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The real window, driven from outside as a person would: found and
 clicked through the accessibility tree (AT-SPI, with dogtail), checked
 with lifeboat-cli.  Run by tests/gui/test-e2e.sh inside a D-Bus session,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the window tests share: the rig around them, finding widgets the
  * way a person finds them (by what the template calls them), waiting
  * without freezing, and screenshots. */

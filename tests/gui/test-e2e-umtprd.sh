@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The window's basic flow (test-e2e.sh) against the second MTP stack:
 # Debian's umtprd behind the rig's emulated FunctionFS (tests/vphone/README).
 if ! command -v umtprd >/dev/null 2>&1; then

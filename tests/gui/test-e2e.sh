@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The real window driven from outside, through accessibility, as a person
 # would: start it on a virtual phone, click Back Up, wait for the result,
 # and check the library with lifeboat-cli (tests/gui/e2e.py).  LB_E2E_PHONE:

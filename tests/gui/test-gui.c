@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The window, driven in-process as a person would drive it, against
  * virtual phones served by the real libusb and libmtp (gui-util.c puts the
  * program under dbus-run-session, Xvfb and vphone-run). */

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A bare MTP initiator over libusb (pyusb), for the rig's protocol tests.
 
 libmtp hides what a phone answers to the operations it does not export

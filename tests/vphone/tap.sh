@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # TAP helpers for the rig's shell tests (sourced, bash).
 # Every test finds the build through $top_builddir / $top_srcdir, which
 # `make check` exports; run by hand they default to the source tree.

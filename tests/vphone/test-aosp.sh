@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The rig answers as AOSP's MtpServer does, seen from a bare MTP initiator
 # (mtp-raw.py: pyusb on the real libusb) rather than through libmtp, which
 # hides or rewrites much of it.  Each check names the AOSP function it holds

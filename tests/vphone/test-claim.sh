@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # One claimant per device, as usbfs has it (devio.c claimintf →
 # usb_driver_claim_interface answers -EBUSY while another file holds the
 # interface), across every process one vphone-run serves.

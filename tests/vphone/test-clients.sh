@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Independent MTP clients, each with its own MTP stack and usbfs layer
 # (neither uses libmtp): android-file-transfer's aft-mtp-cli lists and
 # reads the phone, go-mtpfs mounts it and reads through GetPartialObject.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Plugging, unplugging and the control socket, seen through libusb's
 # hot-plug callbacks and libmtp transfers.
 . "$(dirname "$0")/tap.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # An idle phone with an idle client that listens for events must not burn
 # CPU: the rig answers an empty reap with a bounded long poll.
 . "$(dirname "$0")/tap.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A FUSE file system over MTP (jmtpfs) sees exactly the phone folder.
 . "$(dirname "$0")/tap.sh"
 plan 3

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # check-large: objects past 4 GiB (a sparse 5 GiB video on the `large` phone).
 . "$(dirname "$0")/tap.sh"
 plan 9

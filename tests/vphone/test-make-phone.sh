@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Self-check for make-phone (prints TAP): the same preset and seed must give
 # identical trees (contents, names, mtimes), totals must stay in the ranges
 # the rig relies on, and the .vphone/*.ini metadata must be well formed.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The phone's sysfs entries as a real kernel lays out a high-speed device:
 # the device's attributes, its default endpoint ep_00, the interface and
 # its endpoints, with the kernel's formats (clients such as

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A second, independent device-side MTP stack behind the same virtual cable:
 # Debian's uMTP-Responder (umtprd) on the rig's emulated FunctionFS endpoints
 # (vp-ffs.c), driven by the unmodified libusb, libmtp, jmtpfs and Lifeboat.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The rig's control socket: one command per line, one reply line each. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Emulated FunctionFS endpoints for a device-side responder; see vp-ffs.h.
  *
  * What the kernel's f_fs.c does and this file follows:

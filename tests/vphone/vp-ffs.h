@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* An emulated FunctionFS instance: lets an unmodified device-side MTP
  * responder (uMTP-Responder's umtprd, ...) be the phone behind the virtual
  * cable.  The responder opens ep0..ep3 under a /dev folder of the umockdev

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The MTP responder: consumes the host's bulk-OUT bytes, produces bulk-IN
  * transfers and interrupt events, behaving like Android's MtpServer. */
 #pragma once

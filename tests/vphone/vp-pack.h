@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Little-endian PTP dataset encoding and bounds-checked decoding. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* One virtual phone: its options, its USB presence in the umockdev testbed
  * (sysfs entries, device node, usbfs ioctls) and its MTP responder. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* PTP/MTP protocol numbers used by the virtual phone.
  * Spelled after the MTP 1.1 specification; the Android extensions follow
  * AOSP's frameworks/av/media/mtp/mtp.h. */

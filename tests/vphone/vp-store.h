@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The phone's object store: storages and objects backed by a folder on
  * disk, with handles as an MTP responder hands them out.  Hostile names,
  * sizes and dates, and abstract objects (playlists, albums) are overlays

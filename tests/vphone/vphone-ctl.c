@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* vphone-ctl: talks to a running vphone-run through its control socket. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* vphone-probe: a small libmtp/libusb client for the rig's conformance
  * tests, doing the few things mtp-tools cannot (64-bit partial reads,
  * property writes, events, hot-plug, an idle open device). */

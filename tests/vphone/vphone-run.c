@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* vphone-run: serves virtual MTP phones to a command through umockdev.
  *
  * The real libusb and libmtp in COMMAND talk to the phones unchanged:
