@@ -54,16 +54,21 @@ ok $? "and not created"
 is "$?" 2 "no destination is a usage error (exit 2)"
 
 # --- a busy library ------------------------------------------------------------------------
-mkfifo "$WORK/locked"
+# The holder takes the writer's lock (waiting, should an earlier step's
+# process still be letting go of it), says so on one fifo, and keeps it
+# until the other fifo, its stdin, is closed.
+mkfifo "$WORK/locked" "$WORK/ready"
 python3 -c '
 import fcntl, os, struct, sys
 fd = os.open(sys.argv[1], os.O_RDWR)
-fcntl.fcntl(fd, 37, struct.pack("hhqqi4x", fcntl.F_WRLCK, 0, 0, 1, 0))  # F_OFD_SETLK, byte 0: a writer
+fcntl.fcntl(fd, 38, struct.pack("hhqqi4x", fcntl.F_WRLCK, 0, 0, 1, 0))  # F_OFD_SETLKW, byte 0: a writer
 open(sys.argv[2], "w").write("x")
-sys.stdin.read()' "$LIB/lock" "$WORK/locked" <"$WORK/locked" >/dev/null &
+sys.stdin.read()' "$LIB/lock" "$WORK/ready" <"$WORK/locked" >/dev/null &
 holder=$!
 exec 7>"$WORK/locked"   # keeps the holder's stdin open until we close it
-sleep 0.5
+exec 8<>"$WORK/ready"   # read-write: opening never blocks, the read times out
+read -r -t 30 -n 1 _ <&8 || diag "the lock holder did not start"
+exec 8<&-
 "$CLI" move-library "$WORK/new" >"$WORK/m.out" 2>"$WORK/m.err"
 is "$?" 1 "while a backup holds the library, the move is refused"
 grep -q "Another Lifeboat is using this library" "$WORK/m.err"
