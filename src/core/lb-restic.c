@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <inttypes.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <sys/prctl.h>
 
 /* How much of restic's own text is kept to explain a failure. */
@@ -130,6 +131,21 @@ lock_holder (GQueue *tail)
   return g_strdup ("");
 }
 
+/* restic 0.14 sometimes dies of a nil-pointer panic when the repository's
+ * disk fills, without saying ENOSPC.  For a repository on a local path,
+ * the disk itself tells: under 1 MiB left is full.  Other backends (sftp:,
+ * rest:, s3:, rclone:...) cannot be looked at, and keep restic's words. */
+static gboolean
+local_repo_full (const char *where)
+{
+  struct statvfs st;
+  const char *path = g_str_has_prefix (where, "local:") ? where + strlen ("local:") : where;
+
+  if (*path == '\0' || (strchr (path, ':') != NULL && !g_str_has_prefix (where, "local:")))
+    return FALSE;
+  return statvfs (path, &st) == 0 && (guint64) st.f_bavail * st.f_frsize < (1 << 20);
+}
+
 static void
 translate_failure (const LbResticRepo *repo, GQueue *tail, int status, GError **error)
 {
@@ -182,7 +198,7 @@ translate_failure (const LbResticRepo *repo, GQueue *tail, int status, GError **
                    "finished. A lock left by a restic that crashed goes away by itself after 30 minutes, "
                    "or at once with “restic unlock”."), where, words);
     }
-  else if (contains (text, full))
+  else if (contains (text, full) || (strstr (text, "panic: ") != NULL && local_repo_full (where)))
     g_set_error (error, LB_ERROR, LB_ERROR_STORAGE_FULL,
                  _("The repository %s is full: make room there (or use “restic forget --prune” on old "
                    "copies) and push again. The library here is unchanged."), where);
