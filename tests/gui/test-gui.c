@@ -599,7 +599,7 @@ restore_to_new_phone (LbApplication *app, LbWindow *window, gpointer data)
   g_assert_cmpint (lb_phone_get_activity (phone_of (window, PHONE_EMPTY)), ==, LB_PHONE_IDLE);
 
   /* The new phone holds what the first one did, byte for byte. */
-  g_assert_true (g_spawn_sync (NULL, (char **) diff, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &diff_out, NULL, &status, NULL));
+  g_assert_true (g_spawn_sync (NULL, (char **) diff, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_LEAVE_DESCRIPTORS_OPEN, NULL, NULL, &diff_out, NULL, &status, NULL));
   g_assert_cmpstr (diff_out, ==, "");
   g_assert_true (g_spawn_check_wait_status (status, NULL));
   gui_click (dialog, "cancel_button");
@@ -724,7 +724,7 @@ browse_and_save (LbApplication *app, LbWindow *window, gpointer data)
   gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
   saved.root = browser;
   gui_wait (shows_text, &saved, 60, "the files to be saved");
-  g_assert_true (g_spawn_sync (NULL, (char **) diff, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &diff_out, NULL, &status, NULL));
+  g_assert_true (g_spawn_sync (NULL, (char **) diff, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_LEAVE_DESCRIPTORS_OPEN, NULL, NULL, &diff_out, NULL, &status, NULL));
   g_assert_cmpstr (diff_out, ==, "");
   g_assert_true (g_spawn_check_wait_status (status, NULL));
   gtk_widget_destroy (browser);
