@@ -132,22 +132,29 @@ lock_holder (GQueue *tail)
 }
 
 /* restic 0.14 sometimes dies of a nil-pointer panic when the repository's
- * disk fills, without saying ENOSPC.  For a repository on a local path,
- * the disk itself tells: under 1 MiB left is full.  Other backends (sftp:,
- * rest:, s3:, rclone:...) cannot be looked at, and keep restic's words. */
+ * disk fills, without saying ENOSPC, and by then it has removed the pack it
+ * could not finish: the disk is no longer full when we look.  What still
+ * tells is the room left against what restic had still to send (its last
+ * status line): a disk with less free than that, or under 1 MiB, is full.
+ * Only a repository on a local path can be looked at; other backends
+ * (sftp:, rest:, s3:, rclone:...) keep restic's words. */
 static gboolean
-local_repo_full (const char *where)
+local_repo_lacks_room (const char *where, guint64 bytes_left)
 {
   struct statvfs st;
   const char *path = g_str_has_prefix (where, "local:") ? where + strlen ("local:") : where;
+  guint64 room;
 
   if (*path == '\0' || (strchr (path, ':') != NULL && !g_str_has_prefix (where, "local:")))
     return FALSE;
-  return statvfs (path, &st) == 0 && (guint64) st.f_bavail * st.f_frsize < (1 << 20);
+  if (statvfs (path, &st) != 0)
+    return FALSE;
+  room = (guint64) st.f_bavail * st.f_frsize;
+  return room < (1 << 20) || room < bytes_left;
 }
 
 static void
-translate_failure (const LbResticRepo *repo, GQueue *tail, int status, GError **error)
+translate_failure (const LbResticRepo *repo, GQueue *tail, int status, guint64 bytes_left, GError **error)
 {
   const char *where = repo_where (repo);
   g_autofree char *text = NULL;
@@ -198,7 +205,7 @@ translate_failure (const LbResticRepo *repo, GQueue *tail, int status, GError **
                    "finished. A lock left by a restic that crashed goes away by itself after 30 minutes, "
                    "or at once with “restic unlock”."), where, words);
     }
-  else if (contains (text, full) || (strstr (text, "panic: ") != NULL && local_repo_full (where)))
+  else if (contains (text, full) || (strstr (text, "panic: ") != NULL && local_repo_lacks_room (where, bytes_left)))
     g_set_error (error, LB_ERROR, LB_ERROR_STORAGE_FULL,
                  _("The repository %s is full: make room there (or use “restic forget --prune” on old "
                    "copies) and push again. The library here is unchanged."), where);
@@ -232,6 +239,7 @@ run (const LbResticRepo *repo, const char *const *args, const char *cwd, LbResti
   GThread *watcher = NULL;
   gboolean stopping = FALSE, unreachable = FALSE, ok = FALSE;
   gint64 retrying_since = 0, last_retry = 0, retry_limit;
+  guint64 bytes_left = 0;
   const char *limit_env = g_getenv ("LIFEBOAT_RESTIC_RETRY_SECONDS");
   char *line;
   int status;
@@ -303,6 +311,13 @@ run (const LbResticRepo *repo, const char *const *args, const char *cwd, LbResti
           const char *type = o && json_object_has_member (o, "message_type")
                                ? json_object_get_string_member (o, "message_type") : NULL;
 
+          if (g_strcmp0 (type, "status") == 0)
+            {
+              /* backup's and restore's progress: what is still to come. */
+              gint64 total = json_object_get_int_member_with_default (o, "total_bytes", 0);
+              gint64 done = json_object_get_int_member_with_default (o, "bytes_done", 0);
+              bytes_left = total > done && done >= 0 ? (guint64) (total - done) : 0;
+            }
           if (g_strcmp0 (type, "error") == 0)
             keep_json_error (&tail, o);
           else if (capture != NULL)
@@ -365,7 +380,7 @@ run (const LbResticRepo *repo, const char *const *args, const char *cwd, LbResti
       /* The notes first, then the tail: one text to search. */
       for (GList *l = notes.tail; l; l = l->prev)
         g_queue_push_head (&tail, g_strdup (l->data));
-      translate_failure (repo, &tail, status, error);
+      translate_failure (repo, &tail, status, bytes_left, error);
     }
   g_queue_clear_full (&tail, g_free);
   g_queue_clear_full (&notes, g_free);
