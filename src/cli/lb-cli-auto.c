@@ -39,22 +39,15 @@ policy_json (JsonBuilder *b, const char *serial, const LbAutoPolicy *p, gint64 l
   g_autofree char *when = lb_cli_iso8601 (last);
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "device");
-  json_builder_add_string_value (b, serial);
-  json_builder_set_member_name (b, "enabled");
-  json_builder_add_boolean_value (b, p->enabled);
-  json_builder_set_member_name (b, "chosen");
-  json_builder_add_boolean_value (b, p->chosen);
+  lb_cli_json_string (b, "device", serial);
+  lb_cli_json_bool (b, "enabled", p->enabled);
+  lb_cli_json_bool (b, "chosen", p->chosen);
   json_builder_set_member_name (b, "every");
   if (every != NULL)
     json_builder_add_string_value (b, every);
   else
     json_builder_add_int_value (b, p->every);
-  json_builder_set_member_name (b, "last_backup");
-  if (last != 0)
-    json_builder_add_string_value (b, when);
-  else
-    json_builder_add_null_value (b);
+  lb_cli_json_string_or_null (b, "last_backup", last != 0 ? when : NULL);
   json_builder_end_object (b);
 }
 

@@ -135,6 +135,13 @@ lb_cli_json_bool (JsonBuilder *b, const char *name, gboolean value)
 }
 
 void
+lb_cli_json_double (JsonBuilder *b, const char *name, double value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_double_value (b, value);
+}
+
+void
 lb_cli_json_string (JsonBuilder *b, const char *name, const char *value)
 {
   json_builder_set_member_name (b, name);
@@ -158,6 +165,16 @@ lb_cli_json_strings (JsonBuilder *b, const char *name, GPtrArray *strings)
   json_builder_begin_array (b);
   for (guint i = 0; strings != NULL && i < strings->len; i++)
     json_builder_add_string_value (b, strings->pdata[i]);
+  json_builder_end_array (b);
+}
+
+void
+lb_cli_json_ids (JsonBuilder *b, const char *name, GArray *ids)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_array (b);
+  for (guint i = 0; ids != NULL && i < ids->len; i++)
+    json_builder_add_int_value (b, g_array_index (ids, gint64, i));
   json_builder_end_array (b);
 }
 
@@ -221,6 +238,7 @@ struct _LbCliProgress {
   char *phase;
   double fraction;
   guint64 bytes_done, bytes_total, files_done, files_total;
+  gint64 eta_seconds;
   gboolean dirty;
   guint ticker;
 };
@@ -229,8 +247,9 @@ static gboolean
 draw_progress (gpointer data)
 {
   LbCliProgress *p = data;
-  g_autofree char *phase = NULL, *done = NULL, *total = NULL, *percent = NULL;
+  g_autofree char *phase = NULL, *done = NULL, *total = NULL, *percent = NULL, *eta = NULL;
   guint64 files_done, files_total, bytes_done, bytes_total;
+  gint64 eta_seconds;
   double fraction;
 
   g_mutex_lock (&p->lock);
@@ -246,6 +265,7 @@ draw_progress (gpointer data)
   files_total = p->files_total;
   bytes_done = p->bytes_done;
   bytes_total = p->bytes_total;
+  eta_seconds = p->eta_seconds;
   g_mutex_unlock (&p->lock);
 
   percent = fraction >= 0 ? g_strdup_printf (" %.0f%%,", 100 * CLAMP (fraction, 0, 1)) : g_strdup ("");
@@ -255,8 +275,11 @@ draw_progress (gpointer data)
     {
       done = g_format_size (bytes_done);
       total = g_format_size (bytes_total);
-      g_printerr (_("%s:%s %" PRIu64 "/%" PRIu64 " files, %s of %s"),
-                  phase, percent, files_done, files_total, done, total);
+      eta = eta_seconds >= 0
+              ? g_strdup_printf (_(", %" PRId64 ":%02d left"), eta_seconds / 60, (int) (eta_seconds % 60))
+              : g_strdup ("");
+      g_printerr (_("%s:%s %" PRIu64 "/%" PRIu64 " files, %s of %s%s"),
+                  phase, percent, files_done, files_total, done, total, eta);
     }
   else if (files_total > 0)
     g_printerr (_("%s:%s %" PRIu64 "/%" PRIu64 " files"), phase, percent, files_done, files_total);
@@ -278,8 +301,10 @@ lb_cli_progress_new (LbCli *cli)
 
 void
 lb_cli_progress_update (LbCliProgress *p, const char *phase, double fraction, guint64 bytes_done,
-                        guint64 bytes_total, guint64 files_done, guint64 files_total)
+                        guint64 bytes_total, guint64 files_done, guint64 files_total, gint64 eta_seconds)
 {
+  if (p == NULL)
+    return;
   g_mutex_lock (&p->lock);
   if (g_strcmp0 (p->phase, phase) != 0)
     {
@@ -291,6 +316,7 @@ lb_cli_progress_update (LbCliProgress *p, const char *phase, double fraction, gu
   p->bytes_total = bytes_total;
   p->files_done = files_done;
   p->files_total = files_total;
+  p->eta_seconds = eta_seconds;
   p->dirty = TRUE;
   g_mutex_unlock (&p->lock);
 }

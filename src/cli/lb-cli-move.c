@@ -27,7 +27,7 @@ on_progress (const LbMoveProgress *p, gpointer data)
 {
   Run *run = data;
 
-  lb_cli_progress_update (run->progress, p->phase, -1, p->bytes_done, p->bytes_total, p->files_done, p->files_total);
+  lb_cli_progress_update (run->progress, p->phase, -1, p->bytes_done, p->bytes_total, p->files_done, p->files_total, -1);
 }
 
 static char *

@@ -36,7 +36,7 @@ on_progress (const LbOffsiteProgress *p, gpointer data)
   Job *job = data;
 
   lb_cli_progress_update (job->progress, p->phase, p->fraction, p->bytes_done, p->bytes_total, p->files_done,
-                          p->files_total);
+                          p->files_total, -1);
 }
 
 static void
@@ -91,16 +91,6 @@ snapshot_ranges (GArray *ids)
   return g_strdup ("-");
 }
 
-static void
-add_ids (JsonBuilder *b, const char *name, GArray *ids)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_begin_array (b);
-  for (guint i = 0; i < ids->len; i++)
-    json_builder_add_int_value (b, g_array_index (ids, gint64, i));
-  json_builder_end_array (b);
-}
-
 static const char *
 repo_name (Job *job)
 {
@@ -129,21 +119,14 @@ print_push (Job *job)
     }
   b = json_builder_new ();
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_string_value (b, r->restic_id);
-  json_builder_set_member_name (b, "bytes_added");
-  json_builder_add_int_value (b, (gint64) r->bytes_added);
-  json_builder_set_member_name (b, "bytes_processed");
-  json_builder_add_int_value (b, (gint64) r->bytes_processed);
-  json_builder_set_member_name (b, "files_new");
-  json_builder_add_int_value (b, (gint64) r->files_new);
-  json_builder_set_member_name (b, "files_changed");
-  json_builder_add_int_value (b, (gint64) r->files_changed);
-  json_builder_set_member_name (b, "files_unmodified");
-  json_builder_add_int_value (b, (gint64) r->files_unmodified);
-  json_builder_set_member_name (b, "seconds");
-  json_builder_add_double_value (b, r->seconds);
-  add_ids (b, "snapshots", r->library_snapshots);
+  lb_cli_json_string (b, "id", r->restic_id);
+  lb_cli_json_int (b, "bytes_added", (gint64) r->bytes_added);
+  lb_cli_json_int (b, "bytes_processed", (gint64) r->bytes_processed);
+  lb_cli_json_int (b, "files_new", (gint64) r->files_new);
+  lb_cli_json_int (b, "files_changed", (gint64) r->files_changed);
+  lb_cli_json_int (b, "files_unmodified", (gint64) r->files_unmodified);
+  lb_cli_json_double (b, "seconds", r->seconds);
+  lb_cli_json_ids (b, "snapshots", r->library_snapshots);
   json_builder_end_object (b);
   node = json_builder_get_root (b);
   lb_cli_print_json (node);
@@ -182,22 +165,13 @@ print_list (Job *job)
       g_autofree char *when = lb_cli_iso8601 (c->time);
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "id");
-      json_builder_add_string_value (b, c->restic_id);
-      json_builder_set_member_name (b, "short_id");
-      json_builder_add_string_value (b, c->short_id);
-      json_builder_set_member_name (b, "parent");
-      if (c->parent)
-        json_builder_add_string_value (b, c->parent);
-      else
-        json_builder_add_null_value (b);
-      json_builder_set_member_name (b, "time");
-      json_builder_add_string_value (b, when);
-      json_builder_set_member_name (b, "computer");
-      json_builder_add_string_value (b, c->hostname);
-      json_builder_set_member_name (b, "library");
-      json_builder_add_string_value (b, c->library_path ? c->library_path : "");
-      add_ids (b, "snapshots", c->library_snapshots);
+      lb_cli_json_string (b, "id", c->restic_id);
+      lb_cli_json_string (b, "short_id", c->short_id);
+      lb_cli_json_string_or_null (b, "parent", c->parent);
+      lb_cli_json_string (b, "time", when);
+      lb_cli_json_string (b, "computer", c->hostname);
+      lb_cli_json_string (b, "library", c->library_path ? c->library_path : "");
+      lb_cli_json_ids (b, "snapshots", c->library_snapshots);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -214,8 +188,7 @@ print_simple (Job *job, const char *key, const char *value, const char *text)
       g_autoptr(JsonNode) node = NULL;
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, key);
-      json_builder_add_string_value (b, value);
+      lb_cli_json_string (b, key, value);
       json_builder_end_object (b);
       node = json_builder_get_root (b);
       lb_cli_print_json (node);

@@ -62,35 +62,26 @@ print_json (const LbPruneReport *r)
   g_autoptr(JsonNode) node = NULL;
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "dry_run");
-  json_builder_add_boolean_value (b, r->dry_run);
+  lb_cli_json_bool (b, "dry_run", r->dry_run);
   json_builder_set_member_name (b, "removed");
   json_builder_begin_array (b);
   for (guint i = 0; i < r->removed->len; i++)
     json_builder_add_value (b, lb_cli_snapshot_json (r->removed->pdata[i]));
   json_builder_end_array (b);
-  json_builder_set_member_name (b, "kept");
-  json_builder_add_int_value (b, r->kept);
-  json_builder_set_member_name (b, "blobs");
-  json_builder_add_int_value (b, r->blobs);
-  json_builder_set_member_name (b, "freed_bytes");
-  json_builder_add_int_value (b, r->freed_bytes);
-  json_builder_set_member_name (b, "strays");
-  json_builder_add_int_value (b, r->strays);
+  lb_cli_json_int (b, "kept", r->kept);
+  lb_cli_json_int (b, "blobs", r->blobs);
+  lb_cli_json_int (b, "freed_bytes", r->freed_bytes);
+  lb_cli_json_int (b, "strays", r->strays);
   json_builder_set_member_name (b, "last_copies");
   json_builder_begin_array (b);
   for (guint i = 0; i < r->last_copies->len; i++)
     {
       const LbLastCopy *c = r->last_copies->pdata[i];
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "serial");
-      json_builder_add_string_value (b, c->serial);
-      json_builder_set_member_name (b, "path");
-      json_builder_add_string_value (b, c->phone_path);
-      json_builder_set_member_name (b, "size");
-      json_builder_add_int_value (b, c->size);
-      json_builder_set_member_name (b, "snapshot");
-      json_builder_add_int_value (b, c->snapshot_id);
+      lb_cli_json_string (b, "serial", c->serial);
+      lb_cli_json_string (b, "path", c->phone_path);
+      lb_cli_json_int (b, "size", c->size);
+      lb_cli_json_int (b, "snapshot", c->snapshot_id);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);

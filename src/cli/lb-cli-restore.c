@@ -165,47 +165,17 @@ typedef struct {
   LbRestoreReport *report;
   LbRestoreReport *failed;
   GError *error;
-  GMutex lock;
-  LbRestoreProgress last;   /* latest progress from the worker */
-  gboolean dirty;
+  LbCliProgress *progress;  /* NULL under --json */
 } Job;
 
-/* Worker thread: keep the latest figures; the main thread draws them. */
+/* Worker thread. */
 static void
 on_progress (const LbRestoreProgress *p, gpointer data)
 {
   Job *job = data;
 
-  g_mutex_lock (&job->lock);
-  job->last = *p;
-  job->last.current = NULL;
-  job->dirty = TRUE;
-  g_mutex_unlock (&job->lock);
-}
-
-static gboolean
-draw_progress (gpointer data)
-{
-  Job *job = data;
-  LbRestoreProgress p;
-  g_autofree char *done = NULL, *total = NULL, *eta = NULL;
-
-  g_mutex_lock (&job->lock);
-  p = job->last;
-  if (!job->dirty)
-    {
-      g_mutex_unlock (&job->lock);
-      return G_SOURCE_CONTINUE;
-    }
-  job->dirty = FALSE;
-  g_mutex_unlock (&job->lock);
-  done = g_format_size (p.bytes_done);
-  total = g_format_size (p.bytes_total);
-  eta = p.eta_seconds >= 0 ? g_strdup_printf (_(", %" PRId64 ":%02d left"), p.eta_seconds / 60, (int) (p.eta_seconds % 60))
-                           : g_strdup ("");
-  g_printerr ("\r\033[K");
-  g_printerr (_("Restoring: %" PRIu64 "/%" PRIu64 " files, %s of %s%s"), p.files_done, p.files_total, done, total, eta);
-  return G_SOURCE_CONTINUE;
+  lb_cli_progress_update (job->progress, _("Restoring"), -1, p->bytes_done, p->bytes_total, p->files_done,
+                          p->files_total, p->eta_seconds);
 }
 
 static void
@@ -248,7 +218,6 @@ lb_cli_restore (LbCli *cli, int argc, char **argv)
   gboolean may_create;
   Job job = { 0 };
   LbRestoreReport *report;
-  guint ticker = 0;
   int status = LB_EXIT_OK;
 
   if (!lb_cli_parse (cli, "restore", _("SNAPSHOT"),
@@ -278,20 +247,14 @@ lb_cli_restore (LbCli *cli, int argc, char **argv)
   job.loop = g_main_loop_new (NULL, FALSE);
   if (!cli->quiet && !cli->json && cli->show_progress)
     g_printerr ("%s\n", _("Planning: reading what the phone already holds…"));
-  g_mutex_init (&job.lock);
-  if (cli->show_progress && !cli->quiet && !cli->json)
-    ticker = g_timeout_add (200, draw_progress, &job);
+  if (!cli->json)
+    job.progress = lb_cli_progress_new (cli);
   task = g_task_new (NULL, cli->cancellable, restore_done, &job);
   g_task_set_task_data (task, &job, NULL);
   g_task_run_in_thread (task, restore_thread);
   g_main_loop_run (job.loop);
   g_main_loop_unref (job.loop);
-  if (ticker)
-    {
-      g_source_remove (ticker);
-      g_printerr ("\r\033[K");
-    }
-  g_mutex_clear (&job.lock);
+  lb_cli_progress_free (job.progress);
 
   report = job.report ? job.report : job.failed;
   if (cli->json && report != NULL)

@@ -41,11 +41,7 @@ lb_cli_print_problems (LbCli *cli, GPtrArray *problems, const char *all_well)
       lb_cli_json_string (b, "problem", p->what);
       lb_cli_json_string_or_null (b, "sha256", p->sha256);
       lb_cli_json_strings (b, "paths", p->phone_paths);
-      json_builder_set_member_name (b, "snapshots");
-      json_builder_begin_array (b);
-      for (guint s = 0; p->snapshot_ids && s < p->snapshot_ids->len; s++)
-        json_builder_add_int_value (b, g_array_index (p->snapshot_ids, gint64, s));
-      json_builder_end_array (b);
+      lb_cli_json_ids (b, "snapshots", p->snapshot_ids);
       json_builder_end_object (b);
 
       if (cli->json)

@@ -41,9 +41,10 @@ int lb_cli_usage (const char *command, const char *message);
  * called from any thread; free stops drawing and clears the line. */
 typedef struct _LbCliProgress LbCliProgress;
 LbCliProgress *lb_cli_progress_new (LbCli *cli);
-/* fraction 0..1, or -1 when unknown; totals 0 when unknown. */
+/* fraction 0..1, or -1 when unknown; totals 0 when unknown; eta_seconds
+ * -1 when unknown.  A NULL p (no progress wanted) is ignored. */
 void lb_cli_progress_update (LbCliProgress *p, const char *phase, double fraction, guint64 bytes_done,
-                             guint64 bytes_total, guint64 files_done, guint64 files_total);
+                             guint64 bytes_total, guint64 files_done, guint64 files_total, gint64 eta_seconds);
 void lb_cli_progress_free (LbCliProgress *p);
 
 /* Output helpers */
@@ -53,8 +54,11 @@ void lb_cli_json_int (JsonBuilder *b, const char *name, gint64 value);
 void lb_cli_json_bool (JsonBuilder *b, const char *name, gboolean value);
 void lb_cli_json_string (JsonBuilder *b, const char *name, const char *value);
 void lb_cli_json_string_or_null (JsonBuilder *b, const char *name, const char *value);
+void lb_cli_json_double (JsonBuilder *b, const char *name, double value);
 /* An array of the strings (NULL: an empty array). */
 void lb_cli_json_strings (JsonBuilder *b, const char *name, GPtrArray *strings);
+/* An array of the gint64s, snapshot ids (NULL: an empty array). */
+void lb_cli_json_ids (JsonBuilder *b, const char *name, GArray *ids);
 JsonNode *lb_cli_snapshot_json (const LbSnapshot *snapshot);
 char *lb_cli_iso8601 (gint64 unix_seconds);     /* "2026-11-26T05:12:00Z", "" for 0 */
 char *lb_cli_local_time (gint64 unix_seconds);  /* "2026-11-26 06:12", for people */
