@@ -109,8 +109,13 @@ check "lifeboat-cli verify passes on the moved library" -- "$CLI" verify
 "$CLI" snapshots --json >"$WORK/snaps.after"
 cmp -s "$WORK/snaps.before" "$WORK/snaps.after"
 ok $? "it lists the same snapshots"
-is "$(du -s --block-size=1 --apparent-size "$WORK/new/blobs" | cut -f1),$(allocated "$WORK/new/blobs")" \
-   "$size_before,$alloc_before" "its blobs have the same sizes and take the same room (holes kept)"
+# The room may differ by a few blocks (ext4 may count blocks it set aside
+# for a file still being written back under load, and directories grow by
+# whole blocks): a hole that was filled would add megabytes.
+alloc_after=$(allocated "$WORK/new/blobs")
+[ "$(du -s --block-size=1 --apparent-size "$WORK/new/blobs" | cut -f1)" = "$size_before" ] &&
+  [ "$alloc_after" -le $((alloc_before + (64 << 10))) ]
+ok $? "its blobs have the same sizes and take the same room, holes kept ($alloc_after bytes, $alloc_before before)"
 
 # --- the window's saved location follows its library -------------------------------------
 mkdir -p "$WORK/schemas"
