@@ -239,11 +239,12 @@ lb_db_bind_text (LbStmt *stmt, int index, const char *text)
 }
 
 gboolean
-lb_db_backup_to (LbDb *db, const char *path, GError **error)
+lb_db_backup_to (LbDb *db, const char *path, int pages_per_step, LbDbCopyProgress progress, gpointer user_data,
+                 GCancellable *cancellable, GError **error)
 {
   LbDb *dest;
   sqlite3_backup *backup;
-  int rc, fd;
+  int rc = SQLITE_OK, fd;
 
   /* SQLite would create it 0644: the catalog lists the user's files. */
   if ((fd = open (path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
@@ -264,11 +265,24 @@ lb_db_backup_to (LbDb *db, const char *path, GError **error)
       lb_db_close (dest);
       return FALSE;
     }
-  /* All pages in one step: one read transaction, so one moment of the
-   * catalog, while a writer on another connection goes on (WAL). */
-  while ((rc = sqlite3_backup_step (backup, -1)) == SQLITE_BUSY || rc == SQLITE_LOCKED)
-    g_usleep (G_USEC_PER_SEC / 100);
+  do
+    {
+      if (g_cancellable_is_cancelled (cancellable))
+        break;
+      rc = sqlite3_backup_step (backup, pages_per_step);
+      if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        g_usleep (G_USEC_PER_SEC / 100);
+      else if (progress != NULL && sqlite3_backup_pagecount (backup) > 0)
+        progress (sqlite3_backup_pagecount (backup) - sqlite3_backup_remaining (backup),
+                  sqlite3_backup_pagecount (backup), user_data);
+    }
+  while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
   sqlite3_backup_finish (backup);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    {
+      lb_db_close (dest);
+      return FALSE;
+    }
   if (rc != SQLITE_DONE)
     {
       lb_db_set_error (dest, rc, "copying the catalog", error);

@@ -6,7 +6,7 @@
  * Not thread-safe: the connection belongs to its LbLibrary's thread. */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 #include <sqlite3.h>
 
 G_BEGIN_DECLS
@@ -58,9 +58,18 @@ const char *lb_db_column_text (LbStmt *stmt, int column);
 /* Binds UTF-8 text (copied by SQLite); NULL binds SQL NULL. */
 void lb_db_bind_text (LbStmt *stmt, int index, const char *text);
 
-/* Copies the whole database, as it is at one moment, into a new file at
- * path (mode 0600, synced).  Readers and a writer on other connections go
- * on meanwhile (WAL). */
-gboolean lb_db_backup_to (LbDb *db, const char *path, GError **error);
+/* Called between the steps of a copy: pages copied so far, of all. */
+typedef void (*LbDbCopyProgress) (int pages_done, int pages_total, gpointer user_data);
+
+/* Copies the whole database into a new file at path (mode 0600, synced)
+ * with SQLite's online backup, pages_per_step pages at a time, calling
+ * progress (may be NULL) after each step and stopping between steps once
+ * cancellable (may be NULL) is cancelled.  pages_per_step -1 copies it all
+ * in one step: one read transaction, so the database as it was at one
+ * moment, while readers and a writer on other connections go on (WAL).
+ * With smaller steps a write between steps restarts the copy: use them
+ * only where nobody else writes. */
+gboolean lb_db_backup_to (LbDb *db, const char *path, int pages_per_step, LbDbCopyProgress progress,
+                          gpointer user_data, GCancellable *cancellable, GError **error);
 
 G_END_DECLS

@@ -188,72 +188,30 @@ lb_move_make_dest (Move *m, GError **error)
   return TRUE;
 }
 
-/* The online backup API reads a consistent catalog through our own
- * connection (nobody else writes: we hold the writer lock), whatever is
- * still in its WAL. */
+static void
+on_catalog_pages (int done, int total, gpointer data)
+{
+  Move *m = data;
+
+  m->p.bytes_done = m->catalog_bytes * (guint64) done / (guint64) total;
+  lb_move_report (m, FALSE);
+}
+
+/* Through our own connection (nobody else writes: we hold the writer
+ * lock), so in steps that report progress, whatever is still in its WAL. */
 static gboolean
 copy_catalog (Move *m, guint64 catalog_bytes, GError **error)
 {
   g_autofree char *src = g_build_filename (m->from, "catalog.db", NULL);
   g_autofree char *partial = g_build_filename (m->to, "catalog.db.partial", NULL);
   g_autofree char *target = g_build_filename (m->to, "catalog.db", NULL);
-  sqlite3 *dest = NULL;
-  sqlite3_backup *backup;
-  int rc, fd;
+  int fd;
 
   if ((m->db = lb_db_open (src, FALSE, error)) == NULL)
     return FALSE;
-  /* SQLite would create it 0644: the catalog lists the user's files. */
-  if ((fd = open (partial, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
-    {
-      lb_move_io_error (error, errno, _("Could not create %s"), partial);
-      return FALSE;
-    }
-  close (fd);
-  rc = sqlite3_open_v2 (partial, &dest, SQLITE_OPEN_READWRITE, NULL);
-  backup = rc == SQLITE_OK ? sqlite3_backup_init (dest, "main", lb_db_handle (m->db), "main") : NULL;
-  if (backup == NULL)
-    {
-      g_set_error (error, LB_ERROR, LB_ERROR_FAILED, _("Could not copy the catalog to %s: %s"), partial,
-                   dest ? sqlite3_errmsg (dest) : sqlite3_errstr (rc));
-      sqlite3_close (dest);
-      return FALSE;
-    }
-  do
-    {
-      if (g_cancellable_is_cancelled (m->cancellable))
-        break;
-      rc = sqlite3_backup_step (backup, 256);
-      if (sqlite3_backup_pagecount (backup) > 0)
-        m->p.bytes_done = catalog_bytes * (guint64) (sqlite3_backup_pagecount (backup) - sqlite3_backup_remaining (backup)) /
-                          (guint64) sqlite3_backup_pagecount (backup);
-      lb_move_report (m, FALSE);
-    }
-  while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
-  sqlite3_backup_finish (backup);
-  if (g_cancellable_set_error_if_cancelled (m->cancellable, error))
-    {
-      sqlite3_close (dest);
-      return FALSE;
-    }
-  if (rc != SQLITE_DONE)
-    {
-      int errsv = sqlite3_system_errno (dest);
-      if (rc == SQLITE_FULL || errsv == ENOSPC || errsv == EDQUOT)
-        lb_move_io_error (error, ENOSPC, _("Could not copy the catalog to %s"), partial);
-      else
-        g_set_error (error, LB_ERROR, LB_ERROR_FAILED, _("Could not copy the catalog to %s: %s"), partial,
-                     sqlite3_errstr (rc));
-      sqlite3_close (dest);
-      return FALSE;
-    }
-  /* The connection's default synchronous=FULL has synced it at the commit;
-   * closing leaves no journal beside it. */
-  if (sqlite3_close (dest) != SQLITE_OK)
-    {
-      g_set_error (error, LB_ERROR, LB_ERROR_FAILED, _("Could not copy the catalog to %s"), partial);
-      return FALSE;
-    }
+  m->catalog_bytes = catalog_bytes;
+  if (!lb_db_backup_to (m->db, partial, 256, on_catalog_pages, m, m->cancellable, error))
+    return FALSE;
   if ((fd = open (partial, O_RDONLY | O_CLOEXEC)) < 0 || !sync_fd (fd, partial, error))
     {
       if (fd < 0)

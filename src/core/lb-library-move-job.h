@@ -33,6 +33,7 @@ typedef struct {
   GPtrArray *blobs;       /* "ab/abcdef..." below blobs/ */
   GArray *sizes;          /* guint64 each */
   guint64 blob_bytes;
+  guint64 catalog_bytes;  /* the old catalog's size, for the copy's progress */
   guint64 largest;
   guint damaged;          /* blobs already damaged in the old library */
   guint missing;          /* blobs the catalog names that neither copy has */

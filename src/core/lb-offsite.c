@@ -238,7 +238,7 @@ lb_offsite_push (const char *library_dir, const LbResticRepo *repo, LbOffsitePro
   /* Not tmp/: a backup starting now empties tmp/. */
   catalog = g_build_filename (staging, "catalog.db", NULL);
   partial = g_build_filename (staging, "catalog.db.partial", NULL);
-  ok = lb_db_backup_to (library->db, partial, error);
+  ok = lb_db_backup_to (library->db, partial, -1, NULL, NULL, cancellable, error);
   if (ok && g_rename (partial, catalog) < 0)
     {
       lb_library_set_io_error (error, errno, _("Could not rename %s"), partial);
