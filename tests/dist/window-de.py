@@ -10,37 +10,10 @@ import subprocess
 import sys
 import time
 
-from dogtail.config import config
-config.searchShowingOnly = True
-config.defaultDelay = 0.2
-config.logDebugToFile = False
+sys.dont_write_bytecode = True  # nothing written into the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "gui"))
+from atspi_tap import finish, ok, stop, wait_for  # noqa: E402
 from dogtail import tree  # noqa: E402
-
-n = 0
-failed = False
-
-
-def ok(cond, what, detail=""):
-    global n, failed
-    n += 1
-    print(("ok %d - %s" if cond else "not ok %d - %s") % (n, what), flush=True)
-    if not cond:
-        failed = True
-        for line in str(detail).splitlines():
-            print("#   " + line, flush=True)
-
-
-def wait_for(find, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            node = find()
-            if node is not None:
-                return node
-        except Exception:  # the tree changes while the window updates
-            pass
-        time.sleep(0.25)
-    return None
 
 
 def names(app, role):
@@ -73,10 +46,5 @@ try:
     shot.savev(sys.argv[2], "png", [], [])
     ok(os.path.getsize(sys.argv[2]) > 10000, "a screenshot of the German window: " + sys.argv[2])
 finally:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+    stop(proc)
+finish()

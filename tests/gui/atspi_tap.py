@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What the scripts that drive the real window through the accessibility
+tree (AT-SPI, with dogtail) share: TAP output, waiting for a node while the
+tree changes, and stopping the window.  Imported by tests/gui/e2e.py and
+tests/dist/window-de.py."""
+import subprocess
+import sys
+import time
+
+from dogtail.config import config
+config.searchShowingOnly = True
+config.defaultDelay = 0.2
+config.searchCutoffCount = 40
+config.logDebugToFile = False
+
+_n = 0
+_failed = False
+
+
+def ok(cond, what, detail=""):
+    global _n, _failed
+    _n += 1
+    print(("ok %d - %s" if cond else "not ok %d - %s") % (_n, what), flush=True)
+    if not cond:
+        _failed = True
+        for line in str(detail).splitlines():
+            print("#   " + line, flush=True)
+    return cond
+
+
+def wait_for(find, seconds):
+    """find()'s first node that is not None within seconds, else None."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            node = find()
+            if node is not None:
+                return node
+        except Exception:  # the tree changes under our feet while the window updates
+            pass
+        time.sleep(0.25)
+    return None
+
+
+def stop(proc):
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def finish():
+    """The plan, then the exit status: the number of checks is only known
+    at the end (a check that cannot go on stops the script early)."""
+    print("1..%d" % _n)
+    sys.exit(1 if _failed else 0)
