@@ -288,6 +288,42 @@ draw_progress (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+typedef struct {
+  LbCliWork work;
+  gpointer data;
+  GMainLoop *loop;
+} Worker;
+
+static void
+worker_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  Worker *w = data;
+
+  (void) source;
+  w->work (w->data, cancellable);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+worker_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  (void) source;
+  (void) result;
+  g_main_loop_quit (((Worker *) data)->loop);
+}
+
+void
+lb_cli_run_in_thread (LbCli *cli, LbCliWork work, gpointer data)
+{
+  Worker w = { work, data, g_main_loop_new (NULL, FALSE) };
+  g_autoptr(GTask) task = g_task_new (NULL, cli->cancellable, worker_done, &w);
+
+  g_task_set_task_data (task, &w, NULL);
+  g_task_run_in_thread (task, worker_thread);
+  g_main_loop_run (w.loop);
+  g_main_loop_unref (w.loop);
+}
+
 LbCliProgress *
 lb_cli_progress_new (LbCli *cli)
 {

@@ -20,7 +20,6 @@ typedef struct {
   const char *at;           /* restore, check */
   const char *subset;       /* check */
   char *dest;               /* restore */
-  GMainLoop *loop;
   /* results */
   gboolean ok;
   GError *error;
@@ -39,12 +38,12 @@ on_progress (const LbOffsiteProgress *p, gpointer data)
                           p->files_total, -1);
 }
 
+/* Worker thread. */
 static void
-run_job (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+run_job (gpointer data, GCancellable *cancellable)
 {
   Job *job = data;
 
-  (void) source;
   switch (job->sub)
     {
     case OFFSITE_INIT:
@@ -66,17 +65,6 @@ run_job (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
       job->ok = job->problems != NULL;
       break;
     }
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-on_done (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Job *job = data;
-
-  (void) source;
-  (void) result;
-  g_main_loop_quit (job->loop);
 }
 
 /* "1-4, 7" for people. */
@@ -230,7 +218,6 @@ lb_cli_offsite (LbCli *cli, int argc, char **argv)
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   static const char *const subs[] = { "init", "push", "list", "restore", "check", NULL };
-  g_autoptr(GTask) task = NULL;
   Job job = { 0 };
   int status = LB_EXIT_OK;
   gboolean may_create;
@@ -275,12 +262,8 @@ lb_cli_offsite (LbCli *cli, int argc, char **argv)
     job.library = lb_cli_library_path (cli, &may_create);
   if (job.sub == OFFSITE_RESTORE)
     job.dest = g_canonicalize_filename (argv[2], NULL);
-  job.loop = g_main_loop_new (NULL, FALSE);
   job.progress = lb_cli_progress_new (cli);
-  task = g_task_new (NULL, cli->cancellable, on_done, &job);
-  g_task_set_task_data (task, &job, NULL);
-  g_task_run_in_thread (task, run_job);
-  g_main_loop_run (job.loop);
+  lb_cli_run_in_thread (cli, run_job, &job);
   lb_cli_progress_free (job.progress);
 
   if (!job.ok)
@@ -316,7 +299,6 @@ lb_cli_offsite (LbCli *cli, int argc, char **argv)
     g_ptr_array_unref (job.copies);
   if (job.problems)
     g_ptr_array_unref (job.problems);
-  g_main_loop_unref (job.loop);
   g_free (job.library);
   g_free (job.dest);
   return status;

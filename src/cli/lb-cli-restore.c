@@ -160,7 +160,6 @@ print_report (const LbRestoreReport *r)
 }
 
 typedef struct {
-  GMainLoop *loop;
   LbRestoreOptions options;
   LbRestoreReport *report;
   LbRestoreReport *failed;
@@ -178,23 +177,13 @@ on_progress (const LbRestoreProgress *p, gpointer data)
                           p->files_total, p->eta_seconds);
 }
 
+/* Worker thread. */
 static void
-restore_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+restore_work (gpointer data, GCancellable *cancellable)
 {
   Job *job = data;
 
-  (void) source;
   job->report = lb_restore_run (&job->options, on_progress, job, cancellable, &job->failed, &job->error);
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-restore_done (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Job *job = data;
-  (void) source;
-  (void) result;
-  g_main_loop_quit (job->loop);
 }
 
 int
@@ -213,7 +202,6 @@ lb_cli_restore (LbCli *cli, int argc, char **argv)
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GError) error = NULL;
-  g_autoptr(GTask) task = NULL;
   g_autofree char *path = NULL;
   gboolean may_create;
   Job job = { 0 };
@@ -244,16 +232,11 @@ lb_cli_restore (LbCli *cli, int argc, char **argv)
   job.options.to_new_device = to_new;
   job.options.mirror = mirror;
   job.options.rename_invalid = rename_invalid;
-  job.loop = g_main_loop_new (NULL, FALSE);
   if (!cli->quiet && !cli->json && cli->show_progress)
     g_printerr ("%s\n", _("Planning: reading what the phone already holds…"));
   if (!cli->json)
     job.progress = lb_cli_progress_new (cli);
-  task = g_task_new (NULL, cli->cancellable, restore_done, &job);
-  g_task_set_task_data (task, &job, NULL);
-  g_task_run_in_thread (task, restore_thread);
-  g_main_loop_run (job.loop);
-  g_main_loop_unref (job.loop);
+  lb_cli_run_in_thread (cli, restore_work, &job);
   lb_cli_progress_free (job.progress);
 
   report = job.report ? job.report : job.failed;

@@ -47,6 +47,12 @@ void lb_cli_progress_update (LbCliProgress *p, const char *phase, double fractio
                              guint64 bytes_total, guint64 files_done, guint64 files_total, gint64 eta_seconds);
 void lb_cli_progress_free (LbCliProgress *p);
 
+/* Runs work (data, cancellable) in a worker thread while this thread's main
+ * loop goes on (the progress line, Ctrl-C), and returns once it has
+ * finished; cancellable is cli's, cancelled by Ctrl-C. */
+typedef void (*LbCliWork) (gpointer data, GCancellable *cancellable);
+void lb_cli_run_in_thread (LbCli *cli, LbCliWork work, gpointer data);
+
 /* Output helpers */
 void lb_cli_print_json (JsonNode *node);
 /* One member of the JSON object being built, name and value in one call. */
