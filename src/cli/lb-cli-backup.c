@@ -13,76 +13,65 @@ typedef struct {
   GMainLoop *loop;
   LbSnapshot *snapshot;
   GError *error;
-  GMutex lock;
-  LbBackupProgress last;    /* latest progress from the worker */
-  char *current;
-  gboolean dirty;
+  LbCliProgress *progress;
   gint64 started;
 } Run;
 
-/* Worker thread: keep the latest figures; the main thread draws them. */
+static void
+report_free (gpointer data)
+{
+  LbBackupProgress *p = data;
+
+  g_free ((char *) p->current);
+  g_free (p);
+}
+
+/* Worker thread: a copy of the figures for the main thread to draw. */
 static void
 on_progress (const LbBackupProgress *p, gpointer data)
 {
   Run *run = data;
+  LbBackupProgress *copy = g_memdup2 (p, sizeof *p);
 
-  g_mutex_lock (&run->lock);
-  run->last = *p;
-  g_free (run->current);
-  run->current = g_strdup (p->current);
-  run->last.current = NULL;
-  run->dirty = TRUE;
-  g_mutex_unlock (&run->lock);
+  copy->current = g_strdup (p->current);
+  lb_cli_progress_post (run->progress, copy, report_free);
 }
 
-static gboolean
-draw_progress (gpointer data)
+static char *
+progress_line (gconstpointer report, gpointer data)
 {
+  const LbBackupProgress *p = report;
   Run *run = data;
-  LbBackupProgress p;
-  g_autofree char *current = NULL;
-  g_autofree char *done = NULL, *total = NULL, *line = NULL;
+  g_autofree char *done = NULL, *total = NULL;
+  char *line = NULL;
   double secs = (g_get_monotonic_time () - run->started) / (double) G_USEC_PER_SEC;
 
-  g_mutex_lock (&run->lock);
-  p = run->last;
-  current = g_strdup (run->current);
-  if (!run->dirty)
-    {
-      g_mutex_unlock (&run->lock);
-      return G_SOURCE_CONTINUE;
-    }
-  run->dirty = FALSE;
-  g_mutex_unlock (&run->lock);
-
-  switch (p.phase)
+  switch (p->phase)
     {
     case LB_BACKUP_OPENING:
       line = g_strdup (_("Opening the phone…"));
       break;
     case LB_BACKUP_LISTING:
-      line = g_strdup_printf (_("Listing the phone: %" PRIu64 " objects"), p.objects_listed);
+      line = g_strdup_printf (_("Listing the phone: %" PRIu64 " objects"), p->objects_listed);
       break;
     case LB_BACKUP_COPYING:
-      done = g_format_size (p.bytes_done);
-      total = g_format_size (p.bytes_total);
+      done = g_format_size (p->bytes_done);
+      total = g_format_size (p->bytes_total);
       {
-        g_autofree char *speed = g_format_size ((guint64) (p.transferred / MAX (secs, 0.001)));
-        g_autofree char *eta = p.eta_seconds >= 0
-                                 ? g_strdup_printf (_(", %" PRId64 ":%02d left"), p.eta_seconds / 60, (int) (p.eta_seconds % 60))
+        g_autofree char *speed = g_format_size ((guint64) (p->transferred / MAX (secs, 0.001)));
+        g_autofree char *eta = p->eta_seconds >= 0
+                                 ? g_strdup_printf (_(", %" PRId64 ":%02d left"), p->eta_seconds / 60, (int) (p->eta_seconds % 60))
                                  : g_strdup ("");
-        g_autofree char *where = current ? lb_cli_printable (current) : g_strdup ("");
+        g_autofree char *where = p->current ? lb_cli_printable (p->current) : g_strdup ("");
         line = g_strdup_printf (_("%" PRIu64 "/%" PRIu64 " files, %s of %s, %s/s%s  %s"),
-                                p.files_done, p.files_total, done, total, speed, eta, where);
+                                p->files_done, p->files_total, done, total, speed, eta, where);
       }
       break;
     case LB_BACKUP_FINISHING:
       line = g_strdup (_("Finishing the snapshot…"));
       break;
     }
-  /* One line, redrawn in place; cut to a sane width. */
-  g_printerr ("\r\033[K%.*s", 110, line ? line : "");
-  return G_SOURCE_CONTINUE;
+  return line;
 }
 
 static void
@@ -134,7 +123,6 @@ lb_cli_backup (LbCli *cli, int argc, char **argv)
   gboolean may_create;
   LbBackupOptions options = { 0 };
   Run run = { 0 };
-  guint ticker = 0;
   int status = LB_EXIT_OK;
 
   if (!lb_cli_parse (cli, "backup", "",
@@ -153,16 +141,10 @@ lb_cli_backup (LbCli *cli, int argc, char **argv)
   run.cli = cli;
   run.loop = g_main_loop_new (NULL, FALSE);
   run.started = g_get_monotonic_time ();
-  g_mutex_init (&run.lock);
-  if (cli->show_progress && !cli->quiet)
-    ticker = g_timeout_add (200, draw_progress, &run);
+  run.progress = lb_cli_progress_new_custom (cli, progress_line, &run, report_free);
   lb_backup_async (&options, on_progress, &run, cli->cancellable, on_done, &run);
   g_main_loop_run (run.loop);
-  if (ticker)
-    {
-      g_source_remove (ticker);
-      g_printerr ("\r\033[K");
-    }
+  lb_cli_progress_free (run.progress);
 
   if (run.snapshot == NULL)
     {
@@ -188,7 +170,5 @@ lb_cli_backup (LbCli *cli, int argc, char **argv)
     }
   g_clear_pointer (&run.snapshot, lb_snapshot_free);
   g_main_loop_unref (run.loop);
-  g_mutex_clear (&run.lock);
-  g_free (run.current);
   return status;
 }

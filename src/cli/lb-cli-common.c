@@ -3,6 +3,7 @@
 #include "lb-cli.h"
 #include "lb-config.h"
 #include "lb-error.h"
+#include "lb-relay.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -233,61 +234,6 @@ lb_cli_snapshot_json (const LbSnapshot *s)
 
 /* ---- progress of a worker thread ------------------------------------------------- */
 
-struct _LbCliProgress {
-  GMutex lock;
-  char *phase;
-  double fraction;
-  guint64 bytes_done, bytes_total, files_done, files_total;
-  gint64 eta_seconds;
-  gboolean dirty;
-  guint ticker;
-};
-
-static gboolean
-draw_progress (gpointer data)
-{
-  LbCliProgress *p = data;
-  g_autofree char *phase = NULL, *done = NULL, *total = NULL, *percent = NULL, *eta = NULL;
-  guint64 files_done, files_total, bytes_done, bytes_total;
-  gint64 eta_seconds;
-  double fraction;
-
-  g_mutex_lock (&p->lock);
-  if (!p->dirty)
-    {
-      g_mutex_unlock (&p->lock);
-      return G_SOURCE_CONTINUE;
-    }
-  p->dirty = FALSE;
-  phase = g_strdup (p->phase);
-  fraction = p->fraction;
-  files_done = p->files_done;
-  files_total = p->files_total;
-  bytes_done = p->bytes_done;
-  bytes_total = p->bytes_total;
-  eta_seconds = p->eta_seconds;
-  g_mutex_unlock (&p->lock);
-
-  percent = fraction >= 0 ? g_strdup_printf (" %.0f%%,", 100 * CLAMP (fraction, 0, 1)) : g_strdup ("");
-  /* The line is redrawn in place: the escape stays out of the translations. */
-  g_printerr ("\r\033[K");
-  if (bytes_total > 0)
-    {
-      done = g_format_size (bytes_done);
-      total = g_format_size (bytes_total);
-      eta = eta_seconds >= 0
-              ? g_strdup_printf (_(", %" PRId64 ":%02d left"), eta_seconds / 60, (int) (eta_seconds % 60))
-              : g_strdup ("");
-      g_printerr (_("%s:%s %" PRIu64 "/%" PRIu64 " files, %s of %s%s"),
-                  phase, percent, files_done, files_total, done, total, eta);
-    }
-  else if (files_total > 0)
-    g_printerr (_("%s:%s %" PRIu64 "/%" PRIu64 " files"), phase, percent, files_done, files_total);
-  else
-    g_printerr ("%s…", phase);
-  return G_SOURCE_CONTINUE;
-}
-
 typedef struct {
   LbCliWork work;
   gpointer data;
@@ -324,37 +270,121 @@ lb_cli_run_in_thread (LbCli *cli, LbCliWork work, gpointer data)
   g_main_loop_unref (w.loop);
 }
 
+/* Worker threads post reports through an LbRelay (the newest only, one
+ * idle at a time); the relay's callback turns the newest into a line and a
+ * 200 ms ticker draws it, so a fast job never floods the terminal. */
+struct _LbCliProgress {
+  LbRelay *relay;                /* NULL when nothing is drawn */
+  LbCliProgressLine line;
+  gpointer user_data;
+  char *text;                    /* the newest line, not yet drawn */
+  guint ticker;
+};
+
+typedef struct {
+  char *phase;
+  double fraction;
+  guint64 bytes_done, bytes_total, files_done, files_total;
+  gint64 eta_seconds;
+} Figures;
+
+static void
+figures_free (gpointer data)
+{
+  Figures *f = data;
+
+  g_free (f->phase);
+  g_free (f);
+}
+
+static char *
+figures_line (gconstpointer report, gpointer user_data)
+{
+  const Figures *f = report;
+  g_autofree char *done = NULL, *total = NULL, *percent = NULL, *eta = NULL;
+
+  (void) user_data;
+  percent = f->fraction >= 0 ? g_strdup_printf (" %.0f%%,", 100 * CLAMP (f->fraction, 0, 1)) : g_strdup ("");
+  if (f->bytes_total > 0)
+    {
+      done = g_format_size (f->bytes_done);
+      total = g_format_size (f->bytes_total);
+      eta = f->eta_seconds >= 0
+              ? g_strdup_printf (_(", %" PRId64 ":%02d left"), f->eta_seconds / 60, (int) (f->eta_seconds % 60))
+              : g_strdup ("");
+      return g_strdup_printf (_("%s:%s %" PRIu64 "/%" PRIu64 " files, %s of %s%s"),
+                              f->phase, percent, f->files_done, f->files_total, done, total, eta);
+    }
+  if (f->files_total > 0)
+    return g_strdup_printf (_("%s:%s %" PRIu64 "/%" PRIu64 " files"), f->phase, percent, f->files_done,
+                            f->files_total);
+  return g_strdup_printf ("%s…", f->phase);
+}
+
+/* Main thread, from the relay. */
+static void
+on_report (gpointer report, gpointer data)
+{
+  LbCliProgress *p = data;
+
+  g_free (p->text);
+  p->text = p->line (report, p->user_data);
+}
+
+static gboolean
+draw_progress (gpointer data)
+{
+  LbCliProgress *p = data;
+  g_autofree char *text = g_steal_pointer (&p->text);
+
+  /* One line, redrawn in place (the escape stays out of the
+   * translations), cut to a sane width. */
+  if (text != NULL)
+    g_printerr ("\r\033[K%.*s", 110, text);
+  return G_SOURCE_CONTINUE;
+}
+
 LbCliProgress *
-lb_cli_progress_new (LbCli *cli)
+lb_cli_progress_new_custom (LbCli *cli, LbCliProgressLine line, gpointer user_data, GDestroyNotify free_report)
 {
   LbCliProgress *p = g_new0 (LbCliProgress, 1);
 
-  g_mutex_init (&p->lock);
+  p->line = line;
+  p->user_data = user_data;
   if (cli->show_progress && !cli->quiet)
-    p->ticker = g_timeout_add (200, draw_progress, p);
+    {
+      p->relay = lb_relay_new (on_report, p, free_report);
+      p->ticker = g_timeout_add (200, draw_progress, p);
+    }
   return p;
+}
+
+LbCliProgress *
+lb_cli_progress_new (LbCli *cli)
+{
+  return lb_cli_progress_new_custom (cli, figures_line, NULL, figures_free);
+}
+
+void
+lb_cli_progress_post (LbCliProgress *p, gpointer report, GDestroyNotify free_report)
+{
+  if (p != NULL && p->relay != NULL)
+    lb_relay_post (p->relay, report);
+  else
+    free_report (report);
 }
 
 void
 lb_cli_progress_update (LbCliProgress *p, const char *phase, double fraction, guint64 bytes_done,
                         guint64 bytes_total, guint64 files_done, guint64 files_total, gint64 eta_seconds)
 {
-  if (p == NULL)
+  Figures *f;
+
+  if (p == NULL || p->relay == NULL)
     return;
-  g_mutex_lock (&p->lock);
-  if (g_strcmp0 (p->phase, phase) != 0)
-    {
-      g_free (p->phase);
-      p->phase = g_strdup (phase);
-    }
-  p->fraction = fraction;
-  p->bytes_done = bytes_done;
-  p->bytes_total = bytes_total;
-  p->files_done = files_done;
-  p->files_total = files_total;
-  p->eta_seconds = eta_seconds;
-  p->dirty = TRUE;
-  g_mutex_unlock (&p->lock);
+  f = g_new (Figures, 1);
+  *f = (Figures) { g_strdup (phase), fraction, bytes_done, bytes_total, files_done, files_total, eta_seconds };
+  lb_relay_post (p->relay, f);
 }
 
 void
@@ -362,12 +392,12 @@ lb_cli_progress_free (LbCliProgress *p)
 {
   if (p == NULL)
     return;
-  if (p->ticker)
+  if (p->relay != NULL)
     {
+      lb_relay_free (p->relay);
       g_source_remove (p->ticker);
       g_printerr ("\r\033[K");
     }
-  g_mutex_clear (&p->lock);
-  g_free (p->phase);
+  g_free (p->text);
   g_free (p);
 }

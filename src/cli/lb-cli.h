@@ -37,12 +37,21 @@ int lb_cli_fail (GError *error);
 int lb_cli_usage (const char *command, const char *message);
 
 /* A worker thread's progress, drawn on stderr by this thread's main loop
- * every 200 ms when stderr is a terminal (and not --quiet).  update may be
- * called from any thread; free stops drawing and clears the line. */
+ * every 200 ms when stderr is a terminal (and not --quiet); nothing is
+ * drawn otherwise.  Reports may be posted from any thread; free stops
+ * drawing and clears the line.  A NULL LbCliProgress is ignored. */
 typedef struct _LbCliProgress LbCliProgress;
+/* The line for a report (main thread). */
+typedef char *(*LbCliProgressLine) (gconstpointer report, gpointer user_data);
+/* Reports of the command's own kind, each turned into a line by line. */
+LbCliProgress *lb_cli_progress_new_custom (LbCli *cli, LbCliProgressLine line, gpointer user_data,
+                                           GDestroyNotify free_report);
+/* Takes ownership of report (freed with free_report when nothing draws). */
+void lb_cli_progress_post (LbCliProgress *p, gpointer report, GDestroyNotify free_report);
+/* Or plain figures: "phase: 3/10 files, 1 MB of 2 MB, 0:05 left". */
 LbCliProgress *lb_cli_progress_new (LbCli *cli);
 /* fraction 0..1, or -1 when unknown; totals 0 when unknown; eta_seconds
- * -1 when unknown.  A NULL p (no progress wanted) is ignored. */
+ * -1 when unknown. */
 void lb_cli_progress_update (LbCliProgress *p, const char *phase, double fraction, guint64 bytes_done,
                              guint64 bytes_total, guint64 files_done, guint64 files_total, gint64 eta_seconds);
 void lb_cli_progress_free (LbCliProgress *p);

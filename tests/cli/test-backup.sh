@@ -3,7 +3,7 @@
 # Backups through lifeboat-cli on virtual phones: full, unchanged, changed,
 # shared content, and what extract gives back.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 21
+plan 25
 
 CLI="$top_builddir/src/cli/lifeboat-cli"
 LIB="$WORK/library"
@@ -79,4 +79,20 @@ vrun --phone "$OTHER,serial=OTHER" -- "$CLI" backup --json >"$WORK/b4" 2>"$WORK/
 ok $? "a second phone backs up into the same library"
 is "$(( $(find "$LIB/blobs" -type f | wc -l) - blobs_before ))" 1 "the photo both phones hold is stored once (one new blob: the other file)"
 is "$(json 'd["new_bytes"]' <"$WORK/b4")" 1000 "the store grew by the second phone's own file only"
+# --- on a terminal: one progress line, redrawn in place --------------------------------
+# script(1) gives lifeboat-cli a terminal; the line is drawn every 200 ms,
+# so the phone holds enough to take longer than that to copy and restore.
+BIG="$WORK/big"
+mkdir -p "$BIG/Internal shared storage/Movies"
+head -c $((64 << 20)) /dev/urandom >"$BIG/Internal shared storage/Movies/big.mp4"
+vrun --phone "$BIG,serial=BIG" -- script -qec "'$CLI' backup" /dev/null >"$WORK/tty-b" 2>&1
+ok $? "a backup on a terminal succeeds"
+grep -aq $'\r\033\[K[0-9]*/1 files, .* of .*/s' "$WORK/tty-b" && grep -aq $'\r\033\[KSnapshot [0-9]* of .* is complete' "$WORK/tty-b"
+ok $? "it draws its progress line in place (files, bytes, speed) and clears it before the result" ||
+  sed -n l "$WORK/tty-b" | head -5 | sed 's/^/#   /'
+rm "$BIG/Internal shared storage/Movies/big.mp4"
+vrun --phone "$BIG,serial=BIG" -- script -qec "'$CLI' restore latest" /dev/null >"$WORK/tty-r" 2>&1
+ok $? "a restore on a terminal succeeds"
+grep -aq $'\r\033\[KRestoring: [0-9]/1 files, .* of ' "$WORK/tty-r"
+ok $? "it draws its progress line too" || sed -n l "$WORK/tty-r" | head -5 | sed 's/^/#   /'
 done_testing
