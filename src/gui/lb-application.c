@@ -35,10 +35,21 @@ main_window (LbApplication *self)
 }
 
 static void
+library_moved (LbApplication *self)
+{
+  LbWindow *window = main_window (self);
+
+  if (window != NULL)
+    lb_window_reload (window);
+}
+
+static void
 preferences_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   LbApplication *self = user_data;
-  GtkWidget *dialog = lb_preferences_new (GTK_WINDOW (main_window (self)), self);
+  GtkWidget *dialog = lb_preferences_new (GTK_WINDOW (main_window (self)));
+
+  g_signal_connect_object (dialog, "library-moved", G_CALLBACK (library_moved), self, G_CONNECT_SWAPPED);
 
   gtk_widget_show (dialog);
 }
@@ -122,7 +133,7 @@ lb_application_activate (GApplication *app)
   LbWindow *window = main_window (self);
 
   if (window == NULL)
-    window = lb_window_new (self);
+    window = lb_window_new (GTK_APPLICATION (self), self->monitor);
   gtk_window_present (GTK_WINDOW (window));
 }
 
@@ -167,19 +178,4 @@ LbMonitor *
 lb_application_get_monitor (LbApplication *self)
 {
   return self->monitor;
-}
-
-char *
-lb_application_dup_library (LbApplication *self, gboolean *may_create)
-{
-  return lb_config_library_path (may_create);
-}
-
-void
-lb_application_library_changed (LbApplication *self)
-{
-  LbWindow *window = main_window (self);
-
-  if (window != NULL)
-    lb_window_reload (window);
 }

@@ -14,9 +14,4 @@ G_DECLARE_FINAL_TYPE (LbApplication, lb_application, LB, APPLICATION, GtkApplica
 LbApplication *lb_application_new (void);
 LbMonitor *lb_application_get_monitor (LbApplication *self);
 
-/* The library folder (lb_config_library_path). */
-char *lb_application_dup_library (LbApplication *self, gboolean *may_create);
-/* After the library moved: windows reload from the new place. */
-void lb_application_library_changed (LbApplication *self);
-
 G_END_DECLS

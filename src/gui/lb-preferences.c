@@ -11,7 +11,6 @@
 struct _LbPreferences {
   GtkDialog parent_instance;
 
-  LbApplication *app;
   char *library;
   GCancellable *cancellable;     /* the running move, NULL when none */
   LbRelay *relay;
@@ -27,13 +26,16 @@ struct _LbPreferences {
 
 G_DEFINE_FINAL_TYPE (LbPreferences, lb_preferences, GTK_TYPE_DIALOG)
 
+enum { LIBRARY_MOVED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
 static void
 show_location (LbPreferences *self)
 {
   gboolean may_create;
 
   g_free (self->library);
-  self->library = lb_application_dup_library (self->app, &may_create);
+  self->library = lb_config_library_path (&may_create);
   gtk_label_set_text (self->location_label, self->library);
 }
 
@@ -104,7 +106,7 @@ move_done (GObject *source, GAsyncResult *res, gpointer user_data)
       show_location (self);
       text = warning ? g_strdup_printf (_("The library is now in %s. %s"), self->library, warning)
                      : g_strdup_printf (_("The library is now in %s."), self->library);
-      lb_application_library_changed (self->app);
+      g_signal_emit (self, signals[LIBRARY_MOVED], 0);
     }
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     text = g_strdup (_("Move cancelled. The library stays where it was, unchanged."));
@@ -195,6 +197,8 @@ lb_preferences_class_init (LbPreferencesClass *klass)
 
   G_OBJECT_CLASS (klass)->dispose = lb_preferences_dispose;
   widget_class->delete_event = lb_preferences_delete_event;
+  signals[LIBRARY_MOVED] = g_signal_new ("library-moved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                         NULL, NULL, G_TYPE_NONE, 0);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/lifeboat/Lifeboat/lb-preferences.ui");
   gtk_widget_class_bind_template_child (widget_class, LbPreferences, location_label);
   gtk_widget_class_bind_template_child (widget_class, LbPreferences, move_button);
@@ -214,12 +218,11 @@ lb_preferences_init (LbPreferences *self)
 }
 
 GtkWidget *
-lb_preferences_new (GtkWindow *parent, LbApplication *app)
+lb_preferences_new (GtkWindow *parent)
 {
   LbPreferences *self = g_object_new (LB_TYPE_PREFERENCES, "transient-for", parent, "use-header-bar", TRUE, NULL);
   g_autoptr(GSettings) settings = lb_config_settings ();
 
-  self->app = app;
   show_location (self);
   if (settings == NULL)
     {

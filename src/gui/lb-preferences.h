@@ -3,13 +3,14 @@
 #pragma once
 
 #include <gtk/gtk.h>
-#include "lb-application.h"
 
 G_BEGIN_DECLS
 
 #define LB_TYPE_PREFERENCES (lb_preferences_get_type ())
 G_DECLARE_FINAL_TYPE (LbPreferences, lb_preferences, LB, PREFERENCES, GtkDialog)
 
-GtkWidget *lb_preferences_new (GtkWindow *parent, LbApplication *app);
+/* Emits "library-moved" after the library moved (and the new place was
+ * saved): whoever shows the library reloads it from there. */
+GtkWidget *lb_preferences_new (GtkWindow *parent);
 
 G_END_DECLS

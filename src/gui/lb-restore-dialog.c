@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "lb-config.h"
 #include "lb-error.h"
 #include "lb-format.h"
 #include "lb-relay.h"
@@ -696,7 +697,7 @@ lb_restore_dialog_init (LbRestoreDialog *self)
 }
 
 GtkWidget *
-lb_restore_dialog_new (GtkWindow *parent, LbApplication *app, GPtrArray *phones, LbPhone *source, gint64 snapshot_id)
+lb_restore_dialog_new (GtkWindow *parent, LbMonitor *monitor, GPtrArray *phones, LbPhone *source, gint64 snapshot_id)
 {
   LbRestoreDialog *self = g_object_new (LB_TYPE_RESTORE_DIALOG, "transient-for", parent, "use-header-bar", TRUE, NULL);
   gboolean may_create;
@@ -704,11 +705,11 @@ lb_restore_dialog_new (GtkWindow *parent, LbApplication *app, GPtrArray *phones,
   g_autofree char *title = g_strdup_printf (_("Restore %s"), name);
 
   gtk_window_set_title (GTK_WINDOW (self), title);
-  self->monitor = g_object_ref (lb_application_get_monitor (app));
+  self->monitor = g_object_ref (monitor);
   self->phones = g_ptr_array_ref (phones);
   self->source = g_object_ref (source);
   self->preselected = snapshot_id;
-  self->library = lb_application_dup_library (app, &may_create);
+  self->library = lb_config_library_path (&may_create);
   /* After the window's own handlers (connected first), so the phones are
    * up to date when the targets are rebuilt. */
   g_signal_connect_swapped (self->monitor, "device-added", G_CALLBACK (on_devices_changed), self);

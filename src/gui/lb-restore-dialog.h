@@ -5,7 +5,7 @@
 #pragma once
 
 #include <gtk/gtk.h>
-#include "lb-application.h"
+#include "lb-monitor.h"
 #include "lb-phone.h"
 
 G_BEGIN_DECLS
@@ -17,7 +17,7 @@ G_DECLARE_FINAL_TYPE (LbRestoreDialog, lb_restore_dialog, LB, RESTORE_DIALOG, Gt
  * connected targets come from there); source: the phone whose snapshots are
  * offered; snapshot_id: preselected, 0 for the newest complete one.
  * Emits "finished" after a restore ran (the window reloads its history). */
-GtkWidget *lb_restore_dialog_new (GtkWindow *parent, LbApplication *app, GPtrArray *phones,
+GtkWidget *lb_restore_dialog_new (GtkWindow *parent, LbMonitor *monitor, GPtrArray *phones,
                                   LbPhone *source, gint64 snapshot_id);
 
 G_END_DECLS

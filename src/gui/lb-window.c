@@ -15,7 +15,6 @@
 struct _LbWindow {
   GtkApplicationWindow parent_instance;
 
-  LbApplication *app;
   LbMonitor *monitor;
   GPtrArray *phones;           /* LbPhone*, in list order */
   GCancellable *cancellable;   /* library reads and releases */
@@ -278,7 +277,7 @@ lb_window_reload (LbWindow *self)
   g_autoptr(GTask) task = NULL;
   LoadJob *job = g_new0 (LoadJob, 1);
 
-  job->path = lb_application_dup_library (self->app, &job->may_create);
+  job->path = lb_config_library_path (&job->may_create);
   /* Only the newest read may land: an older one finishing last would
    * bring back a history without the backup just made. */
   if (self->load != NULL)
@@ -351,7 +350,7 @@ back_up_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
   LbWindow *self = user_data;
   LbPhone *phone = lb_window_get_selected_phone (self);
   gboolean may_create;
-  g_autofree char *library = lb_application_dup_library (self->app, &may_create);
+  g_autofree char *library = lb_config_library_path (&may_create);
 
   if (phone == NULL || lb_phone_get_activity (phone) != LB_PHONE_IDLE)
     return;
@@ -390,7 +389,7 @@ restore_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 
   if (phone == NULL)
     return;
-  dialog = lb_restore_dialog_new (GTK_WINDOW (self), self->app, self->phones, phone, s ? s->id : 0);
+  dialog = lb_restore_dialog_new (GTK_WINDOW (self), self->monitor, self->phones, phone, s ? s->id : 0);
   g_signal_connect_swapped (dialog, "finished", G_CALLBACK (lb_window_reload), self);
   gtk_widget_show (dialog);
 }
@@ -402,7 +401,7 @@ browse_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
   LbPhone *phone = lb_window_get_selected_phone (self);
   const LbSnapshot *s = phone ? selected_snapshot (self, phone) : NULL;
   gboolean may_create;
-  g_autofree char *library = lb_application_dup_library (self->app, &may_create);
+  g_autofree char *library = lb_config_library_path (&may_create);
   GtkWidget *browser;
 
   if (s == NULL)
@@ -565,13 +564,12 @@ lb_window_init (LbWindow *self)
 }
 
 LbWindow *
-lb_window_new (LbApplication *app)
+lb_window_new (GtkApplication *app, LbMonitor *monitor)
 {
   LbWindow *self = g_object_new (LB_TYPE_WINDOW, "application", app, NULL);
   GPtrArray *devices;
 
-  self->app = app;
-  self->monitor = g_object_ref (lb_application_get_monitor (app));
+  self->monitor = g_object_ref (monitor);
   g_signal_connect_swapped (self->monitor, "device-added", G_CALLBACK (on_device), self);
   g_signal_connect_swapped (self->monitor, "device-changed", G_CALLBACK (on_device), self);
   g_signal_connect_swapped (self->monitor, "device-removed", G_CALLBACK (on_device_removed), self);

@@ -3,7 +3,7 @@
 #pragma once
 
 #include <gtk/gtk.h>
-#include "lb-application.h"
+#include "lb-monitor.h"
 #include "lb-phone.h"
 
 G_BEGIN_DECLS
@@ -11,7 +11,8 @@ G_BEGIN_DECLS
 #define LB_TYPE_WINDOW (lb_window_get_type ())
 G_DECLARE_FINAL_TYPE (LbWindow, lb_window, LB, WINDOW, GtkApplicationWindow)
 
-LbWindow *lb_window_new (LbApplication *app);
+/* monitor: the application's, shared by every window (a new reference). */
+LbWindow *lb_window_new (GtkApplication *app, LbMonitor *monitor);
 
 /* Re-reads the snapshots of every phone from the library. */
 void lb_window_reload (LbWindow *self);

@@ -10,6 +10,7 @@
 
 #include "gui-util.h"
 #include "test-device-util.h"
+#include "lb-config.h"
 #include "lb-device.h"
 #include "lb-error.h"
 #include "lb-phone-row.h"
@@ -765,7 +766,7 @@ browse_preview_changes (LbApplication *app, LbWindow *window, gpointer data)
   snapshots = gui_snapshots (PHONE_A);
   g_assert_cmpuint (snapshots->len, ==, 2);
 
-  library = lb_application_dup_library (app, &may_create);
+  library = lb_config_library_path (&may_create);
   browser = lb_browser_new (GTK_WINDOW (window), library, snapshots->pdata[0]);   /* the newest */
   gtk_widget_show (browser);
   {
@@ -821,6 +822,12 @@ test_browse_preview_changes (void)
 /* ---- moving the library from Preferences ---------------------------------------- */
 
 static void
+count_emission (guint *n)
+{
+  (*n)++;
+}
+
+static void
 move_library (LbApplication *app, LbWindow *window, gpointer data)
 {
   GtkWidget *w = GTK_WIDGET (window);
@@ -832,6 +839,7 @@ move_library (LbApplication *app, LbWindow *window, gpointer data)
   WantRows one = { window, 1 };
   g_autofree char *settled = NULL;
   GtkWidget *prefs, *chooser;
+  guint moved_signals = 0;
 
   gui_click (w, "backup_button");
   gui_wait (is_idle_with_result, phone, 120, "the backup to finish");
@@ -841,6 +849,7 @@ move_library (LbApplication *app, LbWindow *window, gpointer data)
   gui_wait (toplevel_open, GSIZE_TO_POINTER (LB_TYPE_PREFERENCES), 10, "Preferences");
   prefs = gui_find_toplevel (LB_TYPE_PREFERENCES);
   g_assert_cmpstr (gui_label (prefs, "location_label"), ==, from);
+  g_signal_connect_swapped (prefs, "library-moved", G_CALLBACK (count_emission), &moved_signals);
   gui_screenshot (prefs, "preferences");
   g_mkdir_with_parents (to, 0755);
   gui_click (prefs, "move_button");
@@ -858,8 +867,9 @@ move_library (LbApplication *app, LbWindow *window, gpointer data)
   g_assert_false (g_file_test (from, G_FILE_TEST_EXISTS));
   g_assert_cmpstr (gui_label (prefs, "location_label"), ==, to);
   g_assert_cmpint (newest_state (PHONE_A, 1), ==, LB_SNAPSHOT_COMPLETE);
+  /* Said once, to the application, which reloads the window from there. */
+  g_assert_cmpuint (moved_signals, ==, 1);
   gtk_widget_destroy (prefs);
-  lb_window_reload (window);
   gui_wait (has_history_rows, &one, 10, "History from the moved library");
 }
 
