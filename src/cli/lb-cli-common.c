@@ -57,6 +57,10 @@ int
 lb_cli_fail (GError *error)
 {
   g_printerr ("lifeboat-cli: %s\n", error->message);
+  /* The commands never make a library that is missing (it may be on a
+   * disk not mounted); say how one begins. */
+  if (g_error_matches (error, LB_ERROR, LB_ERROR_LIBRARY_MISSING))
+    g_printerr ("%s\n", _("To start a new library in a new or empty folder: lifeboat-cli init DIR"));
   return LB_EXIT_FAILED;
 }
 

@@ -82,6 +82,7 @@ char *lb_cli_printable (const char *name);      /* control characters as \xNN */
  * none; returns the exit status. */
 int lb_cli_print_problems (LbCli *cli, GPtrArray *problems, const char *all_well);
 
+int lb_cli_init (LbCli *cli, int argc, char **argv);
 int lb_cli_devices (LbCli *cli, int argc, char **argv);
 int lb_cli_backup (LbCli *cli, int argc, char **argv);
 int lb_cli_snapshots (LbCli *cli, int argc, char **argv);

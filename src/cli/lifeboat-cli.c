@@ -20,6 +20,7 @@ typedef struct {
 } Command;
 
 static const Command commands[] = {
+  { "init", lb_cli_init, N_("start a new, empty library in a folder") },
   { "devices", lb_cli_devices, N_("connected phones: serial, model, storages, state") },
   { "backup", lb_cli_backup, N_("take a snapshot of a phone") },
   { "snapshots", lb_cli_snapshots, N_("list snapshots, newest first") },

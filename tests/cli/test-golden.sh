@@ -69,8 +69,9 @@ golden () {
   [ -s "$WORK/$name.diff" ] && sed 's/^/#   /' "$WORK/$name.diff" | head -40
 }
 on_phone () { vrun --phone "$PHONE,serial=GOLDEN" -- "$@"; }
-plan 24
+plan 25
 
+golden init 0 -- "$CLI" init --json "$WORK/new-library"
 golden devices 0 -- on_phone "$CLI" devices --json
 golden backup-first 0 -- on_phone "$CLI" backup --json
 
