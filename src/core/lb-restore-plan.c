@@ -25,43 +25,47 @@ typedef struct {
   GHashTable *rel_by_handle;
 } WalkState;
 
+char *
+lb_restore_note_target (Restore *r, guint32 storage_id, const char *parent_rel, const char *name, guint32 handle,
+                        guint64 size, gint64 mtime, gboolean is_folder)
+{
+  char *rel = *parent_rel ? g_strconcat (parent_rel, "/", name, NULL) : g_strdup (name);
+  char *folder_key = lb_restore_target_key (storage_id, parent_rel);
+  GPtrArray *names = g_hash_table_lookup (r->children, folder_key);
+  char *key;
+  TargetObject *t;
+
+  if (names == NULL)
+    g_hash_table_insert (r->children, folder_key, names = g_ptr_array_new_with_free_func (g_free));
+  else
+    g_free (folder_key);
+  g_ptr_array_add (names, g_strdup (name));
+  /* With equal names in one folder the first one stands for the path. */
+  key = lb_restore_target_key (storage_id, rel);
+  if (g_hash_table_contains (r->targets, key))
+    {
+      g_free (key);
+      return rel;
+    }
+  t = g_new0 (TargetObject, 1);
+  t->handle = handle;
+  t->size = size;
+  t->mtime = mtime;
+  t->is_folder = is_folder;
+  g_hash_table_insert (r->targets, key, t);
+  return rel;
+}
+
 static gboolean
 on_target_object (const LbObject *o, gpointer data)
 {
   WalkState *w = data;
   const char *parent = o->parent ? g_hash_table_lookup (w->rel_by_handle, GUINT_TO_POINTER (o->parent)) : "";
-  char *rel;
-  TargetObject *t;
 
-  if (parent == NULL)
-    return TRUE;
-  rel = *parent ? g_strconcat (parent, "/", o->name, NULL) : g_strdup (o->name);
-  g_hash_table_insert (w->rel_by_handle, GUINT_TO_POINTER (o->handle), rel);
-  {
-    char *folder_key = lb_restore_target_key (w->storage_id, parent);
-    GPtrArray *names = g_hash_table_lookup (w->r->children, folder_key);
-    if (names == NULL)
-      g_hash_table_insert (w->r->children, folder_key, names = g_ptr_array_new_with_free_func (g_free));
-    else
-      g_free (folder_key);
-    g_ptr_array_add (names, g_strdup (o->name));
-  }
-  t = g_new0 (TargetObject, 1);
-  t->handle = o->handle;
-  t->size = o->size;
-  t->mtime = o->mtime;
-  t->is_folder = o->is_folder;
-  /* With equal names in one folder the first one stands for the path. */
-  {
-    char *key = lb_restore_target_key (w->storage_id, rel);
-    if (g_hash_table_contains (w->r->targets, key))
-      {
-        g_free (key);
-        g_free (t);
-      }
-    else
-      g_hash_table_insert (w->r->targets, key, t);
-  }
+  if (parent != NULL)
+    g_hash_table_insert (w->rel_by_handle, GUINT_TO_POINTER (o->handle),
+                         lb_restore_note_target (w->r, w->storage_id, parent, o->name, o->handle, o->size, o->mtime,
+                                                 o->is_folder));
   return TRUE;
 }
 
@@ -92,7 +96,7 @@ target_storage_named (const LbDeviceInfo *info, const char *description)
 static gboolean
 map_storages (Restore *r, GPtrArray *sources, GError **error)
 {
-  const LbDeviceInfo *info = lb_device_get_info (r->device);
+  const LbDeviceInfo *info = r->info;
   g_autoptr(GHashTable) used = g_hash_table_new (NULL, NULL);
 
   for (guint m = 0; r->options->map && r->options->map[m]; m++)
@@ -267,8 +271,7 @@ identical (Restore *r, const LbStorageInfo *st, const char *rel, LbEntry *e, Tar
   if (t->mtime != 0 && t->mtime == e->mtime)
     return TRUE;
   /* The phone dated it when we sent it: the journal remembers that date. */
-  sent = lb_library_journal_lookup (r->library, lb_device_get_info (r->device), st->description, rel,
-                                    t->size, t->mtime);
+  sent = r->journal (r->journal_data, st->description, rel, t->size, t->mtime);
   return g_strcmp0 (sent, e->blob) == 0;
 }
 
@@ -291,8 +294,7 @@ sent_under_other_name (Restore *r, const LbStorageInfo *st, const char *parent_r
 
       if (t == NULL || t->is_folder || t->matched || t->size != e->size)
         continue;
-      sent = lb_library_journal_lookup (r->library, lb_device_get_info (r->device), st->description, other,
-                                        t->size, t->mtime);
+      sent = r->journal (r->journal_data, st->description, other, t->size, t->mtime);
       if (g_strcmp0 (sent, e->blob) == 0)
         {
           g_free (*rel);
@@ -451,8 +453,7 @@ plan_entry (Restore *r, LbEntry *e)
   {
     /* Our own copy, cut short by an unplug on a phone that keeps partial
      * objects: the journal says it was on its way.  Replace it. */
-    g_autofree char *in_flight = lb_library_journal_lookup (r->library, lb_device_get_info (r->device), st->description,
-                                                            rel, e->size, LB_RESTORE_IN_FLIGHT);
+    g_autofree char *in_flight = r->journal (r->journal_data, st->description, rel, e->size, LB_RESTORE_IN_FLIGHT);
     if (g_strcmp0 (in_flight, e->blob) == 0)
       {
         add_step (r, LB_RESTORE_REPLACE, e, st, name, rel, t->handle, _("a copy an earlier restore did not finish"));
@@ -548,10 +549,9 @@ same_phone (const LbSnapshot *s, const LbDeviceInfo *d)
 }
 
 gboolean
-lb_restore_make_plan (Restore *r, GError **error)
+lb_restore_plan_storages (Restore *r, GPtrArray *sources, GError **error)
 {
-  const LbDeviceInfo *info = lb_device_get_info (r->device);
-  g_autoptr(GPtrArray) sources = NULL;
+  const LbDeviceInfo *info = r->info;
   LbRestorePlan *plan = r->plan;
 
   plan->target = lb_device_info_copy (info);
@@ -568,8 +568,7 @@ lb_restore_make_plan (Restore *r, GError **error)
       g_set_error_literal (error, LB_ERROR, LB_ERROR_BAD_INPUT, msg);
       return FALSE;
     }
-  if ((sources = lb_library_list_storages (r->library, plan->snapshot->id, error)) == NULL ||
-      !map_storages (r, sources, error))
+  if (!map_storages (r, sources, error))
     return FALSE;
   for (guint i = 0; i < sources->len; i++)
     {
@@ -581,9 +580,15 @@ lb_restore_make_plan (Restore *r, GError **error)
       sp->free = t ? t->free : 0;
       sp->capacity = t ? t->capacity : 0;
       g_ptr_array_add (plan->storages, sp);
-      if (t != NULL && !list_target (r, t, error))
-        return FALSE;
     }
+  return TRUE;
+}
+
+gboolean
+lb_restore_plan_decide (Restore *r, GError **error)
+{
+  LbRestorePlan *plan = r->plan;
+
   for (guint i = 0; i < r->entries->len; i++)
     {
       LbEntry *e = r->entries->pdata[i];
@@ -623,4 +628,21 @@ lb_restore_make_plan (Restore *r, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+lb_restore_make_plan (Restore *r, GError **error)
+{
+  g_autoptr(GPtrArray) sources = NULL;
+
+  if ((sources = lb_library_list_storages (r->library, r->plan->snapshot->id, error)) == NULL ||
+      !lb_restore_plan_storages (r, sources, error))
+    return FALSE;
+  for (guint i = 0; i < sources->len; i++)
+    {
+      const LbStorageInfo *t = g_hash_table_lookup (r->storage_for, ((LbStorageInfo *) sources->pdata[i])->description);
+      if (t != NULL && !list_target (r, t, error))
+        return FALSE;
+    }
+  return lb_restore_plan_decide (r, error);
 }

@@ -30,9 +30,17 @@ typedef struct {
   char *reason;              /* CANNOT: why */
 } Step;
 
+/* The blob the restore journal records as sent to rel on the storage
+ * described so, with that size and date, or NULL.  Owned by the caller. */
+typedef char *(*LbRestoreJournalFunc) (gpointer data, const char *storage, const char *rel, guint64 size,
+                                       gint64 mtime);
+
 typedef struct {
   LbLibrary *library;
   LbDevice *device;
+  const LbDeviceInfo *info;  /* the target phone's, for planning */
+  LbRestoreJournalFunc journal;
+  gpointer journal_data;
   const LbRestoreOptions *options;
   GCancellable *cancellable;
   LbRestoreProgressFunc progress_func;
@@ -58,9 +66,31 @@ typedef struct {
 char *lb_restore_target_key (guint32 storage_id, const char *rel);
 void lb_restore_step_free (gpointer step);
 
+/* Empty tables and steps, for r->plan (an empty plan) and options. */
+void lb_restore_init (Restore *r, const LbRestoreOptions *options);
+/* Frees what lb_restore_init made, and r->entries; not the plan, the
+ * device or the library. */
+void lb_restore_clear (Restore *r);
+
 /* Reads what the phone holds and fills r->plan and r->steps: what to send,
  * skip, send beside, replace or remove, and whether it fits.  FALSE with
- * the first problem as the error when the restore must not start. */
+ * the first problem as the error when the restore must not start.
+ * lb_restore_plan_storages, the phone's listing, lb_restore_plan_decide. */
 gboolean lb_restore_make_plan (Restore *r, GError **error);
+
+/* Planning as pure functions, plan in and decisions out (no phone, no
+ * library: what they would say comes in as r->info, r->entries, the
+ * listing and r->journal), so that tests can hand it any situation. */
+/* Maps the snapshot's storages (sources: LbStorageInfo*) onto r->info's
+ * and starts r->plan->storages; refuses another phone without
+ * to_new_device. */
+gboolean lb_restore_plan_storages (Restore *r, GPtrArray *sources, GError **error);
+/* One object the phone holds, name in the folder parent_rel ("" at the
+ * top of the storage).  Its path below the storage, owned by the caller. */
+char *lb_restore_note_target (Restore *r, guint32 storage_id, const char *parent_rel, const char *name,
+                              guint32 handle, guint64 size, gint64 mtime, gboolean is_folder);
+/* Decides each entry of r->entries against the listing, then whether it
+ * fits. */
+gboolean lb_restore_plan_decide (Restore *r, GError **error);
 
 G_END_DECLS

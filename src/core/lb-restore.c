@@ -319,6 +319,45 @@ push_lists (Restore *r, LbRestoreReport *report)
     }
 }
 
+void
+lb_restore_init (Restore *r, const LbRestoreOptions *options)
+{
+  r->options = options;
+  r->steps = g_ptr_array_new_with_free_func (lb_restore_step_free);
+  r->targets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  r->storage_for = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  r->rel_of = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  r->handle_of = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  r->blocked = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  r->children = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+  r->planned = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  r->phone_rel = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+}
+
+void
+lb_restore_clear (Restore *r)
+{
+  g_clear_pointer (&r->entries, g_ptr_array_unref);
+  g_clear_pointer (&r->steps, g_ptr_array_unref);
+  g_clear_pointer (&r->targets, g_hash_table_unref);
+  g_clear_pointer (&r->storage_for, g_hash_table_unref);
+  g_clear_pointer (&r->rel_of, g_hash_table_unref);
+  g_clear_pointer (&r->handle_of, g_hash_table_unref);
+  g_clear_pointer (&r->blocked, g_hash_table_unref);
+  g_clear_pointer (&r->children, g_hash_table_unref);
+  g_clear_pointer (&r->planned, g_hash_table_unref);
+  g_clear_pointer (&r->phone_rel, g_hash_table_unref);
+}
+
+/* The restore journal in the library, for planning. */
+static char *
+journal_lookup (gpointer data, const char *storage, const char *rel, guint64 size, gint64 mtime)
+{
+  Restore *r = data;
+
+  return lb_library_journal_lookup (r->library, r->info, storage, rel, size, mtime);
+}
+
 LbRestoreReport *
 lb_restore_run (const LbRestoreOptions *options, LbRestoreProgressFunc progress, gpointer progress_data,
                 GCancellable *cancellable, LbRestoreReport **failed_report, GError **error)
@@ -330,20 +369,11 @@ lb_restore_run (const LbRestoreOptions *options, LbRestoreProgressFunc progress,
   report->failed = g_ptr_array_new_with_free_func (g_free);
   report->notes = g_ptr_array_new_with_free_func (g_free);
   report->plan = r.plan = lb_restore_plan_new ();
-  r.options = options;
+  lb_restore_init (&r, options);
   r.cancellable = cancellable;
   r.progress_func = progress;
   r.progress_data = progress_data;
   r.progress.eta_seconds = -1;
-  r.steps = g_ptr_array_new_with_free_func (lb_restore_step_free);
-  r.targets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  r.storage_for = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  r.rel_of = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
-  r.handle_of = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  r.blocked = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  r.children = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
-  r.planned = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  r.phone_rel = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
 
   /* A restore writes its journal: it is a writer, and never runs beside a
    * backup. */
@@ -362,6 +392,9 @@ lb_restore_run (const LbRestoreOptions *options, LbRestoreProgressFunc progress,
     }
   if ((r.device = lb_device_open (options->serial, error)) == NULL)
     goto out;
+  r.info = lb_device_get_info (r.device);
+  r.journal = journal_lookup;
+  r.journal_data = &r;
   if (!lb_restore_make_plan (&r, error))
     goto out;
   if (options->dry_run)
@@ -397,16 +430,7 @@ lb_restore_run (const LbRestoreOptions *options, LbRestoreProgressFunc progress,
   report_progress (&r, TRUE);
 
 out:
-  g_clear_pointer (&r.entries, g_ptr_array_unref);
-  g_ptr_array_unref (r.steps);
-  g_hash_table_unref (r.targets);
-  g_hash_table_unref (r.storage_for);
-  g_hash_table_unref (r.rel_of);
-  g_hash_table_unref (r.handle_of);
-  g_hash_table_unref (r.blocked);
-  g_hash_table_unref (r.children);
-  g_hash_table_unref (r.planned);
-  g_hash_table_unref (r.phone_rel);
+  lb_restore_clear (&r);
   g_clear_object (&r.device);
   g_clear_object (&r.library);
   if (ok)
