@@ -17,24 +17,13 @@ typedef struct {
   gint64 started;
 } Run;
 
-static void
-report_free (gpointer data)
-{
-  LbBackupProgress *p = data;
-
-  g_free ((char *) p->current);
-  g_free (p);
-}
-
 /* Worker thread: a copy of the figures for the main thread to draw. */
 static void
 on_progress (const LbBackupProgress *p, gpointer data)
 {
   Run *run = data;
-  LbBackupProgress *copy = g_memdup2 (p, sizeof *p);
 
-  copy->current = g_strdup (p->current);
-  lb_cli_progress_post (run->progress, copy, report_free);
+  lb_cli_progress_post (run->progress, lb_backup_progress_copy (p), (GDestroyNotify) lb_backup_progress_free);
 }
 
 static char *
@@ -141,7 +130,7 @@ lb_cli_backup (LbCli *cli, int argc, char **argv)
   run.cli = cli;
   run.loop = g_main_loop_new (NULL, FALSE);
   run.started = g_get_monotonic_time ();
-  run.progress = lb_cli_progress_new_custom (cli, progress_line, &run, report_free);
+  run.progress = lb_cli_progress_new_custom (cli, progress_line, &run, (GDestroyNotify) lb_backup_progress_free);
   lb_backup_async (&options, on_progress, &run, cli->cancellable, on_done, &run);
   g_main_loop_run (run.loop);
   lb_cli_progress_free (run.progress);

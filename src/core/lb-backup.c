@@ -432,6 +432,24 @@ typedef struct {
   gpointer progress_data;
 } TaskData;
 
+LbBackupProgress *
+lb_backup_progress_copy (const LbBackupProgress *progress)
+{
+  LbBackupProgress *copy = g_memdup2 (progress, sizeof *progress);
+
+  copy->current = g_strdup (progress->current);
+  return copy;
+}
+
+void
+lb_backup_progress_free (LbBackupProgress *progress)
+{
+  if (progress == NULL)
+    return;
+  g_free ((char *) progress->current);
+  g_free (progress);
+}
+
 static void
 task_data_free (gpointer p)
 {

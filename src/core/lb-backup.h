@@ -33,6 +33,11 @@ typedef struct {
  * end passes it on to its own thread. */
 typedef void (*LbBackupProgressFunc) (const LbBackupProgress *progress, gpointer user_data);
 
+/* A copy to hand to another thread (current copied too); free with
+ * lb_backup_progress_free, which takes NULL. */
+LbBackupProgress *lb_backup_progress_copy (const LbBackupProgress *progress);
+void lb_backup_progress_free (LbBackupProgress *progress);
+
 typedef struct {
   const char *library;      /* the library's folder */
   gboolean create_library;  /* may create it (the default location only) */

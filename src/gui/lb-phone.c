@@ -44,22 +44,13 @@ backup_result_clear (LbBackupResult *r)
 }
 
 static void
-progress_free (LbBackupProgress *p)
-{
-  if (p == NULL)
-    return;
-  g_free ((char *) p->current);
-  g_free (p);
-}
-
-static void
 lb_phone_finalize (GObject *object)
 {
   LbPhone *self = LB_PHONE (object);
 
   /* A running job holds a reference, so there is none here. */
   g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->progress, progress_free);
+  g_clear_pointer (&self->progress, lb_backup_progress_free);
   g_clear_pointer (&self->info, lb_device_info_free);
   g_clear_pointer (&self->last_info, lb_device_info_free);
   g_clear_pointer (&self->snapshots, g_ptr_array_unref);
@@ -256,10 +247,7 @@ static void
 on_backup_progress (const LbBackupProgress *progress, gpointer user_data)
 {
   BackupJob *job = user_data;
-  LbBackupProgress *copy = g_memdup2 (progress, sizeof *progress);
-
-  copy->current = g_strdup (progress->current);
-  lb_relay_post (job->relay, copy);
+  lb_relay_post (job->relay, lb_backup_progress_copy (progress));
 }
 
 /* Main thread. */
@@ -277,9 +265,8 @@ show_progress (gpointer report, gpointer user_data)
     }
   if (self->copy_started != 0 && now - self->copy_started > G_USEC_PER_SEC / 2)
     self->speed = (p->transferred - self->copy_base) / ((now - self->copy_started) / (double) G_USEC_PER_SEC);
-  progress_free (self->progress);
-  self->progress = g_memdup2 (p, sizeof *p);
-  self->progress->current = g_strdup (p->current);
+  lb_backup_progress_free (self->progress);
+  self->progress = lb_backup_progress_copy (p);
   g_signal_emit (self, signals[PROGRESS], 0);
 }
 
@@ -357,7 +344,7 @@ backup_done (GObject *source, GAsyncResult *res, gpointer user_data)
   g_free (r);
   self->has_result = TRUE;
   g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->progress, progress_free);
+  g_clear_pointer (&self->progress, lb_backup_progress_free);
   lb_phone_set_activity (self, LB_PHONE_IDLE);
   g_signal_emit (self, signals[BACKUP_FINISHED], 0);
   if (g_application_get_default () != NULL)
@@ -377,7 +364,7 @@ lb_phone_back_up (LbPhone *self, const char *library, gboolean may_create)
   job->may_create = may_create;
   job->serial = g_strdup (self->serial);
   job->started = g_get_monotonic_time ();
-  job->relay = lb_relay_new (show_progress, self, (GDestroyNotify) progress_free);
+  job->relay = lb_relay_new (show_progress, self, (GDestroyNotify) lb_backup_progress_free);
   job->monitor = self->monitor ? g_object_ref (self->monitor) : NULL;
 
   self->cancellable = g_cancellable_new ();
