@@ -10,7 +10,7 @@
 
 typedef struct {
   LbCli *cli;
-  GMainLoop *loop;
+  const LbBackupOptions *options;
   LbSnapshot *snapshot;
   GError *error;
   LbCliProgress *progress;
@@ -63,14 +63,13 @@ progress_line (gconstpointer report, gpointer data)
   return line;
 }
 
+/* Worker thread. */
 static void
-on_done (GObject *source, GAsyncResult *result, gpointer data)
+backup_work (gpointer data, GCancellable *cancellable)
 {
   Run *run = data;
 
-  (void) source;
-  run->snapshot = lb_backup_finish (result, &run->error);
-  g_main_loop_quit (run->loop);
+  run->snapshot = lb_backup_run (run->options, on_progress, run, cancellable, &run->error);
 }
 
 static void
@@ -128,11 +127,10 @@ lb_cli_backup (LbCli *cli, int argc, char **argv)
   options.create_library = may_create;
   options.serial = cli->device;
   run.cli = cli;
-  run.loop = g_main_loop_new (NULL, FALSE);
+  run.options = &options;
   run.started = g_get_monotonic_time ();
   run.progress = lb_cli_progress_new_custom (cli, progress_line, &run, (GDestroyNotify) lb_backup_progress_free);
-  lb_backup_async (&options, on_progress, &run, cli->cancellable, on_done, &run);
-  g_main_loop_run (run.loop);
+  lb_cli_run_in_thread (cli, backup_work, &run);
   lb_cli_progress_free (run.progress);
 
   if (run.snapshot == NULL)
@@ -158,6 +156,5 @@ lb_cli_backup (LbCli *cli, int argc, char **argv)
         print_result (cli, library, run.snapshot);
     }
   g_clear_pointer (&run.snapshot, lb_snapshot_free);
-  g_main_loop_unref (run.loop);
   return status;
 }

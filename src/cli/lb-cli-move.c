@@ -12,7 +12,8 @@
 
 typedef struct {
   LbCli *cli;
-  GMainLoop *loop;
+  const char *path;         /* the library, as given */
+  const char *dest;
   char *from;               /* resolved, to compare with the saved location */
   gboolean from_saved;      /* the library is the one the window's setting names */
   gboolean saved;           /* the switch wrote the setting */
@@ -57,15 +58,14 @@ on_switch (const char *new_path, gpointer data, GError **error)
   return TRUE;
 }
 
+/* Worker thread. */
 static void
-on_done (GObject *source, GAsyncResult *result, gpointer data)
+move_work (gpointer data, GCancellable *cancellable)
 {
   Run *run = data;
 
-  (void) source;
-  run->ok = lb_library_move_finish (result, &run->error);
-  run->warning = run->ok ? lb_library_move_dup_warning (result) : NULL;
-  g_main_loop_quit (run->loop);
+  run->ok = lb_library_move_run (run->path, run->dest, on_progress, on_switch, run, cancellable, &run->warning,
+                                 &run->error);
 }
 
 /* Whether the window's setting names this library: set to it, or unset
@@ -141,10 +141,10 @@ lb_cli_move_library (LbCli *cli, int argc, char **argv)
   run.cli = cli;
   run.from = resolve (path);
   run.from_saved = is_saved_library (run.from);
-  run.loop = g_main_loop_new (NULL, FALSE);
+  run.path = path;
+  run.dest = dest;
   run.progress = lb_cli_progress_new (cli);
-  lb_library_move_async (path, dest, on_progress, on_switch, &run, cli->cancellable, on_done, &run);
-  g_main_loop_run (run.loop);
+  lb_cli_run_in_thread (cli, move_work, &run);
   lb_cli_progress_free (run.progress);
 
   if (!run.ok)
@@ -161,7 +161,6 @@ lb_cli_move_library (LbCli *cli, int argc, char **argv)
       g_autofree char *to = resolve (dest);
       print_result (&run, to);
     }
-  g_main_loop_unref (run.loop);
   g_free (run.from);
   g_free (run.warning);
   return status;

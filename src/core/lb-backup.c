@@ -424,14 +424,6 @@ lb_backup_run (const LbBackupOptions *options, LbBackupProgressFunc progress, gp
   return snapshot;
 }
 
-typedef struct {
-  LbBackupOptions options;
-  char *library;
-  char *serial;
-  LbBackupProgressFunc progress;
-  gpointer progress_data;
-} TaskData;
-
 LbBackupProgress *
 lb_backup_progress_copy (const LbBackupProgress *progress)
 {
@@ -448,58 +440,4 @@ lb_backup_progress_free (LbBackupProgress *progress)
     return;
   g_free ((char *) progress->current);
   g_free (progress);
-}
-
-static void
-task_data_free (gpointer p)
-{
-  TaskData *d = p;
-  g_free (d->library);
-  g_free (d->serial);
-  g_free (d);
-}
-
-static void
-backup_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  TaskData *d = task_data;
-  GError *error = NULL;
-  LbSnapshot *snapshot;
-
-  (void) source;
-  snapshot = lb_backup_run (&d->options, d->progress, d->progress_data, cancellable, &error);
-  if (snapshot != NULL)
-    g_task_return_pointer (task, snapshot, (GDestroyNotify) lb_snapshot_free);
-  else
-    g_task_return_error (task, error);
-}
-
-void
-lb_backup_async (const LbBackupOptions *options, LbBackupProgressFunc progress, gpointer progress_data,
-                 GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
-{
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  TaskData *d = g_new0 (TaskData, 1);
-
-  d->library = g_strdup (options->library);
-  d->serial = g_strdup (options->serial);
-  d->options.library = d->library;
-  d->options.serial = d->serial;
-  d->options.create_library = options->create_library;
-  d->options.unless_since = options->unless_since;
-  d->progress = progress;
-  d->progress_data = progress_data;
-  g_task_set_source_tag (task, lb_backup_async);
-  g_task_set_task_data (task, d, task_data_free);
-  /* The job keeps its own cancellable check; a cancel must still leave an
-   * interrupted snapshot, so the result is not cut short. */
-  g_task_set_return_on_cancel (task, FALSE);
-  g_task_run_in_thread (task, backup_thread);
-}
-
-LbSnapshot *
-lb_backup_finish (GAsyncResult *result, GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
 }

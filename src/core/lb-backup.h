@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The backup job: one snapshot of one phone into the library.
  *
- * It runs in a worker thread (lb_backup_async), which owns both the device
- * and the library for the job's whole life, as each requires. */
+ * lb_backup_run runs in a worker thread of the caller's (a GTask), which
+ * owns both the device and the library for the job's whole life, as each
+ * requires. */
 #pragma once
 
 #include <gio/gio.h>
@@ -58,13 +59,5 @@ LbSnapshot *lb_backup_run (const LbBackupOptions *options,
                            gpointer progress_data,
                            GCancellable *cancellable,
                            GError **error);
-
-void lb_backup_async (const LbBackupOptions *options,
-                      LbBackupProgressFunc progress,
-                      gpointer progress_data,
-                      GCancellable *cancellable,
-                      GAsyncReadyCallback callback,
-                      gpointer user_data);
-LbSnapshot *lb_backup_finish (GAsyncResult *result, GError **error);
 
 G_END_DECLS
