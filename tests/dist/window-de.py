@@ -30,7 +30,7 @@ try:
         sys.exit(1)
     button = wait_for(lambda: app.child(name="Sichern", roleName="push button", retry=False), 30)
     ok(button is not None, "the phone's button is labelled „Sichern“",
-       "buttons: " + "; ".join(names(app, "push button")))
+       lambda: "buttons: " + "; ".join(names(app, "push button")))
     english = [x for x in names(app, "push button") + names(app, "label")
                if x in ("Back Up", "Restore…", "History", "Look Inside…", "Never backed up")]
     ok(not english, "no English label is left on the phone's page", "; ".join(english))

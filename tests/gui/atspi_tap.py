@@ -18,11 +18,18 @@ _failed = False
 
 
 def ok(cond, what, detail=""):
+    """detail may be a function: called only on failure, since reading the
+    tree can itself fail while the window changes it."""
     global _n, _failed
     _n += 1
     print(("ok %d - %s" if cond else "not ok %d - %s") % (_n, what), flush=True)
     if not cond:
         _failed = True
+        if callable(detail):
+            try:
+                detail = detail()
+            except Exception as e:  # a node went away while we listed them
+                detail = "(the tree changed while it was listed: %s)" % e
         for line in str(detail).splitlines():
             print("#   " + line, flush=True)
     return cond

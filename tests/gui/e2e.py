@@ -45,7 +45,7 @@ try:
     subprocess.run(["xdotool", "mousemove", "--sync", str(x + w // 2), str(y + h // 2), "click", "1"], check=False)
     result = wait_for(lambda: label_starting(app, "Backup complete"), 120)
     ok(result is not None, "the window says the backup is complete",
-       "labels: " + "; ".join(x.name for x in app.findChildren(lambda x: x.roleName == "label")))
+       lambda: "labels: " + "; ".join(x.name for x in app.findChildren(lambda x: x.roleName == "label")))
     if result is not None:
         print("# " + result.name, flush=True)
 
