@@ -23,7 +23,7 @@ on_progress (const LbBackupProgress *p, gpointer data)
 {
   Run *run = data;
 
-  lb_cli_progress_post (run->progress, lb_backup_progress_copy (p), (GDestroyNotify) lb_backup_progress_free);
+  lb_cli_progress_post (run->progress, lb_backup_progress_copy (p));
 }
 
 static char *

@@ -281,6 +281,7 @@ struct _LbCliProgress {
   LbRelay *relay;                /* NULL when nothing is drawn */
   LbCliProgressLine line;
   gpointer user_data;
+  GDestroyNotify free_report;
   char *text;                    /* the newest line, not yet drawn */
   guint ticker;
 };
@@ -355,6 +356,7 @@ lb_cli_progress_new_custom (LbCli *cli, LbCliProgressLine line, gpointer user_da
 
   p->line = line;
   p->user_data = user_data;
+  p->free_report = free_report;
   if (cli->show_progress && !cli->quiet)
     {
       p->relay = lb_relay_new (on_report, p, free_report);
@@ -370,12 +372,13 @@ lb_cli_progress_new (LbCli *cli)
 }
 
 void
-lb_cli_progress_post (LbCliProgress *p, gpointer report, GDestroyNotify free_report)
+lb_cli_progress_post (LbCliProgress *p, gpointer report)
 {
-  if (p != NULL && p->relay != NULL)
+  g_return_if_fail (p != NULL);
+  if (p->relay != NULL)
     lb_relay_post (p->relay, report);
   else
-    free_report (report);
+    p->free_report (report);
 }
 
 void

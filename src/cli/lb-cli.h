@@ -46,8 +46,9 @@ typedef char *(*LbCliProgressLine) (gconstpointer report, gpointer user_data);
 /* Reports of the command's own kind, each turned into a line by line. */
 LbCliProgress *lb_cli_progress_new_custom (LbCli *cli, LbCliProgressLine line, gpointer user_data,
                                            GDestroyNotify free_report);
-/* Takes ownership of report (freed with free_report when nothing draws). */
-void lb_cli_progress_post (LbCliProgress *p, gpointer report, GDestroyNotify free_report);
+/* Takes ownership of report (freed at once with new_custom's free_report
+ * when nothing draws).  Not for a NULL p. */
+void lb_cli_progress_post (LbCliProgress *p, gpointer report);
 /* Or plain figures: "phase: 3/10 files, 1 MB of 2 MB, 0:05 left". */
 LbCliProgress *lb_cli_progress_new (LbCli *cli);
 /* fraction 0..1, or -1 when unknown; totals 0 when unknown; eta_seconds
