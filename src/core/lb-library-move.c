@@ -383,6 +383,14 @@ move_run (Move *m, GError **error)
     goto undo;
   if (m->switch_func != NULL && !m->switch_func (m->to, m->user_data, error))
     goto undo;
+  /* The new location must be durable before the old catalog goes, or a
+   * power cut can leave the setting naming a library that is no more.
+   * Where the setting lives is the settings backend's business (dconf,
+   * a keyfile), and none of them syncs its folder after the rename that
+   * saves it: only sync() reaches it.  (tests/faults/explore, scenario
+   * move, found this.) */
+  if (m->switch_func != NULL)
+    sync ();
 
   remove_old (m, failed);
   m->warning = make_warning (m, failed);
