@@ -13,6 +13,9 @@
  *                           must catch)
  *   FSREC_BREAK=dbsync      fsync()/fdatasync() of catalog.db* do nothing
  *                           (what PRAGMA synchronous=OFF does)
+ *   FSREC_ENOSPC_AFTER=N    a full disk: once N bytes were written below
+ *                           the root, every further write fails with ENOSPC
+ *                           (FSREC_LOG may then be left out)
  *
  * copy_file_range() is recorded as the write it is, its bytes read back
  * from the source.
@@ -63,7 +66,8 @@ static FdInfo fds[MAX_FD];
 static char root[PATH_MAX];
 static size_t root_len;
 static int log_fd = -1;
-static int break_dirsync, break_dbsync;
+static int break_dirsync, break_dbsync, active;
+static long long enospc_after = -1, written;
 
 #define REAL(name) static __typeof__ (name) *real_##name; \
   if (!real_##name) real_##name = (__typeof__ (name) *) dlsym (RTLD_NEXT, #name)
@@ -80,16 +84,20 @@ setup (void)
   r = getenv ("FSREC_ROOT");
   l = getenv ("FSREC_LOG");
   b = getenv ("FSREC_BREAK");
-  if (!r || !l || strlen (r) >= sizeof root - 1)
+  if (!r || strlen (r) >= sizeof root - 1)
     return;
+  active = 1;
+  if (getenv ("FSREC_ENOSPC_AFTER"))
+    enospc_after = atoll (getenv ("FSREC_ENOSPC_AFTER"));
   strcpy (root, r);
   root_len = strlen (root);
   while (root_len > 1 && root[root_len - 1] == '/')
     root[--root_len] = '\0';
-  {
-    REAL (open);
-    log_fd = real_open (l, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  }
+  if (l)
+    {
+      REAL (open);
+      log_fd = real_open (l, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    }
   break_dirsync = b && strstr (b, "dirsync") != NULL;
   break_dbsync = b && strstr (b, "dbsync") != NULL;
 }
@@ -119,6 +127,8 @@ record (const char *fmt, ...)
   va_list ap;
   int n;
 
+  if (log_fd < 0)
+    return;
   va_start (ap, fmt);
   n = vsnprintf (line, sizeof line, fmt, ap);
   va_end (ap);
@@ -156,7 +166,7 @@ absolute (int dirfd, const char *path, char *out)
 static int
 below_root (const char *abs)
 {
-  return log_fd >= 0 && strncmp (abs, root, root_len) == 0 && abs[root_len] == '/';
+  return active && strncmp (abs, root, root_len) == 0 && abs[root_len] == '/';
 }
 
 static void
@@ -233,6 +243,20 @@ close (int fd)
   return r;
 }
 
+/* The full-disk injector: TRUE (errno ENOSPC) when COUNT more bytes do
+ * not fit. */
+static int
+full (size_t count)
+{
+  if (enospc_after < 0 || written + (long long) count <= enospc_after)
+    {
+      written += (long long) count;
+      return 0;
+    }
+  errno = ENOSPC;
+  return 1;
+}
+
 static void
 wrote (int fd, off_t offset, const void *buf, ssize_t n)
 {
@@ -260,6 +284,11 @@ write (int fd, const void *buf, size_t count)
   if (!tracked (fd))
     return real_write (fd, buf, count);
   pthread_mutex_lock (&lock);
+  if (full (count))
+    {
+      pthread_mutex_unlock (&lock);
+      return -1;
+    }
   off_t at = write_offset (fd);
   ssize_t n = real_write (fd, buf, count);
   wrote (fd, at, buf, n);
@@ -274,6 +303,11 @@ write (int fd, const void *buf, size_t count)
     if (!tracked (fd)) \
       return real_##name (fd, buf, count, offset); \
     pthread_mutex_lock (&lock); \
+    if (full (count)) \
+      { \
+        pthread_mutex_unlock (&lock); \
+        return -1; \
+      } \
     ssize_t n = real_##name (fd, buf, count, offset); \
     wrote (fd, (off_t) offset, buf, n); \
     pthread_mutex_unlock (&lock); \
@@ -288,7 +322,15 @@ writev (int fd, const struct iovec *iov, int iovcnt)
   REAL (writev);
   if (!tracked (fd))
     return real_writev (fd, iov, iovcnt);
+  size_t total = 0;
+  for (int i = 0; i < iovcnt; i++)
+    total += iov[i].iov_len;
   pthread_mutex_lock (&lock);
+  if (full (total))
+    {
+      pthread_mutex_unlock (&lock);
+      return -1;
+    }
   off_t at = write_offset (fd);
   ssize_t n = real_writev (fd, iov, iovcnt), left = n;
   for (int i = 0; i < iovcnt && left > 0; i++)
@@ -309,6 +351,11 @@ copy_file_range (int in, off64_t *in_off, int out, off64_t *out_off, size_t len,
   if (!tracked (out))
     return real_copy_file_range (in, in_off, out, out_off, len, flags);
   pthread_mutex_lock (&lock);
+  if (full (len))
+    {
+      pthread_mutex_unlock (&lock);
+      return -1;
+    }
   off_t from = in_off ? *in_off : lseek (in, 0, SEEK_CUR);
   off_t at = out_off ? *out_off : write_offset (out);
   ssize_t n = real_copy_file_range (in, in_off, out, out_off, len, flags);
@@ -373,8 +420,7 @@ sync (void)
   setup ();
   pthread_mutex_lock (&lock);
   real_sync ();
-  if (log_fd >= 0)
-    record ("Y\n");
+  record ("Y\n");
   pthread_mutex_unlock (&lock);
 }
 
@@ -385,7 +431,7 @@ syncfs (int fd)
   setup ();
   pthread_mutex_lock (&lock);
   int r = real_syncfs (fd);
-  if (r == 0 && log_fd >= 0)
+  if (r == 0)
     record ("Y\n");
   pthread_mutex_unlock (&lock);
   return r;

@@ -10,7 +10,7 @@
 plan 5
 EXPLORE=("$top_srcdir/tests/faults/explore" --seed "${FAULT_SEED:-1}")
 for sc in backup prune move; do
-  "${EXPLORE[@]}" --scenario "$sc" --stride 6 --sample 3 --backups 2 >"$WORK/$sc" 2>&1
+  "${EXPLORE[@]}" --scenario "$sc" --stride "$([ "$sc" = move ] && echo 12 || echo 6)" --sample 3 --backups 2 >"$WORK/$sc" 2>&1
   ok $? "every power-cut state of a $sc checked is sound ($(tail -1 "$WORK/$sc"))"
   [ "$(tail -1 "$WORK/$sc" | grep -c ' 0 violations')" = 1 ] || sed 's/^/#   /' "$WORK/$sc" | tail -25
 done
