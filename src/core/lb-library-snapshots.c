@@ -38,13 +38,17 @@ static const char entries_sql[] =
   "  LEFT JOIN blobs b ON b.id = v.blob_id "
   "WHERE v.first_seq <= ?2 AND v.last_seq >= ?2 "
   "ORDER BY p.storage, t.phone_path, p.ordinal, p.is_folder DESC, p.id";
+/* Up to the top of the storage; in a damaged catalog the parents may never
+ * get there (a loop of folders, a parent gone), so the climb stops at
+ * MAX_PATH_DEPTH and the highest step says whether it reached the top. */
+#define MAX_PATH_DEPTH 10000
 static const char path_phone_path_sql[] =
-  "WITH RECURSIVE up (parent_id, path, storage) AS ("
-  "  SELECT parent_id, name, storage FROM paths WHERE id = ?1"
+  "WITH RECURSIVE up (parent_id, path, storage, depth) AS ("
+  "  SELECT parent_id, name, storage, 1 FROM paths WHERE id = ?1"
   "  UNION ALL"
-  "  SELECT p.parent_id, p.name || '/' || up.path, up.storage"
-  "    FROM paths p JOIN up ON p.id = up.parent_id)"
-  "SELECT '/' || storage || '/' || path FROM up WHERE parent_id IS NULL";
+  "  SELECT p.parent_id, p.name || '/' || up.path, up.storage, up.depth + 1"
+  "    FROM paths p JOIN up ON p.id = up.parent_id WHERE up.depth < " G_STRINGIFY (MAX_PATH_DEPTH) ")"
+  "SELECT parent_id IS NULL, '/' || storage || '/' || path FROM up ORDER BY depth DESC LIMIT 1";
 
 static const char list_of_snapshot_sql[] =
   "SELECT id, kind, storage, name, artist FROM lists WHERE snapshot_id = ? ORDER BY id";
@@ -364,8 +368,12 @@ lb_library_phone_path (LbLibrary *self, gint64 path_id, GError **error)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, path_id);
   rc = lb_db_step (self->db, stmt, error);
+  if (rc == SQLITE_ROW && sqlite3_column_int (stmt, 0))
+    return g_strdup (lb_db_column_text (stmt, 1));
   if (rc == SQLITE_ROW)
-    return g_strdup (lb_db_column_text (stmt, 0));
+    g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_DAMAGED,
+                 _("The library's catalog is damaged: the folders above path %" PRId64
+                   " do not lead to the top of a storage (a loop, or a folder missing)"), path_id);
   if (rc == SQLITE_DONE)
     g_set_error (error, LB_ERROR, LB_ERROR_NOT_FOUND,
                  _("There is no path %" PRId64 " in the library"), path_id);
