@@ -98,7 +98,6 @@ on_object (const LbObject *object, gpointer user_data)
   Job *job = user_data;
   gint64 parent_path = 0;
   gint64 path_id;
-  g_autoptr(GError) error = NULL;
 
   if (object->parent != 0)
     {

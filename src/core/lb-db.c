@@ -29,7 +29,9 @@ lb_stmt_release (LbStmt *stmt)
 void
 lb_db_set_error (LbDb *db, int rc, const char *what, GError **error)
 {
-  const char *msg = db->handle != NULL ? sqlite3_errmsg (db->handle) : sqlite3_errstr (rc);
+  /* SQLite quotes a damaged schema's bytes in its message: the window and
+   * --json need UTF-8. */
+  g_autofree char *msg = g_utf8_make_valid (db->handle != NULL ? sqlite3_errmsg (db->handle) : sqlite3_errstr (rc), -1);
   int sys = db->handle != NULL ? sqlite3_system_errno (db->handle) : 0;
 
   switch (rc & 0xff)

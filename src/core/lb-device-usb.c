@@ -134,6 +134,25 @@ mtp_interface_number (libusb_device *dev)
   return found;
 }
 
+char *
+lb_usb_string_decode (const guint8 *buf, int len)
+{
+  gunichar2 units[127];
+  glong n_units;
+
+  /* bLength is the phone's word: below 2 it would make n_units -1, which
+   * g_utf16_to_utf8 takes as "up to a NUL" in uninitialised units. */
+  if (len < 2 || buf[1] != LIBUSB_DT_STRING || buf[0] < 2)
+    return NULL;
+  len = MIN (len, buf[0]);
+  n_units = (len - 2) / 2;
+  for (glong i = 0; i < n_units; i++)
+    units[i] = (gunichar2) (buf[2 + 2 * i] | buf[3 + 2 * i] << 8);
+  while (n_units > 0 && units[n_units - 1] == 0)
+    n_units--;
+  return g_utf16_to_utf8 (units, n_units, NULL, NULL, NULL);
+}
+
 /* A string descriptor as UTF-8 ("" when absent).  Read as UTF-16 rather
  * than with libusb_get_string_descriptor_ascii, which turns every
  * non-ASCII character into '?'. */
@@ -141,8 +160,6 @@ static char *
 usb_string (libusb_device_handle *handle, guint8 index, guint16 langid)
 {
   unsigned char buf[256];
-  gunichar2 units[127];
-  glong n_units;
   char *utf8;
   int len;
 
@@ -151,13 +168,7 @@ usb_string (libusb_device_handle *handle, guint8 index, guint16 langid)
   len = libusb_get_string_descriptor (handle, index, langid, buf, sizeof buf);
   if (len < 2 || buf[1] != LIBUSB_DT_STRING)
     return g_strdup ("");
-  len = MIN (len, buf[0]);
-  n_units = (len - 2) / 2;
-  for (glong i = 0; i < n_units; i++)
-    units[i] = (gunichar2) (buf[2 + 2 * i] | buf[3 + 2 * i] << 8);
-  while (n_units > 0 && units[n_units - 1] == 0)
-    n_units--;
-  utf8 = g_utf16_to_utf8 (units, n_units, NULL, NULL, NULL);
+  utf8 = lb_usb_string_decode (buf, len);
   if (utf8 == NULL && libusb_get_string_descriptor_ascii (handle, index, buf, sizeof buf) > 0)
     utf8 = g_strdup ((const char *) buf);
   return utf8 != NULL ? g_strstrip (utf8) : g_strdup ("");

@@ -41,7 +41,9 @@ gboolean lb_library_require_blob (LbLibrary *self, const char *sha256, gint64 *i
 gboolean lb_library_snapshot_key (LbLibrary *self, gint64 id, gint64 *device_id, gint64 *seq,
                                   GError **error);
 
-/* "/" + storage + "/" + names joined by "/". */
+/* "/" + storage + "/" + names joined by "/".  LB_ERROR_NOT_FOUND when there
+ * is no such path, LB_ERROR_LIBRARY_DAMAGED when its folders do not lead to
+ * the top (a damaged catalog). */
 char *lb_library_phone_path (LbLibrary *self, gint64 path_id, GError **error);
 
 /* The devices row of this device, created when new.  With new_seq it also

@@ -38,13 +38,21 @@ static const char entries_sql[] =
   "  LEFT JOIN blobs b ON b.id = v.blob_id "
   "WHERE v.first_seq <= ?2 AND v.last_seq >= ?2 "
   "ORDER BY p.storage, t.phone_path, p.ordinal, p.is_folder DESC, p.id";
-static const char path_phone_path_sql[] =
-  "WITH RECURSIVE up (parent_id, path, storage) AS ("
-  "  SELECT parent_id, name, storage FROM paths WHERE id = ?1"
+/* A path's folders up to the top of the storage, one row each, nearest
+ * first (each step finds at most one parent, so the rows come in order).
+ * In a damaged catalog they may never get there (a loop of folders, a
+ * parent gone): the climb stops at MAX_PATH_DEPTH folders or
+ * MAX_PATH_BYTES of names, and the names are joined in C, since joining
+ * them in the query costs the square of the depth. */
+#define MAX_PATH_DEPTH 10000
+#define MAX_PATH_BYTES (16 << 20)
+static const char path_folders_sql[] =
+  "WITH RECURSIVE up (parent_id, name, storage, depth) AS ("
+  "  SELECT parent_id, name, storage, 1 FROM paths WHERE id = ?1"
   "  UNION ALL"
-  "  SELECT p.parent_id, p.name || '/' || up.path, up.storage"
-  "    FROM paths p JOIN up ON p.id = up.parent_id)"
-  "SELECT '/' || storage || '/' || path FROM up WHERE parent_id IS NULL";
+  "  SELECT p.parent_id, p.name, up.storage, up.depth + 1"
+  "    FROM paths p JOIN up ON p.id = up.parent_id WHERE up.depth < " G_STRINGIFY (MAX_PATH_DEPTH) ")"
+  "SELECT parent_id IS NULL, name, storage FROM up";
 
 static const char list_of_snapshot_sql[] =
   "SELECT id, kind, storage, name, artist FROM lists WHERE snapshot_id = ? ORDER BY id";
@@ -357,17 +365,50 @@ char *
 lb_library_phone_path (LbLibrary *self, gint64 path_id, GError **error)
 {
   g_autoptr(LbStmt) stmt = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *storage = NULL;
+  gboolean at_top = FALSE;
+  gsize bytes = 0;
+  GString *path;
   int rc;
 
-  stmt = lb_db_prepare (self->db, path_phone_path_sql, error);
+  stmt = lb_db_prepare (self->db, path_folders_sql, error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, path_id);
-  rc = lb_db_step (self->db, stmt, error);
-  if (rc == SQLITE_ROW)
-    return g_strdup (lb_db_column_text (stmt, 0));
-  if (rc == SQLITE_DONE)
-    g_set_error (error, LB_ERROR, LB_ERROR_NOT_FOUND,
-                 _("There is no path %" PRId64 " in the library"), path_id);
-  return NULL;
+  while ((rc = lb_db_step (self->db, stmt, error)) == SQLITE_ROW)
+    {
+      at_top = sqlite3_column_int (stmt, 0);
+      g_ptr_array_add (names, g_strdup (lb_db_column_text (stmt, 1)));
+      if (storage == NULL)
+        storage = g_strdup (lb_db_column_text (stmt, 2));
+      if ((bytes += sqlite3_column_bytes (stmt, 1) + 1) > MAX_PATH_BYTES)
+        {
+          at_top = FALSE;
+          break;
+        }
+    }
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    return NULL;
+  if (names->len == 0)
+    {
+      g_set_error (error, LB_ERROR, LB_ERROR_NOT_FOUND,
+                   _("There is no path %" PRId64 " in the library"), path_id);
+      return NULL;
+    }
+  if (!at_top)
+    {
+      g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_DAMAGED,
+                   _("The library's catalog is damaged: the folders above path %" PRId64
+                     " do not lead to the top of a storage (a loop, or a folder missing)"), path_id);
+      return NULL;
+    }
+  path = g_string_new ("/");
+  g_string_append (path, storage);
+  for (guint i = names->len; i > 0; i--)
+    {
+      g_string_append_c (path, '/');
+      g_string_append (path, names->pdata[i - 1]);
+    }
+  return g_string_free (path, FALSE);
 }

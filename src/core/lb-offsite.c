@@ -4,7 +4,7 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "lb-offsite.h"
+#include "lb-offsite-private.h"
 #include "lb-library-private.h"
 #include "lb-error.h"
 
@@ -82,7 +82,9 @@ encode_snapshots (GArray *ids)
 }
 
 /* A tag from the repository is input like any other: a range that is not
- * numbers, or absurdly long, is ignored. */
+ * numbers is ignored, and so is one that would take a copy past
+ * LB_OFFSITE_MAX_SNAPSHOTS (a 3 KB tag of long ranges once asked for
+ * gigabytes). */
 static void
 decode_snapshots (const char *tag, GArray *ids)
 {
@@ -97,7 +99,7 @@ decode_snapshots (const char *tag, GArray *ids)
         continue;
       if (*end == '-')
         last = g_ascii_strtoll (end + 1, &end, 10);
-      if (*end != '\0' || last < first || last - first > 1000000)
+      if (*end != '\0' || last < first || last - first >= LB_OFFSITE_MAX_SNAPSHOTS - (gint64) ids->len)
         continue;
       for (gint64 id = first; id <= last; id++)
         g_array_append_val (ids, id);
@@ -105,12 +107,6 @@ decode_snapshots (const char *tag, GArray *ids)
 }
 
 /* ---- push ----------------------------------------------------------------------- */
-
-typedef struct {
-  LbOffsitePush *result;
-  LbOffsiteProgressFunc progress;
-  gpointer user_data;
-} Push;
 
 static guint64
 member_uint (JsonObject *o, const char *name)
@@ -128,11 +124,11 @@ member_double (JsonObject *o, const char *name)
            ? json_node_get_double (n) : 0.0;
 }
 
-static void
-on_backup_json (JsonObject *o, gpointer data)
+void
+lb_offsite_on_backup_json (JsonObject *o, gpointer data)
 {
-  Push *p = data;
-  const char *type = json_object_get_string_member_with_default (o, "message_type", "");
+  LbOffsitePushJson *p = data;
+  const char *type = lb_restic_json_string (o, "message_type", "");
 
   if (strcmp (type, "status") == 0 && p->progress)
     {
@@ -151,7 +147,7 @@ on_backup_json (JsonObject *o, gpointer data)
       LbOffsitePush *r = p->result;
 
       g_free (r->restic_id);
-      r->restic_id = g_strdup (json_object_get_string_member_with_default (o, "snapshot_id", ""));
+      r->restic_id = g_strdup (lb_restic_json_string (o, "snapshot_id", ""));
       r->bytes_added = member_uint (o, "data_added");
       r->bytes_processed = member_uint (o, "total_bytes_processed");
       r->files_new = member_uint (o, "files_new");
@@ -215,7 +211,7 @@ lb_offsite_push (const char *library_dir, const LbResticRepo *repo, LbOffsitePro
   g_autoptr(LbOffsitePush) result = g_new0 (LbOffsitePush, 1);
   g_autofree char *staging = NULL, *catalog = NULL, *partial = NULL, *tag = NULL;
   LbOffsiteProgress p = { .phase = _("Copying the catalog"), .fraction = -1 };
-  Push push = { result, progress, user_data };
+  LbOffsitePushJson push = { result, progress, user_data };
   gboolean ok;
   int lock_fd;
 
@@ -255,7 +251,7 @@ lb_offsite_push (const char *library_dir, const LbResticRepo *repo, LbOffsitePro
       /* Relative paths from inside the library: the same path set every
        * time (restic's parent), and a tree with blobs/ and offsite/ at its
        * top, whatever the library's absolute path. */
-      ok = lb_restic_run (repo, args, lb_library_get_path (library), on_backup_json, &push, cancellable, error);
+      ok = lb_restic_run (repo, args, lb_library_get_path (library), lb_offsite_on_backup_json, &push, cancellable, error);
     }
   if (ok && (result->restic_id == NULL || *result->restic_id == '\0'))
     {
@@ -274,21 +270,21 @@ static LbOffsiteCopy *
 copy_from_json (JsonObject *o)
 {
   LbOffsiteCopy *c = g_new0 (LbOffsiteCopy, 1);
-  JsonArray *tags = json_object_has_member (o, "tags") ? json_object_get_array_member (o, "tags") : NULL;
-  JsonArray *paths = json_object_has_member (o, "paths") ? json_object_get_array_member (o, "paths") : NULL;
-  g_autoptr(GDateTime) time = g_date_time_new_from_iso8601 (json_object_get_string_member_with_default (o, "time", ""), NULL);
+  JsonArray *tags = lb_restic_json_array (o, "tags");
+  const char *path = lb_restic_json_element_string (lb_restic_json_array (o, "paths"), 0);
+  g_autoptr(GDateTime) time = g_date_time_new_from_iso8601 (lb_restic_json_string (o, "time", ""), NULL);
 
-  c->restic_id = g_strdup (json_object_get_string_member_with_default (o, "id", ""));
-  c->short_id = g_strdup (json_object_get_string_member_with_default (o, "short_id", ""));
-  c->parent = json_object_has_member (o, "parent") ? g_strdup (json_object_get_string_member (o, "parent")) : NULL;
-  c->hostname = g_strdup (json_object_get_string_member_with_default (o, "hostname", ""));
+  c->restic_id = g_strdup (lb_restic_json_string (o, "id", ""));
+  c->short_id = g_strdup (lb_restic_json_string (o, "short_id", ""));
+  c->parent = g_strdup (lb_restic_json_string (o, "parent", NULL));
+  c->hostname = g_strdup (lb_restic_json_string (o, "hostname", ""));
   c->time = time ? g_date_time_to_unix (time) : 0;
   c->library_snapshots = g_array_new (FALSE, FALSE, sizeof (gint64));
-  if (paths != NULL && json_array_get_length (paths) > 0)
-    c->library_path = g_path_get_dirname (json_array_get_string_element (paths, 0));
+  if (path != NULL)
+    c->library_path = g_path_get_dirname (path);
   for (guint i = 0; tags != NULL && i < json_array_get_length (tags); i++)
     {
-      const char *tag = json_array_get_string_element (tags, i);
+      const char *tag = lb_restic_json_element_string (tags, i);
       if (tag != NULL && g_str_has_prefix (tag, SNAPSHOTS_TAG))
         decode_snapshots (tag, c->library_snapshots);
     }
@@ -296,19 +292,16 @@ copy_from_json (JsonObject *o)
 }
 
 GPtrArray *
-lb_offsite_list (const LbResticRepo *repo, GCancellable *cancellable, GError **error)
+lb_offsite_parse_list (const char *output, GError **error)
 {
-  const char *args[] = { "snapshots", "--json", "--tag", TAG, NULL };
-  g_autofree char *output = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) lb_offsite_copy_free);
   JsonNode *root;
   JsonArray *array;
 
-  if (!lb_restic_run_capture (repo, args, &output, cancellable, error))
-    return NULL;
-  if (!json_parser_load_from_data (parser, output, -1, NULL) ||
-      !JSON_NODE_HOLDS_ARRAY (root = json_parser_get_root (parser)))
+  /* An empty output parses, to no root at all. */
+  if (!json_parser_load_from_data (parser, output, -1, NULL) || (root = json_parser_get_root (parser)) == NULL ||
+      !JSON_NODE_HOLDS_ARRAY (root))
     {
       g_set_error (error, LB_ERROR, LB_ERROR_BAD_INPUT, _("restic listed the repository in a form Lifeboat does not know."));
       return NULL;
@@ -321,4 +314,15 @@ lb_offsite_list (const LbResticRepo *repo, GCancellable *cancellable, GError **e
         g_ptr_array_add (list, copy_from_json (json_node_get_object (n)));
     }
   return g_steal_pointer (&list);
+}
+
+GPtrArray *
+lb_offsite_list (const LbResticRepo *repo, GCancellable *cancellable, GError **error)
+{
+  const char *args[] = { "snapshots", "--json", "--tag", TAG, NULL };
+  g_autofree char *output = NULL;
+
+  if (!lb_restic_run_capture (repo, args, &output, cancellable, error))
+    return NULL;
+  return lb_offsite_parse_list (output, error);
 }

@@ -5,7 +5,7 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "lb-restic.h"
+#include "lb-restic-private.h"
 #include "lb-error.h"
 
 #include <signal.h>
@@ -52,6 +52,40 @@ watchdog_thread (gpointer data)
   return NULL;
 }
 
+const char *
+lb_restic_json_string (JsonObject *o, const char *name, const char *fallback)
+{
+  JsonNode *n = o != NULL ? json_object_get_member (o, name) : NULL;
+
+  return n != NULL && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
+           ? json_node_get_string (n) : fallback;
+}
+
+JsonObject *
+lb_restic_json_object (JsonObject *o, const char *name)
+{
+  JsonNode *n = o != NULL ? json_object_get_member (o, name) : NULL;
+
+  return n != NULL && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+}
+
+JsonArray *
+lb_restic_json_array (JsonObject *o, const char *name)
+{
+  JsonNode *n = o != NULL ? json_object_get_member (o, name) : NULL;
+
+  return n != NULL && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
+}
+
+const char *
+lb_restic_json_element_string (JsonArray *a, guint i)
+{
+  JsonNode *n = a != NULL && i < json_array_get_length (a) ? json_array_get_element (a, i) : NULL;
+
+  return n != NULL && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
+           ? json_node_get_string (n) : NULL;
+}
+
 static void
 keep_line (GQueue *tail, const char *line)
 {
@@ -64,16 +98,10 @@ keep_line (GQueue *tail, const char *line)
 static void
 keep_json_error (GQueue *tail, JsonObject *o)
 {
-  JsonObject *err = json_object_has_member (o, "error") ? json_object_get_object_member (o, "error") : NULL;
-  const char *item = json_object_has_member (o, "item") ? json_object_get_string_member (o, "item") : NULL;
-  g_autofree char *what = NULL;
-  g_autofree char *text = NULL;
+  const char *item = lb_restic_json_string (o, "item", "?");
+  const char *what = lb_restic_json_string (lb_restic_json_object (o, "error"), "message", _("could not be read"));
+  g_autofree char *text = g_strdup_printf ("%s: %s", item, what);
 
-  if (err != NULL && json_object_has_member (err, "message"))
-    what = g_strdup (json_object_get_string_member (err, "message"));
-  else
-    what = g_strdup (_("could not be read"));
-  text = g_strdup_printf ("%s: %s", item ? item : "?", what);
   keep_line (tail, text);
 }
 
@@ -222,6 +250,68 @@ translate_failure (const LbResticRepo *repo, GQueue *tail, int status, guint64 b
   g_free (words);
 }
 
+void
+lb_restic_output_init (LbResticOutput *out, LbResticJsonFunc on_json, gpointer user_data, GString *capture)
+{
+  *out = (LbResticOutput) { .on_json = on_json, .user_data = user_data, .capture = capture };
+  g_queue_init (&out->tail);
+  g_queue_init (&out->notes);
+  out->parser = json_parser_new ();
+}
+
+void
+lb_restic_output_clear (LbResticOutput *out)
+{
+  g_queue_clear_full (&out->tail, g_free);
+  g_queue_clear_full (&out->notes, g_free);
+  g_clear_object (&out->parser);
+}
+
+void
+lb_restic_output_line (LbResticOutput *out, char *line)
+{
+  g_strstrip (line);
+  if ((line[0] == '{' || line[0] == '[') && json_parser_load_from_data (out->parser, line, -1, NULL))
+    {
+      JsonNode *root = json_parser_get_root (out->parser);
+      JsonObject *o = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+      const char *type = lb_restic_json_string (o, "message_type", NULL);
+
+      if (g_strcmp0 (type, "status") == 0)
+        {
+          /* backup's and restore's progress: what is still to come. */
+          gint64 total = json_object_get_int_member_with_default (o, "total_bytes", 0);
+          gint64 done = json_object_get_int_member_with_default (o, "bytes_done", 0);
+          out->bytes_left = total > done && done >= 0 ? (guint64) (total - done) : 0;
+        }
+      if (g_strcmp0 (type, "error") == 0)
+        keep_json_error (&out->tail, o);
+      else if (out->capture != NULL)
+        g_string_append_printf (out->capture, "%s\n", line);
+      else if (o != NULL && out->on_json != NULL)
+        out->on_json (o, out->user_data);
+    }
+  else if (*line)
+    {
+      keep_line (&out->tail, line);
+      /* A Go panic (0.14 panics on some full disks) prints its reason
+       * first and a long stack after it: the reason must not scroll
+       * out of the tail. */
+      if ((g_str_has_prefix (line, "Fatal: ") || g_str_has_prefix (line, "panic: ") ||
+           strstr (line, "no space left on device") != NULL) && out->notes.length < 20)
+        g_queue_push_tail (&out->notes, g_strdup (line));
+    }
+}
+
+void
+lb_restic_output_failure (LbResticOutput *out, const LbResticRepo *repo, int status, GError **error)
+{
+  /* The notes first, then the tail: one text to search. */
+  for (GList *l = out->notes.tail; l; l = l->prev)
+    g_queue_push_head (&out->tail, g_strdup (l->data));
+  translate_failure (repo, &out->tail, status, out->bytes_left, error);
+}
+
 static gboolean
 run (const LbResticRepo *repo, const char *const *args, const char *cwd, LbResticJsonFunc on_json,
      gpointer user_data, GString *capture, GCancellable *cancellable, GError **error)
@@ -232,14 +322,11 @@ run (const LbResticRepo *repo, const char *const *args, const char *cwd, LbResti
   g_autoptr(GSubprocess) child = NULL;
   g_autoptr(GDataInputStream) out = NULL;
   g_autoptr(GError) local = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  GQueue tail = G_QUEUE_INIT;
-  GQueue notes = G_QUEUE_INIT;
+  LbResticOutput output;
   Watchdog watchdog = { 0 };
   GThread *watcher = NULL;
   gboolean stopping = FALSE, unreachable = FALSE, ok = FALSE;
   gint64 retrying_since = 0, last_retry = 0, retry_limit;
-  guint64 bytes_left = 0;
   const char *limit_env = g_getenv ("LIFEBOAT_RESTIC_RETRY_SECONDS");
   char *line;
   int status;
@@ -285,6 +372,7 @@ run (const LbResticRepo *repo, const char *const *args, const char *cwd, LbResti
       return FALSE;
     }
   watchdog.child = child;
+  lb_restic_output_init (&output, on_json, user_data, capture);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child));
 
   for (;;)
@@ -303,38 +391,7 @@ run (const LbResticRepo *repo, const char *const *args, const char *cwd, LbResti
         }
       if (line == NULL)
         break;
-      g_strstrip (line);
-      if ((line[0] == '{' || line[0] == '[') && json_parser_load_from_data (parser, line, -1, NULL))
-        {
-          JsonNode *root = json_parser_get_root (parser);
-          JsonObject *o = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
-          const char *type = o && json_object_has_member (o, "message_type")
-                               ? json_object_get_string_member (o, "message_type") : NULL;
-
-          if (g_strcmp0 (type, "status") == 0)
-            {
-              /* backup's and restore's progress: what is still to come. */
-              gint64 total = json_object_get_int_member_with_default (o, "total_bytes", 0);
-              gint64 done = json_object_get_int_member_with_default (o, "bytes_done", 0);
-              bytes_left = total > done && done >= 0 ? (guint64) (total - done) : 0;
-            }
-          if (g_strcmp0 (type, "error") == 0)
-            keep_json_error (&tail, o);
-          else if (capture != NULL)
-            g_string_append_printf (capture, "%s\n", line);
-          else if (o != NULL && on_json != NULL)
-            on_json (o, user_data);
-        }
-      else if (*line)
-        {
-          keep_line (&tail, line);
-          /* A Go panic (0.14 panics on some full disks) prints its reason
-           * first and a long stack after it: the reason must not scroll
-           * out of the tail. */
-          if ((g_str_has_prefix (line, "Fatal: ") || g_str_has_prefix (line, "panic: ") ||
-               strstr (line, "no space left on device") != NULL) && notes.length < 20)
-            g_queue_push_tail (&notes, g_strdup (line));
-        }
+      lb_restic_output_line (&output, line);
       /* "Save(<data/33f6634164>) returned error, retrying after 552ms: ...
        * connection refused": a streak of these, none more than the limit
        * apart, is a repository gone away. */
@@ -367,7 +424,7 @@ run (const LbResticRepo *repo, const char *const *args, const char *cwd, LbResti
     g_cancellable_set_error_if_cancelled (cancellable, error);
   else if (unreachable)
     {
-      g_autofree char *why = restic_retry_reason (&tail);
+      g_autofree char *why = restic_retry_reason (&output.tail);
       g_set_error (error, LB_ERROR, LB_ERROR_TIMED_OUT,
                    _("The repository %s has not answered for %" PRId64 " seconds (%s); restic was "
                      "stopped. The next push continues where this one stopped."),
@@ -376,14 +433,8 @@ run (const LbResticRepo *repo, const char *const *args, const char *cwd, LbResti
   else if (status == 0)
     ok = TRUE;
   else
-    {
-      /* The notes first, then the tail: one text to search. */
-      for (GList *l = notes.tail; l; l = l->prev)
-        g_queue_push_head (&tail, g_strdup (l->data));
-      translate_failure (repo, &tail, status, bytes_left, error);
-    }
-  g_queue_clear_full (&tail, g_free);
-  g_queue_clear_full (&notes, g_free);
+    lb_restic_output_failure (&output, repo, status, error);
+  lb_restic_output_clear (&output);
   return ok;
 }
 

@@ -64,4 +64,14 @@ gboolean lb_restic_run_capture (const LbResticRepo *repo,
                                 GCancellable *cancellable,
                                 GError **error);
 
+/* Reading restic's JSON, which is input like any other (a repository's
+ * tags, host names and paths are anyone's, and restic's format changes): a
+ * member missing or of another type reads as fallback, or NULL.  o may be
+ * NULL. */
+const char *lb_restic_json_string (JsonObject *o, const char *name, const char *fallback);
+JsonObject *lb_restic_json_object (JsonObject *o, const char *name);
+JsonArray *lb_restic_json_array (JsonObject *o, const char *name);
+/* Element i of a, when it is a string; else NULL. */
+const char *lb_restic_json_element_string (JsonArray *a, guint i);
+
 G_END_DECLS

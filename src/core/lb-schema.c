@@ -183,6 +183,15 @@ check_header (gint64 version, gint64 app_id, gint64 n_tables, GError **error)
                      "Lifeboat catalog"));
       return FALSE;
     }
+  /* user_version is any 32-bit number in the file; a negative one would
+   * index migrations[] before its start. */
+  if (version < 0)
+    {
+      g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_DAMAGED,
+                   _("The library's catalog is damaged: it says it has version %" PRId64
+                     ", which no Lifeboat ever wrote"), version);
+      return FALSE;
+    }
   if (version > LB_SCHEMA_VERSION)
     {
       g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_DAMAGED,
