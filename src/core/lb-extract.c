@@ -107,7 +107,7 @@ open_child_dir (int dirfd, const char *name, GError **error)
 {
   int fd;
 
-  if (mkdirat (dirfd, name, 0755) != 0 && errno != EEXIST)
+  if (mkdirat (dirfd, name, 0777) != 0 && errno != EEXIST)
     {
       io_error (error, errno, _("Cannot create folder"), name);
       return -1;
@@ -169,7 +169,9 @@ write_file (Extract *x, LbEntry *e, int dirfd, const char *name, GCancellable *c
                    e->phone_path, blob);
       return FALSE;
     }
-  out = openat (dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  /* Extracted files are the user's again, as any they copy: the umask
+   * decides who else may read them. */
+  out = openat (dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
   if (out < 0)
     {
       int errsv = errno;
@@ -246,7 +248,7 @@ lb_extract (LbLibrary *library, gint64 snapshot_id, const char *const *phone_pat
 
   if (entries == NULL)
     return FALSE;
-  if (g_mkdir_with_parents (dir, 0755) != 0)
+  if (g_mkdir_with_parents (dir, 0777) != 0)
     return io_error (error, errno, _("Cannot create folder"), dir);
   x.root_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (x.root_fd < 0)
