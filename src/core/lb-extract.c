@@ -114,7 +114,17 @@ open_child_dir (int dirfd, const char *name, GError **error)
     }
   fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
-    io_error (error, errno, _("Cannot open folder"), name);
+    {
+      int errsv = errno;
+      struct stat st;
+
+      if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode))
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                     _("%s in the target folder is a symbolic link, which extract does not write "
+                       "through; extract into an empty folder"), name);
+      else
+        io_error (error, errsv, _("Cannot open folder"), name);
+    }
   return fd;
 }
 
