@@ -198,7 +198,7 @@ lb_move_make_dest (Move *m, GError **error)
       return FALSE;
     }
   /* Before anything goes in: nobody else may add to it from now on. */
-  if (!lb_library_make_private (m->to_fd, m->to, error))
+  if (!lb_library_make_private (m->to_fd, m->to, FALSE, error))
     return FALSE;
   m->dest_dirty = TRUE;
   if (!write_marker (m, error))

@@ -120,7 +120,7 @@ lb_library_get_path (LbLibrary *self)
 /* ---- opening -------------------------------------------------------------- */
 
 gboolean
-lb_library_make_private (int fd, const char *dir, GError **error)
+lb_library_make_private (int fd, const char *dir, gboolean warn, GError **error)
 {
   struct stat st;
 
@@ -143,9 +143,13 @@ lb_library_make_private (int fd, const char *dir, GError **error)
   /* Only the others' bits: a folder its owner made read-only stays so. */
   if ((st.st_mode & 077) == 0)
     return TRUE;
+  /* A folder that is only now becoming a library exposed nothing yet. */
   if (fchmod (fd, st.st_mode & 0700) == 0)
-    g_warning (_("The library folder %s could be read or changed by other users (its permissions were "
-                 "%03o); it is now private to you."), dir, (guint) (st.st_mode & 0777));
+    {
+      if (warn)
+        g_warning (_("The library folder %s could be read or changed by other users (its permissions "
+                     "were %03o); it is now private to you."), dir, (guint) (st.st_mode & 0777));
+    }
   else
     /* FAT, exFAT and NTFS disks keep no permissions: their mount options
      * decide who may read them. */
@@ -254,7 +258,7 @@ prepare_dir (const char *dir, gboolean create, gboolean *initialize, GError **er
         lb_library_set_io_error (error, errno, _("Could not look at the library at %s"), dir);
         return FALSE;
       }
-    ok = lb_library_make_private (fd, dir, error);
+    ok = lb_library_make_private (fd, dir, g_file_test (catalog, G_FILE_TEST_EXISTS), error);
     close (fd);
     if (!ok)
       return FALSE;

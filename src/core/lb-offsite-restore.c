@@ -47,7 +47,7 @@ prepare_dest (const char *dest, GError **error)
                    dest, g_strerror (errno));
       return FALSE;
     }
-  private = lb_library_make_private (fd, dest, error);
+  private = lb_library_make_private (fd, dest, FALSE, error);
   close (fd);
   if (!private)
     return FALSE;
