@@ -8,7 +8,7 @@
 # run as root, where no permission is ever refused: they read the modes
 # and owners themselves.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 65
+plan 68
 
 CLI="$top_builddir/src/cli/lifeboat-cli"
 PHONE="$WORK/phone"
@@ -50,6 +50,9 @@ for um in 000 022 077; do
   ok $? "umask $um: extract"
   dmode=$(printf '%o' $((0777 & ~0$um))); fmode=$(printf '%o' $((0666 & ~0$um)))
   is "$(not_mode "$WORK/x-$um/new" "$dmode" "$fmode")" "" "umask $um: extracted folders are $dmode and files $fmode, as the umask says"
+  # Folder dates are set last, walking up through "..": still the phone's.
+  is "$(cd "$WORK/x-$um/new/Internal shared storage" && find . -mindepth 1 -type d -printf '%P %T@\n' | sed 's/\.[0-9]*$//' | sort)" \
+     "$(cd "$INT" && find . -mindepth 1 -type d -printf '%P %T@\n' | sed 's/\.[0-9]*$//' | sort)" "umask $um: extracted folders carry the phone's dates"
   ( umask "$um"; "$CLI" move-library "$WORK/moved-$um" -q 2>>"$WORK/err-$um" )
   ok $? "umask $um: move-library"
   is "$(not_private "$WORK/moved-$um")" "" "umask $um: the moved library is private too"
