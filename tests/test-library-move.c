@@ -70,9 +70,8 @@ built_clear (Built *built)
 }
 
 static guint
-count_blobs (const char *lib)
+count_blobs_in (const char *blobs)
 {
-  g_autofree char *blobs = g_build_filename (lib, "blobs", NULL);
   g_autoptr(GDir) d = g_dir_open (blobs, 0, NULL);
   const char *fan;
   guint n = 0;
@@ -83,6 +82,13 @@ count_blobs (const char *lib)
       n += count_files (path);
     }
   return n;
+}
+
+static guint
+count_blobs (const char *lib)
+{
+  g_autofree char *blobs = g_build_filename (lib, "blobs", NULL);
+  return count_blobs_in (blobs);
 }
 
 /* A library that opens, passes `verify`, and has both snapshots. */
@@ -209,13 +215,19 @@ test_move_into_empty_folder (Fixture *f, gconstpointer data)
 {
   g_autofree char *to = g_build_filename (f->tmp, "empty", NULL);
   g_autoptr(GError) error = NULL;
+  struct stat st;
   Built built;
 
   (void) data;
   build_library (f->lib, &built);
-  g_assert_cmpint (g_mkdir (to, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir (to, 0700), ==, 0);
+  g_assert_cmpint (g_chmod (to, 0755), ==, 0);
+  /* Others could read it: it is made the library's own (quietly: it held
+   * nothing of the user's yet). */
   g_assert_true (move (f->lib, to, NULL, NULL, NULL, NULL, &error));
   g_assert_no_error (error);
+  g_assert_cmpint (g_stat (to, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
   assert_library_good (to, built.n_blobs);
   g_assert_false (g_file_test (f->lib, G_FILE_TEST_EXISTS));
   built_clear (&built);
@@ -405,6 +417,65 @@ test_bad_copy (Fixture *f, gconstpointer data)
   g_assert_false (g_file_test (to, G_FILE_TEST_EXISTS));
   assert_library_good (f->lib, built.n_blobs);
   g_ptr_array_unref (watch.phases);
+  built_clear (&built);
+}
+
+typedef struct {
+  const char *to;
+  const char *outside;
+  guint left;
+} Swap;
+
+/* Someone swaps the copy's blobs/ and tmp/ for symlinks to a folder of
+ * the user's while the move runs. */
+static void
+swap_for_symlinks (const char *path, gpointer data)
+{
+  Swap *swap = data;
+  const char *const names[] = { "blobs", "tmp" };
+
+  (void) path;
+  if (swap->left-- != 1)
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *name = g_build_filename (swap->to, names[i], NULL);
+      g_autofree char *aside = g_strconcat (name, ".aside", NULL);
+
+      g_assert_cmpint (g_rename (name, aside), ==, 0);
+      g_assert_cmpint (symlink (swap->outside, name), ==, 0);
+    }
+}
+
+static void
+test_swapped_for_symlinks (Fixture *f, gconstpointer data)
+{
+  g_autofree char *to = g_build_filename (f->tmp, "new", NULL);
+  g_autofree char *outside = g_build_filename (f->tmp, "photos", NULL);
+  g_autofree char *photo = g_build_filename (outside, "holiday.jpg", NULL);
+  g_autofree char *aside = g_build_filename (to, "blobs.aside", NULL);
+  g_autofree char *blobs = g_build_filename (to, "blobs", NULL);
+  g_autoptr(GError) error = NULL;
+  Swap swap = { to, outside, 3 };
+  Built built;
+
+  (void) data;
+  build_library (f->lib, &built);
+  g_assert_cmpint (g_mkdir (outside, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (photo, "mine", -1, NULL));
+  lb_move_test_after_blob = swap_for_symlinks;
+  lb_move_test_data = &swap;
+  g_assert_false (move (f->lib, to, NULL, NULL, NULL, NULL, &error));
+  lb_move_test_after_blob = NULL;
+  g_assert_nonnull (error);
+  g_test_message ("the move stopped with: %s", error->message);
+  /* Nothing went through the symlinks: the blobs copied after the swap
+   * went on into the real folder, now blobs.aside. */
+  g_assert_cmpuint (count_files (outside), ==, 1);
+  g_assert_true (g_file_test (photo, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpuint (count_blobs_in (aside), ==, built.n_blobs);
+  g_assert_false (g_file_test (blobs, G_FILE_TEST_EXISTS));
+  assert_library_good (f->lib, built.n_blobs);
   built_clear (&built);
 }
 
@@ -629,5 +700,6 @@ main (int argc, char **argv)
   ADD_TEST ("/move/no-room", test_no_room);
   ADD_TEST ("/move/crash-leftover", test_crash_leftover);
   ADD_TEST ("/move/old-folder-kept", test_old_folder_kept);
+  ADD_TEST ("/move/swapped-for-symlinks", test_swapped_for_symlinks);
   return g_test_run ();
 }

@@ -248,8 +248,10 @@ lb_db_backup_to (LbDb *db, const char *path, int pages_per_step, LbDbCopyProgres
   sqlite3_backup *backup;
   int rc = SQLITE_OK, fd;
 
-  /* SQLite would create it 0644: the catalog lists the user's files. */
-  if ((fd = open (path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
+  /* SQLite would create it 0644: the catalog lists the user's files.  A
+   * symlink there is nobody's copy: truncating through it could destroy
+   * any file of the user's. */
+  if ((fd = open (path, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
     {
       int errsv = errno;
       g_set_error (error, errsv == ENOSPC || errsv == EDQUOT ? LB_ERROR : G_IO_ERROR,

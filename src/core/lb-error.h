@@ -27,6 +27,7 @@ typedef enum {
   LB_ERROR_NOT_SUPPORTED,     /* the phone does not do this (e.g. Android and DateModified) */
   LB_ERROR_REFUSED,           /* the phone refused an object (its name, its size) */
   LB_ERROR_UP_TO_DATE,        /* an automatic backup found a fresh enough snapshot: nothing done */
+  LB_ERROR_LIBRARY_UNSAFE,    /* the library's folder belongs to another user */
 } LbError;
 
 G_END_DECLS

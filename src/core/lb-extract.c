@@ -22,10 +22,16 @@ typedef struct {
   GHashTable *taken;         /* "parent-id/safe name" -> TRUE */
   GHashTable *storage_taken; /* safe storage names used */
   GHashTable *storage_names; /* storage -> safe name */
+  GHashTable *dir_ids;       /* path id -> DirId of the folder this run opened */
   LbRenamedFunc renamed;
   gpointer renamed_data;
   guint8 *buffer;
 } Extract;
+
+typedef struct {
+  dev_t dev;
+  ino_t ino;
+} DirId;
 
 gboolean
 lb_phone_path_under (const char *phone_path, const char *prefix)
@@ -107,14 +113,24 @@ open_child_dir (int dirfd, const char *name, GError **error)
 {
   int fd;
 
-  if (mkdirat (dirfd, name, 0755) != 0 && errno != EEXIST)
+  if (mkdirat (dirfd, name, 0777) != 0 && errno != EEXIST)
     {
       io_error (error, errno, _("Cannot create folder"), name);
       return -1;
     }
   fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
-    io_error (error, errno, _("Cannot open folder"), name);
+    {
+      int errsv = errno;
+      struct stat st;
+
+      if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode))
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                     _("%s in the target folder is a symbolic link, which extract does not write "
+                       "through; extract into an empty folder"), name);
+      else
+        io_error (error, errsv, _("Cannot open folder"), name);
+    }
   return fd;
 }
 
@@ -169,7 +185,9 @@ write_file (Extract *x, LbEntry *e, int dirfd, const char *name, GCancellable *c
                    e->phone_path, blob);
       return FALSE;
     }
-  out = openat (dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  /* Extracted files are the user's again, as any they copy: the umask
+   * decides who else may read them. */
+  out = openat (dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
   if (out < 0)
     {
       int errsv = errno;
@@ -222,6 +240,26 @@ write_file (Extract *x, LbEntry *e, int dirfd, const char *name, GCancellable *c
   return TRUE;
 }
 
+/* "..": the folder parent_id, or -1 when it is not the one this run
+ * opened there. */
+static int
+open_parent_of (Extract *x, int dirfd, gint64 parent_id)
+{
+  DirId *want = g_hash_table_lookup (x->dir_ids, &parent_id);
+  struct stat st;
+  int fd;
+
+  if (want == NULL)
+    return -1;
+  fd = openat (dirfd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0 && (fstat (fd, &st) != 0 || st.st_dev != want->dev || st.st_ino != want->ino))
+    {
+      close (fd);
+      fd = -1;
+    }
+  return fd;
+}
+
 static gboolean
 selected (LbEntry *e, const char *const *phone_paths)
 {
@@ -246,7 +284,7 @@ lb_extract (LbLibrary *library, gint64 snapshot_id, const char *const *phone_pat
 
   if (entries == NULL)
     return FALSE;
-  if (g_mkdir_with_parents (dir, 0755) != 0)
+  if (g_mkdir_with_parents (dir, 0777) != 0)
     return io_error (error, errno, _("Cannot create folder"), dir);
   x.root_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (x.root_fd < 0)
@@ -260,6 +298,7 @@ lb_extract (LbLibrary *library, gint64 snapshot_id, const char *const *phone_pat
   x.taken = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   x.storage_taken = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   x.storage_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  x.dir_ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   x.buffer = g_malloc (COPY_CHUNK);
   for (guint i = 0; i < entries->len; i++)
     {
@@ -295,7 +334,16 @@ lb_extract (LbLibrary *library, gint64 snapshot_id, const char *const *phone_pat
       if (e->is_folder)
         {
           int fd = open_child_dir (dirfd, name_for (&x, e), error);
+          struct stat st;
+
           ok = fd >= 0;
+          if (fd >= 0 && fstat (fd, &st) == 0)
+            {
+              DirId *id = g_new (DirId, 1);
+              id->dev = st.st_dev;
+              id->ino = st.st_ino;
+              g_hash_table_insert (x.dir_ids, g_memdup2 (&e->path_id, sizeof (gint64)), id);
+            }
           if (fd >= 0)
             {
               if (cached_fd >= 0)
@@ -316,8 +364,9 @@ lb_extract (LbLibrary *library, gint64 snapshot_id, const char *const *phone_pat
     close (cached_fd);
 
   /* Folder dates last, deepest first: writing into a folder changes its
-   * date.  Walking back up goes through "..", which is safe in folders
-   * this run created. */
+   * date.  Walking back up goes through "..", checked to be the folder
+   * this run opened: one moved out of the target meanwhile would lead
+   * outside it. */
   cached_fd = -1;
   cached_id = -1;
   for (guint i = folders->len; ok && i > 0; i--)
@@ -329,7 +378,7 @@ lb_extract (LbLibrary *library, gint64 snapshot_id, const char *const *phone_pat
         {
           int fd = -1;
           if (cached_fd >= 0 && e->path_id == cached_id)
-            fd = openat (cached_fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            fd = open_parent_of (&x, cached_fd, e->parent_id);
           if (fd < 0)
             fd = open_parent (&x, e, NULL);
           if (cached_fd >= 0)
@@ -352,6 +401,7 @@ lb_extract (LbLibrary *library, gint64 snapshot_id, const char *const *phone_pat
   g_hash_table_unref (x.taken);
   g_hash_table_unref (x.storage_taken);
   g_hash_table_unref (x.storage_names);
+  g_hash_table_unref (x.dir_ids);
   if (n_files != NULL)
     *n_files = count;
   return ok;

@@ -141,7 +141,7 @@ write_marker (Move *m, GError **error)
   static const char text[] =
     "A Lifeboat library was being moved here and the move did not finish.\n"
     "The library is still where it was. This folder can be deleted.\n";
-  int fd = open (marker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int fd = openat (m->to_fd, LB_MOVE_INCOMPLETE_MARKER, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
   gboolean ok;
 
   if (fd < 0)
@@ -153,17 +153,31 @@ write_marker (Move *m, GError **error)
   ok = write (fd, text, sizeof text - 1) == sizeof text - 1;
   if (!ok)
     lb_move_io_error (error, errno ? errno : EIO, _("Could not write %s"), marker);
-  ok = ok && sync_fd (fd, marker, error);
+  ok = ok && sync_fd (fd, marker, error) && sync_fd (m->to_fd, m->to, error);
   close (fd);
-  return ok && lb_library_sync_dir (m->to, error);
+  return ok;
+}
+
+/* name below `to`, made if new, opened only if a real folder. */
+static int
+open_dest_dir (Move *m, int at, const char *name, GError **error)
+{
+  int fd;
+
+  if (mkdirat (at, name, 0700) < 0 && errno != EEXIST)
+    {
+      lb_move_io_error (error, errno, _("Could not create a folder in %s"), m->to);
+      return -1;
+    }
+  if ((fd = openat (at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+    lb_move_io_error (error, errno, _("Could not open a folder in %s"), m->to);
+  return fd;
 }
 
 gboolean
 lb_move_make_dest (Move *m, GError **error)
 {
   g_autofree char *parent = g_path_get_dirname (m->to);
-  g_autofree char *blobs = g_build_filename (m->to, "blobs", NULL);
-  g_autofree char *tmp = g_build_filename (m->to, "tmp", NULL);
 
   if (g_mkdir (m->to, 0700) == 0)
     {
@@ -177,15 +191,20 @@ lb_move_make_dest (Move *m, GError **error)
       lb_move_io_error (error, errno, _("Could not create the folder %s"), m->to);
       return FALSE;
     }
+  /* `to` has no symlink in it (resolve_dest): one now is not ours. */
+  if ((m->to_fd = open (m->to, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+    {
+      lb_move_io_error (error, errno, _("Could not open the folder %s"), m->to);
+      return FALSE;
+    }
+  /* Before anything goes in: nobody else may add to it from now on. */
+  if (!lb_library_make_private (m->to_fd, m->to, FALSE, error))
+    return FALSE;
   m->dest_dirty = TRUE;
   if (!write_marker (m, error))
     return FALSE;
-  if ((g_mkdir (blobs, 0700) < 0 && errno != EEXIST) || (g_mkdir (tmp, 0700) < 0 && errno != EEXIST))
-    {
-      lb_move_io_error (error, errno, _("Could not create a folder in %s"), m->to);
-      return FALSE;
-    }
-  return TRUE;
+  return (m->blobs_fd = open_dest_dir (m, m->to_fd, "blobs", error)) >= 0 &&
+         (m->tmp_fd = open_dest_dir (m, m->to_fd, "tmp", error)) >= 0;
 }
 
 static void
@@ -204,7 +223,6 @@ copy_catalog (Move *m, guint64 catalog_bytes, GError **error)
 {
   g_autofree char *src = g_build_filename (m->from, "catalog.db", NULL);
   g_autofree char *partial = g_build_filename (m->to, "catalog.db.partial", NULL);
-  g_autofree char *target = g_build_filename (m->to, "catalog.db", NULL);
   int fd;
 
   if ((m->db = lb_db_open (src, FALSE, error)) == NULL)
@@ -221,7 +239,7 @@ copy_catalog (Move *m, guint64 catalog_bytes, GError **error)
       return FALSE;
     }
   close (fd);
-  if (g_rename (partial, target) < 0)
+  if (renameat (m->to_fd, "catalog.db.partial", m->to_fd, "catalog.db") < 0)
     {
       lb_move_io_error (error, errno, _("Could not move the catalog into place in %s"), m->to);
       return FALSE;
@@ -336,33 +354,57 @@ copy_data (Move *m, int in, int out, guint64 size, const char *path, GError **er
   return TRUE;
 }
 
+/* A new file in `to`'s tmp/, as mkstemp would make it. */
+static int
+make_temp (Move *m, char name[static 16], GError **error)
+{
+  static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+  for (int tries = 0; tries < 100; tries++)
+    {
+      int fd;
+
+      strcpy (name, "move-");
+      for (int i = 5; i < 11; i++)
+        name[i] = letters[g_random_int_range (0, sizeof letters - 1)];
+      name[11] = '\0';
+      fd = openat (m->tmp_fd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+      if (fd >= 0 || errno != EEXIST)
+        {
+          if (fd < 0)
+            lb_move_io_error (error, errno, _("Could not create a file in %s"), m->to);
+          return fd;
+        }
+    }
+  lb_move_io_error (error, EEXIST, _("Could not create a file in %s"), m->to);
+  return -1;
+}
+
+/* fans: "ab" -> its folder's fd + 1. */
 static gboolean
 copy_blob (Move *m, const char *rel, guint64 size, GHashTable *fans, GError **error)
 {
   g_autofree char *src = g_build_filename (m->from, "blobs", rel, NULL);
   g_autofree char *target = g_build_filename (m->to, "blobs", rel, NULL);
-  g_autofree char *fan = g_path_get_dirname (target);
-  g_autofree char *tmp = g_build_filename (m->to, "tmp", "move-XXXXXX", NULL);
-  int in, out;
+  g_autofree char *fan = g_path_get_dirname (rel);
+  g_autofree char *name = g_path_get_basename (rel);
+  char tmp[16];
+  int in, out, fan_fd = GPOINTER_TO_INT (g_hash_table_lookup (fans, fan)) - 1;
   gboolean ok;
 
-  if (!g_hash_table_contains (fans, fan))
+  if (fan_fd < 0)
     {
-      if (g_mkdir (fan, 0700) < 0 && errno != EEXIST)
-        {
-          lb_move_io_error (error, errno, _("Could not create the folder %s"), fan);
-          return FALSE;
-        }
-      g_hash_table_add (fans, g_strdup (fan));
+      if ((fan_fd = open_dest_dir (m, m->blobs_fd, fan, error)) < 0)
+        return FALSE;
+      g_hash_table_insert (fans, g_strdup (fan), GINT_TO_POINTER (fan_fd + 1));
     }
   if ((in = open (src, O_RDONLY | O_CLOEXEC)) < 0)
     {
       lb_move_io_error (error, errno, _("Could not read %s"), src);
       return FALSE;
     }
-  if ((out = g_mkstemp_full (tmp, O_RDWR | O_CLOEXEC, 0600)) < 0)
+  if ((out = make_temp (m, tmp, error)) < 0)
     {
-      lb_move_io_error (error, errno, _("Could not create a file in %s"), tmp);
       close (in);
       return FALSE;
     }
@@ -374,44 +416,30 @@ copy_blob (Move *m, const char *rel, guint64 size, GHashTable *fans, GError **er
     sync_file_range (out, 0, 0, SYNC_FILE_RANGE_WRITE);
   close (in);
   close (out);
-  if (ok && g_rename (tmp, target) < 0)
+  if (ok && renameat (m->tmp_fd, tmp, fan_fd, name) < 0)
     {
       lb_move_io_error (error, errno, _("Could not move %s into place"), target);
       ok = FALSE;
     }
   if (!ok)
-    g_unlink (tmp);
+    unlinkat (m->tmp_fd, tmp, 0);
   else if (lb_move_test_after_blob != NULL)
     lb_move_test_after_blob (target, lb_move_test_data);
   return ok;
 }
 
-static gboolean
-sync_all (const char *dir, GError **error)
+static void
+close_fan (gpointer fd_plus_1)
 {
-  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  int errsv;
-
-  if (fd < 0 || syncfs (fd) < 0)
-    {
-      errsv = errno;
-      if (fd >= 0)
-        close (fd);
-      lb_move_io_error (error, errsv, _("Could not write the copy at %s"), dir);
-      return FALSE;
-    }
-  close (fd);
-  return TRUE;
+  close (GPOINTER_TO_INT (fd_plus_1) - 1);
 }
 
 gboolean
 lb_move_copy_all (Move *m, guint64 catalog_bytes, GError **error)
 {
-  g_autoptr(GHashTable) fans = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autofree char *blobs = g_build_filename (m->to, "blobs", NULL);
-  g_autofree char *tmp = g_build_filename (m->to, "tmp", NULL);
+  g_autoptr(GHashTable) fans = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, close_fan);
   GHashTableIter iter;
-  gpointer fan;
+  gpointer fd;
 
   lb_move_start_phase (m, _("Copying"), m->blobs->len + 1, m->blob_bytes + catalog_bytes);
   if (!copy_catalog (m, catalog_bytes, error))
@@ -432,13 +460,15 @@ lb_move_copy_all (Move *m, guint64 catalog_bytes, GError **error)
    * disk): until the marker goes, a crash leaves a folder that is
    * recognised as an unfinished move and discarded, so no blob needs to be
    * durable on its own before then. */
-  if (!sync_all (m->to, error))
-    return FALSE;
-  g_hash_table_iter_init (&iter, fans);
-  while (g_hash_table_iter_next (&iter, &fan, NULL))
-    if (!lb_library_sync_dir (fan, error))
+  if (syncfs (m->to_fd) < 0)
+    {
+      lb_move_io_error (error, errno, _("Could not write the copy at %s"), m->to);
       return FALSE;
-  g_rmdir (tmp);
-  return lb_library_sync_dir (blobs, error) && lb_library_sync_dir (m->to, error);
+    }
+  g_hash_table_iter_init (&iter, fans);
+  while (g_hash_table_iter_next (&iter, NULL, &fd))
+    if (!sync_fd (GPOINTER_TO_INT (fd) - 1, m->to, error))
+      return FALSE;
+  unlinkat (m->to_fd, "tmp", AT_REMOVEDIR);
+  return sync_fd (m->blobs_fd, m->to, error) && sync_fd (m->to_fd, m->to, error);
 }
-

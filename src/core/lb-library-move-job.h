@@ -27,6 +27,10 @@ typedef struct {
   char *warning;
 
   int lock_fd;
+  /* `to`, its blobs/ and its tmp/, opened without following symlinks:
+   * the copy writes only through them, so a folder swapped for a symlink
+   * while it runs cannot send it elsewhere. */
+  int to_fd, blobs_fd, tmp_fd;
   LbDb *db;               /* the old catalog, read for the online backup */
   gboolean made_to;       /* we created `to`: remove it, not only its contents */
   gboolean dest_dirty;    /* something of ours is in `to` */
@@ -56,6 +60,11 @@ gboolean lb_move_list_blobs (Move *m, guint64 *allocated, GError **error);
 gboolean lb_move_check_space (Move *m, guint64 needed, GError **error);
 gboolean lb_move_make_dest (Move *m, GError **error);
 gboolean lb_move_copy_all (Move *m, guint64 catalog_bytes, GError **error);
+
+/* Removes path and, if it is a folder, what it holds, never following a
+ * symlink (a symlink itself is removed); the first failure goes into
+ * failed, when given. */
+gboolean lb_move_remove_tree (int dirfd, const char *path, GString *failed);
 
 /* lb-library-move-verify.c: every copied blob reads back as the original,
  * and the copied catalog opens and holds what the old one held. */

@@ -7,6 +7,7 @@
 #include "lb-lock.h"
 #include "lb-offsite.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -39,6 +40,12 @@ move_free (Move *m)
     lb_db_close (m->db);
   if (m->lock_fd >= 0)
     close (m->lock_fd);
+  if (m->to_fd >= 0)
+    close (m->to_fd);
+  if (m->blobs_fd >= 0)
+    close (m->blobs_fd);
+  if (m->tmp_fd >= 0)
+    close (m->tmp_fd);
   g_clear_pointer (&m->blobs, g_ptr_array_unref);
   g_clear_pointer (&m->sizes, g_array_unref);
   g_free (m);
@@ -143,26 +150,58 @@ resolve_paths (Move *m, const char *from, const char *to, GError **error)
 
 /* ---- the destination's contents --------------------------------------------- */
 
-static gboolean
-remove_tree (const char *path, GString *failed)
+static void
+note_tree_failure (GString *failed, int at, const char *path)
 {
-  GDir *d = g_dir_open (path, 0, NULL);
-  const char *name;
-  gboolean ok = TRUE;
-
-  if (d != NULL)
+  if (failed != NULL && failed->len == 0)
     {
-      while ((name = g_dir_read_name (d)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          ok = remove_tree (child, failed) && ok;
-        }
-      g_dir_close (d);
+      int errsv = errno;
+      if (at == AT_FDCWD)
+        g_string_printf (failed, "%s: %s", path, g_strerror (errsv));
+      else
+        g_string_printf (failed, ".../%s: %s", path, g_strerror (errsv));
     }
-  if (g_remove (path) < 0 && errno != ENOENT)
+}
+
+gboolean
+lb_move_remove_tree (int at, const char *path, GString *failed)
+{
+  struct stat st;
+  gboolean ok = TRUE;
+  int fd;
+  DIR *d;
+  struct dirent *de;
+
+  if (fstatat (at, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
     {
-      if (failed != NULL && failed->len == 0)
-        g_string_printf (failed, "%s: %s", path, g_strerror (errno));
+      if (errno == ENOENT)
+        return TRUE;
+      note_tree_failure (failed, at, path);
+      return FALSE;
+    }
+  if (!S_ISDIR (st.st_mode))
+    {
+      if (unlinkat (at, path, 0) < 0 && errno != ENOENT)
+        {
+          note_tree_failure (failed, at, path);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  /* O_NOFOLLOW: a folder swapped for a symlink since the fstatat. */
+  if ((fd = openat (at, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0 &&
+      (d = fdopendir (fd)) != NULL)
+    {
+      while ((de = readdir (d)) != NULL)
+        if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
+          ok = lb_move_remove_tree (dirfd (d), de->d_name, failed) && ok;
+      closedir (d);
+    }
+  else if (fd >= 0)
+    close (fd);
+  if (unlinkat (at, path, AT_REMOVEDIR) < 0 && errno != ENOENT)
+    {
+      note_tree_failure (failed, at, path);
       return FALSE;
     }
   return ok;
@@ -182,7 +221,7 @@ remove_library_parts (const char *dir)
   for (gsize i = 0; i < G_N_ELEMENTS (parts); i++)
     {
       g_autofree char *path = g_build_filename (dir, parts[i], NULL);
-      remove_tree (path, NULL);
+      lb_move_remove_tree (AT_FDCWD, path, NULL);
     }
 }
 
@@ -285,8 +324,8 @@ remove_old (Move *m, GString *failed)
     }
   if (g_rmdir (blobs) < 0 && errno != ENOENT)
     note_failure (failed, blobs);
-  remove_tree (tmp, failed);
-  remove_tree (offsite, failed);
+  lb_move_remove_tree (AT_FDCWD, tmp, failed);
+  lb_move_remove_tree (AT_FDCWD, offsite, failed);
   if (g_unlink (lock) < 0 && errno != ENOENT)
     note_failure (failed, lock);
   close (m->lock_fd);
@@ -407,7 +446,7 @@ move_new (LbMoveProgressFunc progress, LbMoveSwitchFunc switch_func, gpointer us
 {
   Move *m = g_new0 (Move, 1);
 
-  m->lock_fd = -1;
+  m->lock_fd = m->to_fd = m->blobs_fd = m->tmp_fd = -1;
   m->progress = progress;
   m->switch_func = switch_func;
   m->user_data = user_data;

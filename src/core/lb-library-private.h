@@ -28,6 +28,12 @@ void lb_library_set_io_error (GError **error, int errsv, const char *format, ...
 /* fsync()s a folder, so that a rename or a new entry in it is durable. */
 gboolean lb_library_sync_dir (const char *dir, GError **error);
 
+/* A library folder (open as fd; dir names it in messages) is its owner's
+ * alone: one that belongs to another user is refused with
+ * LB_ERROR_LIBRARY_UNSAFE, one that others may read or write is made 0700,
+ * with a warning when it already held a library (warn). */
+gboolean lb_library_make_private (int fd, const char *dir, gboolean warn, GError **error);
+
 /* Whether a file name is a blob's: 64 lower-case hex digits. */
 gboolean lb_blob_name_valid (const char *name);
 

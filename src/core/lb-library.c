@@ -119,6 +119,46 @@ lb_library_get_path (LbLibrary *self)
 
 /* ---- opening -------------------------------------------------------------- */
 
+gboolean
+lb_library_make_private (int fd, const char *dir, gboolean warn, GError **error)
+{
+  struct stat st;
+
+  if (fstat (fd, &st) < 0)
+    {
+      lb_library_set_io_error (error, errno, _("Could not look at the library at %s"), dir);
+      return FALSE;
+    }
+  /* Its owner could change the snapshots under us, and what we would
+   * create there (the lock, SQLite's -wal and -shm) would be ours, which
+   * can lock its owner out of the library. */
+  if (st.st_uid != geteuid ())
+    {
+      g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_UNSAFE,
+                   _("The library folder %s belongs to another user (user id %u), who could read and "
+                     "change your backups. Use a folder of your own, or make this one yours (“chown -R”)."),
+                   dir, (guint) st.st_uid);
+      return FALSE;
+    }
+  /* Only the others' bits: a folder its owner made read-only stays so. */
+  if ((st.st_mode & 077) == 0)
+    return TRUE;
+  /* A folder that is only now becoming a library exposed nothing yet. */
+  if (fchmod (fd, st.st_mode & 0700) == 0)
+    {
+      if (warn)
+        g_warning (_("The library folder %s could be read or changed by other users (its permissions "
+                     "were %03o); it is now private to you."), dir, (guint) (st.st_mode & 0777));
+    }
+  else
+    /* FAT, exFAT and NTFS disks keep no permissions: their mount options
+     * decide who may read them. */
+    g_warning (_("The library folder %s can be read or changed by other users (permissions %03o) and "
+                 "they could not be changed (%s). Keep the library on a disk only you can reach."),
+               dir, (guint) (st.st_mode & 0777), g_strerror (errno));
+  return TRUE;
+}
+
 static gboolean
 make_dir (const char *path, GError **error)
 {
@@ -209,6 +249,20 @@ prepare_dir (const char *dir, gboolean create, gboolean *initialize, GError **er
                    _("The library at %s is not there: that is a file, not a folder."), dir);
       return FALSE;
     }
+  {
+    int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    gboolean ok;
+
+    if (fd < 0)
+      {
+        lb_library_set_io_error (error, errno, _("Could not look at the library at %s"), dir);
+        return FALSE;
+      }
+    ok = lb_library_make_private (fd, dir, g_file_test (catalog, G_FILE_TEST_EXISTS), error);
+    close (fd);
+    if (!ok)
+      return FALSE;
+  }
   if (g_file_test (catalog, G_FILE_TEST_EXISTS))
     {
       *initialize = FALSE;

@@ -11,9 +11,11 @@
 #include "lb-verify.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 typedef struct {
@@ -27,6 +29,8 @@ prepare_dest (const char *dest, GError **error)
 {
   g_autoptr(GDir) dir = NULL;
   g_autoptr(GError) local = NULL;
+  gboolean private;
+  int fd;
 
   if (!g_file_test (dest, G_FILE_TEST_EXISTS) && g_mkdir_with_parents (dest, 0700) == 0)
     return TRUE;
@@ -35,6 +39,18 @@ prepare_dest (const char *dest, GError **error)
       lb_library_set_io_error (error, errno, _("Could not create the folder %s"), dest);
       return FALSE;
     }
+  /* Private before it is looked into: nobody else can then add to it
+   * between the look and restic's writing. */
+  if ((fd = open (dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    {
+      g_set_error (error, LB_ERROR, LB_ERROR_BAD_INPUT, _("%s is not a folder Lifeboat can restore into: %s"),
+                   dest, g_strerror (errno));
+      return FALSE;
+    }
+  private = lb_library_make_private (fd, dest, FALSE, error);
+  close (fd);
+  if (!private)
+    return FALSE;
   if ((dir = g_dir_open (dest, 0, &local)) == NULL)
     {
       g_set_error (error, LB_ERROR, LB_ERROR_BAD_INPUT, _("%s is not a folder Lifeboat can restore into: %s"),
@@ -46,11 +62,6 @@ prepare_dest (const char *dest, GError **error)
       g_set_error (error, LB_ERROR, LB_ERROR_BAD_INPUT,
                    _("%s is not empty: restore the library into a new or empty folder (a restore that was "
                      "stopped leaves %s there; remove the folder and start again)."), dest, LB_OFFSITE_PARTIAL);
-      return FALSE;
-    }
-  if (g_chmod (dest, 0700) < 0)
-    {
-      lb_library_set_io_error (error, errno, _("Could not make %s private"), dest);
       return FALSE;
     }
   return TRUE;
