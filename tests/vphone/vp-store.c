@@ -951,8 +951,10 @@ add_long_chain (VpStore *store, VpStorage *st, gint n)
   synthetic_child (store, st, cur, "far.txt", FALSE)->content = g_bytes_new_static ("far\n", 4);
 }
 
-/* One folder of n small files, each its own content: a folder Android's
- * MtpStorageManager lists in one GetObjectHandles, however long. */
+/* One folder of n small files, each its own content.  A real phone can
+ * hold that many: AOSP's MtpServer::doGetObjectHandles sends whatever
+ * MtpDatabase.getObjectList returns as one array in one data phase, with
+ * no limit (the rig's do_get_object_handles does the same). */
 static void
 add_wide (VpStore *store, VpStorage *st, gint n)
 {
