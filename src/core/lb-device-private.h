@@ -80,6 +80,8 @@ gboolean lb_usb_is_present (guint8 busnum, guint8 address, guint16 vendor_id, gu
 
 /* lb-device-enumerate.c: passes over the bus. */
 GPtrArray *lb_device_scan (const LbScanGuard *guard, GError **error);
+/* MTP devices on the bus as libmtp detects them, before any is opened. */
+guint lb_device_count_mtp (void);
 LIBMTP_mtpdevice_t *lb_device_scan_open (const LbDeviceInfo *wanted, LbDeviceInfo **info, GError **error);
 
 /* lb-device-walk.c */
