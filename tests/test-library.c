@@ -139,11 +139,14 @@ test_stale_running (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autofree char *partial = g_build_filename (f->lib, "tmp", "blob-abcdef", NULL);
   g_autofree char *tmp = g_build_filename (f->lib, "tmp", NULL);
+  g_autofree char *lock = g_build_filename (f->lib, "lock", NULL);
   LbLibrary *lib;
   LbSnapshotWriter *w;
   LbSnapshot *s;
+  GPtrArray *list;
   gint64 id;
   sqlite3 *db;
+  int fd;
 
   (void) data;
   lib = open_library (f->lib, LB_LIBRARY_WRITE);
@@ -157,12 +160,28 @@ test_stale_running (Fixture *f, gconstpointer data)
   sqlite3_close (db);
   g_assert_true (g_file_set_contents (partial, "half a photo", -1, NULL));
 
-  /* A reader cannot know whether the writer is gone: it leaves both. */
+  /* A reader changes nothing, but tells by the writer's lock whether the
+   * writer is still there: running while someone holds it, interrupted
+   * (as the next writer will mark it) once nobody does. */
+  fd = lb_lock_open (lock, &error);
+  g_assert_no_error (error);
+  g_assert_true (lb_lock_take (fd, LB_LOCK_WRITER, &error));
   lib = open_library (f->lib, LB_LIBRARY_READ);
   s = get_snapshot (lib, id);
   g_assert_cmpint (s->state, ==, LB_SNAPSHOT_RUNNING);
   lb_snapshot_free (s);
+  close (fd);
+  s = get_snapshot (lib, id);
+  g_assert_cmpint (s->state, ==, LB_SNAPSHOT_INTERRUPTED);
+  lb_snapshot_free (s);
+  list = lb_library_list_snapshots (lib, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (((LbSnapshot *) list->pdata[0])->state, ==, LB_SNAPSHOT_INTERRUPTED);
+  g_ptr_array_unref (list);
   g_object_unref (lib);
+  db = open_catalog (f->lib);
+  g_assert_cmpint (sql_int (db, "SELECT count(*) FROM snapshots WHERE state = 'running'"), ==, 1);
+  sqlite3_close (db);
   g_assert_true (g_file_test (partial, G_FILE_TEST_EXISTS));
 
   lib = open_library (f->lib, LB_LIBRARY_WRITE);

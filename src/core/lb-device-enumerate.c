@@ -126,6 +126,20 @@ detect (int *n, GError **error)
   return NULL;
 }
 
+/* How many MTP devices libmtp sees on the bus, opened or not. */
+guint
+lb_device_count_mtp (void)
+{
+  LIBMTP_raw_device_t *raw;
+  int n;
+
+  raw = detect (&n, NULL);
+  if (raw == NULL)
+    return 0;
+  free (raw);
+  return (guint) n;
+}
+
 /* Opens raw uncached, unless another program holds it; NULL then, with
  * *busy set when that is why. */
 static LIBMTP_mtpdevice_t *

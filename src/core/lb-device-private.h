@@ -84,6 +84,8 @@ char *lb_usb_string_decode (const guint8 *buf, int len);
 
 /* lb-device-enumerate.c: passes over the bus. */
 GPtrArray *lb_device_scan (const LbScanGuard *guard, GError **error);
+/* MTP devices on the bus as libmtp detects them, before any is opened. */
+guint lb_device_count_mtp (void);
 LIBMTP_mtpdevice_t *lb_device_scan_open (const LbDeviceInfo *wanted, LbDeviceInfo **info, GError **error);
 
 /* lb-device-walk.c */

@@ -9,7 +9,11 @@
  * hot-plug thread is left running behind it.  libmtp keeps its own. */
 #include "config.h"
 
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <libusb.h>
 
 #include "lb-device-private.h"
@@ -296,19 +300,57 @@ lb_usb_bus_free (LbUsbBus *bus)
   g_free (bus);
 }
 
+/* Whether this process has the phone's usbfs node open.  libmtp 1.1.20's
+ * LIBMTP_Open_Raw_Device_Uncached keeps its claim when the phone refuses
+ * GetDeviceInfo (it frees its USB state without closing the handle), so
+ * after one failed open the phone looks claimed by "another program" that
+ * is in fact this one; measured on the rig with flaky=2, which made every
+ * backup say another program was using the phone.  Only a new connection
+ * (a new usbfs node) helps then. */
+static gboolean
+held_here (guint8 busnum, guint8 address)
+{
+  char node[64];
+  struct stat want;
+  gboolean held = FALSE;
+  DIR *fds;
+  struct dirent *de;
+
+  g_snprintf (node, sizeof node, "/dev/bus/usb/%03u/%03u", busnum, address);
+  if (stat (node, &want) != 0 || (fds = opendir ("/proc/self/fd")) == NULL)
+    return FALSE;
+  while (!held && (de = readdir (fds)) != NULL)
+    {
+      struct stat sb;
+      char *end;
+      long fd = strtol (de->d_name, &end, 10);
+
+      if (*end != '\0' || end == de->d_name || fd == dirfd (fds) || fstat ((int) fd, &sb) != 0)
+        continue;
+      /* The node itself, or (umockdev's stat() calls the plain file behind
+       * its nodes a character device) the file it stands for. */
+      held = (sb.st_dev == want.st_dev && sb.st_ino == want.st_ino) ||
+             (S_ISCHR (want.st_mode) && S_ISCHR (sb.st_mode) && sb.st_rdev == want.st_rdev);
+    }
+  closedir (fds);
+  return held;
+}
+
 /* Whether another program holds the phone at busnum/address: claiming its
  * interface fails with LIBUSB_ERROR_BUSY (a claim that works is released at
  * once).  Returns the phone's identity with state BUSY, or NULL.
  *
  * Asked before libmtp opens a phone, not only after: libmtp 1.1.20 leaks
  * its libusb handle when its own claim fails, and that handle stays open
- * for the life of the process. */
+ * for the life of the process.  A claim this process holds is not another
+ * program's (see held_here): NULL then, and the open that follows fails as
+ * a phone that does not answer. */
 LbDeviceInfo *
 lb_usb_bus_probe_busy (LbUsbBus *bus, guint8 busnum, guint8 address)
 {
   LbDeviceInfo *info = NULL;
 
-  if (bus == NULL)
+  if (bus == NULL || held_here (busnum, address))
     return NULL;
   for (ssize_t i = 0; i < bus->n; i++)
     {

@@ -172,12 +172,28 @@ lb_device_open (const char *serial, GError **error)
     }
   if (infos == NULL)
     {
+      g_autoptr(GError) local_error = NULL;
+
       infos = lb_device_scan (NULL, error);
       if (infos == NULL)
         return NULL;
-      chosen = choose (infos, serial, error);
+      chosen = choose (infos, serial, &local_error);
+      /* The scan leaves out a phone it could not open (one that refused
+       * even GetDeviceInfo, measured on the rig with flaky=2): it is on
+       * the bus all the same, and "no phone" would send the user looking
+       * for a cable fault. */
+      if (chosen == NULL && serial == NULL && g_error_matches (local_error, LB_ERROR, LB_ERROR_NO_DEVICE) &&
+          lb_device_count_mtp () > 0)
+        {
+          g_set_error_literal (error, LB_ERROR, LB_ERROR_FAILED,
+                               _("The phone does not answer. Disconnect it, connect it again and unlock it."));
+          return NULL;
+        }
       if (chosen == NULL)
-        return NULL;
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
     }
   mtp = lb_device_scan_open (chosen, &info, error);
   if (mtp == NULL)

@@ -4,6 +4,7 @@
  * its storages). */
 #include "config.h"
 #include "lb-library-private.h"
+#include "lb-lock.h"
 #include "lb-error.h"
 
 #include <string.h>
@@ -168,39 +169,79 @@ snapshot_from_row (LbStmt *stmt)
   return s;
 }
 
+static gboolean
+writer_alive (LbLibrary *self)
+{
+  g_autofree char *lock = g_build_filename (self->path, "lock", NULL);
+
+  return lb_lock_held_by_other (lock, LB_LOCK_WRITER);
+}
+
+/* A snapshot still "running" with no writer left: its writer died (kill -9,
+ * a power cut), and the next writer to open the library will mark it
+ * interrupted (lb_library_open).  Until then a reader showed a backup as
+ * running that nobody runs (measured: `lifeboat-cli snapshots` after a
+ * backup was killed -9).  The writer is looked for before and after the
+ * rows are read, so that one starting or finishing meanwhile keeps its
+ * own state. */
+static void
+settle_orphans (GPtrArray *list, gboolean alive_before, gboolean alive_after)
+{
+  if (alive_before || alive_after)
+    return;
+  for (guint i = 0; i < list->len; i++)
+    {
+      LbSnapshot *s = list->pdata[i];
+      if (s->state == LB_SNAPSHOT_RUNNING)
+        s->state = LB_SNAPSHOT_INTERRUPTED;
+    }
+}
+
 GPtrArray *
 lb_library_list_snapshots (LbLibrary *self, const char *serial, GError **error)
 {
   g_autoptr(LbStmt) stmt = NULL;
   g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) lb_snapshot_free);
+  gboolean alive;
   int rc;
 
   g_return_val_if_fail (lb_library_owned (self), NULL);
 
+  alive = writer_alive (self);
   stmt = lb_db_prepare (self->db, snapshot_list_sql, error);
   if (stmt == NULL)
     return NULL;
   lb_db_bind_text (stmt, 1, serial);
   while ((rc = lb_db_step (self->db, stmt, error)) == SQLITE_ROW)
     g_ptr_array_add (list, snapshot_from_row (stmt));
-  return rc == SQLITE_DONE ? g_steal_pointer (&list) : NULL;
+  if (rc != SQLITE_DONE)
+    return NULL;
+  settle_orphans (list, alive, writer_alive (self));
+  return g_steal_pointer (&list);
 }
 
 LbSnapshot *
 lb_library_get_snapshot (LbLibrary *self, gint64 id, GError **error)
 {
   g_autoptr(LbStmt) stmt = NULL;
+  gboolean alive;
   int rc;
 
   g_return_val_if_fail (lb_library_owned (self), NULL);
 
+  alive = writer_alive (self);
   stmt = lb_db_prepare (self->db, snapshot_get_sql, error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, id);
   rc = lb_db_step (self->db, stmt, error);
   if (rc == SQLITE_ROW)
-    return snapshot_from_row (stmt);
+    {
+      g_autoptr(GPtrArray) one = g_ptr_array_new_with_free_func ((GDestroyNotify) lb_snapshot_free);
+      g_ptr_array_add (one, snapshot_from_row (stmt));
+      settle_orphans (one, alive, writer_alive (self));
+      return g_ptr_array_steal_index (one, 0);
+    }
   if (rc == SQLITE_DONE)
     g_set_error (error, LB_ERROR, LB_ERROR_NOT_FOUND,
                  _("There is no snapshot %" PRId64 " in the library"), id);

@@ -43,7 +43,9 @@ vp_set_u32_at (GByteArray *b, gsize offset, guint32 v)
 void
 vp_put_str_utf16 (GByteArray *b, const gunichar2 *units, gsize n_units)
 {
-  /* The length byte counts the terminator and caps a string at 255 units. */
+  /* The length byte counts the terminator and caps a string at 255 units:
+   * a longer name goes out as its first 254, as AOSP's
+   * MtpStringBuffer::writeToPacket cuts it (MTP_STRING_MAX_CHARACTER_NUMBER). */
   if (n_units == 0)
     {
       vp_put_u8 (b, 0);

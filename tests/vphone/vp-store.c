@@ -149,6 +149,16 @@ object_new (VpStore *store, VpStorage *st, VpObject *parent, const char *disk_na
   return o;
 }
 
+/* A rig-made object (no file behind it), listed in parent. */
+static VpObject *
+synthetic_child (VpStore *store, VpStorage *st, VpObject *parent, const char *name, gboolean is_folder)
+{
+  VpObject *o = object_new (store, st, parent, NULL, name, is_folder);
+
+  g_ptr_array_add (parent->children, o);
+  return o;
+}
+
 /* The path below DIR, "Storage/a/b", that hostile.ini keys use. */
 static char *
 rel_from_dir (VpObject *obj)
@@ -922,6 +932,45 @@ load_storage_ini (VpStore *store, VpStorage *st)
     st->max_file_size = g_key_file_get_uint64 (kf, st->description, "max-file-size", NULL);
 }
 
+/* n nested folders of 240-character names: a path of more than 1,000
+ * characters (and more than PATH_MAX once n passes 17), each name still
+ * within what an MTP string carries. */
+static void
+add_long_chain (VpStore *store, VpStorage *st, gint n)
+{
+  g_autofree char *name = g_strnfill (240, 'P');
+  VpObject *cur = st->root;
+
+  if (n <= 0)
+    return;
+  for (gint i = 0; i < n; i++)
+    {
+      name[0] = (char) ('0' + i % 10);
+      cur = synthetic_child (store, st, cur, name, TRUE);
+    }
+  synthetic_child (store, st, cur, "far.txt", FALSE)->content = g_bytes_new_static ("far\n", 4);
+}
+
+/* One folder of n small files, each its own content.  A real phone can
+ * hold that many: AOSP's MtpServer::doGetObjectHandles sends whatever
+ * MtpDatabase.getObjectList returns as one array in one data phase, with
+ * no limit (the rig's do_get_object_handles does the same). */
+static void
+add_wide (VpStore *store, VpStorage *st, gint n)
+{
+  VpObject *w;
+
+  if (n <= 0)
+    return;
+  w = synthetic_child (store, st, st->root, "wide", TRUE);
+  for (gint i = 0; i < n; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("f%06d.txt", i);
+      char *text = g_strdup_printf ("%d\n", i);
+      synthetic_child (store, st, w, name, FALSE)->content = g_bytes_new_take (text, strlen (text));
+    }
+}
+
 static gboolean
 load_hostile (VpStore *store, GError **error)
 {
@@ -964,26 +1013,28 @@ load_hostile (VpStore *store, GError **error)
       if (depth > 0)
         {
           /* Deeper than PATH_MAX once spelled out: only the rig holds it. */
-          VpObject *cur = object_new (store, st, st->root, NULL, "deep", TRUE);
-          g_ptr_array_add (st->root->children, cur);
+          VpObject *cur = synthetic_child (store, st, st->root, "deep", TRUE);
           for (gint i = 0; i < depth; i++)
-            {
-              VpObject *d = object_new (store, st, cur, NULL, "d", TRUE);
-              g_ptr_array_add (cur->children, d);
-              cur = d;
-            }
-          VpObject *f = object_new (store, st, cur, NULL, "bottom.txt", FALSE);
-          f->content = g_bytes_new_static ("bottom\n", 7);
-          g_ptr_array_add (cur->children, f);
+            cur = synthetic_child (store, st, cur, "d", TRUE);
+          synthetic_child (store, st, cur, "bottom.txt", FALSE)->content = g_bytes_new_static ("bottom\n", 7);
         }
+      if (g_key_file_get_boolean (kf, "structure", "self-parent", NULL))
+        {
+          /* A folder listed inside itself that names itself as its parent,
+           * with one real-looking file beside the loop. */
+          VpObject *s = synthetic_child (store, st, st->root, "self", TRUE);
+          g_ptr_array_add (s->children, s);
+          synthetic_child (store, st, s, "in-self.txt", FALSE)->content = g_bytes_new_static ("in self\n", 8);
+          s->parent_override = s->handle;
+        }
+      add_long_chain (store, st, g_key_file_get_integer (kf, "structure", "long-chain", NULL));
+      add_wide (store, st, g_key_file_get_integer (kf, "structure", "wide", NULL));
       if (g_key_file_get_boolean (kf, "structure", "cycle", NULL))
         {
           /* Two folders, each listed inside the other and each claiming
            * the other as its parent. */
-          VpObject *a = object_new (store, st, st->root, NULL, "loop-a", TRUE);
-          VpObject *b = object_new (store, st, a, NULL, "loop-b", TRUE);
-          g_ptr_array_add (st->root->children, a);
-          g_ptr_array_add (a->children, b);
+          VpObject *a = synthetic_child (store, st, st->root, "loop-a", TRUE);
+          VpObject *b = synthetic_child (store, st, a, "loop-b", TRUE);
           g_ptr_array_add (b->children, a);
           a->parent_override = b->handle;
           b->parent_override = a->handle;
