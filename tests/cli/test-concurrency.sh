@@ -62,7 +62,8 @@ n=0 bad=0
 while kill -0 "$pid" 2>/dev/null; do
   n=$((n + 1))
   timeout 60 "$CLI" ls -r --json latest / >"$WORK/r-ls" 2>>"$WORK/r.err" || { bad=$((bad + 1)); echo "ls failed" >>"$WORK/r.err"; }
-  cmp -s "$WORK/r-ls" "$WORK/s1-ls" || { bad=$((bad + 1)); echo "ls latest saw other data" >>"$WORK/r.err"; }
+  # the backup may complete between kill -0 and ls: checked after it ends
+  cmp -s "$WORK/r-ls" "$WORK/s1-ls" || cp "$WORK/r-ls" "$WORK/r-ls.other.$n"
   timeout 60 "$CLI" snapshots --json >"$WORK/r-snap" 2>>"$WORK/r.err" || { bad=$((bad + 1)); echo "snapshots failed" >>"$WORK/r.err"; }
   rm -rf "$WORK/r-x"
   timeout 60 "$CLI" extract "$S1" / --to "$WORK/r-x" -q 2>>"$WORK/r.err" && diff -r "$WORK/r-x" "$WORK/s1-ref" >>"$WORK/r.err" ||
@@ -70,6 +71,11 @@ while kill -0 "$pid" 2>/dev/null; do
   timeout 120 "$CLI" verify -q >>"$WORK/r.err" 2>&1 || { bad=$((bad + 1)); echo "verify failed" >>"$WORK/r.err"; }
 done
 wait "$pid"; echo $? >"$WORK/b-P.rc"
+"$CLI" ls -r --json latest / >"$WORK/final-ls"
+for f in "$WORK"/r-ls.other.*; do
+  [ -e "$f" ] || continue
+  cmp -s "$f" "$WORK/final-ls" || { bad=$((bad + 1)); echo "ls latest saw data of no complete snapshot" >>"$WORK/r.err"; }
+done
 echo "$n $bad" >"$WORK/readers"
 EOF
 "$CLI" ls -r --json latest / >"$WORK/s1-ls"
@@ -103,6 +109,9 @@ CLI=$1 CTL=$2 WORK=$3
 "$CLI" watch >"$WORK/watch.log" 2>"$WORK/watch.err" & watch=$!
 for _ in $(seq 300); do grep -q "Watching for phones" "$WORK/watch.log" && break; sleep 0.1; done
 "$CTL" plug P
+# Once the watch has begun (a manual backup started before the watch even
+# saw the phone is a second, legitimate snapshot: no race to count).
+for _ in $(seq 600); do grep -Eq "automatic backup started|waiting for another Lifeboat" "$WORK/watch.log" && break; sleep 0.05; done
 timeout 120 "$CLI" backup --device P >"$WORK/m.out" 2>"$WORK/m.err"; echo $? >"$WORK/m.rc"
 for _ in $(seq 1200); do grep -Eq "P: snapshot .* complete|\(P\) is up to date" "$WORK/watch.log" && break; sleep 0.1; done
 kill -INT "$watch"; wait "$watch"; echo $? >"$WORK/watch.rc"
