@@ -218,6 +218,12 @@ lb_db_rollback (LbDb *db)
 }
 
 gboolean
+lb_db_set_durable (LbDb *db, gboolean durable, GError **error)
+{
+  return lb_db_exec (db, durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", error);
+}
+
+gboolean
 lb_db_in_transaction (LbDb *db)
 {
   return !sqlite3_get_autocommit (db->handle);

@@ -52,6 +52,14 @@ gboolean lb_db_commit (LbDb *db, GError **error);
 /* Never fails in a way a caller could act on; a no-op outside a transaction. */
 void lb_db_rollback (LbDb *db);
 gboolean lb_db_in_transaction (LbDb *db);
+/* The library runs with synchronous=NORMAL: a commit is consistent but may
+ * be lost to a power cut.  TRUE makes the commits that follow durable
+ * (synchronous=FULL: the WAL is synced, and with it every commit before),
+ * for one whose loss would leave the library wrong: a snapshot marked
+ * complete, or rows forgotten before their files are unlinked.  Set it
+ * outside a transaction: SQLite ignores it inside one.  FALSE goes back
+ * to NORMAL, and its failure is nothing a caller could act on. */
+gboolean lb_db_set_durable (LbDb *db, gboolean durable, GError **error);
 
 /* Text of a column, "" for NULL. */
 const char *lb_db_column_text (LbStmt *stmt, int column);

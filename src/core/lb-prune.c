@@ -400,11 +400,10 @@ lb_prune (LbLibrary *lib, const char *serial, const LbKeepRules *rules, GTimeZon
    * connection's own.  Both end with the catalog as it was unless the
    * prune commits. */
   /* The commit that forgets the doomed files must be durable before they
-   * are unlinked: under the library's synchronous=NORMAL a power cut could
-   * keep the unlinks and lose the commit, leaving snapshots that name
-   * files no longer there (tests/faults/explore, scenario prune, found
-   * it).  SQLite changes its sync level only outside a transaction. */
-  ok = (dry_run || lb_db_exec (lib->db, "PRAGMA synchronous = FULL", error)) &&
+   * are unlinked: a power cut could otherwise keep the unlinks and lose
+   * the commit, leaving snapshots that name files no longer there
+   * (tests/faults/explore, scenario prune, found it). */
+  ok = (dry_run || lb_db_set_durable (lib->db, TRUE, error)) &&
        (dry_run ? lb_db_exec (lib->db, "BEGIN", error) : lb_db_begin (lib->db, error)) &&
        lb_db_exec (lib->db, doomed_setup_sql, error) &&
        choose (lib, serial, rules, tz, report, error) &&
@@ -418,7 +417,7 @@ lb_prune (LbLibrary *lib, const char *serial, const LbKeepRules *rules, GTimeZon
   if (!ok || dry_run)
     lb_db_rollback (lib->db);
   if (!dry_run)
-    lb_db_exec (lib->db, "PRAGMA synchronous = NORMAL", NULL);
+    lb_db_set_durable (lib->db, FALSE, NULL);
 
   /* Only now that no snapshot names them can the files go.  A crash from
    * here on leaves files the catalog does not know, which sweep_strays

@@ -727,7 +727,7 @@ lb_snapshot_writer_finish (LbSnapshotWriter *w, LbSnapshotState state, GError **
    * entries first, then mark the snapshot in a small commit that is
    * synced (and syncs the WAL, and so everything before it). */
   ok = (!lb_db_in_transaction (db) || (write_counters (w, error) && lb_db_commit (db, error))) &&
-       lb_db_exec (db, "PRAGMA synchronous = FULL", error) &&
+       lb_db_set_durable (db, TRUE, error) &&
        lb_db_begin (db, error) && write_counters (w, error) &&
        (stmt = lb_db_prepare (db, snapshot_end_sql, error)) != NULL;
   if (ok)
@@ -740,7 +740,7 @@ lb_snapshot_writer_finish (LbSnapshotWriter *w, LbSnapshotState state, GError **
   g_clear_pointer (&stmt, lb_stmt_release);
   if (!ok)
     mark_interrupted (w);
-  lb_db_exec (db, "PRAGMA synchronous = NORMAL", NULL);
+  lb_db_set_durable (db, FALSE, NULL);
   writer_dispose (w);
   return ok;
 }
