@@ -13,8 +13,6 @@ export LIFEBOAT_LIBRARY="$LIB"
 "$MAKE_PHONE" "$PHONE" --preset typical --seed 4 >/dev/null
 mkdir -p "$LIB"
 cd "$WORK" || exit 1
-json () { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
-gets () { python3 -c 'import json,sys; o=json.load(open(sys.argv[1]))["phones"][0]["operations"]; print(sum(o.get(k,0) for k in ("GetObject","GetPartialObject","GetPartialObject64")))' "$1"; }
 
 # --- the first backup --------------------------------------------------------------
 vrun --stats "$WORK/s1.json" --phone "$PHONE,serial=TYPICAL" -- "$CLI" backup --json >"$WORK/b1" 2>"$WORK/b1.err"

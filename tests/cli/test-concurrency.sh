@@ -15,7 +15,6 @@ LIB="$WORK/library"
 export LIFEBOAT_LIBRARY="$LIB"
 mkdir -p "$LIB"
 cd "$WORK" || exit 1
-json () { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
 VRUN_TIMEOUT=600
 P="$WORK/P" Q="$WORK/Q"
 "$MAKE_PHONE" "$P" --preset small --seed 21 >/dev/null

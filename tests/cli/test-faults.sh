@@ -16,8 +16,6 @@ head -c $((6 << 20)) /dev/urandom >"$INT/Download/big-1.bin"
 head -c $((6 << 20)) /dev/urandom >"$INT/Download/big-2.bin"
 touch -d '2024-02-03 04:05:06' "$INT/Download/big-1.bin" "$INT/Download/big-2.bin"
 cd "$WORK" || exit 1
-json () { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
-gets () { python3 -c 'import json,sys; o=json.load(open(sys.argv[1]))["phones"][0]["operations"]; print(sum(o.get(k,0) for k in ("GetObject","GetPartialObject","GetPartialObject64")))' "$1"; }
 
 # --- phones that cannot be backed up ------------------------------------------------
 vrun --phone "$PHONE,serial=BUSY,busy" --phone "$PHONE,serial=LOCKED,profile=android-locked" \

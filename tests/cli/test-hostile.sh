@@ -10,8 +10,6 @@ LIB="$WORK/library"
 export LIFEBOAT_LIBRARY="$LIB"
 mkdir -p "$LIB"
 cd "$WORK" || exit 1
-json () { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
-gets () { python3 -c 'import json,sys; o=json.load(open(sys.argv[1]))["phones"][0]["operations"]; print(sum(o.get(k,0) for k in ("GetObject","GetPartialObject","GetPartialObject64")))' "$1"; }
 
 HOSTILE="$WORK/hostile"
 "$MAKE_PHONE" "$HOSTILE" --preset hostile >/dev/null

@@ -16,7 +16,6 @@ INT="$PHONE/Internal shared storage"
 # USB 2.0 speed.
 head -c $((40 << 20)) /dev/urandom >"$INT/Download/big.bin"
 cd "$WORK" || exit 1
-json () { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
 n_files=$(find "$PHONE" -path "$PHONE/.vphone" -prune -o -type f -print | wc -l)
 export CLI CTL
 mkdir -p "$WORK/lib1" "$WORK/lib2" "$WORK/lib3"

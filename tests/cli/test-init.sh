@@ -12,7 +12,6 @@ CLI="$top_builddir/src/cli/lifeboat-cli"
 export GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR="$WORK/no-schemas"
 unset LIFEBOAT_LIBRARY
 cd "$WORK" || exit 1
-json () { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
 
 # --- a missing library: the commands say how one begins --------------------------------
 "$CLI" --library "$WORK/disk/Lifeboat" snapshots >"$WORK/m.out" 2>&1

@@ -15,7 +15,6 @@ export GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR="$WORK/no-schemas"
 "$MAKE_PHONE" "$PHONE" --preset typical --seed 9 >/dev/null
 mkdir -p "$LIB"
 cd "$WORK" || exit 1
-json () { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
 allocated () { du -s --block-size=1 "$1" | cut -f1; }
 blob_of () { sha256sum "$1" | cut -d' ' -f1; }
 

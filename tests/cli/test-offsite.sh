@@ -25,7 +25,6 @@ START=$(date +%s.%N)
 lap () { diag "$1 at $(python3 -c "import sys; print(round($(date +%s.%N) - $START, 1))") s"; }
 # restic's lock files, without one it is still writing ("...-tmp-NNN").
 locks () { ls "$1/locks" 2>/dev/null | grep -v -- -tmp-; }
-json () { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
 now () { date +%s.%N; }
 since () { python3 -c "import sys; print(round($(now) - $1, 2))"; }
 printf 'correct horse battery staple\n' >"$WORK/pw"

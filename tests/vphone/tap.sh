@@ -11,6 +11,11 @@ MAKE_PHONE="$top_srcdir/tests/vphone/make-phone"
 # leaks are not ours (cf. tests/gui/test-e2e.sh).
 RAW=(env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" /usr/bin/python3 "$top_srcdir/tests/vphone/mtp-raw.py")
 export LANG=C.UTF-8 TZ=UTC
+# What the tests read: lifeboat-cli's --json on stdin, through a Python
+# expression over d; and the objects read from the first phone, from a
+# vphone-run --stats FILE.
+json () { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
+gets () { python3 -c 'import json,sys; o=json.load(open(sys.argv[1]))["phones"][0]["operations"]; print(sum(o.get(k,0) for k in ("GetObject","GetPartialObject","GetPartialObject64")))' "$1"; }
 _tap_n=0
 _tap_failed=0
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vphone-test.XXXXXX")

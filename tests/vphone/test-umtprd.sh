@@ -79,7 +79,6 @@ rm -f "$PHONE/Internal shared storage/up.bin"
 CLI="$top_builddir/src/cli/lifeboat-cli"
 export LIFEBOAT_LIBRARY="$WORK/lib"
 mkdir -p "$LIFEBOAT_LIBRARY"
-json () { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
 ops () { python3 -c 'import json,sys; o=json.load(open(sys.argv[1]))["phones"][0]["operations"]; print(sum(o.get(k,0) for k in sys.argv[2:]))' "$@"; }
 files_of () { (cd "$1" && find . -path ./.vphone -prune -o -type f -printf '%P %s\n' | sort); }
 # Two storages, and files large enough for an unplug to cut one.
