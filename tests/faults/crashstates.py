@@ -311,8 +311,9 @@ def explore(model, log, stride=1, sample=None, rng=None):
         singles = []
         for w in model.pending():
             singles.append(('drop', w))
-            if w[0] == 'data' and model.pending_data[w[1]][w[2]][0] == 'W' \
-                    and len(model.pending_data[w[1]][w[2]][3]) > BLOCK - model.pending_data[w[1]][w[2]][2] % BLOCK:
+            pend = model.pending_data[w[1]][w[2]] if w[0] == 'data' else None
+            # only a write that crosses a block boundary can be torn
+            if pend is not None and pend[0] == 'W' and len(pend[3]) > BLOCK - pend[2] % BLOCK:
                 singles.append(('torn', w))
         if sample is not None and len(singles) > sample:
             singles = rng.sample(singles, sample)

@@ -14,6 +14,8 @@ CLI = os.path.join(BUILD, 'src', 'cli', 'lifeboat-cli')
 VRUN = os.path.join(BUILD, 'tests', 'vphone', 'vphone-run')
 MAKE_PHONE = os.path.join(SRC, 'tests', 'vphone', 'make-phone')
 FSREC = os.path.join(BUILD, 'tests', 'faults', 'fsrec.so')
+# The window's setting: lifeboat-cli finds the library there, as after a move.
+SETTING = ['io.github.lifeboat.Lifeboat', 'library-location']
 
 
 class Rig:
@@ -32,6 +34,25 @@ class Rig:
             'LANG': 'C.UTF-8', 'TZ': 'UTC',
         })
         self.env.pop('LIFEBOAT_LIBRARY', None)
+
+    def make_phone(self):
+        subprocess.run([MAKE_PHONE, self.phone, '--preset', 'small', '--seed', str(self.seed)],
+                       check=True, capture_output=True)
+
+    def new_library(self):
+        """An empty root with a new library in root/lib, named in the
+        setting, holding a first snapshot of the phone."""
+        subprocess.run(['rm', '-rf', self.root], check=True)
+        os.makedirs(self.root)
+        lib = os.path.join(self.root, 'lib')
+        subprocess.run(['gsettings', 'set'] + SETTING + [lib], env=self.env, check=True)
+        self.cli('init', lib, check=True)
+        self.backup()
+
+    def library(self):
+        """Where the setting says the library is."""
+        return subprocess.run(['gsettings', 'get'] + SETTING, env=self.env, capture_output=True,
+                              text=True).stdout.strip().strip("'")
 
     def cli(self, *args, check=False, timeout=120):
         r = subprocess.run([CLI] + list(args), env=self.env, capture_output=True, timeout=timeout)
@@ -112,8 +133,7 @@ def check_state(rig, before, after, next_backup):
         msg = (r.stderr or r.stdout).decode(errors='replace').strip().splitlines()
         bad.append('verify: ' + (msg[0] if msg else 'exit %d' % r.returncode))
         return bad
-    loc = subprocess.run(['gsettings', 'get', 'io.github.lifeboat.Lifeboat', 'library-location'],
-                         env=rig.env, capture_output=True, text=True).stdout.strip().strip("'")
+    loc = rig.library()
     try:
         db = sqlite3.connect('file:%s?mode=ro' % os.path.join(loc, 'catalog.db'), uri=True)
         res = db.execute('PRAGMA integrity_check').fetchall()
