@@ -84,6 +84,18 @@ print_to_real_stderr (const char *text)
     }
 }
 
+/* The core's warnings (a library folder made private, the USB bus that
+ * cannot be watched) are said as the command's own messages are: through
+ * g_printerr, which reaches the terminal while libmtp's chatter is hidden
+ * (GLib's default handler writes to the hidden stderr, with a PID and a
+ * time stamp no one needs). */
+static void
+on_warning (const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+  (void) domain; (void) level; (void) data;
+  g_printerr (_("lifeboat-cli: warning: %s\n"), message);
+}
+
 /* libmtp writes notices straight to stderr ("Device 0 (VID=...) is UNKNOWN
  * in libmtp", "Android device detected..."), with no way to turn them off.
  * On a terminal, where a person reads, they go to /dev/null and our own
@@ -191,6 +203,7 @@ main (int argc, char **argv)
   cli.cancellable = g_cancellable_new ();
   cli.show_progress = isatty (STDERR_FILENO);
   hide_library_chatter ();
+  g_log_set_handler (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, on_warning, NULL);
   g_unix_signal_add (SIGINT, on_sigint, &cli);
   g_unix_signal_add (SIGTERM, on_sigterm, &cli);
   status = cmd->run (&cli, argc - 1, args);
