@@ -683,6 +683,72 @@ test_old_folder_kept (Fixture *f, gconstpointer data)
   built_clear (&built);
 }
 
+/* A prune empties fan folders and leaves them for the next backup: the
+ * move takes them too, with no warning.  (tests/faults/campaign found the
+ * old folder left behind, holding only blobs/ and its empty fans.) */
+static void
+test_after_prune (Fixture *f, gconstpointer data)
+{
+  g_autofree char *to = g_build_filename (f->tmp, "new", NULL);
+  g_autofree char *fan = g_build_filename (f->lib, "blobs", "zz", NULL);
+  g_autofree char *warning = NULL;
+  g_autoptr(GError) error = NULL;
+  Built built;
+
+  (void) data;
+  build_library (f->lib, &built);
+  g_assert_cmpint (g_mkdir (fan, 0700), ==, 0);
+  g_assert_true (move (f->lib, to, NULL, NULL, NULL, &warning, &error));
+  g_assert_no_error (error);
+  g_assert_null (warning);
+  g_assert_false (g_file_test (f->lib, G_FILE_TEST_EXISTS));
+  assert_library_good (to, built.n_blobs);
+  built_clear (&built);
+}
+
+typedef struct {
+  const char *to;
+  gboolean seen;
+} Removing;
+
+/* What a crash while the old copy goes would leave: a marked folder with
+ * no catalog, which a later move (back) may take. */
+static void
+check_removing (const char *old_path, gpointer data)
+{
+  Removing *r = data;
+  g_autofree char *marker = g_build_filename (old_path, LB_MOVE_INCOMPLETE_MARKER, NULL);
+  g_autofree char *catalog = g_build_filename (old_path, "catalog.db", NULL);
+  g_autofree char *text = NULL;
+
+  g_assert_true (g_file_get_contents (marker, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, r->to));
+  g_assert_false (g_file_test (catalog, G_FILE_TEST_EXISTS));
+  r->seen = TRUE;
+}
+
+static void
+test_old_copy_marked (Fixture *f, gconstpointer data)
+{
+  g_autofree char *to = g_build_filename (f->tmp, "new", NULL);
+  g_autoptr(GError) error = NULL;
+  Removing r = { .to = to };
+  Built built;
+
+  (void) data;
+  build_library (f->lib, &built);
+  lb_move_test_removing = check_removing;
+  lb_move_test_data = &r;
+  g_assert_true (move (f->lib, to, NULL, NULL, NULL, NULL, &error));
+  lb_move_test_removing = NULL;
+  g_assert_no_error (error);
+  g_assert_true (r.seen);
+  /* The marker goes with the rest. */
+  g_assert_false (g_file_test (f->lib, G_FILE_TEST_EXISTS));
+  assert_library_good (to, built.n_blobs);
+  built_clear (&built);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -700,6 +766,8 @@ main (int argc, char **argv)
   ADD_TEST ("/move/no-room", test_no_room);
   ADD_TEST ("/move/crash-leftover", test_crash_leftover);
   ADD_TEST ("/move/old-folder-kept", test_old_folder_kept);
+  ADD_TEST ("/move/old-copy-marked", test_old_copy_marked);
+  ADD_TEST ("/move/after-prune", test_after_prune);
   ADD_TEST ("/move/swapped-for-symlinks", test_swapped_for_symlinks);
   return g_test_run ();
 }

@@ -134,26 +134,24 @@ sync_fd (int fd, const char *path, GError **error)
   return TRUE;
 }
 
-static gboolean
-write_marker (Move *m, GError **error)
+gboolean
+lb_move_write_marker (int dir_fd, const char *dir, const char *text, GError **error)
 {
-  g_autofree char *marker = g_build_filename (m->to, LB_MOVE_INCOMPLETE_MARKER, NULL);
-  static const char text[] =
-    "A Lifeboat library was being moved here and the move did not finish.\n"
-    "The library is still where it was. This folder can be deleted.\n";
-  int fd = openat (m->to_fd, LB_MOVE_INCOMPLETE_MARKER, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  g_autofree char *marker = g_build_filename (dir, LB_MOVE_INCOMPLETE_MARKER, NULL);
+  int fd = openat (dir_fd, LB_MOVE_INCOMPLETE_MARKER, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  size_t len = strlen (text);
   gboolean ok;
 
   if (fd < 0)
     {
-      lb_move_io_error (error, errno, _("Could not create a file in %s"), m->to);
+      lb_move_io_error (error, errno, _("Could not create a file in %s"), dir);
       return FALSE;
     }
   errno = 0;
-  ok = write (fd, text, sizeof text - 1) == sizeof text - 1;
+  ok = write (fd, text, len) == (ssize_t) len;
   if (!ok)
     lb_move_io_error (error, errno ? errno : EIO, _("Could not write %s"), marker);
-  ok = ok && sync_fd (fd, marker, error) && sync_fd (m->to_fd, m->to, error);
+  ok = ok && sync_fd (fd, marker, error) && sync_fd (dir_fd, dir, error);
   close (fd);
   return ok;
 }
@@ -201,7 +199,10 @@ lb_move_make_dest (Move *m, GError **error)
   if (!lb_library_make_private (m->to_fd, m->to, FALSE, error))
     return FALSE;
   m->dest_dirty = TRUE;
-  if (!write_marker (m, error))
+  if (!lb_move_write_marker (m->to_fd, m->to,
+                             "A Lifeboat library was being moved here and the move did not finish.\n"
+                             "The library is still where it was. This folder can be deleted.\n",
+                             error))
     return FALSE;
   return (m->blobs_fd = open_dest_dir (m, m->to_fd, "blobs", error)) >= 0 &&
          (m->tmp_fd = open_dest_dir (m, m->to_fd, "tmp", error)) >= 0;

@@ -59,6 +59,9 @@ void lb_move_io_error (GError **error, int errsv, const char *format, const char
 gboolean lb_move_list_blobs (Move *m, guint64 *allocated, GError **error);
 gboolean lb_move_check_space (Move *m, guint64 needed, GError **error);
 gboolean lb_move_make_dest (Move *m, GError **error);
+/* Writes LB_MOVE_INCOMPLETE_MARKER, holding TEXT, into DIR (open as
+ * DIR_FD) and makes it durable. */
+gboolean lb_move_write_marker (int dir_fd, const char *dir, const char *text, GError **error);
 gboolean lb_move_copy_all (Move *m, guint64 catalog_bytes, GError **error);
 
 /* Removes path and, if it is a folder, what it holds, never following a

@@ -11,6 +11,9 @@ G_BEGIN_DECLS
  * cancels the move. */
 extern void (*lb_move_test_after_blob) (const char *copied_path, gpointer data);
 extern gpointer lb_move_test_data;
+/* Called on the worker thread once the old copy's catalog is gone and
+ * before its first blob goes: what a crash there would leave. */
+extern void (*lb_move_test_removing) (const char *old_path, gpointer data);
 /* The destination's free space in bytes instead of statvfs's figure
  * (a small tmpfs needs root); -1: ask statvfs. */
 extern gint64 lb_move_test_free_space;

@@ -20,6 +20,7 @@
 
 void (*lb_move_test_after_blob) (const char *copied_path, gpointer data) = NULL;
 gpointer lb_move_test_data = NULL;
+void (*lb_move_test_removing) (const char *old_path, gpointer data) = NULL;
 gint64 lb_move_test_free_space = -1;
 
 /* What a library folder holds besides blobs/ and tmp/. */
@@ -287,6 +288,21 @@ note_failure (GString *failed, const char *path)
     g_string_printf (failed, "%s: %s", path, g_strerror (errno));
 }
 
+/* The fan folders no blob of the catalog's is in: a prune leaves them
+ * empty, for the next backup.  Anything still in one keeps it. */
+static void
+remove_empty_fans (const char *blobs)
+{
+  g_autoptr(GDir) d = g_dir_open (blobs, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *fan = g_build_filename (blobs, name, NULL);
+      g_rmdir (fan);
+    }
+}
+
 /* Only what the library consists of: anything else someone put in the
  * folder stays, and so does the folder then. */
 static void
@@ -295,12 +311,25 @@ remove_old (Move *m, GString *failed)
   g_autofree char *blobs = g_build_filename (m->from, "blobs", NULL);
   g_autofree char *tmp = g_build_filename (m->from, "tmp", NULL);
   g_autofree char *lock = g_build_filename (m->from, "lock", NULL);
+  g_autofree char *marker = g_build_filename (m->from, LB_MOVE_INCOMPLETE_MARKER, NULL);
   /* An off-site push's staging folder: nothing in it outlives a push. */
   g_autofree char *offsite = g_build_filename (m->from, LB_OFFSITE_STAGING, NULL);
 
   lb_move_start_phase (m, _("Removing the old copy"), m->blobs->len, 0);
   lb_db_close (m->db);
   m->db = NULL;
+  /* Marked first, as a crashed move marks its destination: a crash while
+   * the old copy goes leaves a folder that a later move may take (its
+   * parts are ours), not one refused as "not empty". */
+  {
+    g_autofree char *text = g_strdup_printf ("A Lifeboat library was here and has been moved to %s.\n"
+                                             "What is left in this folder can be deleted.\n", m->to);
+    int fd = open (m->from, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || !lb_move_write_marker (fd, m->from, text, NULL))
+      note_failure (failed, m->from);
+    if (fd >= 0)
+      close (fd);
+  }
   /* The catalog first: a crash halfway leaves a folder that no longer
    * passes for a library rather than one with its files missing. */
   for (gsize i = 0; i < G_N_ELEMENTS (lb_move_catalog_files); i++)
@@ -310,6 +339,8 @@ remove_old (Move *m, GString *failed)
         note_failure (failed, path);
     }
   lb_library_sync_dir (m->from, NULL);
+  if (lb_move_test_removing != NULL)
+    lb_move_test_removing (m->from, lb_move_test_data);
   for (guint i = 0; i < m->blobs->len; i++)
     {
       g_autofree char *path = g_build_filename (blobs, m->blobs->pdata[i], NULL);
@@ -322,12 +353,16 @@ remove_old (Move *m, GString *failed)
       m->p.files_done++;
       lb_move_report (m, FALSE);
     }
+  remove_empty_fans (blobs);
   if (g_rmdir (blobs) < 0 && errno != ENOENT)
     note_failure (failed, blobs);
   lb_move_remove_tree (AT_FDCWD, tmp, failed);
   lb_move_remove_tree (AT_FDCWD, offsite, failed);
   if (g_unlink (lock) < 0 && errno != ENOENT)
     note_failure (failed, lock);
+  /* Kept while anything of ours is left: a later move may take it. */
+  if (failed->len == 0 && g_unlink (marker) < 0 && errno != ENOENT)
+    note_failure (failed, marker);
   close (m->lock_fd);
   m->lock_fd = -1;
   if (g_rmdir (m->from) < 0 && errno != ENOENT)

@@ -4,6 +4,7 @@ and a virtual phone in a work folder, lifeboat-cli run on them (through
 vphone-run, and under tests/faults/fsrec.so when asked)."""
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import time
@@ -14,6 +15,8 @@ CLI = os.path.join(BUILD, 'src', 'cli', 'lifeboat-cli')
 VRUN = os.path.join(BUILD, 'tests', 'vphone', 'vphone-run')
 MAKE_PHONE = os.path.join(SRC, 'tests', 'vphone', 'make-phone')
 FSREC = os.path.join(BUILD, 'tests', 'faults', 'fsrec.so')
+INTERNAL = 'Internal shared storage'
+SD_CARD = 'SD card'
 # The window's setting: lifeboat-cli finds the library there, as after a move.
 SETTING = ['io.github.lifeboat.Lifeboat', 'library-location']
 
@@ -35,9 +38,17 @@ class Rig:
         })
         self.env.pop('LIFEBOAT_LIBRARY', None)
 
-    def make_phone(self):
+    def make_phone(self, sd_card=False):
+        """The small phone; with SD_CARD, a second storage holding a copy
+        of its camera folder, for files to move between storages."""
         subprocess.run([MAKE_PHONE, self.phone, '--preset', 'small', '--seed', str(self.seed)],
                        check=True, capture_output=True)
+        if sd_card:
+            camera = os.path.join('DCIM', 'Camera')
+            shutil.copytree(os.path.join(self.phone, INTERNAL, camera), os.path.join(self.phone, SD_CARD, camera))
+
+    def storages(self):
+        return sorted(n for n in os.listdir(self.phone) if not n.startswith('.'))
 
     def new_library(self):
         """An empty root with a new library in root/lib, named in the
@@ -106,8 +117,19 @@ class Rig:
         t = time.time() - rng.randrange(1, 10 ** 6)
         for p in (files[2], new, new + '.copy'):
             os.utime(p, (t, t))
+        changed = [files[1] + '-renamed', files[2], new, new + '.copy']
+        storages = self.storages()
+        if len(storages) > 1:
+            # one file moves to the same folder on another storage
+            rel = os.path.relpath(files[5], self.phone).split(os.sep)
+            rel[0] = rng.choice([s for s in storages if s != rel[0]])
+            moved = os.path.join(self.phone, *rel)
+            os.makedirs(os.path.dirname(moved), exist_ok=True)
+            if not os.path.exists(moved):
+                os.rename(files[5], moved)
+                changed.append(moved)
         # what a backup must read: the phone paths of new and changed files
-        return ['/' + os.path.relpath(p, self.phone) for p in (files[1] + '-renamed', files[2], new, new + '.copy')]
+        return ['/' + os.path.relpath(p, self.phone) for p in changed]
 
     def listings(self):
         """snapshot id -> (state, listing digest), in the current library."""
