@@ -384,24 +384,137 @@ test_too_full (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (f->r.plan->problems->pdata[0], "--only"));
 }
 
+/* The snapshot has a card and internal storage; the new phone only
+ * internal storage (most have no card slot). */
 static void
-test_storages (Fixture *f, gconstpointer data)
+card_onto_internal_only (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
-
-  (void) data;
-  /* The snapshot has a card and internal storage; the new phone only
-   * internal storage: the card's files have nowhere to go, and say so,
-   * while the rest goes ahead. */
   f->options.to_new_device = TRUE;
   g_ptr_array_add (f->sources, storage (CARD, "SD card", LB_STORAGE_REMOVABLE, 0));
   typical (f);
   entry (f, 5, 0, "SD card", "song.mp3", FALSE, 100, 1700000000, "dddd");
+  /* DCIM on both: one folder on the phone.  a.jpg on both, the same
+   * content: sent once.  notes.txt on both, different: the card's gets a
+   * numbered name, the internal storage's keeps its own. */
+  entry (f, 6, 0, "SD card", "DCIM", TRUE, 0, 0, NULL);
+  entry (f, 7, 6, "SD card", "a.jpg", FALSE, 1000, 1700000000, "aaaa");
+  entry (f, 8, 6, "SD card", "b.jpg", FALSE, 2000, 1700000000, "eeee");
+  entry (f, 9, 0, "SD card", "notes.txt", FALSE, 30, 1700000000, "ffff");
+}
+
+static void
+test_merge (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *note = NULL;
+  const LbRestoreAction *a;
+  const LbRestoreStorage *card;
+
+  (void) data;
+  card_onto_internal_only (f);
   g_assert_true (plan (f, &error));
-  g_assert_cmpint (action (f, "/SD card/song.mp3")->kind, ==, LB_RESTORE_CANNOT);
-  g_assert_cmpstr (action (f, "/SD card/song.mp3")->reason, ==, "no storage on the phone to put it on");
-  g_assert_null (storage_plan (f, 1)->target);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->r.plan->problems->len, ==, 0);
+  card = storage_plan (f, 1);
+  g_assert_cmpstr (card->target, ==, "Internal shared storage");
+  g_assert_true (card->merged);
+  g_assert_false (card->left_out);
+  g_assert_cmpstr (action (f, "/SD card/song.mp3")->target_path, ==, "/Internal shared storage/song.mp3");
+  g_assert_cmpint (action (f, "/SD card/song.mp3")->kind, ==, LB_RESTORE_SEND);
+  /* No step creates the card's DCIM: the internal storage's is it. */
+  g_assert_cmpint (action (f, "/Internal shared storage/DCIM")->kind, ==, LB_RESTORE_SEND);
+  for (guint i = 0; i < f->r.plan->actions->len; i++)
+    g_assert_cmpstr (((LbRestoreAction *) f->r.plan->actions->pdata[i])->phone_path, !=, "/SD card/DCIM");
+  g_assert_cmpstr (action (f, "/SD card/DCIM/b.jpg")->target_path, ==, "/Internal shared storage/DCIM/b.jpg");
+  g_assert_cmpint (action (f, "/SD card/DCIM/a.jpg")->kind, ==, LB_RESTORE_IDENTICAL);
+  a = action (f, "/SD card/notes.txt");
+  g_assert_cmpint (a->kind, ==, LB_RESTORE_SEND);
+  g_assert_cmpstr (a->target_path, ==, "/Internal shared storage/notes (2).txt");
+  g_assert_nonnull (strstr (a->reason, "/Internal shared storage/notes.txt"));
+  g_assert_cmpstr (action (f, "/Internal shared storage/notes.txt")->target_path, ==, "/Internal shared storage/notes.txt");
+  /* The host's own entries are planned first, the guest's after. */
+  g_assert_true (f->r.plan->actions->pdata[0] == action (f, "/Internal shared storage/DCIM"));
+  g_assert_cmpuint (card->files, ==, 3);
+  g_assert_cmpuint (card->bytes, ==, 2130);
+  note = lb_restore_storage_note (card, FALSE);
+  g_assert_nonnull (strstr (note, "no storage of its own for “SD card”"));
+  g_assert_nonnull (strstr (note, "3 files to send"));
+  g_assert_nonnull (strstr (note, "--no-merge-storages"));
+  g_assert_null (lb_restore_storage_note (storage_plan (f, 0), FALSE));
+}
+
+static void
+test_no_merge (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *note = NULL;
+  const LbRestoreStorage *card;
+
+  (void) data;
+  f->options.no_merge = TRUE;
+  card_onto_internal_only (f);
+  g_assert_true (plan (f, &error));
+  g_assert_no_error (error);
+  /* Declined: not a problem, not one line per file; the rest goes. */
+  g_assert_cmpuint (f->r.plan->problems->len, ==, 0);
+  card = storage_plan (f, 1);
+  g_assert_null (card->target);
+  g_assert_true (card->left_out);
+  g_assert_false (card->merged);
+  for (guint i = 0; i < f->r.plan->actions->len; i++)
+    g_assert_false (g_str_has_prefix (((LbRestoreAction *) f->r.plan->actions->pdata[i])->phone_path, "/SD card"));
   g_assert_cmpint (action (f, "/Internal shared storage/DCIM/a.jpg")->kind, ==, LB_RESTORE_SEND);
+  g_assert_cmpuint (card->files, ==, 4);
+  g_assert_cmpuint (card->bytes, ==, 3130);
+  note = lb_restore_storage_note (card, TRUE);
+  g_assert_nonnull (strstr (note, "left out, as asked"));
+}
+
+/* Merged, the card's files would not fit beside the rest: the card is
+ * left out, saying why, and the rest still goes. */
+static void
+test_merge_no_room (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *note = NULL;
+  const LbRestoreStorage *card;
+
+  (void) data;
+  card_onto_internal_only (f);
+  ((LbStorageInfo *) f->info->storages->pdata[0])->free = 2000;
+  g_assert_true (plan (f, &error));
+  g_assert_no_error (error);
+  g_assert_true (f->r.plan->fits);
+  card = storage_plan (f, 1);
+  g_assert_true (card->left_out);
+  g_assert_true (card->no_room);
+  g_assert_null (card->target);
+  for (guint i = 0; i < f->r.plan->actions->len; i++)
+    g_assert_false (g_str_has_prefix (((LbRestoreAction *) f->r.plan->actions->pdata[i])->phone_path, "/SD card"));
+  g_assert_cmpint (action (f, "/Internal shared storage/DCIM/a.jpg")->kind, ==, LB_RESTORE_SEND);
+  note = lb_restore_storage_note (card, TRUE);
+  g_assert_nonnull (strstr (note, "would not fit"));
+}
+
+/* Two storages mapped onto one by hand: the space check adds them up. */
+static void
+test_map_both_onto_one (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  const char *map[] = { "SD card=Internal shared storage", NULL };
+
+  (void) data;
+  f->options.map = map;
+  card_onto_internal_only (f);
+  /* 1,020 bytes of the internal storage's and 2,130 of the card's to send: 150 too many. */
+  ((LbStorageInfo *) f->info->storages->pdata[0])->free = 3000;
+  g_assert_false (plan (f, &error));
+  g_assert_error (error, LB_ERROR, LB_ERROR_STORAGE_FULL);
+  g_assert_false (storage_plan (f, 0)->fits);
+  g_assert_false (storage_plan (f, 1)->fits);
+  g_assert_false (storage_plan (f, 1)->merged);
+  g_assert_cmpuint (f->r.plan->problems->len, ==, 1);
+  g_assert_nonnull (strstr (f->r.plan->problems->pdata[0], "needs 150 bytes more"));
 }
 
 static void
@@ -450,7 +563,10 @@ main (int argc, char **argv)
   ADD ("/restore-plan/other-phone", test_other_phone);
   ADD ("/restore-plan/to-new-phone", test_to_new_phone);
   ADD ("/restore-plan/too-full", test_too_full);
-  ADD ("/restore-plan/storages", test_storages);
+  ADD ("/restore-plan/merge", test_merge);
+  ADD ("/restore-plan/no-merge", test_no_merge);
+  ADD ("/restore-plan/merge-no-room", test_merge_no_room);
+  ADD ("/restore-plan/map-both-onto-one", test_map_both_onto_one);
   ADD ("/restore-plan/map", test_map);
   ADD ("/restore-plan/map-unknown", test_map_unknown);
   return g_test_run ();

@@ -47,6 +47,8 @@ plan_json (const LbRestorePlan *plan, const LbRestoreReport *report)
       lb_cli_json_int (b, "identical", (gint64) s->identical);
       lb_cli_json_int (b, "free", (gint64) s->free);
       lb_cli_json_bool (b, "fits", s->fits);
+      lb_cli_json_bool (b, "merged", s->merged);
+      lb_cli_json_bool (b, "left_out", s->left_out);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -86,6 +88,19 @@ plan_json (const LbRestorePlan *plan, const LbRestoreReport *report)
   return json_builder_get_root (b);
 }
 
+/* The storages merged onto another or left out, one line each: said
+ * even when the plan is not shown. */
+static void
+print_storage_notes (const LbRestorePlan *plan)
+{
+  for (guint i = 0; i < plan->storages->len; i++)
+    {
+      g_autofree char *note = lb_restore_storage_note (plan->storages->pdata[i], FALSE);
+      if (note != NULL)
+        printf ("%s\n", note);
+    }
+}
+
 static void
 print_plan (const LbRestorePlan *plan)
 {
@@ -101,6 +116,11 @@ print_plan (const LbRestorePlan *plan)
       LbRestoreStorage *s = plan->storages->pdata[i];
       g_autofree char *bytes = g_format_size (s->bytes);
       g_autofree char *free_ = g_format_size (s->free);
+      g_autofree char *note = lb_restore_storage_note (s, FALSE);
+      if (note != NULL)
+        printf ("  %s\n", note);
+      if (s->left_out)
+        continue;
       printf (_("  %s → %s: %" PRIu64 " files to send (%s), %" PRIu64 " folders to create, %" PRIu64 " already there; %s free%s\n"),
               s->source, s->target ? s->target : _("(no storage)"), s->files, bytes, s->folders, s->identical, free_,
               s->fits ? "" : _(" — does not fit"));
@@ -190,7 +210,7 @@ int
 lb_cli_restore (LbCli *cli, int argc, char **argv)
 {
   g_auto(GStrv) only = NULL, map = NULL;
-  gboolean dry_run = FALSE, to_new = FALSE, mirror = FALSE, rename_invalid = FALSE;
+  gboolean dry_run = FALSE, to_new = FALSE, mirror = FALSE, rename_invalid = FALSE, no_merge = FALSE;
   GOptionEntry extra[] = {
     { "device", 'd', 0, G_OPTION_ARG_STRING, &cli->device, N_("The phone to restore onto"), N_("SERIAL") },
     { "only", 0, 0, G_OPTION_ARG_STRING_ARRAY, &only, N_("Restore only this path (a folder means all below it); repeatable"), N_("PATH") },
@@ -199,6 +219,7 @@ lb_cli_restore (LbCli *cli, int argc, char **argv)
     { "mirror", 0, 0, G_OPTION_ARG_NONE, &mirror, N_("Make the phone match exactly: replace what differs, remove what the snapshot lacks"), NULL },
     { "map", 0, 0, G_OPTION_ARG_STRING_ARRAY, &map, N_("Put a snapshot storage on a phone storage: \"SD card=Internal shared storage\""), N_("FROM=TO") },
     { "rename-invalid", 0, 0, G_OPTION_ARG_NONE, &rename_invalid, N_("Rename files whose names the phone refuses, and list each change"), NULL },
+    { "no-merge-storages", 0, 0, G_OPTION_ARG_NONE, &no_merge, N_("Leave out a snapshot storage the phone has no storage for, instead of putting its files onto the phone's internal storage"), NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GError) error = NULL;
@@ -213,7 +234,9 @@ lb_cli_restore (LbCli *cli, int argc, char **argv)
                        "It plans first (--dry-run shows the plan) and refuses before writing anything when the\n"
                        "files do not fit. Nothing on the phone is deleted or replaced unless you ask for\n"
                        "--mirror; a different file at the same path is kept, and ours is sent beside it as\n"
-                       "“NAME (restored DATE)”. Running the same restore again sends only what is missing."),
+                       "“NAME (restored DATE)”. A storage the phone lacks (a memory card) goes onto its internal\n"
+                       "storage, into the same folders, when it fits. Running the same restore again sends only\n"
+                       "what is missing."),
                      extra, &argc, &argv))
     return LB_EXIT_USAGE;
   if (argc != 2)
@@ -232,6 +255,7 @@ lb_cli_restore (LbCli *cli, int argc, char **argv)
   job.options.to_new_device = to_new;
   job.options.mirror = mirror;
   job.options.rename_invalid = rename_invalid;
+  job.options.no_merge = no_merge;
   if (!cli->quiet && !cli->json && cli->show_progress)
     g_printerr ("%s\n", _("Planning: reading what the phone already holds…"));
   if (!cli->json)
@@ -249,6 +273,8 @@ lb_cli_restore (LbCli *cli, int argc, char **argv)
     {
       if (dry_run || job.error != NULL)
         print_plan (report->plan);
+      else
+        print_storage_notes (report->plan);
       if (!dry_run && (job.report != NULL || report->sent + report->identical > 0))
         print_report (report);
     }

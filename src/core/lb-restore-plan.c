@@ -90,9 +90,29 @@ target_storage_named (const LbDeviceInfo *info, const char *description)
   return NULL;
 }
 
-/* Each snapshot storage goes to: the --map choice, else the storage of the
- * same description, else the next unused one of the same kind, else any
- * unused one, in the phone's order. */
+/* The storage a snapshot storage the phone has nothing for goes onto: an
+ * internal one before a card (a new phone without a card slot is the
+ * common case), the roomiest first. */
+static const LbStorageInfo *
+merge_target (const LbDeviceInfo *info)
+{
+  const LbStorageInfo *best = NULL;
+
+  for (guint t = 0; t < info->storages->len; t++)
+    {
+      const LbStorageInfo *cand = info->storages->pdata[t];
+      gboolean fixed = cand->kind != LB_STORAGE_REMOVABLE, best_fixed = best && best->kind != LB_STORAGE_REMOVABLE;
+      if (best == NULL || fixed > best_fixed || (fixed == best_fixed && cand->free > best->free))
+        best = cand;
+    }
+  return best;
+}
+
+/* Each snapshot storage goes to: the --map choice, else the unused storage
+ * of the same description, else the next unused one of the same kind,
+ * else any unused one, in the phone's order.  Then, with every storage
+ * used: the one of the same description (a --map put another there too),
+ * else, unless no_merge, merge_target(). */
 static gboolean
 map_storages (Restore *r, GPtrArray *sources, GError **error)
 {
@@ -138,6 +158,17 @@ map_storages (Restore *r, GPtrArray *sources, GError **error)
               }
           }
       }
+  for (guint i = 0; i < sources->len; i++)
+    {
+      LbStorageInfo *src = sources->pdata[i];
+      const LbStorageInfo *own = target_storage_named (info, src->description);
+      const LbStorageInfo *t = own ? own : r->options->no_merge ? NULL : merge_target (info);
+      if (t == NULL || g_hash_table_contains (r->storage_for, src->description))
+        continue;
+      g_hash_table_insert (r->storage_for, g_strdup (src->description), (gpointer) t);
+      if (own == NULL)
+        g_hash_table_add (r->merged, g_strdup (src->description));
+    }
   return TRUE;
 }
 
@@ -305,6 +336,51 @@ sent_under_other_name (Restore *r, const LbStorageInfo *st, const char *parent_r
   return NULL;
 }
 
+/* Two storages of the snapshot on one of the phone's, and this entry's
+ * path already planned for the other's: the same folder is one folder
+ * (DCIM/Camera of the card and of the internal storage become one); the
+ * same file is sent once; a different file is sent under a numbered name.
+ * FALSE: not such a case (a file against a folder is not). */
+static gboolean
+merge_at (Restore *r, LbEntry *e, const LbStorageInfo *st, const char *parent_rel, const char *name, const char *rel,
+          const char *key)
+{
+  LbEntry *first = g_hash_table_lookup (r->planned, key);
+  g_autofree char *numbered = NULL, *other_rel = NULL, *other_key = NULL, *why = NULL;
+
+  if (first == NULL || g_strcmp0 (first->storage, e->storage) == 0 || first->is_folder != e->is_folder)
+    return FALSE;
+  if (e->is_folder)
+    {
+      g_hash_table_insert (r->rel_of, g_memdup2 (&e->path_id, sizeof (gint64)), g_strdup (rel));
+      g_hash_table_insert (r->alias_of, g_memdup2 (&e->path_id, sizeof (gint64)),
+                           g_memdup2 (&first->path_id, sizeof (gint64)));
+      if (g_hash_table_contains (r->blocked, &first->path_id))
+        g_hash_table_add (r->blocked, g_memdup2 (&e->path_id, sizeof (gint64)));
+      return TRUE;
+    }
+  if (e->blob != NULL && g_strcmp0 (e->blob, first->blob) == 0)
+    {
+      add_step (r, LB_RESTORE_IDENTICAL, e, st, name, rel, 0, NULL);
+      return TRUE;
+    }
+  for (guint n = 2; other_key == NULL || g_hash_table_contains (r->planned, other_key) ||
+                    g_hash_table_contains (r->targets, other_key); n++)
+    {
+      g_autofree char *base = lb_numbered_name (name, n);
+      g_free (numbered);
+      g_free (other_rel);
+      g_free (other_key);
+      numbered = acceptable_name (base, st);
+      other_rel = *parent_rel ? g_strconcat (parent_rel, "/", numbered, NULL) : g_strdup (numbered);
+      other_key = lb_restore_target_key (st->id, other_rel);
+    }
+  g_hash_table_insert (r->planned, g_strdup (other_key), e);
+  why = g_strdup_printf (_("renamed to “%s”: %s, a different file, goes to the same place"), numbered, first->phone_path);
+  add_step (r, LB_RESTORE_SEND, e, st, numbered, other_rel, 0, why);
+  return TRUE;
+}
+
 static void
 plan_entry (Restore *r, LbEntry *e)
 {
@@ -321,6 +397,14 @@ plan_entry (Restore *r, LbEntry *e)
     return;
   if (st == NULL)
     {
+      LbRestoreStorage *sp = storage_plan (r, e->storage);
+      if (sp != NULL && sp->left_out)
+        {
+          /* Counted for the one line that says so, not listed. */
+          sp->files += !e->is_folder;
+          sp->bytes += e->is_folder ? 0 : e->size;
+          return;
+        }
       add_step (r, LB_RESTORE_CANNOT, e, NULL, e->name, e->name, 0, _("no storage on the phone to put it on"));
       return;
     }
@@ -354,6 +438,8 @@ plan_entry (Restore *r, LbEntry *e)
     renamed = g_strdup_printf (_("the phone will name it “%s”"), name);
   rel = *parent_rel ? g_strconcat (parent_rel, "/", name, NULL) : g_strdup (name);
   key = lb_restore_target_key (st->id, rel);
+  if (merge_at (r, e, st, parent_rel, name, rel, key))
+    return;
   /* Two names of the snapshot that the phone makes one (" a.jpg" and
    * "a.jpg" on a memory card): the phone would refuse the second. */
   if (r->options->rename_invalid && g_hash_table_contains (r->planned, key))
@@ -378,7 +464,7 @@ plan_entry (Restore *r, LbEntry *e)
       add_step (r, LB_RESTORE_CANNOT, e, st, name, rel, 0, why);
       return;
     }
-  g_hash_table_add (r->planned, g_strdup (key));
+  g_hash_table_insert (r->planned, g_strdup (key), e);
   t = g_hash_table_lookup (r->targets, key);
   if (t != NULL)
     t->matched = TRUE;
@@ -579,22 +665,91 @@ lb_restore_plan_storages (Restore *r, GPtrArray *sources, GError **error)
       sp->target = t ? g_strdup (t->description) : NULL;
       sp->free = t ? t->free : 0;
       sp->capacity = t ? t->capacity : 0;
+      sp->merged = g_hash_table_contains (r->merged, src->description);
+      sp->left_out = t == NULL && r->options->no_merge;
       g_ptr_array_add (plan->storages, sp);
     }
   return TRUE;
+}
+
+/* A storage's own entries first, then those of storages put onto it, so
+ * that a merged folder finds the one it joins and a clash of names
+ * renames the guest's file, not the host's. */
+static gboolean
+goes_first (Restore *r, const LbEntry *e)
+{
+  const LbStorageInfo *st = g_hash_table_lookup (r->storage_for, e->storage);
+  return st == NULL || g_strcmp0 (st->description, e->storage) == 0;
+}
+
+static void
+plan_entries (Restore *r)
+{
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < r->entries->len; i++)
+      {
+        LbEntry *e = r->entries->pdata[i];
+        if (goes_first (r, e) == (pass == 0) && selected (r, e))
+          plan_entry (r, e);
+      }
+}
+
+/* What every storage mapped onto sp's target sends there. */
+static guint64
+bytes_onto (const LbRestorePlan *plan, const LbRestoreStorage *sp)
+{
+  guint64 bytes = 0;
+
+  for (guint i = 0; i < plan->storages->len; i++)
+    {
+      const LbRestoreStorage *o = plan->storages->pdata[i];
+      if (!o->left_out && g_strcmp0 (o->target, sp->target) == 0)
+        bytes += o->bytes;
+    }
+  return bytes;
+}
+
+/* The merges whose target would not hold them: such a storage is left out
+ * instead, its steps dropped (a merged storage's steps come after its
+ * host's, and nothing of the host's refers to them).  TRUE if any was. */
+static gboolean
+drop_merges_that_do_not_fit (Restore *r)
+{
+  LbRestorePlan *plan = r->plan;
+  gboolean dropped = FALSE;
+
+  for (guint i = 0; i < plan->storages->len; i++)
+    {
+      LbRestoreStorage *sp = plan->storages->pdata[i];
+      if (!sp->merged || bytes_onto (plan, sp) <= sp->free)
+        continue;
+      for (guint k = r->steps->len; k-- > 0;)
+        {
+          Step *st = r->steps->pdata[k];
+          if (st->entry != NULL && g_strcmp0 (st->entry->storage, sp->source) == 0)
+            {
+              g_ptr_array_remove_index (r->steps, k);
+              g_ptr_array_remove_index (plan->actions, k);
+            }
+        }
+      sp->merged = FALSE;
+      sp->left_out = sp->no_room = TRUE;
+      g_free (sp->target);
+      sp->target = NULL;
+      sp->folders = sp->identical = 0;
+      dropped = TRUE;
+    }
+  return dropped;
 }
 
 gboolean
 lb_restore_plan_decide (Restore *r, GError **error)
 {
   LbRestorePlan *plan = r->plan;
+  g_autoptr(GHashTable) told = g_hash_table_new (g_str_hash, g_str_equal);
 
-  for (guint i = 0; i < r->entries->len; i++)
-    {
-      LbEntry *e = r->entries->pdata[i];
-      if (selected (r, e))
-        plan_entry (r, e);
-    }
+  plan_entries (r);
+  drop_merges_that_do_not_fit (r);
   if (r->options->mirror)
     plan_mirror (r);
 
@@ -602,25 +757,29 @@ lb_restore_plan_decide (Restore *r, GError **error)
   for (guint i = 0; i < plan->storages->len; i++)
     {
       LbRestoreStorage *sp = plan->storages->pdata[i];
-      sp->fits = sp->target == NULL || sp->bytes <= sp->free;
-      if (sp->target == NULL && (sp->files > 0 || sp->folders > 0))
+      guint64 bytes = sp->target ? bytes_onto (plan, sp) : 0;
+      sp->fits = sp->target == NULL || bytes <= sp->free;
+      if (sp->target == NULL && !sp->left_out && (sp->files > 0 || sp->folders > 0))
         g_ptr_array_add (plan->problems,
                          r->options->plain_hints
                            ? g_strdup_printf (_("The phone has no storage for “%s”."), sp->source)
                            : g_strdup_printf (_("The phone has no storage for “%s”; choose one with --map"), sp->source));
-      if (!sp->fits)
+      /* Said once for a storage that several are put onto. */
+      if (!sp->fits && !g_hash_table_contains (told, sp->target))
         {
-          g_autofree char *need = g_format_size (sp->bytes - sp->free);
+          g_autofree char *need = g_format_size (bytes - sp->free);
           g_autofree char *free_ = g_format_size (sp->free);
-          g_autofree char *total = g_format_size (sp->bytes);
+          g_autofree char *total = g_format_size (bytes);
+          g_hash_table_add (told, sp->target);
           g_ptr_array_add (plan->problems,
                            r->options->plain_hints
                              ? g_strdup_printf (_("%s needs %s more space: %s to send, %s free. Free some space on the phone."),
                                                 sp->target, need, total, free_)
                              : g_strdup_printf (_("%s needs %s more space: %s to send, %s free. Free some space on the phone, or restore less with --only."),
                                                 sp->target, need, total, free_));
-          plan->fits = FALSE;
         }
+      if (!sp->fits)
+        plan->fits = FALSE;
     }
   if (!plan->fits)
     {
@@ -628,6 +787,38 @@ lb_restore_plan_decide (Restore *r, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+char *
+lb_restore_storage_note (const LbRestoreStorage *s, gboolean plain_hints)
+{
+  g_autofree char *size = g_format_size (s->bytes);
+
+  if (s->merged && s->files + s->folders + s->identical > 0)
+    return plain_hints
+      ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                      "This phone has no storage of its own for “%s”: its %" PRIu64 " file to send (%s) goes onto %s, into the same folders.",
+                                      "This phone has no storage of its own for “%s”: its %" PRIu64 " files to send (%s) go onto %s, into the same folders.",
+                                      s->files),
+                         s->source, s->files, size, s->target)
+      : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                      "This phone has no storage of its own for “%s”: its %" PRIu64 " file to send (%s) goes onto %s, into the same folders (--no-merge-storages leaves it out).",
+                                      "This phone has no storage of its own for “%s”: its %" PRIu64 " files to send (%s) go onto %s, into the same folders (--no-merge-storages leaves them out).",
+                                      s->files),
+                         s->source, s->files, size, s->target);
+  if (s->left_out && s->no_room)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "“%s” is left out: this phone has no storage of its own for it, and its %" PRIu64 " file (%s) would not fit beside the rest.",
+                                         "“%s” is left out: this phone has no storage of its own for it, and its %" PRIu64 " files (%s) would not fit beside the rest.",
+                                         s->files),
+                            s->source, s->files, size);
+  if (s->left_out && s->files > 0)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "“%s” is left out, as asked: this phone has no storage of its own for it (%" PRIu64 " file, %s, not sent).",
+                                         "“%s” is left out, as asked: this phone has no storage of its own for it (%" PRIu64 " files, %s, not sent).",
+                                         s->files),
+                            s->source, s->files, size);
+  return NULL;
 }
 
 gboolean

@@ -58,7 +58,11 @@ typedef struct {
   GHashTable *handle_of;     /* path id -> phone handle */
   GHashTable *blocked;       /* path ids whose folder cannot be restored */
   GHashTable *children;      /* "storage id/rel" of a phone folder -> GPtrArray of names */
-  GHashTable *planned;       /* "storage id/rel" the plan puts something of the snapshot at */
+  GHashTable *planned;       /* "storage id/rel" the plan puts something of the snapshot at
+                              * -> the LbEntry* it puts there first */
+  GHashTable *alias_of;      /* path id of a folder merged into one of another storage
+                              * -> that folder's path id */
+  GHashTable *merged;        /* source descriptions put onto another's storage (set) */
   GHashTable *phone_rel;     /* path id -> rel of a folder the phone named otherwise, or below one */
 } Restore;
 

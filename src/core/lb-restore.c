@@ -120,10 +120,19 @@ fill_from_blob (guint8 *buf, gsize len, gpointer data)
   return n;
 }
 
+/* A folder merged into another storage's folder of the same path is
+ * that folder on the phone. */
+static const gint64 *
+folder_id (Restore *r, const gint64 *path_id)
+{
+  const gint64 *other = g_hash_table_lookup (r->alias_of, path_id);
+  return other != NULL ? other : path_id;
+}
+
 static guint32
 parent_handle (Restore *r, LbEntry *e)
 {
-  return e->parent_id ? GPOINTER_TO_UINT (g_hash_table_lookup (r->handle_of, &e->parent_id)) : 0;
+  return e->parent_id ? GPOINTER_TO_UINT (g_hash_table_lookup (r->handle_of, folder_id (r, &e->parent_id))) : 0;
 }
 
 /* Where a step's object really is on the phone: below a folder the phone
@@ -133,7 +142,7 @@ parent_handle (Restore *r, LbEntry *e)
 static char *
 actual_rel (Restore *r, Step *s, const char *got, LbRestoreReport *report)
 {
-  const char *parent = s->entry->parent_id ? g_hash_table_lookup (r->phone_rel, &s->entry->parent_id) : NULL;
+  const char *parent = s->entry->parent_id ? g_hash_table_lookup (r->phone_rel, folder_id (r, &s->entry->parent_id)) : NULL;
   const char *name = got != NULL ? got : s->name;
   char *rel;
 
@@ -331,6 +340,8 @@ lb_restore_init (Restore *r, const LbRestoreOptions *options)
   r->blocked = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   r->children = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   r->planned = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  r->alias_of = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  r->merged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   r->phone_rel = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
 }
 
@@ -346,6 +357,8 @@ lb_restore_clear (Restore *r)
   g_clear_pointer (&r->blocked, g_hash_table_unref);
   g_clear_pointer (&r->children, g_hash_table_unref);
   g_clear_pointer (&r->planned, g_hash_table_unref);
+  g_clear_pointer (&r->alias_of, g_hash_table_unref);
+  g_clear_pointer (&r->merged, g_hash_table_unref);
   g_clear_pointer (&r->phone_rel, g_hash_table_unref);
 }
 

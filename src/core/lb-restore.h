@@ -18,6 +18,8 @@ typedef struct {
   gboolean to_new_device;         /* allow a target other than the snapshot's phone */
   gboolean mirror;                /* replace and remove what differs on the phone */
   gboolean rename_invalid;        /* make names the phone refuses acceptable */
+  gboolean no_merge;              /* a snapshot storage the phone has no storage
+                                   * for is left out, not put onto another */
   gboolean dry_run;               /* plan only */
   gboolean plain_hints;           /* a front end without options (the window):
                                    * messages say what to do without naming
@@ -50,7 +52,13 @@ typedef struct {
   guint64 identical;
   guint64 free;
   guint64 capacity;
-  gboolean fits;
+  gboolean fits;                  /* target's free space holds what every storage
+                                   * mapped onto it sends */
+  gboolean merged;                /* the phone has no storage of its own for it:
+                                   * it goes onto target, into its folders */
+  gboolean left_out;              /* none for it and no_merge (or no_room): nothing
+                                   * of it is sent; files and bytes count what it holds */
+  gboolean no_room;               /* left out because, merged, it would not fit */
 } LbRestoreStorage;
 
 typedef struct {
@@ -67,6 +75,10 @@ typedef struct {
  * LbRestoreStorage and LbRestoreAction with g_strdup'd strings, strings). */
 LbRestorePlan *lb_restore_plan_new (void);
 void lb_restore_plan_free (LbRestorePlan *plan);
+/* One line (translated, newly allocated) about a storage that was merged
+ * onto another or left out, or NULL: what a summary says instead of one
+ * line per file.  plain_hints as in LbRestoreOptions. */
+char *lb_restore_storage_note (const LbRestoreStorage *s, gboolean plain_hints);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LbRestorePlan, lb_restore_plan_free)
 
 typedef struct {

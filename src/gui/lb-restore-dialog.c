@@ -36,6 +36,7 @@ struct _LbRestoreDialog {
   GtkComboBox *snapshot_combo;
   GtkComboBox *target_combo;
   GtkToggleButton *mirror_check;
+  GtkToggleButton *merge_check;
   GtkWidget *mirror_warning;
   GtkSpinner *plan_spinner;
   GtkLabel *plan_label;
@@ -209,6 +210,7 @@ typedef struct {
   gint64 snapshot_id;
   char *serial;
   gboolean mirror;
+  gboolean no_merge;
   gboolean to_new_device;
   gboolean dry_run;
   LbMonitor *monitor;            /* plans hold the phone themselves */
@@ -263,6 +265,7 @@ job_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellab
   options.snapshot_id = job->snapshot_id;
   options.serial = job->serial;
   options.mirror = job->mirror;
+  options.no_merge = job->no_merge;
   options.to_new_device = job->to_new_device;
   options.dry_run = job->dry_run;
   options.plain_hints = TRUE;
@@ -336,6 +339,21 @@ show_no_plan (LbRestoreDialog *self, const char *why)
   update_restore_button (self);
 }
 
+/* Offered only where it changes something: a storage of the backup that
+ * this phone has none for, and that would fit merged. */
+static void
+show_merge_choice (LbRestoreDialog *self, const LbRestorePlan *plan)
+{
+  gboolean matters = FALSE;
+
+  for (guint i = 0; i < plan->storages->len; i++)
+    {
+      const LbRestoreStorage *s = g_ptr_array_index (plan->storages, i);
+      matters |= s->merged || (s->left_out && !s->no_room);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->merge_check), matters);
+}
+
 static void
 show_plan (LbRestoreDialog *self, const LbRestorePlan *plan, const GError *error)
 {
@@ -354,6 +372,7 @@ show_plan (LbRestoreDialog *self, const LbRestorePlan *plan, const GError *error
   name = target ? lb_phone_dup_display_name (target) : NULL;
   summary = lb_restore_text_plan_summary (plan, name);
   details = lb_restore_text_plan_details (plan);
+  show_merge_choice (self, plan);
   gtk_label_set_text (self->plan_label, summary);
   gtk_label_set_markup (self->plan_details_label, details);
   show_migration (self, plan);
@@ -430,6 +449,7 @@ start_plan (LbRestoreDialog *self)
   job->snapshot_id = snapshot->id;
   job->serial = g_strdup (lb_phone_get_serial (target));
   job->mirror = gtk_toggle_button_get_active (self->mirror_check);
+  job->no_merge = !gtk_toggle_button_get_active (self->merge_check);
   /* The plan itself tells whether this is a migration; the person confirms
    * it before the real run. */
   job->to_new_device = TRUE;
@@ -560,6 +580,7 @@ on_restore_clicked (LbRestoreDialog *self)
   job->snapshot_id = plan->snapshot->id;
   job->serial = g_strdup (self->plan_serial);
   job->mirror = gtk_toggle_button_get_active (self->mirror_check);
+  job->no_merge = !gtk_toggle_button_get_active (self->merge_check);
   job->to_new_device = plan->migration && gtk_toggle_button_get_active (self->migration_check);
   job->monitor = g_object_ref (self->monitor);
   job->target = g_object_ref (target);
@@ -670,6 +691,7 @@ lb_restore_dialog_class_init (LbRestoreDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, snapshot_combo);
   gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, target_combo);
   gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, mirror_check);
+  gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, merge_check);
   gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, mirror_warning);
   gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, plan_spinner);
   gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, plan_label);

@@ -124,6 +124,7 @@ append_storages (GString *out, const LbRestorePlan *plan)
       g_autofree char *same = lb_restore_text_count (s->identical);
       g_autofree char *bytes = g_format_size (s->bytes), *free_ = g_format_size (s->free);
       g_autofree char *heading = NULL, *send = NULL, *room = NULL;
+      g_autofree char *note = lb_restore_storage_note (s, TRUE);
 
       if (s->target == NULL)
         heading = g_strdup_printf (_("%s → no matching storage on this phone"), s->source);
@@ -133,6 +134,10 @@ append_storages (GString *out, const LbRestorePlan *plan)
         /* Translators: a storage of the backup → the phone's storage it goes to */
         heading = g_strdup_printf (_("%s → %s"), s->source, s->target);
       append_heading (out, heading);
+      if (note != NULL)
+        append_escaped_line (out, note);
+      if (s->target == NULL && note != NULL)
+        continue;
       if (s->target == NULL)
         {
           /* The core counts nothing for a storage it cannot map: say
@@ -161,11 +166,13 @@ append_storages (GString *out, const LbRestorePlan *plan)
         continue;
       if (s->fits)
         room = g_strdup_printf (_("%s free: it fits"), free_);
-      else
+      else if (s->bytes > s->free)
         {
           g_autofree char *need = g_format_size (s->bytes - s->free);
           room = g_strdup_printf (_("%s free: needs %s more"), free_, need);
         }
+      else
+        room = g_strdup_printf (_("%s free: not enough for this and what else goes there"), free_);
       append_escaped_line (out, room);
     }
 }
@@ -218,6 +225,8 @@ plan_totals (const LbRestorePlan *plan, guint64 *files, guint64 *bytes)
   for (guint i = 0; i < plan->storages->len; i++)
     {
       const LbRestoreStorage *s = g_ptr_array_index (plan->storages, i);
+      if (s->left_out)
+        continue;
       *files += s->files;
       *bytes += s->bytes;
     }

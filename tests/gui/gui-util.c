@@ -49,6 +49,16 @@ gui_run_under_rig (int argc, char **argv)
     }
   empty = g_build_filename (gui_phones_dir, "empty", "Internal shared storage", NULL);
   g_mkdir_with_parents (empty, 0755);
+  {
+    /* The small phone with a memory card: a camera folder on both. */
+    const char *card[] = {
+      "sh", "-ec",
+      "cp -a \"$0/small\" \"$0/card\"; cd \"$0/card\"; mkdir -p \"SD card/DCIM/Camera\" .vphone;"
+      "head -c 70000 /dev/urandom >\"SD card/DCIM/Camera/IMG_card.jpg\";"
+      "printf '[SD card]\\nkind=removable\\n' >.vphone/storages.ini",
+      gui_phones_dir, NULL };
+    run_or_die (card);
+  }
 
   g_ptr_array_add (args, g_strdup ("timeout"));
   g_ptr_array_add (args, g_strdup ("-k5"));
@@ -69,6 +79,7 @@ gui_run_under_rig (int argc, char **argv)
   PHONE ("small", "serial=" PHONE_LOCKED ",profile=android-locked,plugged=no");
   PHONE ("small", "serial=" PHONE_CHARGE ",profile=charge-only,plugged=no");
   PHONE ("small", "serial=" PHONE_BUSY ",busy,plugged=no");
+  PHONE ("card", "serial=" PHONE_CARD ",plugged=no");
 #undef PHONE
   g_ptr_array_add (args, g_strdup ("--"));
   /* LB_TEST_DEBUGGER="gdb -batch -ex run -ex bt --args" to look at a crash. */
@@ -122,7 +133,7 @@ gui_run_under_rig (int argc, char **argv)
 void
 gui_plug_only (const char *const *serials)
 {
-  const char *all[] = { PHONE_A, PHONE_EMPTY, PHONE_TYPICAL, PHONE_LOCKED, PHONE_CHARGE, PHONE_BUSY };
+  const char *all[] = { PHONE_A, PHONE_EMPTY, PHONE_TYPICAL, PHONE_LOCKED, PHONE_CHARGE, PHONE_BUSY, PHONE_CARD };
   g_autofree char *stats = ctl ("stats", NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (all); i++)

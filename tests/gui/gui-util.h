@@ -16,6 +16,7 @@
 #define PHONE_LOCKED  "GUI-LOCKED"   /* android-locked, unplugged at start */
 #define PHONE_CHARGE  "GUI-CHARGE"   /* charge-only, unplugged at start */
 #define PHONE_BUSY    "GUI-BUSY"     /* held by "another program", unplugged at start */
+#define PHONE_CARD    "GUI-CARD"     /* small preset and a memory card, unplugged at start */
 
 extern char *gui_phones_dir;
 extern char *gui_builddir;

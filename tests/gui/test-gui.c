@@ -554,36 +554,41 @@ dialog_open (gpointer data)
   return gui_find_toplevel (LB_TYPE_RESTORE_DIALOG) != NULL;
 }
 
-static void
-restore_to_new_phone (LbApplication *app, LbWindow *window, gpointer data)
+/* Backs up the phone SERIAL, plugs the empty one beside it and opens the
+ * Restore dialog onto that: the dialog. */
+static GtkWidget *
+restore_onto_empty (LbWindow *window, const char *serial)
 {
   GtkWidget *w = GTK_WIDGET (window);
-  LbPhone *phone = show_only (window, PHONE_A, LB_DEVICE_READY);
-  const char *both[] = { PHONE_A, PHONE_EMPTY, NULL };
+  LbPhone *phone = show_only (window, serial, LB_DEVICE_READY);
+  const char *both[] = { serial, PHONE_EMPTY, NULL };
   Want empty = { window, PHONE_EMPTY, LB_DEVICE_READY };
-  GtkWidget *list = gui_find (w, "phone_list");
-  g_autofree char *from = g_build_filename (gui_phones_dir, "small", "Internal shared storage", NULL);
-  g_autofree char *to = g_build_filename (gui_phones_dir, "empty", "Internal shared storage", NULL);
-  const char *diff[] = { "diff", "-r", from, to, NULL };
-  g_autofree char *diff_out = NULL;
+  WantRows one = { window, 1 };
   GtkWidget *dialog;
-  int status;
 
   gui_click (w, "backup_button");
   gui_wait (is_idle_with_result, phone, 120, "the backup to finish");
   g_assert_true (lb_phone_get_result (phone)->ok);
-  {
-    WantRows one = { window, 1 };
-    gui_wait (has_history_rows, &one, 10, "the snapshot in History");
-  }
-
+  gui_wait (has_history_rows, &one, 10, "the snapshot in History");
   gui_plug_only (both);
   gui_wait (is_connected, &empty, 20, "the empty phone");
-  gtk_list_box_select_row (GTK_LIST_BOX (list), GTK_LIST_BOX_ROW (row_for (window, PHONE_A)));
+  gtk_list_box_select_row (GTK_LIST_BOX (gui_find (w, "phone_list")), GTK_LIST_BOX_ROW (row_for (window, serial)));
   gui_click (w, "restore_button");
   gui_wait (dialog_open, NULL, 10, "the Restore dialog");
   dialog = gui_find_toplevel (LB_TYPE_RESTORE_DIALOG);
   g_assert_true (gtk_combo_box_set_active_id (GTK_COMBO_BOX (gui_find (dialog, "target_combo")), PHONE_EMPTY));
+  return dialog;
+}
+
+static void
+restore_to_new_phone (LbApplication *app, LbWindow *window, gpointer data)
+{
+  g_autofree char *from = g_build_filename (gui_phones_dir, "small", "Internal shared storage", NULL);
+  g_autofree char *to = g_build_filename (gui_phones_dir, "empty", "Internal shared storage", NULL);
+  const char *diff[] = { "diff", "-r", from, to, NULL };
+  g_autofree char *diff_out = NULL;
+  GtkWidget *dialog = restore_onto_empty (window, PHONE_A);
+  int status;
 
   /* Another phone: the plan says so, and Restore waits for a yes. */
   gui_wait (migration_asked, dialog, 60, "the plan for the new phone");
@@ -610,6 +615,67 @@ static void
 test_restore_to_new_phone (void)
 {
   gui_run_app (restore_to_new_phone, NULL);
+}
+
+/* ---- a memory card onto a phone without one ----------------------------------------- */
+
+typedef struct {
+  GtkWidget *dialog;
+  const char *text;
+} WantPlan;
+
+/* The plan made and showing text: a plan for the choice just made. */
+static gboolean
+plan_says (gpointer data)
+{
+  WantPlan *want = data;
+  return !gtk_widget_get_visible (gui_find (want->dialog, "plan_spinner")) &&
+         strstr (gui_label (want->dialog, "plan_details_label"), want->text) != NULL;
+}
+
+static void
+restore_card_onto_no_card (LbApplication *app, LbWindow *window, gpointer data)
+{
+  g_autofree char *card_file = g_build_filename (gui_phones_dir, "card", "SD card", "DCIM", "Camera", "IMG_card.jpg", NULL);
+  g_autofree char *landed = g_build_filename (gui_phones_dir, "empty", "Internal shared storage", "DCIM", "Camera",
+                                              "IMG_card.jpg", NULL);
+  g_autofree char *a = NULL, *b = NULL;
+  gsize la, lb;
+  GtkWidget *dialog = restore_onto_empty (window, PHONE_CARD);
+  GtkWidget *merge = gui_find (dialog, "merge_check");
+  WantPlan merged, left_out;
+
+  /* Offered, ticked: the card's file goes onto the internal storage. */
+  merged = (WantPlan) { dialog, "no storage of its own for “SD card”" };
+  gui_wait (plan_says, &merged, 60, "the plan putting the card onto the internal storage");
+  g_assert_true (gtk_widget_get_visible (merge));
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (merge)));
+  gui_screenshot (dialog, "restore-merge-card");
+
+  /* Unticked: planned again, the card left out, said once. */
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (merge), FALSE);
+  left_out = (WantPlan) { dialog, "“SD card” is left out, as asked" };
+  gui_wait (plan_says, &left_out, 60, "the plan leaving the card out");
+  g_assert_true (gtk_widget_get_visible (merge));
+
+  /* Ticked again and run: the card's photo is in the internal DCIM/Camera. */
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (merge), TRUE);
+  gui_wait (plan_says, &merged, 60, "the plan putting the card onto the internal storage again");
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (gui_find (dialog, "migration_check")), TRUE);
+  g_assert_true (gtk_widget_is_sensitive (gui_find (dialog, "restore_button")));
+  gui_click (dialog, "restore_button");
+  gui_wait (report_shown, dialog, 120, "the restore report");
+  g_assert_true (g_str_has_prefix (gui_label (dialog, "report_title"), "Restore done in"));
+  g_assert_true (g_file_get_contents (card_file, &a, &la, NULL));
+  g_assert_true (g_file_get_contents (landed, &b, &lb, NULL));
+  g_assert_cmpmem (a, la, b, lb);
+  gui_click (dialog, "cancel_button");
+}
+
+static void
+test_restore_card_onto_no_card (void)
+{
+  gui_run_app (restore_card_onto_no_card, NULL);
 }
 
 /* ---- looking inside a snapshot ------------------------------------------------------ */
@@ -939,6 +1005,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gui/narrow", test_narrow);
   g_test_add_func ("/gui/library-missing", test_library_missing);
   g_test_add_func ("/gui/restore-to-new-phone", test_restore_to_new_phone);
+  g_test_add_func ("/gui/restore-card-onto-no-card", test_restore_card_onto_no_card);
   g_test_add_func ("/gui/browse-and-save", test_browse_and_save);
   g_test_add_func ("/gui/move-library", test_move_library);
   g_test_add_func ("/gui/browse-preview-changes", test_browse_preview_changes);
