@@ -37,6 +37,19 @@ test_when (void)
 }
 
 static void
+test_ahead (void)
+{
+  check (lb_format_ahead (NOW + HOUR, NOW), "today at 15:02");
+  /* Already past (a due time missed): said as today. */
+  check (lb_format_ahead (NOW - HOUR, NOW), "today at 13:02");
+  /* Calendar days: 00:30 on Friday is tomorrow, 10 hours ahead. */
+  check (lb_format_ahead (NOW + 10 * HOUR + 28 * MINUTE, NOW), "tomorrow at 00:30");
+  check (lb_format_ahead (NOW + DAY, NOW), "tomorrow at 14:02");
+  check (lb_format_ahead (NOW + 4 * DAY, NOW), "on Monday at 14:02");
+  check (lb_format_ahead (NOW + 7 * DAY, NOW), "on 19 March 2026");
+}
+
+static void
 test_duration (void)
 {
   check (lb_format_duration (-5), "0 s");
@@ -60,6 +73,7 @@ main (int argc, char **argv)
   g_setenv ("TZ", "UTC", TRUE);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/format/when", test_when);
+  g_test_add_func ("/format/ahead", test_ahead);
   g_test_add_func ("/format/duration", test_duration);
   g_test_add_func ("/format/speed", test_speed);
   return g_test_run ();

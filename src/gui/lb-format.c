@@ -5,6 +5,39 @@
 
 #include "lb-format.h"
 
+/* Calendar days from then to today, leap years included. */
+static int
+days_between (GDateTime *then, GDateTime *today)
+{
+  GDate a, b;
+
+  g_date_clear (&a, 1);
+  g_date_clear (&b, 1);
+  g_date_set_dmy (&a, g_date_time_get_day_of_month (then), g_date_time_get_month (then), g_date_time_get_year (then));
+  g_date_set_dmy (&b, g_date_time_get_day_of_month (today), g_date_time_get_month (today), g_date_time_get_year (today));
+  return g_date_days_between (&a, &b);
+}
+
+char *
+lb_format_ahead (gint64 t, gint64 now)
+{
+  g_autoptr(GDateTime) then = g_date_time_new_from_unix_local (t);
+  g_autoptr(GDateTime) today = g_date_time_new_from_unix_local (now);
+  int days;
+
+  if (then == NULL || today == NULL)
+    return g_strdup (_("at an unknown time"));
+  days = -days_between (then, today);
+  if (days <= 0)
+    return g_date_time_format (then, _("today at %H:%M"));
+  if (days == 1)
+    /* Translators: a time of day tomorrow, e.g. "tomorrow at 14:02" */
+    return g_date_time_format (then, _("tomorrow at %H:%M"));
+  if (days < 7)
+    return g_date_time_format (then, _("on %A at %H:%M"));
+  return g_date_time_format (then, _("on %e %B %Y"));
+}
+
 char *
 lb_format_when (gint64 t, gint64 now)
 {
@@ -22,16 +55,7 @@ lb_format_when (gint64 t, gint64 now)
   if (ago < 3600)
     return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d minute ago", "%d minutes ago", ago / 60),
                             (int) (ago / 60));
-  {
-    /* Calendar days apart, leap years included. */
-    GDate a, b;
-
-    g_date_clear (&a, 1);
-    g_date_clear (&b, 1);
-    g_date_set_dmy (&a, g_date_time_get_day_of_month (then), g_date_time_get_month (then), g_date_time_get_year (then));
-    g_date_set_dmy (&b, g_date_time_get_day_of_month (today), g_date_time_get_month (today), g_date_time_get_year (today));
-    days = g_date_days_between (&a, &b);
-  }
+  days = days_between (then, today);
   if (days == 0)
     /* Translators: a time of day today, e.g. "today at 14:02" */
     return g_date_time_format (then, _("today at %H:%M"));

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "lb-config.h"
 #include "lb-error.h"
 #include "lb-format.h"
 #include "lb-phone-page.h"
@@ -34,6 +35,11 @@ struct _LbPhonePage {
   GtkLabel *current_label;
   GtkLabel *speed_label;
   GtkLabel *result_label;
+  GtkBox *auto_box;
+  GtkSwitch *auto_switch;
+  GtkComboBoxText *auto_every;
+  GtkLabel *auto_label;
+  gboolean filling_auto;       /* the controls set from the policy, not by a person */
   GtkListBox *history_list;
 };
 
@@ -250,6 +256,65 @@ show_history (LbPhonePage *self)
     }
 }
 
+/* What the policy means for this phone, in a line. */
+static char *
+auto_text (LbPhone *phone, const LbAutoPolicy *p)
+{
+  const LbSnapshot *last = lb_phone_get_last_backup (phone);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 due;
+  g_autofree char *when = NULL;
+
+  if (lb_phone_get_auto_error (phone) != NULL)
+    return g_strdup (lb_phone_get_auto_error (phone));
+  if (!p->enabled)
+    return g_strdup (p->chosen ? _("Automatic backups are off for this phone.")
+                               : _("Automatic backups start once you turn them on for this phone."));
+  due = lb_auto_due_at (p, last ? last->started : 0, now);
+  if (due == G_MAXINT64)
+    return g_strdup (_("Next automatic backup: the next time it is connected."));
+  if (due <= now)
+    return g_strdup (lb_phone_get_info (phone) != NULL ? _("Next automatic backup: now, while it is connected.")
+                                                       : _("Next automatic backup: as soon as it is connected."));
+  when = lb_format_ahead (due, now);
+  return g_strdup_printf (_("Next automatic backup: %s, if it is connected then."), when);
+}
+
+static void
+show_auto (LbPhonePage *self)
+{
+  const LbAutoPolicy *p = lb_phone_get_auto (self->phone);
+  g_autofree char *text = NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->auto_box), p != NULL);
+  if (p == NULL)
+    return;
+  self->filling_auto = TRUE;
+  gtk_switch_set_active (self->auto_switch, p->enabled);
+  gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->auto_every), lb_auto_every_name (p->every));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->auto_every), p->enabled);
+  self->filling_auto = FALSE;
+  text = auto_text (self->phone, p);
+  gtk_label_set_text (self->auto_label, text);
+}
+
+static void
+on_auto_changed (LbPhonePage *self)
+{
+  const char *every_name = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->auto_every));
+  g_autofree char *library = NULL;
+  gboolean may_create;
+  gint64 every = LB_AUTO_DEFAULT_EVERY;
+
+  if (self->filling_auto || self->phone == NULL)
+    return;
+  if (every_name != NULL)
+    lb_auto_parse_every (every_name, &every);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->auto_every), gtk_switch_get_active (self->auto_switch));
+  library = lb_config_library_path (&may_create);
+  lb_phone_save_auto (self->phone, library, may_create, gtk_switch_get_active (self->auto_switch), every);
+}
+
 static void
 show_phone (LbPhonePage *self)
 {
@@ -268,6 +333,7 @@ show_phone (LbPhonePage *self)
   gtk_widget_set_visible (GTK_WIDGET (self->progress_box), lb_phone_get_activity (self->phone) == LB_PHONE_BACKING_UP);
   gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), busy);
   show_result (self);
+  show_auto (self);
   show_history (self);
 }
 
@@ -404,6 +470,11 @@ lb_phone_page_class_init (LbPhonePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LbPhonePage, speed_label);
   gtk_widget_class_bind_template_child (widget_class, LbPhonePage, result_label);
   gtk_widget_class_bind_template_child (widget_class, LbPhonePage, history_list);
+  gtk_widget_class_bind_template_child (widget_class, LbPhonePage, auto_box);
+  gtk_widget_class_bind_template_child (widget_class, LbPhonePage, auto_switch);
+  gtk_widget_class_bind_template_child (widget_class, LbPhonePage, auto_every);
+  gtk_widget_class_bind_template_child (widget_class, LbPhonePage, auto_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_auto_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_retry_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_release_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_history_activated);

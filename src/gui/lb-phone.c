@@ -28,12 +28,33 @@ struct _LbPhone {
   double speed;
   LbBackupResult result;
   gboolean has_result;
+
+  LbAutoPolicy auto_policy;
+  gboolean auto_known;
+  char *auto_error;
+  gboolean auto_saving;        /* a save in flight: a read landing meanwhile is older */
+  struct AutoJob *auto_next;   /* the newest choice made meanwhile, saved after it */
 };
 
 G_DEFINE_FINAL_TYPE (LbPhone, lb_phone, G_TYPE_OBJECT)
 
 enum { CHANGED, PROGRESS, BACKUP_FINISHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
+
+typedef struct AutoJob {
+  char *library;
+  char *serial;
+  gboolean may_create;
+  LbAutoPolicy policy;
+} AutoJob;
+
+static void
+auto_job_free (AutoJob *job)
+{
+  g_free (job->library);
+  g_free (job->serial);
+  g_free (job);
+}
 
 static void
 backup_result_clear (LbBackupResult *r)
@@ -56,6 +77,8 @@ lb_phone_finalize (GObject *object)
   g_clear_pointer (&self->snapshots, g_ptr_array_unref);
   g_clear_weak_pointer (&self->monitor);
   backup_result_clear (&self->result);
+  g_free (self->auto_error);
+  g_clear_pointer (&self->auto_next, auto_job_free);
   g_free (self->serial);
   G_OBJECT_CLASS (lb_phone_parent_class)->finalize (object);
 }
@@ -390,4 +413,105 @@ lb_phone_cancel (LbPhone *self)
 {
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
+}
+
+/* ---- automatic backups ---------------------------------------------------------- */
+
+const LbAutoPolicy *
+lb_phone_get_auto (LbPhone *self)
+{
+  return self->auto_known ? &self->auto_policy : NULL;
+}
+
+void
+lb_phone_set_auto (LbPhone *self, const LbAutoPolicy *policy)
+{
+  if (self->auto_saving ||
+      (self->auto_known && memcmp (&self->auto_policy, policy, sizeof *policy) == 0))
+    return;
+  self->auto_policy = *policy;
+  self->auto_known = TRUE;
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+const char *
+lb_phone_get_auto_error (LbPhone *self)
+{
+  return self->auto_error;
+}
+
+static void start_save (LbPhone *self, AutoJob *job);
+
+static void
+save_auto_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  AutoJob *job = data;
+  g_autoptr(LbLibrary) library = NULL;
+  GError *error = NULL;
+
+  (void) source;
+  (void) cancellable;
+  /* The policy is no part of a snapshot: read access is enough, and a
+   * backup running meanwhile does not make this wait (lb-auto.h). */
+  library = lb_library_open (job->library, job->may_create, LB_LIBRARY_READ, &error);
+  if (library == NULL || !lb_auto_set_policy (library, job->serial, job->policy.enabled, job->policy.every, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+save_auto_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  LbPhone *self = LB_PHONE (source);
+  AutoJob *job = g_task_get_task_data (G_TASK (res));
+  g_autoptr(GError) error = NULL;
+
+  (void) user_data;
+  self->auto_saving = FALSE;
+  g_clear_pointer (&self->auto_error, g_free);
+  if (g_task_propagate_boolean (G_TASK (res), &error))
+    {
+      self->auto_policy = job->policy;
+      self->auto_known = TRUE;
+    }
+  else
+    self->auto_error = g_strdup_printf (_("The setting could not be saved: %s"), error->message);
+  /* Saved in the order chosen: only the newest choice waiting goes next. */
+  if (self->auto_next != NULL)
+    {
+      start_save (self, self->auto_next);
+      self->auto_next = NULL;
+    }
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+/* Takes job. */
+static void
+start_save (LbPhone *self, AutoJob *job)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, save_auto_done, NULL);
+
+  self->auto_saving = TRUE;
+  g_task_set_source_tag (task, lb_phone_save_auto);
+  g_task_set_task_data (task, job, (GDestroyNotify) auto_job_free);
+  g_task_run_in_thread (task, save_auto_thread);
+}
+
+void
+lb_phone_save_auto (LbPhone *self, const char *library, gboolean may_create, gboolean enabled, gint64 every)
+{
+  AutoJob *job = g_new0 (AutoJob, 1);
+
+  job->library = g_strdup (library);
+  job->serial = g_strdup (self->serial);
+  job->may_create = may_create;
+  job->policy = (LbAutoPolicy) { .enabled = enabled, .chosen = TRUE, .every = every };
+  if (!self->auto_saving)
+    {
+      start_save (self, job);
+      return;
+    }
+  g_clear_pointer (&self->auto_next, auto_job_free);
+  self->auto_next = job;
 }

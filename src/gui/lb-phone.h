@@ -4,6 +4,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include "lb-auto.h"
 #include "lb-backup.h"
 #include "lb-device.h"
 #include "lb-library.h"
@@ -61,5 +62,16 @@ const LbBackupResult *lb_phone_get_result (LbPhone *self);
  * "backup-finished" when it is over (the history must then be reloaded). */
 void lb_phone_back_up (LbPhone *self, const char *library, gboolean may_create);
 void lb_phone_cancel (LbPhone *self);
+
+/* Its automatic-backup policy as the library holds it (lb-auto.h), NULL
+ * until the library was read; set by the window after each read. */
+const LbAutoPolicy *lb_phone_get_auto (LbPhone *self);
+void lb_phone_set_auto (LbPhone *self, const LbAutoPolicy *policy);
+/* Saves a new policy into the library at path, in a worker; "changed"
+ * when it is saved (or, on failure, with the old policy back and
+ * lb_phone_get_auto_error set). */
+void lb_phone_save_auto (LbPhone *self, const char *library, gboolean may_create, gboolean enabled, gint64 every);
+/* Why the last save failed (for people), or NULL. */
+const char *lb_phone_get_auto_error (LbPhone *self);
 
 G_END_DECLS

@@ -132,7 +132,11 @@ on_device (LbWindow *self, const LbDeviceInfo *info)
   gboolean was_connected;
 
   if (phone == NULL)
-    phone = add_phone (self, info->serial);
+    {
+      phone = add_phone (self, info->serial);
+      /* Its automatic-backup policy may be in the library already. */
+      lb_window_reload (self);
+    }
   was_connected = lb_phone_get_info (phone) != NULL;
   lb_phone_set_info (phone, info);
   /* A phone just plugged in is what the user wants to see. */
@@ -163,13 +167,34 @@ on_device_removed (LbWindow *self, const char *serial)
 typedef struct {
   char *path;
   gboolean may_create;
+  GHashTable *policies;        /* serial -> LbAutoPolicy*, filled by the worker */
 } LoadJob;
 
 static void
 load_job_free (LoadJob *job)
 {
   g_free (job->path);
+  g_clear_pointer (&job->policies, g_hash_table_unref);
   g_free (job);
+}
+
+/* Every phone the library knows, with its automatic-backup policy. */
+static gboolean
+load_policies (LbLibrary *library, GHashTable *policies, GError **error)
+{
+  g_autoptr(GPtrArray) serials = lb_auto_list_serials (library, error);
+
+  for (guint i = 0; serials != NULL && i < serials->len; i++)
+    {
+      LbAutoPolicy *p = g_new0 (LbAutoPolicy, 1);
+      if (!lb_auto_get_policy (library, serials->pdata[i], p, error))
+        {
+          g_free (p);
+          return FALSE;
+        }
+      g_hash_table_insert (policies, g_strdup (serials->pdata[i]), p);
+    }
+  return serials != NULL;
 }
 
 static void
@@ -190,6 +215,12 @@ load_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancella
   library = lb_library_open (job->path, FALSE, LB_LIBRARY_READ, &error);
   if (library == NULL || (snapshots = lb_library_list_snapshots (library, NULL, &error)) == NULL)
     {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (!load_policies (library, job->policies, &error))
+    {
+      g_ptr_array_unref (snapshots);
       g_task_return_error (task, error);
       return;
     }
@@ -222,6 +253,16 @@ newest_first (gconstpointer a, gconstpointer b)
   const LbSnapshot *x = *(const LbSnapshot *const *) a, *y = *(const LbSnapshot *const *) b;
 
   return (y->id > x->id) - (y->id < x->id);
+}
+
+/* A phone the library does not know yet waits to be asked (lb-auto.h). */
+static void
+set_policy (LbPhone *phone, GHashTable *policies)
+{
+  const LbAutoPolicy *p = g_hash_table_lookup (policies, lb_phone_get_serial (phone));
+  LbAutoPolicy none = { .enabled = FALSE, .chosen = FALSE, .every = LB_AUTO_DEFAULT_EVERY };
+
+  lb_phone_set_auto (phone, p ? p : &none);
 }
 
 static void
@@ -258,6 +299,7 @@ load_done (GObject *source, GAsyncResult *res, gpointer user_data)
 
       lb_phone_set_snapshots (phone, list ? list : none);
       g_hash_table_remove (by_serial, lb_phone_get_serial (phone));
+      set_policy (phone, job->policies);
     }
   /* Phones known only from the library, after the others. */
   for (guint i = 0; i < all->len; i++)
@@ -266,7 +308,11 @@ load_done (GObject *source, GAsyncResult *res, gpointer user_data)
       GPtrArray *list = g_hash_table_lookup (by_serial, s->serial);
 
       if (list != NULL && find_phone (self, s->serial) == NULL)
-        lb_phone_set_snapshots (add_phone (self, s->serial), list);
+        {
+          LbPhone *phone = add_phone (self, s->serial);
+          lb_phone_set_snapshots (phone, list);
+          set_policy (phone, job->policies);
+        }
     }
   show_selected (self);
 }
@@ -278,6 +324,7 @@ lb_window_reload (LbWindow *self)
   LoadJob *job = g_new0 (LoadJob, 1);
 
   job->path = lb_config_library_path (&job->may_create);
+  job->policies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   /* Only the newest read may land: an older one finishing last would
    * bring back a history without the backup just made. */
   if (self->load != NULL)

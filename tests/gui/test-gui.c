@@ -10,6 +10,7 @@
 
 #include "gui-util.h"
 #include "test-device-util.h"
+#include "lb-auto.h"
 #include "lb-config.h"
 #include "lb-device.h"
 #include "lb-error.h"
@@ -617,6 +618,99 @@ test_restore_to_new_phone (void)
   gui_run_app (restore_to_new_phone, NULL);
 }
 
+/* ---- backing up by itself: the phone page's switch --------------------------------- */
+
+typedef struct {
+  gboolean enabled;
+  gint64 every;
+} WantPolicy;
+
+/* Off the main thread, where the window forbids library work. */
+static gpointer
+read_policy (gpointer path)
+{
+  g_autoptr(LbLibrary) library = lb_library_open (path, FALSE, LB_LIBRARY_READ, NULL);
+  LbAutoPolicy *p = g_new0 (LbAutoPolicy, 1);
+
+  if (library == NULL || !lb_auto_get_policy (library, PHONE_A, p, NULL))
+    g_clear_pointer (&p, g_free);
+  return p;
+}
+
+/* The library holds this policy for PHONE_A: what `watch` will read. */
+static gboolean
+library_policy_is (gpointer data)
+{
+  WantPolicy *want = data;
+  gboolean may_create;
+  g_autofree char *path = lb_config_library_path (&may_create);
+  g_autofree LbAutoPolicy *p = g_thread_join (g_thread_new ("read-policy", read_policy, path));
+
+  return p != NULL && p->chosen && p->enabled == want->enabled && (!p->enabled || p->every == want->every);
+}
+
+static gboolean
+auto_shown (gpointer w)
+{
+  return gui_visible (w, "auto_box");
+}
+
+/* An hour from now is today, or tomorrow just before midnight. */
+static gboolean
+due_in_an_hour (gpointer w)
+{
+  const char *text = gui_label (w, "auto_label");
+  return g_str_has_prefix (text, "Next automatic backup: today at") ||
+         g_str_has_prefix (text, "Next automatic backup: tomorrow at");
+}
+
+static gboolean
+label_starts (gpointer data)
+{
+  const char *const *want = data;
+  return g_str_has_prefix (gui_label (GTK_WIDGET (want[0]), want[1]), want[2]);
+}
+
+static void
+auto_switch (LbApplication *app, LbWindow *window, gpointer data)
+{
+  GtkWidget *w = GTK_WIDGET (window);
+  LbPhone *phone = show_only (window, PHONE_A, LB_DEVICE_READY);
+  GtkSwitch *sw = GTK_SWITCH (gui_find (w, "auto_switch"));
+  GtkComboBox *every = GTK_COMBO_BOX (gui_find (w, "auto_every"));
+  WantPolicy hourly = { TRUE, 3600 }, off = { FALSE, 0 };
+  const char *due_now[] = { (const char *) w, "auto_label", "Next automatic backup: now, while it is connected." };
+  const char *is_off[] = { (const char *) w, "auto_label", "Automatic backups are off for this phone." };
+
+  /* A phone nobody chose for: off, waiting to be asked. */
+  gui_wait (auto_shown, w, 10, "the automatic-backup switch");
+  g_assert_false (gtk_switch_get_active (sw));
+  g_assert_cmpstr (gui_label (w, "auto_label"), ==, "Automatic backups start once you turn them on for this phone.");
+
+  gtk_combo_box_set_active_id (every, "hourly");
+  gtk_switch_set_active (sw, TRUE);
+  gui_wait (library_policy_is, &hourly, 10, "the library to hold hourly backups for the phone");
+  /* The window hears of the save after the library has it. */
+  gui_wait (label_starts, due_now, 10, "the phone page to say a backup is due now");
+
+  /* Backed up: the next one is an hour after it. */
+  gui_click (w, "backup_button");
+  gui_wait (is_idle_with_result, phone, 120, "the backup to finish");
+  gui_wait (due_in_an_hour, w, 10, "the next automatic backup an hour after this one");
+  gui_screenshot (w, "auto-switch");
+
+  gtk_switch_set_active (sw, FALSE);
+  gui_wait (library_policy_is, &off, 10, "the library to hold the phone's backups off");
+  gui_wait (label_starts, is_off, 10, "the phone page to say automatic backups are off");
+  g_assert_false (gtk_widget_is_sensitive (GTK_WIDGET (every)));
+}
+
+static void
+test_auto_switch (void)
+{
+  gui_run_app (auto_switch, NULL);
+}
+
 /* ---- a memory card onto a phone without one ----------------------------------------- */
 
 typedef struct {
@@ -1006,6 +1100,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gui/library-missing", test_library_missing);
   g_test_add_func ("/gui/restore-to-new-phone", test_restore_to_new_phone);
   g_test_add_func ("/gui/restore-card-onto-no-card", test_restore_card_onto_no_card);
+  g_test_add_func ("/gui/auto-switch", test_auto_switch);
   g_test_add_func ("/gui/browse-and-save", test_browse_and_save);
   g_test_add_func ("/gui/move-library", test_move_library);
   g_test_add_func ("/gui/browse-preview-changes", test_browse_preview_changes);
