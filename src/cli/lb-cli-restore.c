@@ -193,6 +193,12 @@ on_progress (const LbRestoreProgress *p, gpointer data)
 {
   Job *job = data;
 
+  if (p->planning)
+    {
+      g_autofree char *phase = g_strdup_printf (_("Reading what the phone holds: %" PRIu64 " objects"), p->objects_listed);
+      lb_cli_progress_update (job->progress, phase, -1, 0, 0, 0, 0, -1);
+      return;
+    }
   lb_cli_progress_update (job->progress, _("Restoring"), -1, p->bytes_done, p->bytes_total, p->files_done,
                           p->files_total, p->eta_seconds);
 }

@@ -62,6 +62,10 @@ on_target_object (const LbObject *o, gpointer data)
   WalkState *w = data;
   const char *parent = o->parent ? g_hash_table_lookup (w->rel_by_handle, GUINT_TO_POINTER (o->parent)) : "";
 
+  w->r->progress.planning = TRUE;
+  w->r->progress.objects_listed++;
+  lb_restore_report_progress (w->r, FALSE);
+
   if (parent != NULL)
     g_hash_table_insert (w->rel_by_handle, GUINT_TO_POINTER (o->handle),
                          lb_restore_note_target (w->r, w->storage_id, parent, o->name, o->handle, o->size, o->mtime,

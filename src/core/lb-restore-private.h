@@ -81,6 +81,9 @@ void lb_restore_clear (Restore *r);
  * the first problem as the error when the restore must not start.
  * lb_restore_plan_storages, the phone's listing, lb_restore_plan_decide. */
 gboolean lb_restore_make_plan (Restore *r, GError **error);
+/* Calls the progress function, at most about ten times a second unless
+ * forced (lb-restore.c). */
+void lb_restore_report_progress (Restore *r, gboolean force);
 
 /* Planning as pure functions, plan in and decisions out (no phone, no
  * library: what they would say comes in as r->info, r->entries, the

@@ -87,8 +87,8 @@ lb_restore_target_key (guint32 storage_id, const char *rel)
 
 /* ---- pushing ------------------------------------------------------------------ */
 
-static void
-report_progress (Restore *r, gboolean force)
+void
+lb_restore_report_progress (Restore *r, gboolean force)
 {
   gint64 now = g_get_monotonic_time ();
 
@@ -115,7 +115,7 @@ fill_from_blob (guint8 *buf, gsize len, gpointer data)
   if (n > 0)
     {
       f->r->progress.bytes_done += n;
-      report_progress (f->r, FALSE);
+      lb_restore_report_progress (f->r, FALSE);
     }
   return n;
 }
@@ -428,7 +428,8 @@ lb_restore_run (const LbRestoreOptions *options, LbRestoreProgressFunc progress,
         }
     }
   r.started = g_get_monotonic_time ();
-  report_progress (&r, TRUE);
+  r.progress.planning = FALSE;
+  lb_restore_report_progress (&r, TRUE);
   ok = TRUE;
   for (guint i = 0; ok && i < r.steps->len; i++)
     {
@@ -440,7 +441,7 @@ lb_restore_run (const LbRestoreOptions *options, LbRestoreProgressFunc progress,
   if (ok)
     push_lists (&r, report);
   report->interrupted = !ok;
-  report_progress (&r, TRUE);
+  lb_restore_report_progress (&r, TRUE);
 
 out:
   lb_restore_clear (&r);

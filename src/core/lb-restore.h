@@ -88,6 +88,8 @@ typedef struct {
   guint64 bytes_total;
   const char *current;
   gint64 eta_seconds;             /* -1 while unknown */
+  gboolean planning;              /* still reading what the phone holds */
+  guint64 objects_listed;         /* of the phone's, read so far */
 } LbRestoreProgress;
 
 typedef void (*LbRestoreProgressFunc) (const LbRestoreProgress *progress, gpointer user_data);

@@ -381,6 +381,21 @@ show_plan (LbRestoreDialog *self, const LbRestorePlan *plan, const GError *error
 
 static void start_plan (LbRestoreDialog *self);
 
+/* What the plan is doing: reading the phone can take a while. */
+static void
+show_planning (gpointer report, gpointer user_data)
+{
+  LbRestoreDialog *self = user_data;
+  const LbRestoreProgress *p = report;
+  g_autofree char *n = NULL, *text = NULL;
+
+  if (self->destroyed || !p->planning || self->plan_cancellable == NULL)
+    return;
+  n = lb_restore_text_count (p->objects_listed);
+  text = g_strdup_printf (_("Planning: reading what the phone holds: %s objects…"), n);
+  gtk_label_set_text (self->plan_label, text);
+}
+
 static void
 plan_done (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -388,6 +403,8 @@ plan_done (GObject *source, GAsyncResult *res, gpointer user_data)
   Job *job = g_task_get_task_data (G_TASK (res));
 
   (void) user_data;
+  /* The worker has returned: nothing posts to the relay any more. */
+  g_clear_pointer (&job->relay, lb_relay_free);
   /* The job has closed the phone: the monitor may look at it again. */
   lb_monitor_unhold (job->monitor, job->serial);
   g_clear_object (&self->plan_cancellable);
@@ -463,6 +480,7 @@ start_plan (LbRestoreDialog *self)
   gtk_label_set_text (self->plan_label, _("Planning: looking at what the phone already holds…"));
   gtk_label_set_markup (self->plan_details_label, "");
   show_migration (self, NULL);
+  job->relay = lb_relay_new (show_planning, self, (GDestroyNotify) progress_free);
   task = g_task_new (self, self->plan_cancellable, plan_done, NULL);
   g_task_set_source_tag (task, start_plan);
   g_task_set_task_data (task, job, (GDestroyNotify) job_free);
@@ -501,6 +519,14 @@ show_progress (gpointer report, gpointer user_data)
 
   if (self->destroyed)
     return;
+  if (p->planning)
+    {
+      /* A restore plans again before it sends: its first seconds. */
+      g_autofree char *n = lb_restore_text_count (p->objects_listed);
+      g_autofree char *text = g_strdup_printf (_("Reading what the phone holds: %s objects…"), n);
+      gtk_label_set_text (self->progress_files_label, text);
+      return;
+    }
   gtk_progress_bar_set_fraction (self->progress_bar,
                                  p->bytes_total > 0 ? (double) p->bytes_done / p->bytes_total
                                  : p->files_total > 0 ? (double) p->files_done / p->files_total : 0);

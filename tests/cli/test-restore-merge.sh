@@ -6,7 +6,7 @@
 # (--no-merge-storages), the internal storage's files go and the card's are
 # left out, again in one line.  Every file is checked on the phone.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 14
+plan 15
 
 . "$(dirname "$0")/restore-lib.sh"
 
@@ -91,3 +91,12 @@ ok $? "declined, the migration runs"
 check "saying in one line that the card is left out" -- grep -q "“SD card” is left out, as asked" "$WORK/r2"
 diff -r "$NEW2/Internal shared storage" "$WORK/orig/Internal shared storage" >"$WORK/d2" 2>&1
 ok $? "the new phone holds the internal storage exactly, and nothing of the card's"
+
+# --- planning says what it does -------------------------------------------------------------
+# Onto the phone itself (2,000 objects to read, nothing to send), on a
+# terminal (script(1), as in test-backup.sh): the line counts the objects
+# read while the plan is made, instead of a silent wait.
+SCRIPT=(env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" script -qec)
+vrun --phone "$PHONE,serial=OLD" -- "${SCRIPT[@]}" "env ASAN_OPTIONS='${ASAN_OPTIONS:-}' '$CLI' restore latest" /dev/null >"$WORK/tty" 2>&1
+grep -aq $'\r\033\[KReading what the phone holds: [0-9][0-9]* objects' "$WORK/tty"
+ok $? "while planning, the progress line counts the phone's objects read" || sed -n l "$WORK/tty" | head -5 | sed 's/^/#   /'
