@@ -63,7 +63,7 @@ lb_cli_extract (LbCli *cli, int argc, char **argv)
       !lb_cli_parse_snapshot (cli, library, argv[1], &id, &error))
     return lb_cli_fail (error);
   json_builder_begin_array (renamed);
-  if (!lb_extract (library, id, (const char *const *) argv + 2, to, on_renamed, &run, &n, cli->cancellable, &error))
+  if (!lb_extract (library, id, (const char *const *) argv + 2, to, on_renamed, NULL, &run, &n, cli->cancellable, &error))
     return lb_cli_fail (error);
   json_builder_end_array (renamed);
   if (cli->json)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 #include "lb-extract.h"
+#include "lb-eta.h"
 #include "lb-error.h"
 #include "lb-safe-name.h"
 
@@ -25,6 +26,9 @@ typedef struct {
   GHashTable *dir_ids;       /* path id -> DirId of the folder this run opened */
   LbRenamedFunc renamed;
   gpointer renamed_data;
+  LbExtractProgressFunc progress_func;
+  LbExtractProgress progress;
+  gint64 started, last_report;  /* monotonic µs */
   guint8 *buffer;
 } Extract;
 
@@ -160,6 +164,17 @@ open_parent (Extract *x, LbEntry *e, GError **error)
   return fd;
 }
 
+static void
+report (Extract *x, gboolean force)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (x->progress_func == NULL || !lb_progress_due (&x->last_report, now, force))
+    return;
+  x->progress.eta_seconds = lb_eta_seconds (x->progress.bytes_done, x->progress.bytes_total, x->started, now);
+  x->progress_func (&x->progress, x->renamed_data);
+}
+
 static gboolean
 all_zero (const guint8 *p, gsize n)
 {
@@ -214,6 +229,8 @@ write_file (Extract *x, LbEntry *e, int dirfd, const char *name, GCancellable *c
           break;
         }
       total += n;
+      x->progress.bytes_done += n;
+      report (x, FALSE);
       if (g_cancellable_is_cancelled (cancellable))
         break;
     }
@@ -271,7 +288,8 @@ selected (LbEntry *e, const char *const *phone_paths)
 
 gboolean
 lb_extract (LbLibrary *library, gint64 snapshot_id, const char *const *phone_paths, const char *dir,
-            LbRenamedFunc renamed, gpointer user_data, guint64 *n_files, GCancellable *cancellable,
+            LbRenamedFunc renamed, LbExtractProgressFunc progress, gpointer user_data, guint64 *n_files,
+            GCancellable *cancellable,
             GError **error)
 {
   g_autoptr(GPtrArray) entries = lb_library_list_entries (library, snapshot_id, error);
@@ -293,6 +311,8 @@ lb_extract (LbLibrary *library, gint64 snapshot_id, const char *const *phone_pat
   x.root = dir;
   x.renamed = renamed;
   x.renamed_data = user_data;
+  x.progress_func = progress;
+  x.progress.eta_seconds = -1;
   x.entries = g_hash_table_new (g_int64_hash, g_int64_equal);
   x.written_as = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   x.taken = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -304,7 +324,14 @@ lb_extract (LbLibrary *library, gint64 snapshot_id, const char *const *phone_pat
     {
       LbEntry *e = entries->pdata[i];
       g_hash_table_insert (x.entries, &e->path_id, e);
+      if (!e->is_folder && e->blob != NULL && selected (e, phone_paths))
+        {
+          x.progress.files_total++;
+          x.progress.bytes_total += e->size;
+        }
     }
+  x.started = g_get_monotonic_time ();
+  report (&x, TRUE);
 
   /* Names are settled in listing order, so equal names number the same way
    * on every run. */
@@ -355,13 +382,18 @@ lb_extract (LbLibrary *library, gint64 snapshot_id, const char *const *phone_pat
         }
       else if (e->blob != NULL)
         {
+          x.progress.current = e->phone_path;
           ok = write_file (&x, e, dirfd, name_for (&x, e), cancellable, error);
           count += ok;
+          x.progress.files_done += ok;
+          report (&x, FALSE);
         }
       close (dirfd);
     }
   if (cached_fd >= 0)
     close (cached_fd);
+  x.progress.current = NULL;
+  report (&x, TRUE);
 
   /* Folder dates last, deepest first: writing into a folder changes its
    * date.  Walking back up goes through "..", checked to be the folder

@@ -9,6 +9,8 @@
 #include "lb-browser-load.h"
 #include "lb-diff.h"
 #include "lb-extract.h"
+#include "lb-format.h"
+#include "lb-relay.h"
 
 #define PREVIEW_SIZE 240
 /* Renamed files listed in the result line; the rest are counted. */
@@ -382,6 +384,9 @@ typedef struct {
   char *dir;
   GPtrArray *renamed;            /* "phone name → written as", filled by the worker */
   guint64 files;
+  LbRelay *relay;                /* the worker's progress, to the main thread */
+  LbBrowser *browser;            /* the task's source: alive while the relay is */
+  char *where;                   /* the folder, as shown */
 } SaveJob;
 
 static void
@@ -390,7 +395,9 @@ save_job_free (SaveJob *job)
   g_free (job->library);
   g_strfreev (job->paths);
   g_free (job->dir);
+  g_free (job->where);
   g_ptr_array_unref (job->renamed);
+  g_clear_pointer (&job->relay, lb_relay_free);
   g_free (job);
 }
 
@@ -405,6 +412,17 @@ on_renamed (const char *phone_path, const char *written_as, gpointer user_data)
   g_ptr_array_add (job->renamed, g_strdup_printf (_("%s → %s"), from, to));
 }
 
+/* Worker thread. */
+static void
+on_save_progress (const LbExtractProgress *p, gpointer user_data)
+{
+  SaveJob *job = user_data;
+  LbExtractProgress *copy = g_memdup2 (p, sizeof *p);
+
+  copy->current = NULL;
+  lb_relay_post (job->relay, copy);
+}
+
 static void
 save_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
@@ -414,7 +432,8 @@ save_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancella
 
   (void) source;
   library = lb_library_open (job->library, FALSE, LB_LIBRARY_READ, &error);
-  if (library == NULL || !lb_extract (library, job->snapshot_id, (const char *const *) job->paths, job->dir, on_renamed, job,
+  if (library == NULL || !lb_extract (library, job->snapshot_id, (const char *const *) job->paths, job->dir, on_renamed,
+                                      on_save_progress, job,
                                       &job->files, cancellable, &error))
     {
       g_task_return_error (task, error);
@@ -494,6 +513,8 @@ save_done (GObject *source, GAsyncResult *res, gpointer user_data)
 
   (void) user_data;
   g_task_propagate_boolean (G_TASK (res), &error);
+  /* The worker has returned: nothing posts to the relay any more. */
+  g_clear_pointer (&job->relay, lb_relay_free);
   g_clear_object (&self->save_cancellable);
   if (self->destroyed)
     return;
@@ -524,6 +545,35 @@ selected_paths (LbBrowser *self)
   return g_strv_builder_end (builder);
 }
 
+/* Main thread: files and bytes saved so far, and the time left. */
+static void
+show_save_progress (gpointer report, gpointer user_data)
+{
+  const LbExtractProgress *p = report;
+  SaveJob *job = user_data;
+  LbBrowser *self = job->browser;
+  g_autofree char *done = g_strdup_printf ("%'" G_GUINT64_FORMAT, p->files_done);
+  g_autofree char *total = g_strdup_printf ("%'" G_GUINT64_FORMAT, p->files_total);
+  g_autofree char *bytes_done = g_format_size (p->bytes_done), *bytes_total = g_format_size (p->bytes_total);
+  g_autofree char *text = NULL;
+
+  if (self->destroyed || self->save_cancellable == NULL)
+    return;
+  if (p->eta_seconds >= 0)
+    {
+      g_autofree char *eta = lb_format_duration (p->eta_seconds);
+      /* Translators: files done and in all, bytes done and in all, the folder, the time left */
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Saving %s of %s file (%s of %s) to %s, about %s left…",
+                                           "Saving %s of %s files (%s of %s) to %s, about %s left…", p->files_total),
+                              done, total, bytes_done, bytes_total, job->where, eta);
+    }
+  else
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Saving %s of %s file (%s of %s) to %s…",
+                                         "Saving %s of %s files (%s of %s) to %s…", p->files_total),
+                            done, total, bytes_done, bytes_total, job->where);
+  gtk_label_set_text (self->save_label, text);
+}
+
 static void
 start_save (LbBrowser *self, const char *dir)
 {
@@ -537,6 +587,9 @@ start_save (LbBrowser *self, const char *dir)
   job->paths = selected_paths (self);
   job->dir = g_strdup (dir);
   job->renamed = g_ptr_array_new_with_free_func (g_free);
+  job->where = g_strdup (where);
+  job->browser = self;
+  job->relay = lb_relay_new (show_save_progress, job, g_free);
   self->save_cancellable = g_cancellable_new ();
   gtk_label_set_text (self->save_label, text);
   set_saving (self, TRUE);
