@@ -586,6 +586,99 @@ test_crash (void)
   }
 }
 
+static LbDeletedFile *
+find_deleted (GPtrArray *list, const char *phone_path)
+{
+  for (guint i = 0; i < list->len; i++)
+    if (g_strcmp0 (((LbDeletedFile *) list->pdata[i])->phone_path, phone_path) == 0)
+      return list->pdata[i];
+  return NULL;
+}
+
+/* "Deleted from the phone": b.jpg deleted, c.jpg moved into Moved/, then
+ * Moved/c.jpg deleted too; an interrupted snapshot between counts for
+ * nothing. */
+static void
+test_deleted (Fixture *f, gconstpointer data)
+{
+  g_autoptr(LbLibrary) lib = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *a = NULL, *b = NULL, *c = NULL;
+  g_autoptr(GPtrArray) at2 = NULL, at4 = NULL, at1 = NULL;
+  g_autoptr(LbSnapshot) s1 = NULL, s2 = NULL;
+  LbSnapshotWriter *w;
+  gint64 id1, id2, id4, moved;
+  LbDeletedFile *d;
+
+  (void) data;
+  lib = open_library (f->lib, LB_LIBRARY_WRITE);
+  a = store_text (lib, "A");
+  b = store_text (lib, "B");
+  c = store_text (lib, "C");
+
+  w = lb_library_begin_snapshot (lib, &pixel, &error);
+  id1 = lb_snapshot_writer_get_id (w);
+  add_file (w, STORAGE, 0, "a.jpg", a, 1, 1700000000);
+  add_file (w, STORAGE, 0, "b.jpg", b, 1, 1700000001);
+  add_file (w, STORAGE, 0, "c.jpg", c, 1, 1700000002);
+  finish (w, LB_SNAPSHOT_COMPLETE);
+
+  w = lb_library_begin_snapshot (lib, &pixel, &error);
+  id2 = lb_snapshot_writer_get_id (w);
+  add_file (w, STORAGE, 0, "a.jpg", a, 1, 1700000000);
+  moved = add_folder (w, STORAGE, 0, "Moved");
+  add_file (w, STORAGE, moved, "c.jpg", c, 1, 1700000002);
+  finish (w, LB_SNAPSHOT_COMPLETE);
+
+  /* Interrupted before it listed anything but a.jpg. */
+  w = lb_library_begin_snapshot (lib, &pixel, &error);
+  add_file (w, STORAGE, 0, "a.jpg", a, 1, 1700000000);
+  finish (w, LB_SNAPSHOT_INTERRUPTED);
+
+  w = lb_library_begin_snapshot (lib, &pixel, &error);
+  id4 = lb_snapshot_writer_get_id (w);
+  add_file (w, STORAGE, 0, "a.jpg", a, 1, 1700000000);
+  finish (w, LB_SNAPSHOT_COMPLETE);
+  g_assert_no_error (error);
+
+  at1 = lb_library_list_deleted (lib, id1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (at1->len, ==, 0);
+
+  at2 = lb_library_list_deleted (lib, id2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (at2->len, ==, 2);
+  d = find_deleted (at2, "/" STORAGE "/b.jpg");
+  g_assert_nonnull (d);
+  g_assert_cmpint (d->last_snapshot_id, ==, id1);
+  g_assert_cmpint (d->gone_snapshot_id, ==, id2);
+  s1 = get_snapshot (lib, id1);
+  s2 = get_snapshot (lib, id2);
+  g_assert_cmpint (d->last_seen, ==, s1->started);
+  g_assert_cmpint (d->gone_at, ==, s2->started);
+  g_assert_cmpstr (d->blob, ==, b);
+  g_assert_cmpint (d->mtime, ==, 1700000001);
+  g_assert_null (d->moved_to);
+  d = find_deleted (at2, "/" STORAGE "/c.jpg");
+  g_assert_nonnull (d);
+  g_assert_cmpstr (d->moved_to, ==, "/" STORAGE "/Moved/c.jpg");
+
+  /* By the last snapshot c.jpg's content is gone too: deleted, both
+   * paths; the interrupted one in between changes nothing. */
+  at4 = lb_library_list_deleted (lib, id4, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (at4->len, ==, 3);
+  d = find_deleted (at4, "/" STORAGE "/Moved/c.jpg");
+  g_assert_nonnull (d);
+  g_assert_cmpint (d->last_snapshot_id, ==, id2);
+  g_assert_cmpint (d->gone_snapshot_id, ==, id4);
+  g_assert_null (d->moved_to);
+  g_assert_null (find_deleted (at4, "/" STORAGE "/c.jpg")->moved_to);
+  g_assert_cmpint (find_deleted (at4, "/" STORAGE "/b.jpg")->gone_snapshot_id, ==, id2);
+  /* Most recently gone first (by snapshot: they all began within a second). */
+  g_assert_cmpstr (((LbDeletedFile *) at4->pdata[0])->phone_path, ==, "/" STORAGE "/Moved/c.jpg");
+}
+
 void
 add_snapshot_tests (void)
 {
@@ -595,5 +688,6 @@ add_snapshot_tests (void)
   ADD_TEST ("/library/snapshot/reusable-blob", test_reusable_blob);
   ADD_TEST ("/library/snapshot/interrupted", test_interrupted);
   ADD_TEST ("/library/snapshot/catalog-full", test_catalog_full);
+  ADD_TEST ("/library/snapshot/deleted", test_deleted);
   g_test_add_func ("/library/snapshot/killed-writer", test_crash);
 }

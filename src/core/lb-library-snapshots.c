@@ -28,11 +28,7 @@ static const char snapshot_get_sql[] =
  * at the seq.  Sorting by phone path puts parents before their children: a
  * parent's phone path is a prefix of theirs. */
 static const char entries_sql[] =
-  "WITH RECURSIVE tree (id, phone_path) AS ("
-  "  SELECT id, '/' || storage || '/' || name FROM paths"
-  "    WHERE device_id = ?1 AND parent_id IS NULL"
-  "  UNION ALL"
-  "  SELECT p.id, t.phone_path || '/' || p.name FROM paths p JOIN tree t ON p.parent_id = t.id)"
+  LB_SQL_PHONE_PATHS
   "SELECT p.id, ifnull(p.parent_id, 0), p.storage, p.name, p.ordinal, p.is_folder,"
   "  v.filetype, v.size, v.mtime, b.sha256, t.phone_path "
   "FROM tree t JOIN paths p ON p.id = t.id JOIN versions v ON v.path_id = p.id "

@@ -106,6 +106,27 @@ LbSnapshot *lb_library_get_snapshot (LbLibrary *self, gint64 id, GError **error)
 /* Every object of a snapshot as LbEntry*, parents before children, then by
  * storage, phone_path and ordinal. */
 GPtrArray *lb_library_list_entries (LbLibrary *self, gint64 snapshot_id, GError **error);
+/* A file earlier snapshots of a phone hold and a later one does not. */
+typedef struct {
+  char *phone_path;
+  guint64 size;
+  gint64 mtime;
+  char *blob;                 /* SHA-256, NULL when no copy was stored */
+  gint64 last_snapshot_id;    /* the newest complete snapshot that holds it */
+  gint64 last_seen;           /* when that one began (Unix seconds) */
+  gint64 gone_snapshot_id;    /* the first complete snapshot after it without it */
+  gint64 gone_at;             /* when that one began */
+  char *moved_to;             /* its content is still in the snapshot asked about,
+                               * at this phone path: moved, not deleted; or NULL */
+} LbDeletedFile;
+
+void lb_deleted_file_free (LbDeletedFile *file);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LbDeletedFile, lb_deleted_file_free)
+
+/* The files that earlier complete snapshots of snapshot_id's phone hold and
+ * snapshot_id does not (its newest version each), most recently gone first,
+ * as LbDeletedFile*.  Folders are left out: their files say it. */
+GPtrArray *lb_library_list_deleted (LbLibrary *self, gint64 snapshot_id, GError **error);
 /* Where a blob lives: LIBRARY/blobs/ab/abcdef... (it may be missing). */
 char *lb_library_blob_path (LbLibrary *self, const char *sha256);
 /* The SHA-256 (hex) of a stored file as it is on the disk, not in the page
