@@ -679,6 +679,76 @@ test_deleted (Fixture *f, gconstpointer data)
   g_assert_cmpstr (((LbDeletedFile *) at4->pdata[0])->phone_path, ==, "/" STORAGE "/Moved/c.jpg");
 }
 
+static gint64
+found_ids (GPtrArray *found, guint i, guint j)
+{
+  return g_array_index (((LbFoundFile *) found->pdata[i])->snapshot_ids, gint64, j);
+}
+
+/* Search: a photo renamed between snapshots 2 and 3 is found under its
+ * old name in 1-2 and its new one in 3-4, the same content both times; a
+ * running snapshot holds nothing one could restore from. */
+static void
+test_find (Fixture *f, gconstpointer data)
+{
+  g_autoptr(LbLibrary) lib = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *photo = NULL, *other = NULL;
+  g_autoptr(GPtrArray) old_name = NULL, new_name = NULL, both = NULL, dated = NULL, none = NULL;
+  gint64 ids[4];
+  LbSnapshotWriter *w;
+  LbFoundFile *found;
+
+  (void) data;
+  lib = open_library (f->lib, LB_LIBRARY_WRITE);
+  photo = store_text (lib, "kids at the lake");
+  other = store_text (lib, "notes");
+  for (guint i = 0; i < 4; i++)
+    {
+      w = lb_library_begin_snapshot (lib, &pixel, &error);
+      g_assert_no_error (error);
+      ids[i] = lb_snapshot_writer_get_id (w);
+      add_file (w, STORAGE, 0, i < 2 ? "IMG_Lake.jpg" : "Summer lake.jpg", photo, 16, 1720000000);
+      add_file (w, STORAGE, 0, "notes.txt", other, 5, 1600000000);
+      finish (w, LB_SNAPSHOT_COMPLETE);
+    }
+  old_name = lb_library_find (lib, ids[3], "img_lake", 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (old_name->len, ==, 1);
+  found = old_name->pdata[0];
+  g_assert_cmpstr (found->phone_path, ==, "/" STORAGE "/IMG_Lake.jpg");
+  g_assert_cmpuint (found->snapshot_ids->len, ==, 2);
+  g_assert_cmpint (found_ids (old_name, 0, 0), ==, ids[0]);
+  g_assert_cmpint (found_ids (old_name, 0, 1), ==, ids[1]);
+
+  new_name = lb_library_find (lib, ids[3], "Summer", 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (new_name->len, ==, 1);
+  g_assert_cmpint (found_ids (new_name, 0, 0), ==, ids[2]);
+  g_assert_cmpint (found_ids (new_name, 0, 1), ==, ids[3]);
+  g_assert_cmpstr (((LbFoundFile *) new_name->pdata[0])->blob, ==, found->blob);
+
+  /* "lake": both names, by path; not the file of a snapshot still running. */
+  w = lb_library_begin_snapshot (lib, &pixel, &error);
+  add_file (w, STORAGE, 0, "lake-running.jpg", photo, 16, 1720000000);
+  checkpoint (w);
+  both = lb_library_find (lib, ids[0], "LAKE", 0, 0, &error);
+  lb_snapshot_writer_free (w);
+  g_assert_no_error (error);
+  g_assert_cmpuint (both->len, ==, 2);
+  g_assert_cmpstr (((LbFoundFile *) both->pdata[0])->phone_path, ==, "/" STORAGE "/IMG_Lake.jpg");
+  g_assert_cmpstr (((LbFoundFile *) both->pdata[1])->phone_path, ==, "/" STORAGE "/Summer lake.jpg");
+
+  /* By date: the notes are from 2020, the photos from 2024 (the third now
+   * in an interrupted snapshot: what it stored counts). */
+  dated = lb_library_find (lib, ids[3], "", 1700000000, 1730000000, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (dated->len, ==, 3);
+  none = lb_library_find (lib, ids[3], "notes", 1700000000, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (none->len, ==, 0);
+}
+
 void
 add_snapshot_tests (void)
 {
@@ -689,5 +759,6 @@ add_snapshot_tests (void)
   ADD_TEST ("/library/snapshot/interrupted", test_interrupted);
   ADD_TEST ("/library/snapshot/catalog-full", test_catalog_full);
   ADD_TEST ("/library/snapshot/deleted", test_deleted);
+  ADD_TEST ("/library/snapshot/find", test_find);
   g_test_add_func ("/library/snapshot/killed-writer", test_crash);
 }

@@ -14,6 +14,10 @@ lb_cli_deleted (LbCli *cli, int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(LbLibrary) library = NULL;
   g_autoptr(GPtrArray) files = NULL;
+  GOptionEntry extra[] = {
+    { "device", 'd', 0, G_OPTION_ARG_STRING, &cli->device, N_("The phone whose snapshots to look in (by default the one backed up last)"), N_("SERIAL") },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
   gint64 id;
 
   if (!lb_cli_parse (cli, "deleted", _("[SNAPSHOT]"),
@@ -22,7 +26,7 @@ lb_cli_deleted (LbCli *cli, int argc, char **argv)
                        "newest first, each with the last snapshot that holds it. A file whose content is still\n"
                        "on the phone under another name is shown as moved. Put one back with\n"
                        "“lifeboat-cli restore LAST --only PATH”."),
-                     NULL, &argc, &argv))
+                     extra, &argc, &argv))
     return LB_EXIT_USAGE;
   if (argc > 2)
     return lb_cli_usage ("deleted", _("give at most one snapshot"));

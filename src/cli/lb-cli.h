@@ -90,6 +90,7 @@ int lb_cli_snapshots (LbCli *cli, int argc, char **argv);
 int lb_cli_ls (LbCli *cli, int argc, char **argv);
 int lb_cli_diff (LbCli *cli, int argc, char **argv);
 int lb_cli_deleted (LbCli *cli, int argc, char **argv);
+int lb_cli_find (LbCli *cli, int argc, char **argv);
 int lb_cli_extract (LbCli *cli, int argc, char **argv);
 int lb_cli_verify (LbCli *cli, int argc, char **argv);
 int lb_cli_restore (LbCli *cli, int argc, char **argv);

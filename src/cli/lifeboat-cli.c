@@ -26,6 +26,7 @@ static const Command commands[] = {
   { "snapshots", lb_cli_snapshots, N_("list snapshots, newest first") },
   { "ls", lb_cli_ls, N_("browse a snapshot") },
   { "diff", lb_cli_diff, N_("what was added, removed and changed between two snapshots") },
+  { "find", lb_cli_find, N_("find files by name (and date) across a phone's whole history") },
   { "deleted", lb_cli_deleted, N_("files deleted from the phone that earlier snapshots still hold") },
   { "extract", lb_cli_extract, N_("copy files of a snapshot into a folder") },
   { "restore", lb_cli_restore, N_("put a snapshot back onto a phone, or onto a new one") },

@@ -13,28 +13,31 @@
  * come from the row holding the maximum). */
 static const char deleted_sql[] =
   LB_SQL_PHONE_PATHS ","
-  " complete (id, seq, started) AS ("
-  "  SELECT id, seq, started FROM snapshots"
-  "    WHERE device_id = ?1 AND state = 'complete' AND seq < ?2),"
+  /* Each version no longer live at ?2 with the newest complete snapshot
+   * before ?2 that holds it: a lookup in the (device_id, seq) index, not a
+   * join with every snapshot. */
   " held (path_id, size, mtime, blob_id, seen_seq) AS ("
-  "  SELECT v.path_id, v.size, v.mtime, v.blob_id, max(c.seq)"
+  "  SELECT v.path_id, v.size, v.mtime, v.blob_id,"
+  "    (SELECT max(s.seq) FROM snapshots s WHERE s.device_id = ?1 AND s.state = 'complete'"
+  "       AND s.seq BETWEEN v.first_seq AND min(v.last_seq, ?2 - 1))"
   "    FROM paths p JOIN versions v ON v.path_id = p.id"
-  "      JOIN complete c ON c.seq BETWEEN v.first_seq AND v.last_seq"
   "    WHERE p.device_id = ?1 AND p.is_folder = 0 AND v.last_seq < ?2"
   "      AND NOT EXISTS (SELECT 1 FROM versions w WHERE w.path_id = p.id"
-  "                        AND w.first_seq <= ?2 AND w.last_seq >= ?2)"
-  "    GROUP BY v.path_id)"
-  "SELECT t.phone_path, h.size, h.mtime, b.sha256, seen.id, seen.started,"
-  "  (SELECT id FROM snapshots WHERE device_id = ?1 AND state = 'complete' AND seq > h.seen_seq"
-  "     ORDER BY seq LIMIT 1) AS gone_id,"
-  "  (SELECT started FROM snapshots WHERE device_id = ?1 AND state = 'complete' AND seq > h.seen_seq"
-  "     ORDER BY seq LIMIT 1) AS gone_at,"
+  "                        AND w.first_seq <= ?2 AND w.last_seq >= ?2)),"
+  " gone (path_id, size, mtime, blob_id, seen_seq) AS ("
+  "  SELECT path_id, size, mtime, blob_id, max(seen_seq) FROM held"
+  "    WHERE seen_seq IS NOT NULL GROUP BY path_id)"
+  "SELECT t.phone_path, g.size, g.mtime, b.sha256, seen.id, seen.started,"
+  "  next.id, next.started,"
   "  (SELECT t2.phone_path FROM versions w JOIN tree t2 ON t2.id = w.path_id"
-  "     WHERE h.blob_id IS NOT NULL AND w.blob_id = h.blob_id AND w.first_seq <= ?2 AND w.last_seq >= ?2"
-  "     ORDER BY t2.phone_path LIMIT 1) AS moved_to "
-  "FROM held h JOIN tree t ON t.id = h.path_id JOIN complete seen ON seen.seq = h.seen_seq"
-  "  LEFT JOIN blobs b ON b.id = h.blob_id "
-  "ORDER BY gone_id DESC, t.phone_path";
+  "     WHERE g.blob_id IS NOT NULL AND w.blob_id = g.blob_id AND w.first_seq <= ?2 AND w.last_seq >= ?2"
+  "     ORDER BY t2.phone_path LIMIT 1) "
+  "FROM gone g JOIN tree t ON t.id = g.path_id"
+  "  JOIN snapshots seen ON seen.device_id = ?1 AND seen.seq = g.seen_seq"
+  "  JOIN snapshots next ON next.device_id = ?1 AND next.seq ="
+  "    (SELECT min(seq) FROM snapshots WHERE device_id = ?1 AND state = 'complete' AND seq > g.seen_seq)"
+  "  LEFT JOIN blobs b ON b.id = g.blob_id "
+  "ORDER BY next.seq DESC, t.phone_path";
 
 /* ---- reading ---------------------------------------------------------------- */
 

@@ -127,6 +127,25 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LbDeletedFile, lb_deleted_file_free)
  * snapshot_id does not (its newest version each), most recently gone first,
  * as LbDeletedFile*.  Folders are left out: their files say it. */
 GPtrArray *lb_library_list_deleted (LbLibrary *self, gint64 snapshot_id, GError **error);
+/* One version of a file found by name: where, what, and the snapshots
+ * (not running) that hold it. */
+typedef struct {
+  char *phone_path;
+  guint64 size;
+  gint64 mtime;
+  char *blob;                 /* SHA-256, NULL when no copy was stored */
+  GArray *snapshot_ids;       /* gint64, oldest first */
+} LbFoundFile;
+
+void lb_found_file_free (LbFoundFile *file);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LbFoundFile, lb_found_file_free)
+
+/* Every version of a file of snapshot_id's phone, across its whole
+ * history, whose name contains text (case folded in ASCII) and whose date
+ * is in [from, to) (0: no bound), by phone path then age, as LbFoundFile*.
+ * A renamed file is found under each name for the snapshots that had it. */
+GPtrArray *lb_library_find (LbLibrary *self, gint64 snapshot_id, const char *text, gint64 from, gint64 to,
+                            GError **error);
 /* Where a blob lives: LIBRARY/blobs/ab/abcdef... (it may be missing). */
 char *lb_library_blob_path (LbLibrary *self, const char *sha256);
 /* The SHA-256 (hex) of a stored file as it is on the disk, not in the page

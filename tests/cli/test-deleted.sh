@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
-# "Deleted from the phone" through lifeboat-cli: a photo deleted and one
-# moved between two backups; the deleted one is listed with the snapshots
-# that last had it and first lacked it, the moved one as moved; restoring
-# the deleted one from its last snapshot puts back that file and nothing
-# else.
+# Finding things through lifeboat-cli.  "Deleted from the phone": a photo
+# deleted and one moved between two backups; the deleted one is listed with
+# the snapshots that last had it and first lacked it, the moved one as
+# moved; restoring the deleted one from its last snapshot puts back that
+# file and nothing else.  Search: a renamed file is found under each name
+# in the snapshots that had it.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 9
+plan 13
 
 . "$(dirname "$0")/restore-lib.sh"
 
@@ -47,3 +48,18 @@ vrun --stats "$WORK/s.json" --phone "$PHONE,serial=DEL" -- "$CLI" restore "$id1"
 ok $? "restoring it from snapshot $id1 succeeds"
 diff -r -x .vphone "$PHONE" "$WORK/want" >"$WORK/diff" 2>&1 && [ "$(ops "$WORK/s.json" SendObject)" = 1 ]
 ok $? "the phone holds exactly that file back (diff -r), and it was the only file sent"
+
+# --- search across the history ----------------------------------------------------------
+mv "$PHONE/Internal shared storage/Documents/notes.txt" "$PHONE/Internal shared storage/Documents/diary.txt"
+vrun --phone "$PHONE,serial=DEL" -- "$CLI" backup --json >"$WORK/b3" 2>/dev/null
+id3=$(json 'd["id"]' <"$WORK/b3")
+"$CLI" find NOTES --json >"$WORK/f-old" && "$CLI" find diary --json >"$WORK/f-new"
+ok $? "find runs, by the old name and the new one"
+is "$(json '[(x["path"], x["snapshots"]) for x in d]' <"$WORK/f-old")" \
+   "[('/Internal shared storage/Documents/notes.txt', [$id1, $id2])]" "the old name finds the snapshots before the rename"
+is "$(json '[(x["path"], x["snapshots"]) for x in d]' <"$WORK/f-new")" \
+   "[('/Internal shared storage/Documents/diary.txt', [$id3])]" "the new name the one after"
+[ "$(json 'd[0]["sha256"]' <"$WORK/f-old")" = "$(json 'd[0]["sha256"]' <"$WORK/f-new")" ] &&
+  "$CLI" find "" --from 2100-01-01 | grep -q "No file of that name" &&
+  ! "$CLI" find x --from yesterday 2>"$WORK/f.err" && grep -q "YEAR-MONTH-DAY" "$WORK/f.err"
+ok $? "both are the same content; a date range with nothing in it finds nothing; a bad date is explained"
