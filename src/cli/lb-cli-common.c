@@ -164,6 +164,15 @@ lb_cli_json_string_or_null (JsonBuilder *b, const char *name, const char *value)
 }
 
 void
+lb_cli_json_file (JsonBuilder *b, const char *path, guint64 size, gint64 mtime, const char *sha256)
+{
+  lb_cli_json_string (b, "path", path);
+  lb_cli_json_int (b, "size", (gint64) size);
+  lb_cli_json_int (b, "mtime", mtime);
+  lb_cli_json_string_or_null (b, "sha256", sha256);
+}
+
+void
 lb_cli_json_strings (JsonBuilder *b, const char *name, GPtrArray *strings)
 {
   json_builder_set_member_name (b, name);

@@ -44,10 +44,7 @@ lb_cli_deleted (LbCli *cli, int argc, char **argv)
         {
           LbDeletedFile *f = files->pdata[i];
           json_builder_begin_object (b);
-          lb_cli_json_string (b, "path", f->phone_path);
-          lb_cli_json_int (b, "size", (gint64) f->size);
-          lb_cli_json_int (b, "mtime", f->mtime);
-          lb_cli_json_string_or_null (b, "sha256", f->blob);
+          lb_cli_json_file (b, f->phone_path, f->size, f->mtime, f->blob);
           lb_cli_json_int (b, "last_snapshot", f->last_snapshot_id);
           lb_cli_json_int (b, "last_seen", f->last_seen);
           lb_cli_json_int (b, "gone_snapshot", f->gone_snapshot_id);

@@ -92,10 +92,7 @@ lb_cli_find (LbCli *cli, int argc, char **argv)
         {
           LbFoundFile *f = found->pdata[i];
           json_builder_begin_object (b);
-          lb_cli_json_string (b, "path", f->phone_path);
-          lb_cli_json_int (b, "size", (gint64) f->size);
-          lb_cli_json_int (b, "mtime", f->mtime);
-          lb_cli_json_string_or_null (b, "sha256", f->blob);
+          lb_cli_json_file (b, f->phone_path, f->size, f->mtime, f->blob);
           json_builder_set_member_name (b, "snapshots");
           json_builder_begin_array (b);
           for (guint j = 0; j < f->snapshot_ids->len; j++)

@@ -70,6 +70,9 @@ void lb_cli_json_int (JsonBuilder *b, const char *name, gint64 value);
 void lb_cli_json_bool (JsonBuilder *b, const char *name, gboolean value);
 void lb_cli_json_string (JsonBuilder *b, const char *name, const char *value);
 void lb_cli_json_string_or_null (JsonBuilder *b, const char *name, const char *value);
+/* "path", "size", "mtime" and "sha256" (null: no copy) of a file, as the
+ * commands that list files of the history (find, deleted) give them. */
+void lb_cli_json_file (JsonBuilder *b, const char *path, guint64 size, gint64 mtime, const char *sha256);
 void lb_cli_json_double (JsonBuilder *b, const char *name, double value);
 /* An array of the strings (NULL: an empty array). */
 void lb_cli_json_strings (JsonBuilder *b, const char *name, GPtrArray *strings);
