@@ -443,6 +443,33 @@ test_merge (Fixture *f, gconstpointer data)
   g_assert_null (lb_restore_storage_note (storage_plan (f, 0), FALSE));
 }
 
+/* The merge's rerun: what the first run sent is on the phone, the card's
+ * notes.txt among it as "notes (2).txt".  Nothing is sent again, and
+ * nothing goes to a "notes (3).txt". */
+static void
+test_merge_rerun (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  const LbRestoreAction *a;
+
+  (void) data;
+  card_onto_internal_only (f);
+  on_phone (f, INTERNAL, "", "DCIM", 10, 0, 0, TRUE);
+  on_phone (f, INTERNAL, "DCIM", "a.jpg", 11, 1000, 1700000000, FALSE);
+  on_phone (f, INTERNAL, "DCIM", "b.jpg", 12, 2000, 1700000000, FALSE);
+  on_phone (f, INTERNAL, "", "notes.txt", 13, 20, 1700000100, FALSE);
+  on_phone (f, INTERNAL, "", "song.mp3", 14, 100, 1700000000, FALSE);
+  on_phone (f, INTERNAL, "", "notes (2).txt", 15, 30, 1700000000, FALSE);
+  g_assert_true (plan (f, &error));
+  g_assert_no_error (error);
+  a = action (f, "/SD card/notes.txt");
+  g_assert_cmpint (a->kind, ==, LB_RESTORE_IDENTICAL);
+  g_assert_cmpstr (a->target_path, ==, "/Internal shared storage/notes (2).txt");
+  for (guint i = 0; i < f->r.plan->actions->len; i++)
+    g_assert_cmpint (((LbRestoreAction *) f->r.plan->actions->pdata[i])->kind, ==, LB_RESTORE_IDENTICAL);
+  g_assert_cmpuint (storage_plan (f, 0)->files + storage_plan (f, 1)->files, ==, 0);
+}
+
 static void
 test_no_merge (Fixture *f, gconstpointer data)
 {
@@ -564,6 +591,7 @@ main (int argc, char **argv)
   ADD ("/restore-plan/to-new-phone", test_to_new_phone);
   ADD ("/restore-plan/too-full", test_too_full);
   ADD ("/restore-plan/merge", test_merge);
+  ADD ("/restore-plan/merge-rerun", test_merge_rerun);
   ADD ("/restore-plan/no-merge", test_no_merge);
   ADD ("/restore-plan/merge-no-room", test_merge_no_room);
   ADD ("/restore-plan/map-both-onto-one", test_map_both_onto_one);

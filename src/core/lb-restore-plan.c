@@ -368,16 +368,31 @@ merge_at (Restore *r, LbEntry *e, const LbStorageInfo *st, const char *parent_re
       add_step (r, LB_RESTORE_IDENTICAL, e, st, name, rel, 0, NULL);
       return TRUE;
     }
-  for (guint n = 2; other_key == NULL || g_hash_table_contains (r->planned, other_key) ||
-                    g_hash_table_contains (r->targets, other_key); n++)
+  for (guint n = 2;; n++)
     {
       g_autofree char *base = lb_numbered_name (name, n);
+      TargetObject *t;
+
       g_free (numbered);
       g_free (other_rel);
       g_free (other_key);
       numbered = acceptable_name (base, st);
       other_rel = *parent_rel ? g_strconcat (parent_rel, "/", numbered, NULL) : g_strdup (numbered);
       other_key = lb_restore_target_key (st->id, other_rel);
+      if (g_hash_table_contains (r->planned, other_key))
+        continue;
+      if ((t = g_hash_table_lookup (r->targets, other_key)) == NULL)
+        break;
+      /* Sent there by an earlier run of this restore: a rerun skips it
+       * rather than sending it again under the next number. */
+      if (!t->is_folder && identical (r, st, other_rel, e, t))
+        {
+          t->matched = TRUE;
+          g_hash_table_insert (r->planned, g_strdup (other_key), e);
+          g_hash_table_insert (r->handle_of, g_memdup2 (&e->path_id, sizeof (gint64)), GUINT_TO_POINTER (t->handle));
+          add_step (r, LB_RESTORE_IDENTICAL, e, st, numbered, other_rel, t->handle, NULL);
+          return TRUE;
+        }
     }
   g_hash_table_insert (r->planned, g_strdup (other_key), e);
   why = g_strdup_printf (_("renamed to “%s”: %s, a different file, goes to the same place"), numbered, first->phone_path);

@@ -6,7 +6,7 @@
 # (--no-merge-storages), the internal storage's files go and the card's are
 # left out, again in one line.  Every file is checked on the phone.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 15
+plan 16
 
 . "$(dirname "$0")/restore-lib.sh"
 
@@ -82,6 +82,10 @@ ok $? "a different card file at the same path arrives as “clash (2).txt”, th
 [ -d "$NEW/Internal shared storage/DCIM/Camera" ] && [ ! -e "$NEW/Internal shared storage/DCIM (2)" ] &&
   [ "$(find "$NEW/Internal shared storage" -maxdepth 1 -name 'DCIM*' | wc -l)" = 1 ]
 ok $? "the card's DCIM/Camera is merged into the internal storage's, not created beside it"
+
+vrun --stats "$WORK/s1b.json" --phone "$NEW,serial=NEW,model=Pixel 9" -- "$CLI" restore latest --to-new-device -q
+is "$?/$(ops "$WORK/s1b.json" SendObject)" "0/0" \
+   "run again, the migration sends nothing (not even the renamed card file, under a next number)"
 
 # --- declined -----------------------------------------------------------------------------
 NEW2="$WORK/new2"
