@@ -2,9 +2,11 @@
 /* Moving a library: copy → verify → switch → delete, and every way it can
  * stop before the switch leaving the old library as it was. */
 #include "test-library-util.h"
+#include "lb-config.h"
 #include "lb-library-move-private.h"
 #include "lb-verify.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <fcntl.h>
@@ -749,10 +751,234 @@ test_old_copy_marked (Fixture *f, gconstpointer data)
   built_clear (&built);
 }
 
+/* ---- a move cut short (kill -9, power cut) around its switch ----------------
+ * The cut runs in a subprocess, which leaves the move at the exact point a
+ * kill would; the settings live in a keyfile all of them share.  The
+ * parent never reads the settings itself: its backend would not see a
+ * child's change without a main loop. */
+
+typedef enum { CUT_BEFORE_SWITCH, CUT_AFTER_SWITCH, CUT_REMOVING } Cut;
+
+static gboolean
+switch_and_cut (const char *new_path, gpointer data, GError **error)
+{
+  Cut cut = GPOINTER_TO_INT (data);
+
+  if (cut == CUT_BEFORE_SWITCH)
+    _exit (0);
+  g_assert_true (lb_config_save_library (new_path, error));
+  if (cut == CUT_AFTER_SWITCH)
+    _exit (0);
+  return TRUE;
+}
+
+static void
+cut_while_removing (const char *old_path, gpointer data)
+{
+  (void) old_path;
+  (void) data;
+  _exit (0);
+}
+
+/* Subprocess: the library in LB_TEST_FROM is the configured one; it is
+ * moved to LB_TEST_TO and the move is cut where LB_TEST_CUT says. */
+static void
+run_cut_move (void)
+{
+  Cut cut = atoi (g_getenv ("LB_TEST_CUT"));
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (lb_config_save_library (g_getenv ("LB_TEST_FROM"), &error));
+  if (cut == CUT_REMOVING)
+    lb_move_test_removing = cut_while_removing;
+  lb_library_move_run (g_getenv ("LB_TEST_FROM"), g_getenv ("LB_TEST_TO"), NULL, switch_and_cut,
+                       GINT_TO_POINTER (cut), NULL, NULL, &error);
+  g_error ("the move was not cut: %s", error ? error->message : "it finished");
+}
+
+/* Subprocess: what opening LB_TEST_TO for writing finishes, written to
+ * LB_TEST_TO/../finished ("" for nothing). */
+static void
+run_finish_leftover (void)
+{
+  g_autofree char *old = lb_library_move_finish_leftover (g_getenv ("LB_TEST_TO"));
+  g_autofree char *to = g_path_get_dirname (g_getenv ("LB_TEST_TO"));
+  g_autofree char *out = g_build_filename (to, "finished", NULL);
+
+  g_assert_true (g_file_set_contents (out, old ? old : "", -1, NULL));
+}
+
+static void
+cut_move (const char *from, const char *to, Cut cut)
+{
+  g_autofree char *n = g_strdup_printf ("%d", cut);
+
+  g_setenv ("LB_TEST_FROM", from, TRUE);
+  g_setenv ("LB_TEST_TO", to, TRUE);
+  g_setenv ("LB_TEST_CUT", n, TRUE);
+  g_test_trap_subprocess ("/move/subprocess/cut", 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
+/* What finishing the leftover removed, as the library in TO is opened. */
+static char *
+finish_leftover (const char *to)
+{
+  g_autofree char *dir = g_path_get_dirname (to);
+  g_autofree char *out = g_build_filename (dir, "finished", NULL);
+  char *text = NULL;
+
+  g_setenv ("LB_TEST_TO", to, TRUE);
+  g_test_trap_subprocess ("/move/subprocess/finish", 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  g_assert_true (g_file_get_contents (out, &text, NULL, NULL));
+  g_unlink (out);
+  return text;
+}
+
+static gboolean
+has (const char *dir, const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+static void
+build_and_cut (Fixture *f, const char *to, Cut cut, Built *built)
+{
+  build_library (f->lib, built);
+  cut_move (f->lib, to, cut);
+}
+
+/* Opening the library in TO removes the old copy, and only that. */
+static void
+assert_old_copy_removed (Fixture *f, const char *to, const Built *built)
+{
+  g_autofree char *removed = finish_leftover (to);
+
+  g_assert_cmpstr (removed, ==, f->lib);
+  g_assert_false (g_file_test (f->lib, G_FILE_TEST_EXISTS));
+  g_assert_false (has (to, LB_MOVE_FROM_RECORD));
+  assert_library_good (to, built->n_blobs);
+}
+
+/* Killed after the new place was saved, before the old copy was marked:
+ * the old copy is a whole library.  The new one, opened for writing,
+ * removes it; nothing of either is lost. */
+static void
+test_cut_after_switch (Fixture *f, gconstpointer data)
+{
+  g_autofree char *to = g_build_filename (f->tmp, "new", NULL);
+  Built built;
+
+  (void) data;
+  build_and_cut (f, to, CUT_AFTER_SWITCH, &built);
+  assert_library_good (f->lib, built.n_blobs);
+  g_assert_false (has (f->lib, LB_MOVE_INCOMPLETE_MARKER));
+  g_assert_true (has (to, LB_MOVE_FROM_RECORD));
+  assert_library_good (to, built.n_blobs);
+  assert_old_copy_removed (f, to, &built);
+  built_clear (&built);
+}
+
+/* Killed while the old copy went: the rest of it goes too. */
+static void
+test_cut_while_removing (Fixture *f, gconstpointer data)
+{
+  g_autofree char *to = g_build_filename (f->tmp, "new", NULL);
+  Built built;
+
+  (void) data;
+  build_and_cut (f, to, CUT_REMOVING, &built);
+  g_assert_true (has (f->lib, LB_MOVE_INCOMPLETE_MARKER));
+  g_assert_true (has (f->lib, "blobs"));
+  assert_old_copy_removed (f, to, &built);
+  built_clear (&built);
+}
+
+/* Killed before the switch: the old library is still the one, so opening
+ * the copy removes nothing, and the move run again takes the copy's folder
+ * back (the record names this library). */
+static void
+test_cut_before_switch (Fixture *f, gconstpointer data)
+{
+  g_autofree char *to = g_build_filename (f->tmp, "new", NULL);
+  g_autofree char *removed = NULL;
+  g_autoptr(GError) error = NULL;
+  Built built;
+
+  (void) data;
+  build_and_cut (f, to, CUT_BEFORE_SWITCH, &built);
+  g_assert_false (has (to, LB_MOVE_INCOMPLETE_MARKER));
+  g_assert_true (has (to, LB_MOVE_FROM_RECORD));
+  removed = finish_leftover (to);
+  g_assert_cmpstr (removed, ==, "");
+  assert_library_good (f->lib, built.n_blobs);
+  g_assert_true (has (to, LB_MOVE_FROM_RECORD));
+
+  g_assert_true (move (f->lib, to, NULL, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (f->lib, G_FILE_TEST_EXISTS));
+  g_assert_false (has (to, LB_MOVE_FROM_RECORD));
+  assert_library_good (to, built.n_blobs);
+  built_clear (&built);
+}
+
+/* Killed after the switch, and then the old copy was used again (a script
+ * with LIFEBOAT_LIBRARY set to it backed up into it): it is somebody's
+ * library now and stays; the record is dropped. */
+static void
+test_cut_old_used_since (Fixture *f, gconstpointer data)
+{
+  g_autofree char *to = g_build_filename (f->tmp, "new", NULL);
+  g_autofree char *removed = NULL;
+  Built built;
+
+  (void) data;
+  build_and_cut (f, to, CUT_AFTER_SWITCH, &built);
+  {
+    g_autoptr(LbLibrary) lib = open_library (f->lib, LB_LIBRARY_WRITE);
+    g_autofree char *sha = store_text (lib, "a photo taken after the move");
+    LbSnapshotWriter *w = lb_library_begin_snapshot (lib, &pixel, NULL);
+    add_file (w, STORAGE, 0, "late.jpg", sha, 28, 1700000200);
+    finish (w, LB_SNAPSHOT_COMPLETE);
+  }
+  removed = finish_leftover (to);
+  g_assert_cmpstr (removed, ==, "");
+  {
+    g_autoptr(LbLibrary) lib = open_library (f->lib, LB_LIBRARY_READ);
+    g_autoptr(GPtrArray) snaps = lb_library_list_snapshots (lib, NULL, NULL);
+    g_assert_cmpuint (snaps->len, ==, 3);
+  }
+  g_assert_false (has (to, LB_MOVE_FROM_RECORD));
+  assert_library_good (to, built.n_blobs);
+  built_clear (&built);
+}
+
 int
 main (int argc, char **argv)
 {
+  g_autofree char *config = NULL;
+  g_autofree char *schemas = NULL;
+  int status;
+
+  /* One settings keyfile for this process and its subprocesses (set
+   * before anything asks GLib where the configuration lives). */
+  if (g_getenv ("LB_TEST_CONFIG") == NULL)
+    {
+      config = g_dir_make_tmp ("lb-move-config-XXXXXX", NULL);
+      g_assert_nonnull (config);
+      g_setenv ("LB_TEST_CONFIG", config, TRUE);
+    }
+  schemas = g_build_filename (g_getenv ("top_builddir") ? g_getenv ("top_builddir") : ".", "data", NULL);
+  g_setenv ("XDG_CONFIG_HOME", g_getenv ("LB_TEST_CONFIG"), TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "keyfile", TRUE);
+  g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
   g_test_init (&argc, &argv, NULL);
+  /* GLib runs paths with "/subprocess" only as g_test_trap_subprocess()'s. */
+  g_test_add_func ("/move/subprocess/cut", run_cut_move);
+  g_test_add_func ("/move/subprocess/finish", run_finish_leftover);
   ADD_TEST ("/move/move", test_move);
   ADD_TEST ("/move/into-empty-folder", test_move_into_empty_folder);
   ADD_TEST ("/move/dest-not-empty", test_dest_not_empty);
@@ -769,5 +995,12 @@ main (int argc, char **argv)
   ADD_TEST ("/move/old-copy-marked", test_old_copy_marked);
   ADD_TEST ("/move/after-prune", test_after_prune);
   ADD_TEST ("/move/swapped-for-symlinks", test_swapped_for_symlinks);
-  return g_test_run ();
+  ADD_TEST ("/move/cut/after-switch", test_cut_after_switch);
+  ADD_TEST ("/move/cut/while-removing", test_cut_while_removing);
+  ADD_TEST ("/move/cut/before-switch", test_cut_before_switch);
+  ADD_TEST ("/move/cut/old-used-since", test_cut_old_used_since);
+  status = g_test_run ();
+  if (config != NULL)
+    remove_tree (config);
+  return status;
 }

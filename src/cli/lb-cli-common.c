@@ -3,6 +3,7 @@
 #include "lb-cli.h"
 #include "lb-config.h"
 #include "lb-error.h"
+#include "lb-library-move.h"
 #include "lb-relay.h"
 
 #include <inttypes.h>
@@ -79,6 +80,13 @@ lb_cli_open_library (LbCli *cli, LbLibraryMode mode, GError **error)
   gboolean may_create;
   g_autofree char *path = lb_cli_library_path (cli, &may_create);
 
+  if (mode == LB_LIBRARY_WRITE)
+    {
+      g_autofree char *old = lb_library_move_finish_leftover (path);
+      if (old != NULL)
+        g_printerr (_("lifeboat-cli: removed %s, the old copy of this library that an interrupted move had left "
+                      "behind\n"), old);
+    }
   /* Reading never creates a library: there is nothing to read yet. */
   return lb_library_open (path, may_create && mode == LB_LIBRARY_WRITE, mode, error);
 }

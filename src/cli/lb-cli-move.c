@@ -31,16 +31,6 @@ on_progress (const LbMoveProgress *p, gpointer data)
   lb_cli_progress_update (run->progress, p->phase, -1, p->bytes_done, p->bytes_total, p->files_done, p->files_total, -1);
 }
 
-static char *
-resolve (const char *path)
-{
-  char *real = realpath (path, NULL);
-  char *copy = g_strdup (real ? real : path);
-
-  free (real);
-  return copy;
-}
-
 /* Worker thread.  The window's setting moves with the library only when it
  * named this library: a move of another one (--library) must not make the
  * window switch libraries. */
@@ -66,22 +56,6 @@ move_work (gpointer data, GCancellable *cancellable)
 
   run->ok = lb_library_move_run (run->path, run->dest, on_progress, on_switch, run, cancellable, &run->warning,
                                  &run->error);
-}
-
-/* Whether the window's setting names this library: set to it, or unset
- * while it is the default library. */
-static gboolean
-is_saved_library (const char *from)
-{
-  g_autofree char *saved = lb_config_saved_library ();
-  g_autofree char *named = NULL;
-  g_autofree char *where = NULL;
-
-  if (saved == NULL)
-    return FALSE;
-  named = *saved ? g_strdup (saved) : lb_library_default_path ();
-  where = resolve (named);
-  return g_strcmp0 (where, from) == 0;
 }
 
 static void
@@ -139,8 +113,8 @@ lb_cli_move_library (LbCli *cli, int argc, char **argv)
   path = lb_cli_library_path (cli, &may_create);
   dest = g_canonicalize_filename (argv[1], NULL);
   run.cli = cli;
-  run.from = resolve (path);
-  run.from_saved = is_saved_library (run.from);
+  run.from = lb_config_resolve (path);
+  run.from_saved = lb_config_names_library (run.from);
   run.path = path;
   run.dest = dest;
   run.progress = lb_cli_progress_new (cli);
@@ -158,7 +132,7 @@ lb_cli_move_library (LbCli *cli, int argc, char **argv)
     }
   else
     {
-      g_autofree char *to = resolve (dest);
+      g_autofree char *to = lb_config_resolve (dest);
       print_result (&run, to);
     }
   g_free (run.from);

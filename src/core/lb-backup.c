@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 #include "lb-backup.h"
+#include "lb-library-move.h"
 #include "lb-auto.h"
 #include "lb-error.h"
 #include "lb-eta.h"
@@ -367,6 +368,14 @@ lb_backup_run (const LbBackupOptions *options, LbBackupProgressFunc progress, gp
   job.progress.eta_seconds = -1;
   report (&job, TRUE);
 
+  /* A move of this library cut short after its switch left the old copy
+   * behind; a backup, often the first thing after, finishes removing it. */
+  if (options->library != NULL)
+    {
+      g_autofree char *old = lb_library_move_finish_leftover (options->library);
+      if (old != NULL)
+        g_debug ("removed %s, the old copy a cut-short move left behind", old);
+    }
   /* The library first: when another Lifeboat holds it, the phone is not
    * touched at all. */
   job.library = lb_library_open (options->library, options->create_library, LB_LIBRARY_WRITE, error);

@@ -4,6 +4,7 @@
 #include "lb-config.h"
 #include "lb-library.h"
 
+#include <stdlib.h>
 #include <glib/gi18n-lib.h>
 
 GSettings *
@@ -41,6 +42,30 @@ lb_config_saved_library (void)
   g_autoptr(GSettings) settings = lb_config_settings ();
 
   return settings != NULL ? g_settings_get_string (settings, LB_CONFIG_LIBRARY_KEY) : NULL;
+}
+
+char *
+lb_config_resolve (const char *path)
+{
+  char *real = realpath (path, NULL);
+  char *copy = g_strdup (real ? real : path);
+
+  free (real);
+  return copy;
+}
+
+gboolean
+lb_config_names_library (const char *dir)
+{
+  g_autofree char *saved = lb_config_saved_library ();
+  g_autofree char *named = NULL;
+  g_autofree char *where = NULL;
+
+  if (saved == NULL)
+    return FALSE;
+  named = *saved ? g_strdup (saved) : lb_library_default_path ();
+  where = lb_config_resolve (named);
+  return g_strcmp0 (where, dir) == 0;
 }
 
 gboolean

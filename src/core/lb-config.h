@@ -23,6 +23,13 @@ char *lb_config_library_path (gboolean *may_create);
 /* The library location saved in the settings ("" when none), or NULL
  * without settings. */
 char *lb_config_saved_library (void);
+/* PATH made absolute with no symlinks (realpath), or a copy of PATH when
+ * it does not resolve (missing). */
+char *lb_config_resolve (const char *path);
+/* Whether the settings name the library in DIR (resolved: absolute, no
+ * symlinks): set to it, or unset while DIR is the default library.  FALSE
+ * without settings. */
+gboolean lb_config_names_library (const char *dir);
 /* Saves path as the library location, durably (g_settings_sync).
  * G_IO_ERROR_NOT_SUPPORTED without the settings schema,
  * G_IO_ERROR_PERMISSION_DENIED when the key is locked. */

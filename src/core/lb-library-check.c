@@ -222,6 +222,22 @@ lb_catalog_count_rows (LbDb *db, gint64 counts[LB_CATALOG_N_COUNTED], GError **e
   return TRUE;
 }
 
+char *
+lb_catalog_stamp (LbDb *db, GError **error)
+{
+  gint64 counts[LB_CATALOG_N_COUNTED], newest = 0;
+  LbStmt *stmt;
+
+  if (!lb_catalog_count_rows (db, counts, error) ||
+      (stmt = lb_db_prepare (db, "SELECT coalesce(max(id), 0) FROM snapshots", error)) == NULL ||
+      !lb_db_query_int (db, stmt, &newest, NULL, error))
+    return NULL;
+  return g_strdup_printf ("snapshots %" G_GINT64_FORMAT " newest %" G_GINT64_FORMAT " versions %" G_GINT64_FORMAT
+                          " blobs %" G_GINT64_FORMAT,
+                          counts[LB_CATALOG_SNAPSHOTS], newest, counts[LB_CATALOG_VERSIONS],
+                          counts[LB_CATALOG_BLOBS]);
+}
+
 gboolean
 lb_library_count_rows (LbLibrary *self, gint64 counts[LB_CATALOG_N_COUNTED], GError **error)
 {

@@ -135,10 +135,10 @@ sync_fd (int fd, const char *path, GError **error)
 }
 
 gboolean
-lb_move_write_marker (int dir_fd, const char *dir, const char *text, GError **error)
+lb_move_write_note (int dir_fd, const char *dir, const char *name, const char *text, GError **error)
 {
-  g_autofree char *marker = g_build_filename (dir, LB_MOVE_INCOMPLETE_MARKER, NULL);
-  int fd = openat (dir_fd, LB_MOVE_INCOMPLETE_MARKER, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  g_autofree char *marker = g_build_filename (dir, name, NULL);
+  int fd = openat (dir_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
   size_t len = strlen (text);
   gboolean ok;
 
@@ -199,7 +199,7 @@ lb_move_make_dest (Move *m, GError **error)
   if (!lb_library_make_private (m->to_fd, m->to, FALSE, error))
     return FALSE;
   m->dest_dirty = TRUE;
-  if (!lb_move_write_marker (m->to_fd, m->to,
+  if (!lb_move_write_note (m->to_fd, m->to, LB_MOVE_INCOMPLETE_MARKER,
                              "A Lifeboat library was being moved here and the move did not finish.\n"
                              "The library is still where it was. This folder can be deleted.\n",
                              error))

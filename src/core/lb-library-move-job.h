@@ -59,10 +59,17 @@ void lb_move_io_error (GError **error, int errsv, const char *format, const char
 gboolean lb_move_list_blobs (Move *m, guint64 *allocated, GError **error);
 gboolean lb_move_check_space (Move *m, guint64 needed, GError **error);
 gboolean lb_move_make_dest (Move *m, GError **error);
-/* Writes LB_MOVE_INCOMPLETE_MARKER, holding TEXT, into DIR (open as
- * DIR_FD) and makes it durable. */
-gboolean lb_move_write_marker (int dir_fd, const char *dir, const char *text, GError **error);
+/* Writes the file NAME (LB_MOVE_INCOMPLETE_MARKER, LB_MOVE_FROM_RECORD),
+ * holding TEXT, into DIR (open as DIR_FD) and makes it durable. */
+gboolean lb_move_write_note (int dir_fd, const char *dir, const char *name, const char *text, GError **error);
 gboolean lb_move_copy_all (Move *m, guint64 catalog_bytes, GError **error);
+/* lb-library-move-leftover.c: writes `to`'s LB_MOVE_FROM_RECORD, naming
+ * `from` and how its catalog looks now; whether DIR's record names FROM. */
+gboolean lb_move_write_record (Move *m, GError **error);
+gboolean lb_move_record_names (const char *dir, const char *from);
+/* Removes what a move puts into a library folder besides the catalog
+ * (blobs/, tmp/, the lock, the marker and the record), nothing else. */
+void lb_move_remove_parts (const char *dir);
 
 /* Removes path and, if it is a folder, what it holds, never following a
  * symlink (a symlink itself is removed); the first failure goes into

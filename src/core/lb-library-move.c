@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Moving a library: copy → verify → switch → delete.  See lb-library-move.h. */
 #include "config.h"
+
+#include "lb-config.h"
 #include "lb-library-move-job.h"
 #include "lb-error.h"
 #include "lb-eta.h"
@@ -208,22 +210,29 @@ lb_move_remove_tree (int at, const char *path, GString *failed)
   return ok;
 }
 
-/* Removes what a move puts into a library folder, nothing else. */
-static void
-remove_library_parts (const char *dir)
+void
+lb_move_remove_parts (const char *dir)
 {
-  static const char *const parts[] = { "blobs", "tmp", "lock", LB_MOVE_INCOMPLETE_MARKER };
+  static const char *const parts[] = { "blobs", "tmp", LB_OFFSITE_STAGING, "lock", LB_MOVE_FROM_RECORD,
+                                       LB_MOVE_INCOMPLETE_MARKER };
 
-  for (gsize i = 0; i < G_N_ELEMENTS (lb_move_catalog_files); i++)
-    {
-      g_autofree char *path = g_build_filename (dir, lb_move_catalog_files[i], NULL);
-      g_unlink (path);
-    }
   for (gsize i = 0; i < G_N_ELEMENTS (parts); i++)
     {
       g_autofree char *path = g_build_filename (dir, parts[i], NULL);
       lb_move_remove_tree (AT_FDCWD, path, NULL);
     }
+}
+
+/* Removes what a move puts into a library folder, nothing else. */
+static void
+remove_library_parts (const char *dir)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (lb_move_catalog_files); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, lb_move_catalog_files[i], NULL);
+      g_unlink (path);
+    }
+  lb_move_remove_parts (dir);
 }
 
 static void
@@ -237,8 +246,10 @@ discard_dest (Move *m)
   m->dest_dirty = FALSE;
 }
 
-/* `to` must be new or empty; a folder left by a move that crashed (it has
- * the marker) counts as empty once our parts of it are gone. */
+/* `to` must be new or empty; a folder left by a move of this library that
+ * crashed before its switch (it has the marker, or the record naming this
+ * library while the settings do not name `to`) counts as empty once our
+ * parts of it are gone. */
 static gboolean
 check_dest (Move *m, GError **error)
 {
@@ -261,7 +272,8 @@ check_dest (Move *m, GError **error)
                    _("%s is a file, not a folder. Choose a new or an empty folder for the library."), m->to);
       return FALSE;
     }
-  if (g_file_test (marker, G_FILE_TEST_EXISTS))
+  if (g_file_test (marker, G_FILE_TEST_EXISTS) ||
+      (lb_move_record_names (m->to, m->from) && !lb_config_names_library (m->to)))
     remove_library_parts (m->to);
   if ((d = g_dir_open (m->to, 0, &local)) == NULL)
     {
@@ -316,20 +328,22 @@ remove_old (Move *m, GString *failed)
   g_autofree char *offsite = g_build_filename (m->from, LB_OFFSITE_STAGING, NULL);
 
   lb_move_start_phase (m, _("Removing the old copy"), m->blobs->len, 0);
-  lb_db_close (m->db);
-  m->db = NULL;
   /* Marked first, as a crashed move marks its destination: a crash while
    * the old copy goes leaves a folder that a later move may take (its
-   * parts are ours), not one refused as "not empty". */
+   * parts are ours), not one refused as "not empty".  Before the catalog
+   * is closed: closing may checkpoint it, and a crash just after that,
+   * unmarked, would no longer match the new library's record. */
   {
     g_autofree char *text = g_strdup_printf ("A Lifeboat library was here and has been moved to %s.\n"
                                              "What is left in this folder can be deleted.\n", m->to);
     int fd = open (m->from, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0 || !lb_move_write_marker (fd, m->from, text, NULL))
+    if (fd < 0 || !lb_move_write_note (fd, m->from, LB_MOVE_INCOMPLETE_MARKER, text, NULL))
       note_failure (failed, m->from);
     if (fd >= 0)
       close (fd);
   }
+  lb_db_close (m->db);
+  m->db = NULL;
   /* The catalog first: a crash halfway leaves a folder that no longer
    * passes for a library rather than one with its files missing. */
   for (gsize i = 0; i < G_N_ELEMENTS (lb_move_catalog_files); i++)
@@ -443,7 +457,12 @@ move_run (Move *m, GError **error)
     goto undo;
 
   /* Verified: from here a crash leaves a good library at `to` that is not
-   * configured yet, and the old one intact and configured. */
+   * configured yet, and the old one intact and configured.  The record,
+   * written before the marker goes, lets a rerun take `to` back and,
+   * after the switch, lets the new library finish what a crash cut
+   * short (lb_library_move_finish_leftover). */
+  if (!lb_move_write_record (m, error))
+    goto undo;
   {
     g_autofree char *marker = g_build_filename (m->to, LB_MOVE_INCOMPLETE_MARKER, NULL);
     if (g_unlink (marker) < 0 || !lb_library_sync_dir (m->to, error))
@@ -467,6 +486,12 @@ move_run (Move *m, GError **error)
     sync ();
 
   remove_old (m, failed);
+  /* Whatever remove_old() could not remove is the owner's now (the
+   * warning says so): the record has done its work. */
+  {
+    g_autofree char *record = g_build_filename (m->to, LB_MOVE_FROM_RECORD, NULL);
+    g_unlink (record);
+  }
   m->warning = make_warning (m, failed);
   return TRUE;
 

@@ -70,7 +70,20 @@ gboolean lb_library_move_run (const char *from,
                               char **warning,
                               GError **error);
 
-/* The marker a destination carries until its copy is verified. */
+/* A move cut short after the switch (a crash, kill -9 or power cut while
+ * the old copy was still whole or half removed) leaves that copy behind.
+ * Before the switch the new library records where it came from; this
+ * finishes removing the old copy when the settings name the library in
+ * DIR and the old copy is as the move left it (its catalog unchanged, or
+ * its removal begun).  Call it before opening DIR for writing.  Returns
+ * the old folder it removed (free it), or NULL: nothing to do, not ours
+ * to decide, or the old copy is in use (tried again next time). */
+char *lb_library_move_finish_leftover (const char *dir);
+
+/* The marker a destination carries until its copy is verified, and a
+ * folder the old copy is being removed from. */
 #define LB_MOVE_INCOMPLETE_MARKER ".lifeboat-move-incomplete"
+/* The new library's record of the folder it was moved from. */
+#define LB_MOVE_FROM_RECORD ".lifeboat-moved-from"
 
 G_END_DECLS

@@ -84,5 +84,10 @@ extern const char *const lb_catalog_counted_tables[LB_CATALOG_N_COUNTED];
 /* Each table's row count, of a catalog connection or of an open library. */
 gboolean lb_catalog_count_rows (LbDb *db, gint64 counts[LB_CATALOG_N_COUNTED], GError **error);
 gboolean lb_library_count_rows (LbLibrary *self, gint64 counts[LB_CATALOG_N_COUNTED], GError **error);
+/* What tells one state of a catalog from a later one: its snapshots (how
+ * many, the newest, which prune never removes) and how many versions and
+ * blobs it holds.  Unlike the files' sizes and times, a reader's
+ * checkpoint leaves it alone. */
+char *lb_catalog_stamp (LbDb *db, GError **error);
 
 G_END_DECLS
