@@ -41,6 +41,7 @@ struct _LbDocked
   char *running;            /* serial being backed up, or NULL */
   GCancellable *cancellable;
   guint timer;
+  guint known;              /* feeds a shared monitor's phones, once */
   GCancellable *asking;     /* a look-up of the library is under way */
   gboolean ask_again;
   gboolean stopping;
@@ -501,6 +502,7 @@ lb_docked_dispose (GObject *object)
   LbDocked *self = LB_DOCKED (object);
 
   g_clear_handle_id (&self->timer, g_source_remove);
+  g_clear_handle_id (&self->known, g_source_remove);
   if (self->monitor)
     g_signal_handlers_disconnect_by_data (self->monitor, self);
   g_clear_object (&self->monitor);
@@ -563,17 +565,40 @@ lb_docked_init (LbDocked *self)
   g_queue_init (&self->queue);
 }
 
+/* A shared monitor reported its phones before we listened: they arrive
+ * now, from the main loop, as if just added (after the caller connected). */
+static gboolean
+feed_known (gpointer data)
+{
+  LbDocked *self = data;
+  GPtrArray *devices = lb_monitor_get_devices (self->monitor);
+
+  self->known = 0;
+  for (guint i = 0; devices != NULL && i < devices->len; i++)
+    on_device (self->monitor, g_ptr_array_index (devices, i), self);
+  return G_SOURCE_REMOVE;
+}
+
 LbDocked *
 lb_docked_new (const char *library, gboolean may_create_library)
+{
+  g_autoptr(LbMonitor) monitor = lb_monitor_new ();
+
+  return lb_docked_new_with_monitor (library, may_create_library, monitor);
+}
+
+LbDocked *
+lb_docked_new_with_monitor (const char *library, gboolean may_create_library, LbMonitor *monitor)
 {
   LbDocked *self = g_object_new (LB_TYPE_DOCKED, NULL);
 
   self->library = g_strdup (library);
   self->may_create = may_create_library;
-  self->monitor = lb_monitor_new ();
+  self->monitor = g_object_ref (monitor);
   g_signal_connect (self->monitor, "device-added", G_CALLBACK (on_device), self);
   g_signal_connect (self->monitor, "device-changed", G_CALLBACK (on_device), self);
   g_signal_connect (self->monitor, "device-removed", G_CALLBACK (on_device_removed), self);
+  self->known = g_idle_add (feed_known, self);
   self->clock = lb_clock_watch_new (G_CALLBACK (on_clock_jump), self);
   {
     g_autofree char *path = lb_auto_changed_path (library);

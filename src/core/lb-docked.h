@@ -19,6 +19,7 @@
 
 #include <glib-object.h>
 #include "lb-device.h"
+#include "lb-monitor.h"
 
 G_BEGIN_DECLS
 
@@ -27,6 +28,9 @@ G_DECLARE_FINAL_TYPE (LbDocked, lb_docked, LB, DOCKED, GObject)
 
 /* Starts at once: phones already plugged in are looked at shortly. */
 LbDocked *lb_docked_new (const char *library, gboolean may_create_library);
+/* The same on a monitor the caller shares with others (the window's): one
+ * monitor per process probes each phone once.  Takes a reference. */
+LbDocked *lb_docked_new_with_monitor (const char *library, gboolean may_create_library, LbMonitor *monitor);
 
 /* Stops: no new backup starts, a running one is cancelled (its snapshot
  * is kept as interrupted, and the next backup resumes from it); "stopped"

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <signal.h>
 #include <glib/gi18n.h>
+#include <glib-unix.h>
 
 #include "lb-application.h"
+#include "lb-background.h"
 #include "lb-config.h"
 #include "lb-device.h"
 #include "lb-help.h"
@@ -14,6 +17,9 @@ struct _LbApplication {
   GtkApplication parent_instance;
 
   LbMonitor *monitor;
+  /* --background: automatic backups, the process kept without a window. */
+  LbBackground *background;
+  gboolean no_window_once;  /* the --background start shows no window */
 };
 
 G_DEFINE_FINAL_TYPE (LbApplication, lb_application, GTK_TYPE_APPLICATION)
@@ -80,6 +86,26 @@ about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
                          NULL);
 }
 
+static LbWindow *
+show_window (LbApplication *self)
+{
+  LbWindow *window = main_window (self);
+
+  if (window == NULL)
+    window = lb_window_new (GTK_APPLICATION (self), self->monitor);
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
+/* A notification's button or body: the window, on that phone. */
+static void
+show_phone_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  LbApplication *self = user_data;
+
+  lb_window_select_phone (show_window (self), g_variant_get_string (param, NULL));
+}
+
 static void
 quit_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
@@ -97,6 +123,7 @@ static const GActionEntry app_entries[] = {
   { "help", help_activated, NULL, NULL, NULL, { 0 } },
   { "about", about_activated, NULL, NULL, NULL, { 0 } },
   { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
+  { "show-phone", show_phone_activated, "s", NULL, NULL, { 0 } },
 };
 
 static void
@@ -130,11 +157,68 @@ static void
 lb_application_activate (GApplication *app)
 {
   LbApplication *self = LB_APPLICATION (app);
+
+  if (self->no_window_once)
+    {
+      self->no_window_once = FALSE;
+      return;
+    }
+  show_window (self);
+}
+
+static void
+background_backup_finished (LbApplication *self)
+{
   LbWindow *window = main_window (self);
 
-  if (window == NULL)
-    window = lb_window_new (GTK_APPLICATION (self), self->monitor);
-  gtk_window_present (GTK_WINDOW (window));
+  if (window != NULL)
+    lb_window_reload (window);
+}
+
+static void
+background_stopped (LbApplication *self)
+{
+  g_application_quit (G_APPLICATION (self));
+}
+
+/* Logout (SIGTERM) or Ctrl-C: a running backup is interrupted safely,
+ * then the process ends. */
+static gboolean
+on_stop_signal (gpointer data)
+{
+  LbApplication *self = data;
+
+  lb_background_stop (self->background);
+  return G_SOURCE_CONTINUE;
+}
+
+/* --background: this process becomes the session's one Lifeboat, held
+ * without a window; started again (from the menu) it shows the window in
+ * this same process.  Another --background while one runs does nothing. */
+static gint
+lb_application_handle_local_options (GApplication *app, GVariantDict *options)
+{
+  LbApplication *self = LB_APPLICATION (app);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_variant_dict_contains (options, "background"))
+    return -1;
+  if (!g_application_register (app, NULL, &error))
+    {
+      g_printerr ("lifeboat: %s\n", error->message);
+      return 1;
+    }
+  if (g_application_get_is_remote (app))
+    return 0;
+  self->no_window_once = TRUE;
+  self->background = lb_background_new (app, self->monitor);
+  g_signal_connect_object (self->background, "backup-finished", G_CALLBACK (background_backup_finished), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->background, "stopped", G_CALLBACK (background_stopped), self, G_CONNECT_SWAPPED);
+  g_unix_signal_add (SIGTERM, on_stop_signal, self);
+  g_unix_signal_add (SIGINT, on_stop_signal, self);
+  g_application_hold (app);
+  return -1;
 }
 
 static void
@@ -143,6 +227,7 @@ lb_application_shutdown (GApplication *app)
   LbApplication *self = LB_APPLICATION (app);
 
   G_APPLICATION_CLASS (lb_application_parent_class)->shutdown (app);
+  g_clear_object (&self->background);
   g_clear_object (&self->monitor);
   lb_device_forbid_thread (NULL);
 }
@@ -155,6 +240,7 @@ lb_application_class_init (LbApplicationClass *klass)
   app_class->startup = lb_application_startup;
   app_class->activate = lb_application_activate;
   app_class->shutdown = lb_application_shutdown;
+  app_class->handle_local_options = lb_application_handle_local_options;
 
   lb_register_resource ();
 }
@@ -162,6 +248,13 @@ lb_application_class_init (LbApplicationClass *klass)
 static void
 lb_application_init (LbApplication *self)
 {
+  static const GOptionEntry options[] = {
+    { "background", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Run without a window, backing up connected phones automatically (started at login)"), NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), options);
 }
 
 LbApplication *

@@ -641,3 +641,14 @@ lb_window_get_selected_phone (LbWindow *self)
 
   return row && LB_IS_PHONE_ROW (row) ? lb_phone_row_get_phone (LB_PHONE_ROW (row)) : NULL;
 }
+
+void
+lb_window_select_phone (LbWindow *self, const char *serial)
+{
+  LbPhone *phone = find_phone (self, serial);
+  GtkListBoxRow *row = phone != NULL ? find_row (self, phone) : NULL;
+
+  g_return_if_fail (LB_IS_WINDOW (self));
+  if (row != NULL)
+    gtk_list_box_select_row (self->phone_list, row);
+}

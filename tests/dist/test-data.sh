@@ -5,13 +5,14 @@
 # `make install` / `make uninstall` to another prefix under DESTDIR put
 # each file where the desktop looks for it and take all of them away again.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 14
+plan 15
 ID=io.github.lifeboat.Lifeboat
 DATA="$top_builddir/data"
 SRCDATA="$top_srcdir/data"
 
-if need_tool desktop-file-validate desktop-file-utils 1; then
+if need_tool desktop-file-validate desktop-file-utils 2; then
   check "desktop-file-validate passes the desktop entry" -- desktop-file-validate "$DATA/$ID.desktop"
+  check "and the autostart entry of lifeboat --background" -- desktop-file-validate "$DATA/$ID-background.desktop"
 fi
 grep -q '^Name\[de\]=' "$DATA/$ID.desktop" && grep -q '^Comment\[de\]=' "$DATA/$ID.desktop"
 ok $? "the desktop entry carries the German name and comment"
@@ -73,6 +74,7 @@ for f in bin/lifeboat bin/lifeboat-cli \
   share/glib-2.0/schemas/$ID.gschema.xml \
   share/icons/hicolor/scalable/apps/$ID.svg share/icons/hicolor/symbolic/apps/$ID-symbolic.svg \
   share/man/man1/lifeboat.1 share/man/man1/lifeboat-cli.1 lib/systemd/user/lifeboat-watch.service \
+  etc/xdg/autostart/$ID-background.desktop \
   share/locale/de/LC_MESSAGES/lifeboat.mo; do
   [ -f "$DEST$PREFIX/$f" ] || missing="$missing $f"
 done

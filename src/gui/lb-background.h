@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* LbBackground: what `lifeboat --background` runs: automatic backups of
+ * docked phones (LbDocked, on the application's monitor) told through
+ * desktop notifications, one per phone and cause until its state changes.
+ *
+ * Ownership: the application owns it; it keeps a weak pointer to the
+ * application, whose notifications it sends. */
+#pragma once
+
+#include <gio/gio.h>
+#include "lb-monitor.h"
+
+G_BEGIN_DECLS
+
+#define LB_TYPE_BACKGROUND (lb_background_get_type ())
+G_DECLARE_FINAL_TYPE (LbBackground, lb_background, LB, BACKGROUND, GObject)
+
+/* Starts at once on the library the settings name. */
+LbBackground *lb_background_new (GApplication *app, LbMonitor *monitor);
+
+/* Stops: a running backup is interrupted safely (kept, resumed next
+ * time); "stopped" follows when nothing runs any more. */
+void lb_background_stop (LbBackground *self);
+
+/* Signals:
+ *   "backup-finished" (): an automatic backup ended (the window re-reads
+ *                     the library)
+ *   "stopped"         () */
+
+G_END_DECLS
