@@ -56,6 +56,8 @@ preferences_activated (GSimpleAction *action, GVariant *param, gpointer user_dat
   GtkWidget *dialog = lb_preferences_new (GTK_WINDOW (main_window (self)));
 
   g_signal_connect_object (dialog, "library-moved", G_CALLBACK (library_moved), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (dialog, "start-background", G_CALLBACK (lb_application_start_background), self,
+                           G_CONNECT_SWAPPED);
 
   gtk_widget_show (dialog);
 }
@@ -211,14 +213,24 @@ lb_application_handle_local_options (GApplication *app, GVariantDict *options)
   if (g_application_get_is_remote (app))
     return 0;
   self->no_window_once = TRUE;
-  self->background = lb_background_new (app, self->monitor);
+  lb_application_start_background (self);
+  return -1;
+}
+
+void
+lb_application_start_background (LbApplication *self)
+{
+  g_return_if_fail (LB_IS_APPLICATION (self));
+
+  if (self->background != NULL)
+    return;
+  self->background = lb_background_new (G_APPLICATION (self), self->monitor);
   g_signal_connect_object (self->background, "backup-finished", G_CALLBACK (background_backup_finished), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->background, "stopped", G_CALLBACK (background_stopped), self, G_CONNECT_SWAPPED);
   g_unix_signal_add (SIGTERM, on_stop_signal, self);
   g_unix_signal_add (SIGINT, on_stop_signal, self);
-  g_application_hold (app);
-  return -1;
+  g_application_hold (G_APPLICATION (self));
 }
 
 static void

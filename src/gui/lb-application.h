@@ -13,5 +13,8 @@ G_DECLARE_FINAL_TYPE (LbApplication, lb_application, LB, APPLICATION, GtkApplica
 
 LbApplication *lb_application_new (void);
 LbMonitor *lb_application_get_monitor (LbApplication *self);
+/* Automatic backups in this process, which then outlives its window
+ * (what --background and "Start at login" turned on do); once only. */
+void lb_application_start_background (LbApplication *self);
 
 G_END_DECLS

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "lb-autostart.h"
 #include "lb-config.h"
 #include "lb-library-move.h"
 #include "lb-preferences.h"
@@ -22,11 +23,16 @@ struct _LbPreferences {
   GtkBox *move_box;
   GtkLabel *move_label;
   GtkButton *cancel_button;
+  GtkSwitch *start_switch;
+  GtkLabel *start_note;
+
+  GCancellable *closing;         /* cancelled when the dialog goes */
+  gboolean showing_autostart;    /* setting the switch from the file, not the person */
 };
 
 G_DEFINE_FINAL_TYPE (LbPreferences, lb_preferences, GTK_TYPE_DIALOG)
 
-enum { LIBRARY_MOVED, N_SIGNALS };
+enum { LIBRARY_MOVED, START_BACKGROUND, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void
@@ -165,6 +171,67 @@ on_cancel_clicked (LbPreferences *self)
     g_cancellable_cancel (self->cancellable);
 }
 
+/* ---- start at login ----------------------------------------------------------- */
+
+static void
+autostart_read (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(LbPreferences) self = user_data;
+  g_autoptr(GError) error = NULL;
+  int on = lb_autostart_get_finish (res, &error);
+
+  (void) source;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || g_cancellable_is_cancelled (self->closing))
+    return;
+  if (on < 0)
+    {
+      g_autofree char *text = g_strdup_printf (_("Whether Lifeboat starts at login cannot be read: %s"),
+                                               error->message);
+      gtk_label_set_text (self->start_note, text);
+      return;
+    }
+  self->showing_autostart = TRUE;
+  gtk_switch_set_active (self->start_switch, on);
+  self->showing_autostart = FALSE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->start_switch), TRUE);
+}
+
+static void
+autostart_written (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(LbPreferences) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean on;
+
+  (void) source;
+  if (g_cancellable_is_cancelled (self->closing))
+    return;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->start_switch), TRUE);
+  on = gtk_switch_get_active (self->start_switch);
+  if (!lb_autostart_set_finish (res, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("The change could not be saved: %s"), error->message);
+      gtk_label_set_text (self->start_note, text);
+      self->showing_autostart = TRUE;
+      gtk_switch_set_active (self->start_switch, !on);
+      self->showing_autostart = FALSE;
+      return;
+    }
+  /* Turned on: automatic backups start now, not only at the next login. */
+  if (on)
+    g_signal_emit (self, signals[START_BACKGROUND], 0);
+}
+
+static void
+on_start_toggled (LbPreferences *self)
+{
+  if (self->showing_autostart)
+    return;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->start_switch), FALSE);
+  lb_autostart_set_async (gtk_switch_get_active (self->start_switch), self->closing, autostart_written,
+                          g_object_ref (self));
+}
+
 /* The dialog stays while its library is moving: closing it would leave the
  * move without a place to report to. */
 static gboolean
@@ -187,6 +254,9 @@ lb_preferences_dispose (GObject *object)
 
   /* A move keeps a reference to the dialog until it is over. */
   g_clear_pointer (&self->library, g_free);
+  if (self->closing != NULL)
+    g_cancellable_cancel (self->closing);
+  g_clear_object (&self->closing);
   G_OBJECT_CLASS (lb_preferences_parent_class)->dispose (object);
 }
 
@@ -199,6 +269,10 @@ lb_preferences_class_init (LbPreferencesClass *klass)
   widget_class->delete_event = lb_preferences_delete_event;
   signals[LIBRARY_MOVED] = g_signal_new ("library-moved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                                          NULL, NULL, G_TYPE_NONE, 0);
+  /* "Start at login" turned on: the application starts its background
+   * service in this process now. */
+  signals[START_BACKGROUND] = g_signal_new ("start-background", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                            NULL, NULL, NULL, G_TYPE_NONE, 0);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/lifeboat/Lifeboat/lb-preferences.ui");
   gtk_widget_class_bind_template_child (widget_class, LbPreferences, location_label);
   gtk_widget_class_bind_template_child (widget_class, LbPreferences, move_button);
@@ -208,13 +282,18 @@ lb_preferences_class_init (LbPreferencesClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LbPreferences, move_label);
   gtk_widget_class_bind_template_child (widget_class, LbPreferences, cancel_button);
   gtk_widget_class_bind_template_callback (widget_class, on_move_clicked);
+  gtk_widget_class_bind_template_child (widget_class, LbPreferences, start_switch);
+  gtk_widget_class_bind_template_child (widget_class, LbPreferences, start_note);
   gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_start_toggled);
 }
 
 static void
 lb_preferences_init (LbPreferences *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->closing = g_cancellable_new ();
+  lb_autostart_get_async (self->closing, autostart_read, g_object_ref (self));
 }
 
 GtkWidget *

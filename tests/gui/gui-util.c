@@ -101,6 +101,9 @@ gui_run_under_rig (int argc, char **argv)
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
   g_setenv ("GDK_BACKEND", "x11", TRUE);
+  /* The autostart entry installed for everyone: none in this rig (the
+   * person's own copy, in XDG_CONFIG_HOME, decides). */
+  g_setenv ("XDG_CONFIG_DIRS", gui_phones_dir, TRUE);
   /* Under AddressSanitizer: allocation stacks unwound without frame
    * pointers (GLib has none), so that a leak of a library's constructor
    * can be told from ours and suppressed by name (tests/lsan.supp); eight

@@ -16,6 +16,7 @@
 #include "lb-error.h"
 #include "lb-phone-row.h"
 #include "lb-browser.h"
+#include "lb-autostart.h"
 #include "lb-preferences.h"
 #include "lb-restore-dialog.h"
 
@@ -1039,6 +1040,75 @@ test_move_library (void)
   gui_run_app (move_library, NULL);
 }
 
+/* ---- start at login, from Preferences -------------------------------------------- */
+
+static gboolean
+is_sensitive (gpointer data)
+{
+  return gtk_widget_get_sensitive (GTK_WIDGET (data));
+}
+
+/* The person's autostart copy, as the session reads it. */
+static void
+assert_autostart (gboolean on)
+{
+  g_autofree char *path = g_build_filename (g_get_user_config_dir (), "autostart", LB_AUTOSTART_FILE, NULL);
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_key_file_get_boolean (kf, "Desktop Entry", "Hidden", NULL), ==, !on);
+  g_assert_cmpint (g_key_file_get_boolean (kf, "Desktop Entry", "X-GNOME-Autostart-enabled", NULL), ==, on);
+  g_assert_cmpstr (g_key_file_get_string (kf, "Desktop Entry", "Exec", NULL), ==, "lifeboat --background");
+}
+
+static void
+start_at_login (LbApplication *app, LbWindow *window, gpointer data)
+{
+  GtkWidget *prefs;
+  GtkSwitch *sw;
+  guint started = 0;
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  gui_wait (toplevel_open, GSIZE_TO_POINTER (LB_TYPE_PREFERENCES), 10, "Preferences");
+  prefs = gui_find_toplevel (LB_TYPE_PREFERENCES);
+  sw = GTK_SWITCH (gui_find (prefs, "start_switch"));
+  g_signal_connect_swapped (prefs, "start-background", G_CALLBACK (count_emission), &started);
+  /* Read in a worker: off, with no entry installed and no copy of one's own. */
+  gui_wait (is_sensitive, sw, 10, "the autostart setting to be read");
+  g_assert_false (gtk_switch_get_active (sw));
+
+  gtk_switch_set_active (sw, TRUE);
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (sw)));
+  gui_wait (is_sensitive, sw, 10, "the autostart entry to be written");
+  assert_autostart (TRUE);
+  /* And automatic backups start now, in this process, not at the next login. */
+  g_assert_cmpuint (started, ==, 1);
+  gui_screenshot (prefs, "preferences-start-at-login");
+
+  gtk_switch_set_active (sw, FALSE);
+  gui_wait (is_sensitive, sw, 10, "the autostart entry to be turned off");
+  assert_autostart (FALSE);
+  g_assert_cmpuint (started, ==, 1);
+  gtk_widget_destroy (prefs);
+
+  /* A new dialog reads what was saved. */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  gui_wait (toplevel_open, GSIZE_TO_POINTER (LB_TYPE_PREFERENCES), 10, "Preferences again");
+  prefs = gui_find_toplevel (LB_TYPE_PREFERENCES);
+  sw = GTK_SWITCH (gui_find (prefs, "start_switch"));
+  gui_wait (is_sensitive, sw, 10, "the autostart setting to be read again");
+  g_assert_false (gtk_switch_get_active (sw));
+  gtk_widget_destroy (prefs);
+}
+
+static void
+test_start_at_login (void)
+{
+  gui_run_app (start_at_login, NULL);
+}
+
 /* ---- an unplug mid-way ------------------------------------------------------------ */
 
 static void
@@ -1067,6 +1137,32 @@ test_unplug_during_backup (void)
   gui_run_app (unplug_during_backup, NULL);
 }
 
+/* The desktop's notification server, in the rig's D-Bus session: the
+ * window's background service sends to it (tests/gui/notifyd.py records
+ * what; tests/gui/test-background.sh checks it).  It ends with the
+ * session. */
+static void
+start_notification_server (void)
+{
+  g_autofree char *script = g_build_filename (g_getenv ("top_srcdir"), "tests", "gui", "notifyd.py", NULL);
+  g_autofree char *log = g_build_filename (gui_phones_dir, "notifications", NULL);
+  const char *argv[] = { "/usr/bin/python3", script, log, NULL };
+  g_auto(GStrv) env = g_environ_setenv (g_get_environ (), "ASAN_OPTIONS", "detect_leaks=0", TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GIOChannel) out = NULL;
+  g_autofree char *line = NULL;
+  int out_fd;
+
+  g_spawn_async_with_pipes (NULL, (char **) argv, env, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &out_fd, NULL,
+                            &error);
+  g_assert_no_error (error);
+  out = g_io_channel_unix_new (out_fd);
+  g_io_channel_set_close_on_unref (out, TRUE);
+  g_io_channel_read_line (out, &line, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, "ready\n");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1082,6 +1178,7 @@ main (int argc, char **argv)
   if (g_getenv ("LB_GUI_UNDER_RIG") == NULL)
     return gui_run_under_rig (argc, argv);
   gui_phones_dir = g_strdup (g_getenv ("LB_GUI_PHONES"));
+  start_notification_server ();
 
   /* Not G_TEST_OPTION_ISOLATE_DIRS: it hides the system's XDG_DATA_DIRS
    * (GTK then finds no MIME database to load icons) and points HOME at
@@ -1103,6 +1200,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gui/auto-switch", test_auto_switch);
   g_test_add_func ("/gui/browse-and-save", test_browse_and_save);
   g_test_add_func ("/gui/move-library", test_move_library);
+  g_test_add_func ("/gui/start-at-login", test_start_at_login);
   g_test_add_func ("/gui/browse-preview-changes", test_browse_preview_changes);
   g_test_add_func ("/gui/cancel-responsive", test_cancel_responsive);
   /* Last: the rig's phone comes back from disconnect-after-bytes unwell. */
