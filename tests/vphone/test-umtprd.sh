@@ -87,6 +87,11 @@ printf '[SD card]\nkind=removable\n' >"$PHONE/.vphone/storages.ini"
 cp -p "$PHONE/Internal shared storage/DCIM/Camera/"* "$PHONE/SD card/DCIM/"
 head -c $((6 << 20)) /dev/urandom >"$PHONE/SD card/DCIM/clip-1.mp4"
 head -c $((6 << 20)) /dev/urandom >"$PHONE/SD card/DCIM/clip-2.mp4"
+# Dated an hour back, as a phone's videos are: a file modified within 2 s
+# of a backup's listing may still be growing, so the next backup reads it
+# again (lb-backup.c, FRESH_SECONDS), and a quick start made the second
+# backup below read these two again (CI, stop 22).
+touch -d '1 hour ago' "$PHONE/SD card/DCIM/clip-1.mp4" "$PHONE/SD card/DCIM/clip-2.mp4"
 U=(--phone "$PHONE,profile=umtprd,serial=UMTPRD1")
 n_files=$(files_of "$PHONE" | wc -l)
 
