@@ -1055,12 +1055,14 @@ assert_autostart (gboolean on)
   g_autofree char *path = g_build_filename (g_get_user_config_dir (), "autostart", LB_AUTOSTART_FILE, NULL);
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_autoptr(GError) error = NULL;
+  g_autofree char *exec = NULL;
 
   g_assert_true (g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &error));
   g_assert_no_error (error);
   g_assert_cmpint (g_key_file_get_boolean (kf, "Desktop Entry", "Hidden", NULL), ==, !on);
   g_assert_cmpint (g_key_file_get_boolean (kf, "Desktop Entry", "X-GNOME-Autostart-enabled", NULL), ==, on);
-  g_assert_cmpstr (g_key_file_get_string (kf, "Desktop Entry", "Exec", NULL), ==, "lifeboat --background");
+  exec = g_key_file_get_string (kf, "Desktop Entry", "Exec", NULL);
+  g_assert_cmpstr (exec, ==, "lifeboat --background");
 }
 
 static void
