@@ -67,9 +67,14 @@ gboolean lb_move_copy_all (Move *m, guint64 catalog_bytes, GError **error);
  * `from` and how its catalog looks now; whether DIR's record names FROM. */
 gboolean lb_move_write_record (Move *m, GError **error);
 gboolean lb_move_record_names (const char *dir, const char *from);
-/* Removes what a move puts into a library folder besides the catalog
- * (blobs/, tmp/, the lock, the marker and the record), nothing else. */
-void lb_move_remove_parts (const char *dir);
+/* Removes what a move puts into a library folder, nothing else: the
+ * catalog first, synced (a crash then leaves a folder that no longer
+ * passes for a library), then blobs/, tmp/, the lock, the marker and the
+ * record. */
+void lb_move_remove_library (const char *dir);
+/* Writes LB_MOVE_INCOMPLETE_MARKER, holding TEXT, into the folder DIR
+ * (not followed if a symlink), durably. */
+gboolean lb_move_mark (const char *dir, const char *text);
 
 /* Removes path and, if it is a folder, what it holds, never following a
  * symlink (a symlink itself is removed); the first failure goes into

@@ -9,7 +9,6 @@
 #include "lb-lock.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -101,7 +100,7 @@ static Outcome
 remove_copy (const char *from, const char *stamp)
 {
   g_autofree char *lock = g_build_filename (from, "lock", NULL);
-  int lock_fd, dir_fd;
+  int lock_fd;
   gboolean ok = TRUE;
 
   if ((lock_fd = lb_lock_open (lock, NULL)) < 0)
@@ -118,22 +117,12 @@ remove_copy (const char *from, const char *stamp)
           close (lock_fd);
           return NOT_OURS;
         }
-      const char *text = "A Lifeboat library was here and has been moved.\n"
-                         "What is left in this folder can be deleted.\n";
-      dir_fd = open (from, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      ok = dir_fd >= 0 && lb_move_write_note (dir_fd, from, LB_MOVE_INCOMPLETE_MARKER, text, NULL);
-      if (dir_fd >= 0)
-        close (dir_fd);
+      ok = lb_move_mark (from, "A Lifeboat library was here and has been moved.\n"
+                               "What is left in this folder can be deleted.\n");
     }
   if (ok)
     {
-      for (gsize i = 0; i < G_N_ELEMENTS (lb_move_catalog_files); i++)
-        {
-          g_autofree char *path = g_build_filename (from, lb_move_catalog_files[i], NULL);
-          g_unlink (path);
-        }
-      lb_library_sync_dir (from, NULL);
-      lb_move_remove_parts (from);
+      lb_move_remove_library (from);
       g_rmdir (from);
     }
   close (lock_fd);

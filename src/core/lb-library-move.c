@@ -210,8 +210,8 @@ lb_move_remove_tree (int at, const char *path, GString *failed)
   return ok;
 }
 
-void
-lb_move_remove_parts (const char *dir)
+static void
+remove_parts (const char *dir)
 {
   static const char *const parts[] = { "blobs", "tmp", LB_OFFSITE_STAGING, "lock", LB_MOVE_FROM_RECORD,
                                        LB_MOVE_INCOMPLETE_MARKER };
@@ -223,16 +223,27 @@ lb_move_remove_parts (const char *dir)
     }
 }
 
-/* Removes what a move puts into a library folder, nothing else. */
-static void
-remove_library_parts (const char *dir)
+void
+lb_move_remove_library (const char *dir)
 {
   for (gsize i = 0; i < G_N_ELEMENTS (lb_move_catalog_files); i++)
     {
       g_autofree char *path = g_build_filename (dir, lb_move_catalog_files[i], NULL);
       g_unlink (path);
     }
-  lb_move_remove_parts (dir);
+  lb_library_sync_dir (dir, NULL);
+  remove_parts (dir);
+}
+
+gboolean
+lb_move_mark (const char *dir, const char *text)
+{
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  gboolean ok = fd >= 0 && lb_move_write_note (fd, dir, LB_MOVE_INCOMPLETE_MARKER, text, NULL);
+
+  if (fd >= 0)
+    close (fd);
+  return ok;
 }
 
 static void
@@ -240,7 +251,7 @@ discard_dest (Move *m)
 {
   if (!m->dest_dirty)
     return;
-  remove_library_parts (m->to);
+  lb_move_remove_library (m->to);
   if (m->made_to)
     g_rmdir (m->to);
   m->dest_dirty = FALSE;
@@ -274,7 +285,7 @@ check_dest (Move *m, GError **error)
     }
   if (g_file_test (marker, G_FILE_TEST_EXISTS) ||
       (lb_move_record_names (m->to, m->from) && !lb_config_names_library (m->to)))
-    remove_library_parts (m->to);
+    lb_move_remove_library (m->to);
   if ((d = g_dir_open (m->to, 0, &local)) == NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local));
@@ -336,11 +347,8 @@ remove_old (Move *m, GString *failed)
   {
     g_autofree char *text = g_strdup_printf ("A Lifeboat library was here and has been moved to %s.\n"
                                              "What is left in this folder can be deleted.\n", m->to);
-    int fd = open (m->from, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0 || !lb_move_write_note (fd, m->from, LB_MOVE_INCOMPLETE_MARKER, text, NULL))
+    if (!lb_move_mark (m->from, text))
       note_failure (failed, m->from);
-    if (fd >= 0)
-      close (fd);
   }
   lb_db_close (m->db);
   m->db = NULL;
