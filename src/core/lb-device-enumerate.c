@@ -87,13 +87,29 @@ info_from_mtp (LIBMTP_mtpdevice_t *mtp, const LIBMTP_raw_device_t *raw)
   return info;
 }
 
-/* Opens one raw device uncached; NULL when libmtp cannot. */
+/* libmtp's DEVICE_FLAG_BROKEN_BATTERY_LEVEL (device-flags.h, not
+ * installed; its value is part of the raw-device ABI, as music-players.h
+ * sets it per device). */
+#define LB_MTP_FLAG_BROKEN_BATTERY_LEVEL 0x00010000u
+
+/* Opens one raw device uncached; NULL when libmtp cannot.
+ *
+ * LIBMTP_Open_Raw_Device_Uncached (1.1.20, and upstream to this day) reads
+ * the battery level's PTPDevicePropDesc into a stack variable and frees it
+ * with ptp_free_devicepropdesc() even when GetDevicePropDesc failed and
+ * left it uninitialised: a phone unplugged during the open, after its
+ * DeviceInfo, made `lifeboat-cli watch` die of "double free or corruption"
+ * about one run in two of tests/cli/test-watch.sh (and in CI).  The flag
+ * makes libmtp skip that read; it only fixes the maximum battery level at
+ * 100 and makes LIBMTP_Get_Batterylevel() answer -1, and Lifeboat shows
+ * no battery level. */
 static LIBMTP_mtpdevice_t *
 open_raw (LIBMTP_raw_device_t *raw)
 {
   LIBMTP_mtpdevice_t *mtp;
   LbQuiet quiet;
 
+  raw->device_entry.device_flags |= LB_MTP_FLAG_BROKEN_BATTERY_LEVEL;
   lb_quiet_begin (&quiet);
   mtp = LIBMTP_Open_Raw_Device_Uncached (raw);
   lb_quiet_end (&quiet);
@@ -169,6 +185,11 @@ probe_raw (LbUsbBus *bus, LIBMTP_raw_device_t *raw)
     {
       info = info_from_mtp (mtp, raw);
       lb_mtp_release (mtp);
+      /* No storage is what a locked phone shows, and also what one pulled
+       * out during the open leaves: only the bus tells them apart. */
+      if (info->state == LB_DEVICE_LOCKED
+          && !lb_usb_is_present (info->bus, info->address, info->vendor_id, info->product_id))
+        g_clear_pointer (&info, lb_device_info_free);
     }
   else if (info == NULL)
     /* Gone since detection, or not answering: nothing true to report. */

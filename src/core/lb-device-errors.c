@@ -120,11 +120,11 @@ typedef enum {
 /* How the phone answers plain requests right after one it refused.
  * LIBMTP_Get_Storage fails the same way (-1, nothing on the error stack)
  * for a phone without storage (locked) and one refusing everything, so
- * the battery level or the friendly name, which need no storage, decide. */
+ * the friendly name, which needs no storage, decides.  (The battery level
+ * cannot: lb-device-enumerate.c's open marks it broken.) */
 static Answer
 probe_answer (LIBMTP_mtpdevice_t *mtp)
 {
-  uint8_t max, level;
   char *name = NULL;
   Answer answer = REFUSES;
   LbQuiet quiet;
@@ -132,7 +132,7 @@ probe_answer (LIBMTP_mtpdevice_t *mtp)
   lb_quiet_begin (&quiet);
   if (LIBMTP_Get_Storage (mtp, LIBMTP_STORAGE_SORTBY_NOTSORTED) == 0 && mtp->storage != NULL)
     answer = ANSWERS;
-  else if (LIBMTP_Get_Batterylevel (mtp, &max, &level) == 0 || (name = LIBMTP_Get_Friendlyname (mtp)) != NULL)
+  else if ((name = LIBMTP_Get_Friendlyname (mtp)) != NULL)
     answer = ANSWERS_WITHOUT_STORAGE;
   lb_quiet_end (&quiet);
   free (name);

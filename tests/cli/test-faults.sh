@@ -3,7 +3,7 @@
 # When things go wrong: phones that cannot be backed up, an unplug in the
 # middle of a file, Ctrl-C, a damaged library, a hostile phone.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 29
+plan 33
 
 CLI="$top_builddir/src/cli/lifeboat-cli"
 CTL="$VP/vphone-ctl"
@@ -60,6 +60,31 @@ ok $? "verify passes after the unplug"
 vrun --stats "$WORK/again.json" --phone "$PHONE,serial=SMALL" -- "$CLI" backup --json >"$WORK/again" 2>/dev/null
 ok $? "the next backup completes"
 is "$(gets "$WORK/again.json")" 1 "it reads only the file the unplug cut short, not the one finished before"
+
+# --- unplugged while being opened -------------------------------------------------------
+# The cable comes out after N bytes of the open (GetDeviceInfo, the object
+# property descriptions, storages; about 830 bytes), for N across all of it.
+# libmtp 1.1.20's open frees an uninitialised property description when the
+# battery level's GetDevicePropDesc fails (lb-device-enumerate.c open_raw):
+# what it freed was stack garbage, so a crash came or not by chance, and
+# the rig's count of that operation is what is pinned.
+cat >"$WORK/cuts.sh" <<'EOF'
+CLI=$1 CTL=$2 WORK=$3
+for n in $(seq 1 23 920); do
+  "$CTL" plug CUT; "$CTL" fault CUT disconnect-after-bytes $n
+  "$CLI" devices >"$WORK/cut.out" 2>/dev/null; rc=$?
+  echo "$n rc=$rc $(grep -c "locked" "$WORK/cut.out") $(grep -c "^  ready" "$WORK/cut.out")"
+  "$CTL" unplug CUT 2>/dev/null; "$CTL" fault CUT clear
+done >"$WORK/cuts"
+"$CTL" plug CUT; "$CLI" devices >"$WORK/cut-last" 2>/dev/null
+"$CTL" stats CUT >"$WORK/cut-stats.json"
+EOF
+vrun --phone "$PHONE,serial=CUT,plugged=no" -- bash "$WORK/cuts.sh" "$CLI" "$CTL" "$WORK"
+is "$(grep -vc " rc=0 " "$WORK/cuts")" 0 "devices neither crashes nor fails when the phone is pulled after any of 40 byte counts across its open"
+is "$(awk '$3 != 0' "$WORK/cuts" | wc -l)" 0 "a phone pulled during the open is never reported locked"
+check "plugged in again, it is ready" -- grep -q "^  ready" "$WORK/cut-last"
+is "$(json 'd["operations"].get("GetDevicePropDesc", 0)' <"$WORK/cut-stats.json")" 0 \
+   "the open never reads the battery level's description"
 
 # --- Ctrl-C --------------------------------------------------------------------------
 printf 'y' >>"$INT/Download/big-1.bin"; printf 'y' >>"$INT/Download/big-2.bin"

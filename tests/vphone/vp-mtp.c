@@ -2079,6 +2079,9 @@ vp_mtp_abort (VpMtp *m)
     }
   vp_mtp_reset (m);
   g_hash_table_remove_all (m->editing);
+  /* The cable is out: the disconnect fault has fired once, as documented,
+   * and a phone plugged in again answers as any other. */
+  m->disconnect = FALSE;
 }
 
 guint16
