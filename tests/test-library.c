@@ -435,9 +435,12 @@ test_migrate_v1_data (Fixture *f, gconstpointer data)
   s = snaps->pdata[0];
   g_assert_cmpint (s->id, ==, 2);
   g_assert_cmpint (s->state, ==, LB_SNAPSHOT_INTERRUPTED);
+  /* Version 4's column: every snapshot from before was asked for. */
+  g_assert_false (s->automatic);
   s = snaps->pdata[1];
   g_assert_cmpint (s->seq, ==, 1);
   g_assert_cmpstr (s->model, ==, "Pixel 7");
+  g_assert_false (s->automatic);
   g_assert_cmpstr (s->friendly_name, ==, "Anna's Pixel");
   g_assert_cmpint (s->state, ==, LB_SNAPSHOT_COMPLETE);
   g_assert_cmpint (s->finished, ==, 1700000060);

@@ -249,6 +249,7 @@ lb_cli_snapshot_json (const LbSnapshot *s)
   lb_cli_json_int (b, "transferred_bytes", (gint64) s->transferred_bytes);
   lb_cli_json_int (b, "new_bytes", (gint64) s->new_bytes);
   lb_cli_json_int (b, "skipped", (gint64) s->skipped);
+  lb_cli_json_bool (b, "automatic", s->automatic);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }

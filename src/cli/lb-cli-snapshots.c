@@ -41,8 +41,9 @@ lb_cli_snapshots (LbCli *cli, int argc, char **argv)
       printf ("%s\n", _("No snapshots yet: connect a phone and run “lifeboat-cli backup”."));
       return LB_EXIT_OK;
     }
-  printf ("%-5s %-16s %-12s %-22s %8s %10s %10s %10s\n", _("ID"), _("STARTED"), _("STATE"), _("PHONE"),
-          _("FILES"), _("SIZE"), _("READ"), _("NEW"));
+  printf ("%-5s %-16s %-12s %-6s %-22s %8s %10s %10s %10s\n", _("ID"), _("STARTED"), _("STATE"),
+          /* TRANSLATORS: a column: "auto" (an automatic backup) or "manual" (asked for) */
+          _("HOW"), _("PHONE"), _("FILES"), _("SIZE"), _("READ"), _("NEW"));
   for (guint i = 0; i < all->len; i++)
     {
       LbSnapshot *s = all->pdata[i];
@@ -51,8 +52,10 @@ lb_cli_snapshots (LbCli *cli, int argc, char **argv)
       g_autofree char *size = g_format_size (s->bytes);
       g_autofree char *read = g_format_size (s->transferred_bytes);
       g_autofree char *grew = g_format_size (s->new_bytes);
-      printf ("%-5" G_GINT64_FORMAT " %-16s %-12s %-22.22s %8" G_GUINT64_FORMAT " %10s %10s %10s\n", s->id, when,
-              lb_snapshot_state_to_string (s->state), model, s->files, size, read, grew);
+      printf ("%-5" G_GINT64_FORMAT " %-16s %-12s %-6s %-22.22s %8" G_GUINT64_FORMAT " %10s %10s %10s\n", s->id,
+              when, lb_snapshot_state_to_string (s->state),
+              /* TRANSLATORS: the HOW column; keep it to 6 characters */
+              s->automatic ? C_("how", "auto") : C_("how", "manual"), model, s->files, size, read, grew);
     }
   return LB_EXIT_OK;
 }

@@ -393,7 +393,7 @@ lb_backup_run (const LbBackupOptions *options, LbBackupProgressFunc progress, gp
       return NULL;
     }
   info = lb_device_get_info (job.device);
-  job.writer = lb_library_begin_snapshot (job.library, info, error);
+  job.writer = lb_library_begin_snapshot_full (job.library, info, options->automatic, error);
   if (job.writer == NULL)
     {
       g_object_unref (job.device);

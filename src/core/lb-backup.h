@@ -49,6 +49,9 @@ typedef struct {
    * library is held for writing, so that a backup someone else made
    * while this one waited for the library counts. */
   gint64 unless_since;
+  /* An automatic backup (docked), not one someone asked for: the snapshot
+   * says so (LbSnapshot.automatic). */
+  gboolean automatic;
 } LbBackupOptions;
 
 /* Runs a backup in the calling thread: the snapshot on success (complete).

@@ -294,7 +294,8 @@ backup_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel
 {
   Job *job = data;
   LbBackupOptions options = { .library = job->library, .create_library = job->may_create,
-                              .serial = job->serial, .unless_since = job->unless_since };
+                              .serial = job->serial, .unless_since = job->unless_since,
+                              .automatic = TRUE };
 
   (void) source;
   for (;;)
@@ -579,16 +580,8 @@ feed_known (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-LbDocked *
-lb_docked_new (const char *library, gboolean may_create_library)
-{
-  g_autoptr(LbMonitor) monitor = lb_monitor_new ();
-
-  return lb_docked_new_with_monitor (library, may_create_library, monitor);
-}
-
-LbDocked *
-lb_docked_new_with_monitor (const char *library, gboolean may_create_library, LbMonitor *monitor)
+static LbDocked *
+docked_new (const char *library, gboolean may_create_library, LbMonitor *monitor)
 {
   LbDocked *self = g_object_new (LB_TYPE_DOCKED, NULL);
 
@@ -598,7 +591,6 @@ lb_docked_new_with_monitor (const char *library, gboolean may_create_library, Lb
   g_signal_connect (self->monitor, "device-added", G_CALLBACK (on_device), self);
   g_signal_connect (self->monitor, "device-changed", G_CALLBACK (on_device), self);
   g_signal_connect (self->monitor, "device-removed", G_CALLBACK (on_device_removed), self);
-  self->known = g_idle_add (feed_known, self);
   self->clock = lb_clock_watch_new (G_CALLBACK (on_clock_jump), self);
   {
     g_autofree char *path = lb_auto_changed_path (library);
@@ -609,5 +601,22 @@ lb_docked_new_with_monitor (const char *library, gboolean may_create_library, Lb
     if (self->policies != NULL)
       g_signal_connect (self->policies, "changed", G_CALLBACK (on_policy_changed), self);
   }
+  return self;
+}
+
+LbDocked *
+lb_docked_new (const char *library, gboolean may_create_library)
+{
+  g_autoptr(LbMonitor) monitor = lb_monitor_new ();
+
+  return docked_new (library, may_create_library, monitor);
+}
+
+LbDocked *
+lb_docked_new_with_monitor (const char *library, gboolean may_create_library, LbMonitor *monitor)
+{
+  LbDocked *self = docked_new (library, may_create_library, monitor);
+
+  self->known = g_idle_add (feed_known, self);
   return self;
 }

@@ -16,7 +16,7 @@
 #define SNAPSHOT_COLUMNS \
   "SELECT s.id, s.device_id, s.seq, d.serial, d.vendor_id, d.product_id, d.manufacturer, " \
   "  d.model, s.firmware, s.friendly_name, s.started, s.finished, s.state, s.files, " \
-  "  s.folders, s.bytes, s.transferred_bytes, s.new_bytes, s.skipped " \
+  "  s.folders, s.bytes, s.transferred_bytes, s.new_bytes, s.skipped, s.automatic " \
   "FROM snapshots s JOIN devices d ON d.id = s.device_id "
 /* Newest first by id: the wall clock may have jumped between snapshots. */
 static const char snapshot_list_sql[] =
@@ -162,6 +162,7 @@ snapshot_from_row (LbStmt *stmt)
   s->transferred_bytes = sqlite3_column_int64 (stmt, 16);
   s->new_bytes = sqlite3_column_int64 (stmt, 17);
   s->skipped = sqlite3_column_int64 (stmt, 18);
+  s->automatic = sqlite3_column_int (stmt, 19) != 0;
   return s;
 }
 

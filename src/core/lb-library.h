@@ -57,6 +57,7 @@ typedef struct {
   guint64 transferred_bytes;  /* read from the phone for this snapshot */
   guint64 new_bytes;          /* growth of the blob store */
   guint64 skipped;            /* objects left out, with reasons in the catalog */
+  gboolean automatic;         /* made by an automatic backup, not asked for */
 } LbSnapshot;
 
 LbSnapshot *lb_snapshot_copy (const LbSnapshot *snapshot);
@@ -202,8 +203,11 @@ gboolean lb_library_blob_users (LbLibrary *self, const char *sha256, GArray **sn
 
 typedef struct _LbSnapshotWriter LbSnapshotWriter;
 
-/* Creates a `running` snapshot of this device and opens a transaction. */
+/* Creates a `running` snapshot of this device and opens a transaction.
+ * _full: automatic says an automatic backup makes it (LbSnapshot.automatic). */
 LbSnapshotWriter *lb_library_begin_snapshot (LbLibrary *self, const LbDeviceInfo *device, GError **error);
+LbSnapshotWriter *lb_library_begin_snapshot_full (LbLibrary *self, const LbDeviceInfo *device, gboolean automatic,
+                                                  GError **error);
 gint64 lb_snapshot_writer_get_id (LbSnapshotWriter *w);
 gboolean lb_snapshot_writer_add_storage (LbSnapshotWriter *w, const LbStorageInfo *storage, GError **error);
 

@@ -144,12 +144,19 @@ static const char schema_v3[] =
   "  enabled INTEGER NOT NULL,"
   "  every INTEGER NOT NULL) WITHOUT ROWID;";
 
+/* Version 4: whether a snapshot was made by an automatic backup (docked,
+ * lifeboat --background or lifeboat-cli watch) or asked for by someone;
+ * History shows which.  Snapshots from before were all asked for. */
+static const char schema_v4[] =
+  "ALTER TABLE snapshots ADD COLUMN automatic INTEGER NOT NULL DEFAULT 0;";
+
 /* migrations[n] takes a catalog from version n to n + 1.  Never edit a
  * step once released: add the next one. */
 static const char *const migrations[] = {
   schema_v1,
   schema_v2,
   schema_v3,
+  schema_v4,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == LB_SCHEMA_VERSION);

@@ -30,8 +30,8 @@ struct _LbSnapshotWriter {
 /* ---- SQL, by table ---------------------------------------------------------- */
 
 static const char snapshot_insert_sql[] =
-  "INSERT INTO snapshots (device_id, seq, started, firmware, friendly_name) "
-  "VALUES (?, ?, ?, ?, ?)";
+  "INSERT INTO snapshots (device_id, seq, started, firmware, friendly_name, automatic) "
+  "VALUES (?, ?, ?, ?, ?, ?)";
 static const char snapshot_counters_sql[] =
   "UPDATE snapshots SET files = ?2, folders = ?3, bytes = ?4, transferred_bytes = ?5, "
   "new_bytes = ?6, skipped = ?7 WHERE id = ?1";
@@ -143,7 +143,7 @@ writer_dispose (LbSnapshotWriter *w)
 /* ---- beginning -------------------------------------------------------------- */
 
 static gboolean
-insert_snapshot (LbSnapshotWriter *w, const LbDeviceInfo *device, GError **error)
+insert_snapshot (LbSnapshotWriter *w, const LbDeviceInfo *device, gboolean automatic, GError **error)
 {
   LbDb *db = writer_db (w);
   g_autoptr(LbStmt) insert = NULL;
@@ -156,6 +156,7 @@ insert_snapshot (LbSnapshotWriter *w, const LbDeviceInfo *device, GError **error
   sqlite3_bind_int64 (insert, 3, now ());
   lb_db_bind_text (insert, 4, device->firmware ? device->firmware : "");
   lb_db_bind_text (insert, 5, device->friendly_name ? device->friendly_name : "");
+  sqlite3_bind_int (insert, 6, automatic ? 1 : 0);
   RUN_OR_FAIL (w, insert, error);
   w->id = sqlite3_last_insert_rowid (lb_db_handle (db));
   return TRUE;
@@ -163,6 +164,12 @@ insert_snapshot (LbSnapshotWriter *w, const LbDeviceInfo *device, GError **error
 
 LbSnapshotWriter *
 lb_library_begin_snapshot (LbLibrary *self, const LbDeviceInfo *device, GError **error)
+{
+  return lb_library_begin_snapshot_full (self, device, FALSE, error);
+}
+
+LbSnapshotWriter *
+lb_library_begin_snapshot_full (LbLibrary *self, const LbDeviceInfo *device, gboolean automatic, GError **error)
 {
   LbSnapshotWriter *w;
 
@@ -180,7 +187,7 @@ lb_library_begin_snapshot (LbLibrary *self, const LbDeviceInfo *device, GError *
 
   /* The `running` row is committed at once: a reader sees the backup
    * going on, and the seq is taken even if nothing else gets committed. */
-  if (!lb_db_begin (self->db, error) || !insert_snapshot (w, device, error) ||
+  if (!lb_db_begin (self->db, error) || !insert_snapshot (w, device, automatic, error) ||
       !lb_db_commit (self->db, error) || !lb_db_begin (self->db, error))
     {
       lb_db_rollback (self->db);

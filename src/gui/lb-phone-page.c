@@ -207,6 +207,7 @@ history_row (const LbSnapshot *s)
   g_autofree char *what = NULL;
   g_autofree char *files = g_strdup_printf ("%" G_GUINT64_FORMAT, s->files);
   const char *state;
+  g_autofree char *state_how = NULL;
   GtkWidget *w;
 
   switch (s->state)
@@ -224,7 +225,11 @@ history_row (const LbSnapshot *s)
   gtk_label_set_xalign (GTK_LABEL (w), 0);
   gtk_widget_set_hexpand (w, TRUE);
   gtk_grid_attach (GTK_GRID (grid), w, 0, 0, 1, 1);
-  w = gtk_label_new (state);
+  /* Translators: a snapshot's state and who made it: "Complete · automatic"
+   * (a backup when docked) or "Complete · by hand" (someone clicked Back Up) */
+  state_how = g_strdup_printf (_("%s · %s"), state, s->automatic ? _("automatic") : _("by hand"));
+  w = gtk_label_new (state_how);
+  gtk_buildable_set_name (GTK_BUILDABLE (w), "history_state");
   gtk_style_context_add_class (gtk_widget_get_style_context (w), "dim-label");
   gtk_grid_attach (GTK_GRID (grid), w, 1, 0, 1, 1);
   w = gtk_label_new (what);

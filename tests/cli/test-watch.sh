@@ -4,7 +4,7 @@
 # policy `lifeboat-cli auto` keeps in the library.  Time is moved with the
 # test clock ($LIFEBOAT_TEST_CLOCK, lb-clock.h), never slept through.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 28
+plan 29
 
 . "$(dirname "$0")/restore-lib.sh"
 export LIFEBOAT_TEST_CLOCK="$WORK/clock"
@@ -123,6 +123,8 @@ ok $? "at most daily: a replug inside the day makes no snapshot"
 is "$(section "25 hours later" | grep -c "A: snapshot .* complete")" 1 \
    "once the clock passes the day, the phone that stayed plugged is backed up, without a replug"
 is "$(section "B turned on" | grep -c "B: snapshot .* complete")" 1 "turning a plugged phone on (auto B on) starts its backup"
+is "$("$CLI" snapshots --device A --json | json '[s["automatic"] for s in d]')" "[True, True, True, True]" \
+   "every snapshot the watch made is marked automatic (History tells them from those asked for)"
 section "A and B plugged at once" | grep -E "automatic backup started|snapshot .* complete" | sed -E 's/^[0-9: -]+//' >"$WORK/ab"
 grep -q "A.*started" "$WORK/ab" && grep -q "B.*started" "$WORK/ab" &&
   awk '/started/ { if (open) bad = 1; open = 1 } /complete/ { open = 0 } END { exit bad }' "$WORK/ab"

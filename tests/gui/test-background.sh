@@ -83,8 +83,8 @@ check $? "a locked phone gets a notification asking to unlock it, and is waited 
 grep -qx "backed-up" "$R" && python3 -c '
 import json, sys
 s = json.load(open(sys.argv[1]))
-sys.exit(0 if len(s) == 1 and s[0]["state"] == "complete" else 1)' "$WORK/snapshots.json"
-check $? "unlocked, it is backed up by itself: one complete snapshot"
+sys.exit(0 if len(s) == 1 and s[0]["state"] == "complete" and s[0]["automatic"] is True else 1)' "$WORK/snapshots.json"
+check $? "unlocked, it is backed up by itself: one complete snapshot, marked automatic"
 python3 - "$WORK/notifications" <<'EOF'
 import json, sys
 ns = [json.loads(l) for l in open(sys.argv[1])]

@@ -214,6 +214,8 @@ backup_history (LbApplication *app, LbWindow *window, gpointer data)
   /* Newest first. */
   g_assert_cmpint (((LbSnapshot *) lb_phone_get_snapshots (phone)->pdata[0])->seq, ==, 2);
   g_assert_cmpint (((LbSnapshot *) lb_phone_get_snapshots (phone)->pdata[1])->seq, ==, 1);
+  /* Clicked, not docked: History says so (an automatic one says "automatic"). */
+  g_assert_cmpstr (gui_label (w, "history_state"), ==, "Complete · by hand");
   gtk_window_resize (GTK_WINDOW (window), 1024, 768);
   gui_screenshot (w, "history");
 }
