@@ -388,10 +388,50 @@ test_prune_strays (Fixture *f, gconstpointer data)
   assert_verifies (f->lib);
 }
 
+/* lifeboat-cli auto --keep's form, both ways. */
+static void
+test_rules_text (void)
+{
+  static const struct { const char *text; LbKeepRules rules; const char *back; } good[] = {
+    { "everything", { 0 }, "everything" },
+    { "last=10,daily=30,weekly=12,monthly=24,yearly=10", { 10, 0, 30, 12, 24, 10 }, NULL },
+    { "yearly=3,hourly=2", { 0, 2, 0, 0, 0, 3 }, "hourly=2,yearly=3" },
+    { "daily=100000", { .daily = 100000 }, NULL },
+  };
+  static const char *const bad[] = {
+    "", "daily", "daily=", "daily=0", "daily=-1", "daily=7x", "daily=100001", "dayly=7",
+    "daily=7,daily=8", "daily=7,", ",daily=7", "Daily=7", "daily =7", "everything,daily=7",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *back = NULL;
+      LbKeepRules r;
+
+      g_assert_true (lb_keep_rules_parse (good[i].text, &r, &error));
+      g_assert_no_error (error);
+      g_assert_cmpmem (&r, sizeof r, &good[i].rules, sizeof good[i].rules);
+      back = lb_keep_rules_to_string (&r);
+      g_assert_cmpstr (back, ==, good[i].back ? good[i].back : good[i].text);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      LbKeepRules r = { 1, 1, 1, 1, 1, 1 };
+
+      g_assert_false (lb_keep_rules_parse (bad[i], &r, &error));
+      g_assert_error (error, LB_ERROR, LB_ERROR_BAD_INPUT);
+      /* Left as it was. */
+      g_assert_cmpuint (r.last + r.hourly + r.daily + r.weekly + r.monthly + r.yearly, ==, 6);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/prune/rules-text", test_rules_text);
   for (guint i = 0; i < G_N_ELEMENTS (rule_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/prune/rules/%u", i);

@@ -33,7 +33,7 @@ describe_every (gint64 every)
 }
 
 static void
-policy_json (JsonBuilder *b, const char *serial, const LbAutoPolicy *p, gint64 last)
+policy_json (JsonBuilder *b, const char *serial, const LbAutoPolicy *p, gint64 last, const char *keep)
 {
   const char *every = lb_auto_every_name (p->every);
   g_autofree char *when = lb_cli_iso8601 (last);
@@ -48,6 +48,8 @@ policy_json (JsonBuilder *b, const char *serial, const LbAutoPolicy *p, gint64 l
   else
     json_builder_add_int_value (b, p->every);
   lb_cli_json_string_or_null (b, "last_backup", last != 0 ? when : NULL);
+  /* The same for every phone: what its automatic backups leave. */
+  lb_cli_json_string (b, "keep", keep);
   json_builder_end_object (b);
 }
 
@@ -58,11 +60,16 @@ lb_cli_auto (LbCli *cli, int argc, char **argv)
   g_autoptr(LbLibrary) library = NULL;
   g_autoptr(GPtrArray) serials = NULL;
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autofree char *every_text = NULL;
+  g_autofree char *every_text = NULL, *keep_text = NULL, *keep = NULL;
   gint64 every = LB_AUTO_DEFAULT_EVERY;
+  LbKeepRules rules;
+  gboolean keep_chosen;
   GOptionEntry extra[] = {
     { "every", 'e', 0, G_OPTION_ARG_STRING, &every_text,
       N_("How often: connect (each time it is plugged in), hourly, daily (the default) or weekly"), N_("WHEN") },
+    { "keep", 'k', 0, G_OPTION_ARG_STRING, &keep_text,
+      N_("What each automatic backup leaves of the phone's snapshots, as prune's --keep-… rules "
+         "(e.g. last=10,daily=30,weekly=12,monthly=24,yearly=10, the default), or everything"), N_("RULES") },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
 
@@ -70,7 +77,11 @@ lb_cli_auto (LbCli *cli, int argc, char **argv)
                      _("Shows or sets, for each phone, whether `lifeboat-cli watch` (or Lifeboat running in\n"
                        "the background) backs it up by itself when it is connected, and how often. A phone\n"
                        "backed up before is on, daily, unless you choose otherwise; a new phone is off until\n"
-                       "you turn it on. Without arguments, lists the phones the library knows."),
+                       "you turn it on. Without arguments, lists the phones the library knows.\n"
+                       "\n"
+                       "After each automatic backup, the phone's snapshots are pruned by the --keep rules,\n"
+                       "as lifeboat-cli prune does (see its --dry-run for the files whose last copy would go);\n"
+                       "when the library is being read then, the prune waits for the next backup."),
                      extra, &argc, &argv))
     return LB_EXIT_USAGE;
   if (argc != 1 && argc != 3)
@@ -81,6 +92,8 @@ lb_cli_auto (LbCli *cli, int argc, char **argv)
     return lb_cli_usage ("auto", _("--every takes connect, hourly, daily or weekly"));
   if (every_text != NULL && argc == 1)
     return lb_cli_usage ("auto", _("--every goes with a serial and on"));
+  if (keep_text != NULL && !lb_keep_rules_parse (keep_text, &rules, &error))
+    return lb_cli_usage ("auto", error->message);
 
   /* The policy is no part of a snapshot: reading mode, so that it can be
    * changed while a backup runs. */
@@ -100,6 +113,20 @@ lb_cli_auto (LbCli *cli, int argc, char **argv)
     }
   else if ((serials = lb_auto_list_serials (library, &error)) == NULL)
     return lb_cli_fail (error);
+  if (keep_text != NULL && !lb_auto_set_keep (library, &rules, &error))
+    return lb_cli_fail (error);
+  if (!lb_auto_get_keep (library, &rules, &keep_chosen, &error))
+    return lb_cli_fail (error);
+  keep = lb_keep_rules_to_string (&rules);
+  if (!cli->json && !cli->quiet)
+    {
+      if (!lb_keep_rules_any (&rules))
+        printf ("%s\n", _("Automatic backups keep every snapshot."));
+      else if (keep_chosen)
+        printf (_("After each automatic backup, the phone's snapshots are pruned to %s.\n"), keep);
+      else
+        printf (_("After each automatic backup, the phone's snapshots are pruned to %s (the default).\n"), keep);
+    }
 
   json_builder_begin_array (b);
   for (guint i = 0; i < serials->len; i++)
@@ -109,7 +136,7 @@ lb_cli_auto (LbCli *cli, int argc, char **argv)
       gint64 last;
       if (!lb_auto_get_policy (library, serial, &p, &error) || !lb_auto_last_backup (library, serial, &last, &error))
         return lb_cli_fail (error);
-      policy_json (b, serial, &p, last);
+      policy_json (b, serial, &p, last, keep);
       if (cli->json || cli->quiet)
         continue;
       {
@@ -258,6 +285,23 @@ on_finished (LbDocked *d, const char *serial, LbSnapshot *s, GError *error, Watc
 }
 
 static void
+on_pruned (LbDocked *d, const char *serial, guint removed, guint64 freed, GError *error, Watch *w)
+{
+  g_autofree char *printable = lb_cli_printable (serial);
+  g_autofree char *size = g_format_size (freed);
+
+  (void) d;
+  if (g_error_matches (error, LB_ERROR, LB_ERROR_LIBRARY_LOCKED))
+    say (w, _("%s: pruning put off to the next automatic backup: %s"), printable, error->message);
+  else if (error != NULL)
+    say (w, _("%s: pruning failed: %s"), printable, error->message);
+  else
+    say (w, g_dngettext (GETTEXT_PACKAGE, "%s: pruned by the keep rules: %u snapshot removed, %s freed",
+                         "%s: pruned by the keep rules: %u snapshots removed, %s freed", removed),
+         printable, removed, size);
+}
+
+static void
 on_library_error (LbDocked *d, GError *error, Watch *w)
 {
   (void) d;
@@ -307,6 +351,7 @@ lb_cli_watch (LbCli *cli, int argc, char **argv)
   g_signal_connect (w.docked, "backup-started", G_CALLBACK (on_started), &w);
   g_signal_connect (w.docked, "backup-waiting", G_CALLBACK (on_backup_waiting), &w);
   g_signal_connect (w.docked, "backup-finished", G_CALLBACK (on_finished), &w);
+  g_signal_connect (w.docked, "pruned", G_CALLBACK (on_pruned), &w);
   g_signal_connect (w.docked, "library-error", G_CALLBACK (on_library_error), &w);
   g_signal_connect (w.docked, "stopped", G_CALLBACK (on_stopped), &w);
   cancelled = g_cancellable_connect (cli->cancellable, G_CALLBACK (on_cancelled), &w, NULL);

@@ -16,6 +16,15 @@ static const char auto_set_sql[] =
 static const char auto_serials_sql[] =
   "SELECT serial FROM devices UNION SELECT serial FROM auto_backup ORDER BY 1";
 
+/* ---- auto_keep ---------------------------------------------------------------- */
+
+static const char keep_get_sql[] =
+  "SELECT keep_last, keep_hourly, keep_daily, keep_weekly, keep_monthly, keep_yearly "
+  "FROM auto_keep WHERE id = 1";
+static const char keep_set_sql[] =
+  "INSERT OR REPLACE INTO auto_keep (id, keep_last, keep_hourly, keep_daily, keep_weekly, "
+  "keep_monthly, keep_yearly) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)";
+
 /* ---- snapshots ---------------------------------------------------------------- */
 
 static const char snapshot_last_complete_sql[] =
@@ -89,20 +98,22 @@ lb_auto_changed_path (const char *library)
   return g_build_filename (library, "auto-changed", NULL);
 }
 
-gboolean
-lb_auto_set_policy (LbLibrary *lib, const char *serial, gboolean enabled, gint64 every, GError **error)
+/* Runs sql (one row written) with serial, when not NULL, as ?1 and the
+ * values after it, in a transaction; then tells the watchers. */
+static gboolean
+write_setting (LbLibrary *lib, const char *sql, const char *serial, const gint64 *values, guint n, GError **error)
 {
   LbStmt *stmt;
+  int first = serial != NULL ? 2 : 1;
 
-  g_return_val_if_fail (lb_library_owned (lib), FALSE);
-  g_return_val_if_fail (serial != NULL && every >= 0, FALSE);
   if (!lb_db_begin (lib->db, error))
     return FALSE;
-  if ((stmt = lb_db_prepare (lib->db, auto_set_sql, error)) == NULL)
+  if ((stmt = lb_db_prepare (lib->db, sql, error)) == NULL)
     goto fail;
-  lb_db_bind_text (stmt, 1, serial);
-  sqlite3_bind_int64 (stmt, 2, enabled ? 1 : 0);
-  sqlite3_bind_int64 (stmt, 3, every);
+  if (serial != NULL)
+    lb_db_bind_text (stmt, 1, serial);
+  for (guint i = 0; i < n; i++)
+    sqlite3_bind_int64 (stmt, first + (int) i, values[i]);
   if (!lb_db_run (lib->db, stmt, error) || !lb_db_commit (lib->db, error))
     goto fail;
   notify_changed (lib);
@@ -110,6 +121,53 @@ lb_auto_set_policy (LbLibrary *lib, const char *serial, gboolean enabled, gint64
 fail:
   lb_db_rollback (lib->db);
   return FALSE;
+}
+
+gboolean
+lb_auto_set_policy (LbLibrary *lib, const char *serial, gboolean enabled, gint64 every, GError **error)
+{
+  const gint64 values[] = { enabled ? 1 : 0, every };
+
+  g_return_val_if_fail (lb_library_owned (lib), FALSE);
+  g_return_val_if_fail (serial != NULL && every >= 0, FALSE);
+  return write_setting (lib, auto_set_sql, serial, values, G_N_ELEMENTS (values), error);
+}
+
+gboolean
+lb_auto_get_keep (LbLibrary *lib, LbKeepRules *rules, gboolean *chosen, GError **error)
+{
+  g_autoptr(LbStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (lb_library_owned (lib), FALSE);
+  if ((stmt = lb_db_prepare (lib->db, keep_get_sql, error)) == NULL || (rc = lb_db_step (lib->db, stmt, error)) < 0)
+    return FALSE;
+  if (chosen != NULL)
+    *chosen = rc == SQLITE_ROW;
+  if (rc != SQLITE_ROW)
+    {
+      *rules = LB_AUTO_DEFAULT_KEEP;
+      return TRUE;
+    }
+  /* Written by this code, or by hand: counts out of range keep more. */
+  *rules = (LbKeepRules) {
+    .last = (guint) CLAMP (sqlite3_column_int64 (stmt, 0), 0, G_MAXUINT),
+    .hourly = (guint) CLAMP (sqlite3_column_int64 (stmt, 1), 0, G_MAXUINT),
+    .daily = (guint) CLAMP (sqlite3_column_int64 (stmt, 2), 0, G_MAXUINT),
+    .weekly = (guint) CLAMP (sqlite3_column_int64 (stmt, 3), 0, G_MAXUINT),
+    .monthly = (guint) CLAMP (sqlite3_column_int64 (stmt, 4), 0, G_MAXUINT),
+    .yearly = (guint) CLAMP (sqlite3_column_int64 (stmt, 5), 0, G_MAXUINT),
+  };
+  return TRUE;
+}
+
+gboolean
+lb_auto_set_keep (LbLibrary *lib, const LbKeepRules *rules, GError **error)
+{
+  const gint64 counts[] = { rules->last, rules->hourly, rules->daily, rules->weekly, rules->monthly, rules->yearly };
+
+  g_return_val_if_fail (lb_library_owned (lib), FALSE);
+  return write_setting (lib, keep_set_sql, NULL, counts, G_N_ELEMENTS (counts), error);
 }
 
 GPtrArray *

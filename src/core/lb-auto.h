@@ -13,6 +13,7 @@
 
 #include <glib.h>
 #include "lb-library.h"
+#include "lb-prune.h"
 
 G_BEGIN_DECLS
 
@@ -29,6 +30,23 @@ typedef struct {
 gboolean lb_auto_get_policy (LbLibrary *library, const char *serial, LbAutoPolicy *policy, GError **error);
 gboolean lb_auto_set_policy (LbLibrary *library, const char *serial, gboolean enabled, gint64 every,
                              GError **error);
+/* What automatic backups keep, pruning the phone just backed up by these
+ * rules afterwards (never a phone's newest complete snapshot, nor an
+ * interrupted one no complete one has followed yet).  Unless chosen: the
+ * newest 10 snapshots, and the newest of each of the last 30 days, 12
+ * weeks, 24 months and 10 years that have one.  Several backups in a day
+ * (a phone backed up at each connection) all stay for a while; a file
+ * deleted from the phone stays in the library at least a month, and for
+ * years if it was there at a month's last backup.  Kept files are stored
+ * once, so the library grows only by what the phone no longer has. */
+#define LB_AUTO_DEFAULT_KEEP \
+  ((LbKeepRules) { .last = 10, .daily = 30, .weekly = 12, .monthly = 24, .yearly = 10 })
+
+/* rules all 0 ("everything"): automatic backups prune nothing.  chosen
+ * (may be NULL): FALSE when the default above applies. */
+gboolean lb_auto_get_keep (LbLibrary *library, LbKeepRules *rules, gboolean *chosen, GError **error);
+gboolean lb_auto_set_keep (LbLibrary *library, const LbKeepRules *rules, GError **error);
+
 /* When the newest complete snapshot of the phone began (Unix seconds), 0
  * when there is none.  Manual backups count as much as automatic ones. */
 gboolean lb_auto_last_backup (LbLibrary *library, const char *serial, gint64 *started, GError **error);

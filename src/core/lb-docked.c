@@ -50,7 +50,7 @@ struct _LbDocked
 G_DEFINE_FINAL_TYPE (LbDocked, lb_docked, G_TYPE_OBJECT)
 
 enum { PHONE_WAITING, PHONE_NOT_ENABLED, PHONE_SCHEDULED, BACKUP_STARTED, BACKUP_WAITING,
-       BACKUP_FINISHED, LIBRARY_ERROR, STOPPED, N_SIGNALS };
+       BACKUP_FINISHED, PRUNED, LIBRARY_ERROR, STOPPED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void ask_library (LbDocked *self);
@@ -257,6 +257,10 @@ typedef struct {
   LbMonitor *monitor;
   LbDocked *docked;         /* a ref: "backup-waiting" is emitted on its context */
   GMainContext *context;
+  /* The prune after a complete backup, set by the worker for "pruned". */
+  gboolean pruned;          /* the keep rules were applied, or deferred */
+  LbPruneReport *prune_report;
+  GError *prune_error;
 } Job;
 
 static void
@@ -268,7 +272,37 @@ job_free (Job *job)
   g_object_unref (job->monitor);
   g_object_unref (job->docked);
   g_main_context_unref (job->context);
+  g_clear_pointer (&job->prune_report, lb_prune_report_free);
+  g_clear_error (&job->prune_error);
   g_free (job);
+}
+
+/* Backup, then prune: the keep rules applied to the phone just backed up.
+ * A prune never fails the backup: when a reader (the window's browser, an
+ * extract, an off-site copy) or another writer holds the library, it waits
+ * for the next automatic backup, and any other failure is only reported. */
+static void
+prune_after (Job *job, GCancellable *cancellable)
+{
+  g_autoptr(LbLibrary) library = NULL;
+  g_autoptr(GTimeZone) tz = g_time_zone_new_local ();
+  LbKeepRules rules;
+
+  library = lb_library_open (job->library, FALSE, LB_LIBRARY_WRITE, &job->prune_error);
+  if (library == NULL)
+    {
+      job->pruned = TRUE;
+      return;
+    }
+  if (!lb_auto_get_keep (library, &rules, NULL, &job->prune_error))
+    {
+      job->pruned = TRUE;
+      return;
+    }
+  if (!lb_keep_rules_any (&rules))
+    return;
+  job->pruned = TRUE;
+  job->prune_report = lb_prune (library, job->serial, &rules, tz, FALSE, cancellable, &job->prune_error);
 }
 
 typedef struct {
@@ -326,6 +360,7 @@ backup_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel
       snapshot = lb_backup_run (&options, NULL, NULL, cancellable, &error);
       if (snapshot != NULL)
         {
+          prune_after (job, cancellable);
           g_task_return_pointer (task, snapshot, (GDestroyNotify) lb_snapshot_free);
           return;
         }
@@ -358,6 +393,13 @@ on_backup_done (GObject *source, GAsyncResult *result, gpointer data)
   if (p != NULL)
     p->scheduled = 0;
   g_signal_emit (self, signals[BACKUP_FINISHED], 0, serial, snapshot, error);
+  {
+    Job *job = g_task_get_task_data (G_TASK (result));
+    if (job->pruned)
+      g_signal_emit (self, signals[PRUNED], 0, serial,
+                     job->prune_report ? job->prune_report->removed->len : 0u,
+                     job->prune_report ? job->prune_report->freed_bytes : (guint64) 0, job->prune_error);
+  }
   if (self->stopping)
     {
       g_signal_emit (self, signals[STOPPED], 0);
@@ -553,6 +595,9 @@ lb_docked_class_init (LbDockedClass *klass)
                                            NULL, NULL, NULL, G_TYPE_NONE, 3,
                                            G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE, G_TYPE_POINTER,
                                            G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[PRUNED] = g_signal_new ("pruned", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                  NULL, NULL, NULL, G_TYPE_NONE, 4, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                                  G_TYPE_UINT, G_TYPE_UINT64, G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
   signals[LIBRARY_ERROR] = g_signal_new ("library-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                          NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
   signals[STOPPED] = g_signal_new ("stopped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,

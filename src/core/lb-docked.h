@@ -54,6 +54,13 @@ void lb_docked_stop (LbDocked *self);
  *                       snapshot an LbSnapshot*, or NULL with error
  *                       (LB_ERROR_UP_TO_DATE: someone else backed it up
  *                       while we waited for the library)
+ *   "pruned"            (const char *serial, guint removed, guint64 freed,
+ *                       GError *error): after a complete backup, the
+ *                       phone's snapshots were pruned by the keep rules
+ *                       (lb_auto_get_keep; not emitted when they keep
+ *                       everything); error LB_ERROR_LIBRARY_LOCKED: put
+ *                       off to the next automatic backup, as someone
+ *                       was reading the library
  *   "library-error"     (GError *error): the library cannot be read
  *   "stopped"           () */
 

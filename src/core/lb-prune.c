@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <string.h>
 #include <glib/gstdio.h>
+#include <glib/gi18n-lib.h>
 
 /* ---- temporary tables: what goes ------------------------------------------ */
 
@@ -74,6 +75,76 @@ gboolean
 lb_keep_rules_any (const LbKeepRules *r)
 {
   return r->last || r->hourly || r->daily || r->weekly || r->monthly || r->yearly;
+}
+
+/* The rules in their order on the command line (--keep-last ...). */
+static guint *
+rule_field (LbKeepRules *r, guint i)
+{
+  guint *fields[] = { &r->last, &r->hourly, &r->daily, &r->weekly, &r->monthly, &r->yearly };
+  return fields[i];
+}
+
+static const char *const rule_names[] = { "last", "hourly", "daily", "weekly", "monthly", "yearly" };
+
+gboolean
+lb_keep_rules_parse (const char *text, LbKeepRules *rules, GError **error)
+{
+  g_auto(GStrv) parts = NULL;
+  LbKeepRules r = { 0 };
+  guint seen = 0;
+
+  if (g_strcmp0 (text, "everything") == 0)
+    {
+      *rules = r;
+      return TRUE;
+    }
+  parts = g_strsplit (text != NULL ? text : "", ",", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      const char *eq = strchr (parts[i], '=');
+      guint64 n = 0;
+      guint k;
+
+      for (k = 0; k < G_N_ELEMENTS (rule_names); k++)
+        if (eq != NULL && strlen (rule_names[k]) == (gsize) (eq - parts[i])
+            && strncmp (parts[i], rule_names[k], (gsize) (eq - parts[i])) == 0)
+          break;
+      if (k == G_N_ELEMENTS (rule_names) || (seen & (1u << k))
+          || !g_ascii_string_to_unsigned (eq + 1, 10, 1, 100000, &n, NULL))
+        {
+          g_set_error (error, LB_ERROR, LB_ERROR_BAD_INPUT,
+                       /* TRANSLATORS: keep rules as lifeboat-cli auto --keep takes them; do not translate the words in quotes */
+                       _("Cannot read “%s” as a keep rule: write NAME=COUNT, with NAME one of last, hourly, daily, "
+                         "weekly, monthly or yearly, each once, and COUNT from 1 to 100000 (e.g. "
+                         "“daily=30,weekly=12”), or “everything”."), parts[i]);
+          return FALSE;
+        }
+      seen |= 1u << k;
+      *rule_field (&r, k) = (guint) n;
+    }
+  if (!lb_keep_rules_any (&r))
+    {
+      g_set_error_literal (error, LB_ERROR, LB_ERROR_BAD_INPUT,
+                           _("No keep rule given: write e.g. “daily=30,weekly=12”, or “everything”."));
+      return FALSE;
+    }
+  *rules = r;
+  return TRUE;
+}
+
+char *
+lb_keep_rules_to_string (const LbKeepRules *rules)
+{
+  GString *s = g_string_new (NULL);
+  LbKeepRules r = *rules;
+
+  for (guint k = 0; k < G_N_ELEMENTS (rule_names); k++)
+    if (*rule_field (&r, k) > 0)
+      g_string_append_printf (s, "%s%s=%u", s->len ? "," : "", rule_names[k], *rule_field (&r, k));
+  if (s->len == 0)
+    g_string_append (s, "everything");
+  return g_string_free (s, FALSE);
 }
 
 static int

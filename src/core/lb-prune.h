@@ -31,6 +31,13 @@ typedef struct {
 /* FALSE when no rule keeps anything: nothing to prune by. */
 gboolean lb_keep_rules_any (const LbKeepRules *rules);
 
+/* "daily=30,weekly=12" (any of last, hourly, daily, weekly, monthly,
+ * yearly, each at most once) or "everything" (no rule: nothing pruned);
+ * FALSE with LB_ERROR_BAD_INPUT naming the part it cannot read. */
+gboolean lb_keep_rules_parse (const char *text, LbKeepRules *rules, GError **error);
+/* The same form back: "everything" when no rule is set. */
+char *lb_keep_rules_to_string (const LbKeepRules *rules);
+
 /* The snapshots of ONE phone (LbSnapshot*, any order) that the rules let go,
  * newest first, as pointers into the given array (not copies).  Hours,
  * days... are those of tz (the user's local time). */

@@ -150,6 +150,18 @@ static const char schema_v3[] =
 static const char schema_v4[] =
   "ALTER TABLE snapshots ADD COLUMN automatic INTEGER NOT NULL DEFAULT 0;";
 
+/* Version 5: what automatic backups keep (lb-auto.h), one row or none
+ * (none: the default rules).  Counts as lifeboat-cli prune's --keep-…. */
+static const char schema_v5[] =
+  "CREATE TABLE auto_keep ("
+  "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+  "  keep_last INTEGER NOT NULL,"
+  "  keep_hourly INTEGER NOT NULL,"
+  "  keep_daily INTEGER NOT NULL,"
+  "  keep_weekly INTEGER NOT NULL,"
+  "  keep_monthly INTEGER NOT NULL,"
+  "  keep_yearly INTEGER NOT NULL);";
+
 /* migrations[n] takes a catalog from version n to n + 1.  Never edit a
  * step once released: add the next one. */
 static const char *const migrations[] = {
@@ -157,6 +169,7 @@ static const char *const migrations[] = {
   schema_v2,
   schema_v3,
   schema_v4,
+  schema_v5,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == LB_SCHEMA_VERSION);

@@ -8,7 +8,7 @@
 G_BEGIN_DECLS
 
 /* What this program writes. */
-#define LB_SCHEMA_VERSION 4
+#define LB_SCHEMA_VERSION 5
 /* PRAGMA application_id of a Lifeboat catalog: "LBOT". */
 #define LB_SCHEMA_APPLICATION_ID 0x4c424f54
 

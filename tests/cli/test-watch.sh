@@ -4,7 +4,7 @@
 # policy `lifeboat-cli auto` keeps in the library.  Time is moved with the
 # test clock ($LIFEBOAT_TEST_CLOCK, lb-clock.h), never slept through.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 29
+plan 39
 
 . "$(dirname "$0")/restore-lib.sh"
 export LIFEBOAT_TEST_CLOCK="$WORK/clock"
@@ -30,6 +30,15 @@ is "$(json 'd[0]["device"], d[0]["enabled"], d[0]["chosen"], d[0]["every"], d[0]
 is "$?" 2 "a word other than on or off is a usage error"
 "$CLI" auto A on --every fortnightly >/dev/null 2>&1
 is "$?" 2 "so is an unknown --every"
+"$CLI" auto --keep daily=0 >/dev/null 2>"$WORK/keep0.err"
+is "$?" 2 "a keep rule counting 0 is a usage error"
+grep -q "Cannot read “daily=0” as a keep rule" "$WORK/keep0.err"
+ok $? "which names the rule it cannot read"
+"$CLI" auto --keep weekly=4,daily=7 --json >"$WORK/keep1"
+is "$(json 'd[0]["keep"]' <"$WORK/keep1")" "daily=7,weekly=4" "auto --keep keeps the rules in the library, for every phone"
+"$CLI" auto --keep last=10,daily=30,weekly=12,monthly=24,yearly=10 >"$WORK/keep2"
+grep -q "snapshots are pruned to last=10,daily=30,weekly=12,monthly=24,yearly=10\.$" "$WORK/keep2"
+ok $? "and the listing says what automatic backups keep"
 for p in L R; do "$CLI" auto $p on --every connect -q; done
 "$CLI" auto S on -q
 
@@ -98,6 +107,26 @@ done
 "$CTL" stats >"$WORK/r-after.json"
 "$CTL" unplug R
 
+mark "B kept to its last"
+"$CLI" auto --keep last=1 -q
+"$CTL" plug B; wait_log 3 "B: snapshot .* complete"; wait_log 1 "B: pruned by the keep rules"
+"$CTL" unplug B
+mark "B pruned while the library is read"
+# A reader (as the window's browser or an extract holds it): lib/lock's
+# byte 1, shared (lb-lock.c), until told to let go.
+python3 -c '
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB, 1, 1)
+open(sys.argv[2], "w").close()
+while not os.path.exists(sys.argv[3]):
+    time.sleep(0.05)' "$WORK/library/lock" "$WORK/reading" "$WORK/read-done" & reader=$!
+for _ in $(seq 100); do [ -e "$WORK/reading" ] && break; sleep 0.05; done
+"$CTL" plug B; wait_log 4 "B: snapshot .* complete"; wait_log 1 "B: pruning put off"
+touch "$WORK/read-done"; wait $reader
+"$CTL" unplug B
+"$CLI" auto --keep everything -q
+
 mark "S stopped mid-backup"
 "$CTL" plug S; wait_log 1 "(S): automatic backup started"
 sleep 0.5
@@ -134,7 +163,12 @@ ok $? "a locked phone is waited for, and said so once"
 is "$(section "L unlocked" | grep -c "L: snapshot .* complete")" 1 "unlocked, it is backed up without a replug"
 is "$(section "Q charging" | grep -c "connected for charging only")" 1 "a phone in charging-only mode is said so once, in 7 s"
 is "$(section "Q charging" | grep -c "started")" 0 "and not backed up"
-is "$(states_of R)" "interrupted complete" "a backup cut by an unplug is interrupted; the next connection completes one"
+section "R unplugged" | grep -E "R: (automatic backup failed|snapshot .* complete|pruned)" | sed -E 's/^[0-9: -]+//; s/ complete.*/ complete/' >"$WORK/r-log"
+grep -q "R: automatic backup failed" "$WORK/r-log" && grep -q "R: snapshot [0-9]* complete" "$WORK/r-log"
+ok $? "a backup cut by an unplug fails; the next connection completes one"
+is "$(states_of R)" "complete" "the interrupted snapshot goes with the prune after the complete one (the default keep rules)"
+grep -q "R: pruned by the keep rules: 1 snapshot removed" "$WORK/r-log"
+ok $? "and the log says so"
 sent_by_r='[p for p in d["phones"] if p["serial"] == "R"][0]["bytes_to_host"]'
 sent_before=$(json "$sent_by_r" <"$WORK/r-before.json")
 sent_after=$(json "$sent_by_r" <"$WORK/r-after.json")
@@ -147,6 +181,14 @@ ok $? "SIGTERM stops watch with status 0"
 section "S stopped" | grep -q "S: backup stopped" && tail -1 "$WORK/watch.log" | grep -q "Stopped."
 ok $? "a running backup is interrupted safely, and the log says so"
 is "$(states_of S)" "interrupted" "its snapshot is kept as interrupted"
+is "$(section "B kept" | grep -c "B: pruned by the keep rules: 2 snapshots removed")" 1 \
+   "with auto --keep last=1, B's next automatic backup prunes its 2 older snapshots"
+section "B pruned while" | grep -q "B: pruning put off to the next automatic backup" &&
+  [ "$(section "B pruned while" | grep -c "B: snapshot .* complete")" = 1 ]
+ok $? "while a reader holds the library, the backup completes and the prune is put off"
+is "$(complete_of B)" 2 "B keeps the snapshot left by the prune and the one made while the library was read"
+"$CLI" verify >"$WORK/verify.out" 2>&1
+ok $? "the library verifies after the prunes"
 
 # --- another Lifeboat writing: waited for, then decided again ---------------------------------------
 # A backup from the command line (phone T, slow) holds the library when S
