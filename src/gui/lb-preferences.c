@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
+#include "lb-auto.h"
 #include "lb-autostart.h"
 #include "lb-config.h"
+#include "lb-keep-setting.h"
 #include "lb-library-move.h"
 #include "lb-preferences.h"
 #include "lb-relay.h"
@@ -25,9 +28,13 @@ struct _LbPreferences {
   GtkButton *cancel_button;
   GtkSwitch *start_switch;
   GtkLabel *start_note;
+  GtkComboBoxText *keep_combo;
+  GtkLabel *keep_note;
+  LbKeepRules custom_keep;       /* the "custom" entry's rules (set with lifeboat-cli) */
 
   GCancellable *closing;         /* cancelled when the dialog goes */
   gboolean showing_autostart;    /* setting the switch from the file, not the person */
+  gboolean showing_keep;         /* the same for the keep choice */
 };
 
 G_DEFINE_FINAL_TYPE (LbPreferences, lb_preferences, GTK_TYPE_DIALOG)
@@ -232,6 +239,110 @@ on_start_toggled (LbPreferences *self)
                           g_object_ref (self));
 }
 
+/* ---- what automatic backups keep ---------------------------------------------- */
+
+static const struct {
+  const char *id;
+  const char *label;
+  LbKeepRules rules;
+} keep_choices[] = {
+  { "default", N_("Recommended"), LB_AUTO_DEFAULT_KEEP },
+  { "less", N_("Less"), { .last = 3, .daily = 14, .monthly = 12 } },
+  { "everything", N_("Everything"), { 0 } },
+};
+
+static char *
+keep_note_text (const LbKeepSetting *s)
+{
+  g_autofree char *what = lb_keep_rules_describe (&s->rules);
+  g_autofree char *head = NULL, *freed = NULL, *now = NULL, *only = NULL, *lost = NULL;
+
+  if (what == NULL)
+    return g_strdup (_("Every snapshot stays: the library grows by what the phones delete or change."));
+  head = g_strdup_printf (_("After each automatic backup, the phone keeps %s."), what);
+  if (s->removed == 0)
+    return g_strdup_printf ("%s %s", head, _("Nothing in the library would go now."));
+  freed = g_format_size (s->freed_bytes);
+  now = g_strdup_printf (ngettext ("Now that would remove %u snapshot, freeing %s.",
+                                   "Now that would remove %u snapshots, freeing %s.", s->removed),
+                         s->removed, freed);
+  if (s->last_copies == 0)
+    return g_strdup_printf ("%s %s", head, now);
+  only = g_format_size (s->last_copy_bytes);
+  lost = g_strdup_printf (ngettext ("%u file (%s) kept only in those snapshots would go for good: "
+                                    "lifeboat-cli prune --dry-run with the same rules lists it.",
+                                    "%u files (%s) kept only in those snapshots would go for good: "
+                                    "lifeboat-cli prune --dry-run with the same rules lists them.", s->last_copies),
+                          s->last_copies, only);
+  return g_strdup_printf ("%s %s %s", head, now, lost);
+}
+
+static void
+show_keep (LbPreferences *self, const LbKeepSetting *s)
+{
+  const char *active = NULL;
+
+  self->showing_keep = TRUE;
+  gtk_combo_box_text_remove_all (self->keep_combo);
+  for (guint i = 0; i < G_N_ELEMENTS (keep_choices); i++)
+    {
+      gtk_combo_box_text_append (self->keep_combo, keep_choices[i].id, _(keep_choices[i].label));
+      if (active == NULL && memcmp (&keep_choices[i].rules, &s->rules, sizeof s->rules) == 0)
+        active = keep_choices[i].id;
+    }
+  if (active == NULL)
+    {
+      g_autofree char *rules = lb_keep_rules_to_string (&s->rules);
+      g_autofree char *label = g_strdup_printf (_("As set with lifeboat-cli: %s"), rules);
+      gtk_combo_box_text_append (self->keep_combo, "custom", label);
+      self->custom_keep = s->rules;
+      active = "custom";
+    }
+  gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->keep_combo), active);
+  self->showing_keep = FALSE;
+}
+
+static void
+keep_loaded (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(LbPreferences) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LbKeepSetting) setting = lb_keep_setting_load_finish (res, &error);
+  g_autofree char *text = NULL;
+
+  (void) source;
+  if (g_cancellable_is_cancelled (self->closing))
+    return;
+  if (setting == NULL)
+    {
+      text = g_strdup_printf (_("What automatic backups keep cannot be read: %s"), error->message);
+      gtk_label_set_text (self->keep_note, text);
+      return;
+    }
+  show_keep (self, setting);
+  text = keep_note_text (setting);
+  gtk_label_set_text (self->keep_note, text);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->keep_combo), TRUE);
+}
+
+static void
+on_keep_changed (LbPreferences *self)
+{
+  const char *id = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->keep_combo));
+  const LbKeepRules *rules = NULL;
+
+  if (self->showing_keep || id == NULL)
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (keep_choices); i++)
+    if (g_str_equal (id, keep_choices[i].id))
+      rules = &keep_choices[i].rules;
+  if (rules == NULL)
+    rules = &self->custom_keep;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->keep_combo), FALSE);
+  gtk_label_set_text (self->keep_note, _("Saving, and counting what would go…"));
+  lb_keep_setting_load_async (self->library, rules, self->closing, keep_loaded, g_object_ref (self));
+}
+
 /* The dialog stays while its library is moving: closing it would leave the
  * move without a place to report to. */
 static gboolean
@@ -284,6 +395,9 @@ lb_preferences_class_init (LbPreferencesClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_move_clicked);
   gtk_widget_class_bind_template_child (widget_class, LbPreferences, start_switch);
   gtk_widget_class_bind_template_child (widget_class, LbPreferences, start_note);
+  gtk_widget_class_bind_template_child (widget_class, LbPreferences, keep_combo);
+  gtk_widget_class_bind_template_child (widget_class, LbPreferences, keep_note);
+  gtk_widget_class_bind_template_callback (widget_class, on_keep_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_start_toggled);
 }
@@ -303,6 +417,7 @@ lb_preferences_new (GtkWindow *parent)
   g_autoptr(GSettings) settings = lb_config_settings ();
 
   show_location (self);
+  lb_keep_setting_load_async (self->library, NULL, self->closing, keep_loaded, g_object_ref (self));
   if (settings == NULL)
     {
       gtk_widget_set_sensitive (GTK_WIDGET (self->move_button), FALSE);

@@ -18,6 +18,7 @@
 #include "lb-browser.h"
 #include "lb-autostart.h"
 #include "lb-preferences.h"
+#include "lb-prune.h"
 #include "lb-restore-dialog.h"
 
 /* ---- looking at the window ---------------------------------------------------- */
@@ -150,6 +151,15 @@ static gboolean
 toplevel_open (gpointer data)
 {
   return gui_find_toplevel (GPOINTER_TO_SIZE (data)) != NULL;
+}
+
+/* Preferences, opened as the menu does. */
+static GtkWidget *
+open_preferences (LbApplication *app, const char *what)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  gui_wait (toplevel_open, GSIZE_TO_POINTER (LB_TYPE_PREFERENCES), 10, what);
+  return gui_find_toplevel (LB_TYPE_PREFERENCES);
 }
 
 /* ---- tests ----------------------------------------------------------------------- */
@@ -1008,9 +1018,7 @@ move_library (LbApplication *app, LbWindow *window, gpointer data)
   gui_wait (is_idle_with_result, phone, 120, "the backup to finish");
   gui_wait (has_history_rows, &one, 10, "the snapshot in History");
 
-  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
-  gui_wait (toplevel_open, GSIZE_TO_POINTER (LB_TYPE_PREFERENCES), 10, "Preferences");
-  prefs = gui_find_toplevel (LB_TYPE_PREFERENCES);
+  prefs = open_preferences (app, "Preferences");
   g_assert_cmpstr (gui_label (prefs, "location_label"), ==, from);
   g_signal_connect_swapped (prefs, "library-moved", G_CALLBACK (count_emission), &moved_signals);
   gui_screenshot (prefs, "preferences");
@@ -1074,9 +1082,7 @@ start_at_login (LbApplication *app, LbWindow *window, gpointer data)
   GtkSwitch *sw;
   guint started = 0;
 
-  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
-  gui_wait (toplevel_open, GSIZE_TO_POINTER (LB_TYPE_PREFERENCES), 10, "Preferences");
-  prefs = gui_find_toplevel (LB_TYPE_PREFERENCES);
+  prefs = open_preferences (app, "Preferences");
   sw = GTK_SWITCH (gui_find (prefs, "start_switch"));
   g_signal_connect_swapped (prefs, "start-background", G_CALLBACK (count_emission), &started);
   /* Read in a worker: off, with no entry installed and no copy of one's own. */
@@ -1098,9 +1104,7 @@ start_at_login (LbApplication *app, LbWindow *window, gpointer data)
   gtk_widget_destroy (prefs);
 
   /* A new dialog reads what was saved. */
-  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
-  gui_wait (toplevel_open, GSIZE_TO_POINTER (LB_TYPE_PREFERENCES), 10, "Preferences again");
-  prefs = gui_find_toplevel (LB_TYPE_PREFERENCES);
+  prefs = open_preferences (app, "Preferences again");
   sw = GTK_SWITCH (gui_find (prefs, "start_switch"));
   gui_wait (is_sensitive, sw, 10, "the autostart setting to be read again");
   g_assert_false (gtk_switch_get_active (sw));
@@ -1111,6 +1115,122 @@ static void
 test_start_at_login (void)
 {
   gui_run_app (start_at_login, NULL);
+}
+
+/* ---- what automatic backups keep ------------------------------------------------------ */
+
+typedef struct {
+  LbKeepRules rules;        /* in: what to dry-run; out: what the library holds */
+  gboolean chosen;
+  guint removed;            /* what a prune by the "in" rules would remove now */
+  guint last_copies;
+} KeepFacts;
+
+/* Off the main thread, where the window forbids library work: the same
+ * dry run the dialog shows, computed here by the core directly. */
+static gpointer
+read_keep (gpointer data)
+{
+  KeepFacts *f = data;
+  gboolean may_create;
+  g_autofree char *path = lb_config_library_path (&may_create);
+  g_autoptr(LbLibrary) library = lb_library_open (path, FALSE, LB_LIBRARY_READ, NULL);
+  g_autoptr(GTimeZone) tz = g_time_zone_new_local ();
+  g_autoptr(LbPruneReport) report = NULL;
+  LbKeepRules asked = f->rules;
+
+  g_assert_nonnull (library);
+  if (lb_keep_rules_any (&asked))
+    {
+      report = lb_prune (library, NULL, &asked, tz, TRUE, NULL, NULL);
+      g_assert_nonnull (report);
+      f->removed = report->removed->len;
+      f->last_copies = report->last_copies->len;
+    }
+  g_assert_true (lb_auto_get_keep (library, &f->rules, &f->chosen, NULL));
+  return f;
+}
+
+static KeepFacts
+keep_facts (LbKeepRules asked)
+{
+  KeepFacts f = { asked, FALSE, 0, 0 };
+
+  g_thread_join (g_thread_new ("read-keep", read_keep, &f));
+  return f;
+}
+
+/* The dialog's note agrees with the core's dry run of rules. */
+static void
+assert_keep_note (GtkWidget *prefs, const KeepFacts *f)
+{
+  const char *note = gui_label (prefs, "keep_note");
+  g_autofree char *removes = g_strdup_printf ("would remove %u snapshot", f->removed);
+  g_autofree char *lost = g_strdup_printf ("%u file", f->last_copies);
+
+  if (f->removed == 0)
+    g_assert_nonnull (strstr (note, "Nothing in the library would go now."));
+  else
+    g_assert_nonnull (strstr (note, removes));
+  if (f->last_copies > 0)
+    g_assert_nonnull (strstr (note, lost));
+  else
+    g_assert_null (strstr (note, "go for good"));
+}
+
+static void
+keep_rules (LbApplication *app, LbWindow *window, gpointer data)
+{
+  const LbKeepRules less = { .last = 3, .daily = 14, .monthly = 12 }, everything = { 0 };
+  GtkWidget *prefs;
+  GtkComboBox *combo;
+  KeepFacts f;
+
+  prefs = open_preferences (app, "Preferences");
+  combo = GTK_COMBO_BOX (gui_find (prefs, "keep_combo"));
+  gui_wait (is_sensitive, combo, 10, "the keep rules to be read");
+  g_assert_true (gui_visible (prefs, "keep_combo") && gui_visible (prefs, "keep_note"));
+  /* Nobody chose: the default, described in full. */
+  g_assert_cmpstr (gtk_combo_box_get_active_id (combo), ==, "default");
+  g_assert_nonnull (strstr (gui_label (prefs, "keep_note"), "the newest 10 snapshots, and the newest of each of the "
+                                                               "last 30 days, 12 weeks, 24 months and 10 years"));
+  f = keep_facts (LB_AUTO_DEFAULT_KEEP);
+  g_assert_false (f.chosen);
+  assert_keep_note (prefs, &f);
+
+  /* Less: saved in the library (where `watch` reads it), and counted. */
+  gtk_combo_box_set_active_id (combo, "less");
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (combo)));
+  gui_wait (is_sensitive, combo, 10, "the keep rules to be saved");
+  f = keep_facts (less);
+  g_assert_true (f.chosen);
+  g_assert_cmpmem (&f.rules, sizeof f.rules, &less, sizeof less);
+  assert_keep_note (prefs, &f);
+  gui_screenshot (prefs, "preferences-keep");
+
+  gtk_combo_box_set_active_id (combo, "everything");
+  gui_wait (is_sensitive, combo, 10, "everything to be saved");
+  f = keep_facts (everything);
+  g_assert_cmpmem (&f.rules, sizeof f.rules, &everything, sizeof everything);
+  g_assert_nonnull (strstr (gui_label (prefs, "keep_note"), "Every snapshot stays"));
+  gtk_widget_destroy (prefs);
+
+  /* A new dialog reads what was saved; back to the default for the rest. */
+  prefs = open_preferences (app, "Preferences again");
+  combo = GTK_COMBO_BOX (gui_find (prefs, "keep_combo"));
+  gui_wait (is_sensitive, combo, 10, "the keep rules to be read again");
+  g_assert_cmpstr (gtk_combo_box_get_active_id (combo), ==, "everything");
+  gtk_combo_box_set_active_id (combo, "default");
+  gui_wait (is_sensitive, combo, 10, "the default to be saved");
+  f = keep_facts (LB_AUTO_DEFAULT_KEEP);
+  g_assert_cmpmem (&f.rules, sizeof f.rules, &LB_AUTO_DEFAULT_KEEP, sizeof (LbKeepRules));
+  gtk_widget_destroy (prefs);
+}
+
+static void
+test_keep_rules (void)
+{
+  gui_run_app (keep_rules, NULL);
 }
 
 /* ---- an unplug mid-way ------------------------------------------------------------ */
@@ -1205,6 +1325,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gui/browse-and-save", test_browse_and_save);
   g_test_add_func ("/gui/move-library", test_move_library);
   g_test_add_func ("/gui/start-at-login", test_start_at_login);
+  g_test_add_func ("/gui/keep-rules", test_keep_rules);
   g_test_add_func ("/gui/browse-preview-changes", test_browse_preview_changes);
   g_test_add_func ("/gui/cancel-responsive", test_cancel_responsive);
   /* Last: the rig's phone comes back from disconnect-after-bytes unwell. */
