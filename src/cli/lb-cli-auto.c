@@ -295,7 +295,7 @@ on_pruned (LbDocked *d, const char *serial, guint removed, guint64 freed, GError
     say (w, _("%s: pruning put off to the next automatic backup: %s"), printable, error->message);
   else if (error != NULL)
     say (w, _("%s: pruning failed: %s"), printable, error->message);
-  else
+  else if (removed > 0)
     say (w, g_dngettext (GETTEXT_PACKAGE, "%s: pruned by the keep rules: %u snapshot removed, %s freed",
                          "%s: pruned by the keep rules: %u snapshots removed, %s freed", removed),
          printable, removed, size);

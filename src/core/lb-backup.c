@@ -7,6 +7,7 @@
 #include "lb-eta.h"
 
 #include <inttypes.h>
+#include <sys/statvfs.h>
 #include <glib/gi18n-lib.h>
 
 /* Entries are committed this often, so an interruption keeps the work. */
@@ -14,6 +15,9 @@
 #define CHECKPOINT_USEC (2 * G_USEC_PER_SEC)
 /* A file dated this close to the listing may still be being written. */
 #define FRESH_SECONDS 2
+/* Room an automatic backup wants beyond the files it must read: the
+ * catalog's growth, its WAL, and the filesystem's blocks. */
+#define ROOM_MARGIN (16 << 20)
 
 typedef struct {
   guint32 handle;
@@ -30,6 +34,7 @@ typedef struct {
   LbLibrary *library;
   LbSnapshotWriter *writer;
   GCancellable *cancellable;
+  gboolean automatic;
   LbBackupProgressFunc progress_func;
   gpointer progress_data;
 
@@ -249,9 +254,40 @@ store_file (Job *job, PendingFile *f, GError **error)
   return lb_snapshot_writer_record (job->writer, f->path_id, f->filetype, f->size, f->mtime, blob, error);
 }
 
+/* An automatic backup does not fill the library's disk: nobody is there
+ * to make room, and a full disk fails every later backup.  needed: the
+ * size of the files the library does not hold yet (an upper bound, before
+ * deduplication).  Someone who asked for a backup gets as much of it as
+ * fits instead (a full disk ends it interrupted, crash-safely). */
+static gboolean
+check_room (Job *job, guint64 needed, GError **error)
+{
+  const char *path = lb_library_get_path (job->library);
+  struct statvfs vfs;
+  guint64 free_bytes;
+
+  if (!job->automatic || statvfs (path, &vfs) != 0)
+    return TRUE;
+  free_bytes = (guint64) vfs.f_bavail * vfs.f_frsize;
+  if (free_bytes >= needed + ROOM_MARGIN)
+    return TRUE;
+  {
+    g_autofree char *have = g_format_size (free_bytes);
+    g_autofree char *need = g_format_size (needed + ROOM_MARGIN);
+    g_set_error (error, LB_ERROR, LB_ERROR_STORAGE_FULL,
+                 _("Not enough room for this automatic backup: the library's disk has %s free, and it needs up to %s "
+                   "for what the library does not hold yet. Make room by pruning old snapshots (Preferences → Keep, "
+                   "or lifeboat-cli prune), or move the library to a larger disk (Preferences → Move, or "
+                   "lifeboat-cli move-library)."), have, need);
+    return FALSE;
+  }
+}
+
 static gboolean
 backup_storage (Job *job, const LbStorageInfo *storage, GError **error)
 {
+  guint64 to_read = 0;
+
   job->storage = storage;
   job->listed_at = g_get_real_time () / G_USEC_PER_SEC;
   /* current points into the files about to be freed. */
@@ -288,8 +324,11 @@ backup_storage (Job *job, const LbStorageInfo *storage, GError **error)
       if (reusable_date (job, f->mtime))
         f->reuse = lb_snapshot_writer_reusable_blob (job->writer, f->path_id, f->size, f->mtime);
       if (f->reuse == NULL)
-        job->copy_bytes_total += f->size;
+        to_read += f->size;
     }
+  if (!check_room (job, to_read, error))
+    return FALSE;
+  job->copy_bytes_total += to_read;
   for (guint i = 0; i < job->files->len; i++)
     {
       if (g_cancellable_set_error_if_cancelled (job->cancellable, error))
@@ -362,6 +401,7 @@ lb_backup_run (const LbBackupOptions *options, LbBackupProgressFunc progress, gp
   gboolean ok = TRUE;
 
   job.cancellable = cancellable;
+  job.automatic = options->automatic;
   job.progress_func = progress;
   job.progress_data = progress_data;
   job.progress.phase = LB_BACKUP_OPENING;

@@ -200,10 +200,11 @@ on_answers (GObject *source, GAsyncResult *result, gpointer data)
           if (!queued (self, a->serial))
             g_queue_push_tail (&self->queue, g_strdup (a->serial));
         }
-      else if (!queued (self, a->serial) && p->scheduled != p->due)
+      else if (!queued (self, a->serial) && p->scheduled != MAX (p->due, p->retry_at))
         {
-          p->scheduled = p->due;
-          g_signal_emit (self, signals[PHONE_SCHEDULED], 0, p->info, p->due);
+          /* After a failure, the retry is the next backup. */
+          p->scheduled = MAX (p->due, p->retry_at);
+          g_signal_emit (self, signals[PHONE_SCHEDULED], 0, p->info, p->scheduled);
         }
     }
   g_clear_object (&self->asking);

@@ -4,7 +4,7 @@
 # policy `lifeboat-cli auto` keeps in the library.  Time is moved with the
 # test clock ($LIFEBOAT_TEST_CLOCK, lb-clock.h), never slept through.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 39
+plan 43
 
 . "$(dirname "$0")/restore-lib.sh"
 export LIFEBOAT_TEST_CLOCK="$WORK/clock"
@@ -242,4 +242,41 @@ is "$(json '[(p["device"], p["enabled"], p["every"]) for p in d]' <"$WORK/auto1"
    "auto lists every phone the library knows, with its policy"
 "$CLI" auto A off -q && "$CLI" auto --json | json '[p["enabled"] for p in d if p["device"] == "A"]' >"$WORK/auto2"
 is "$(cat "$WORK/auto2")" "[False]" "auto A off turns it off"
+
+# --- no room on the library's disk ------------------------------------------------------------
+# A library on a real 40 MiB tmpfs (a private user and mount namespace, no
+# root needed), a phone with 3 MB stored and then 31 MB more: the second
+# automatic backup lists the phone, finds it cannot fit, and reads nothing.
+"$MAKE_PHONE" "$WORK/F" --preset small --seed 14 >/dev/null
+mkdir -p "$WORK/small"
+cat >"$WORK/room.sh" <<'EOF2'
+CLI=$1 CTL=$2 WORK=$3 LOG="$WORK/room.log"
+wait_log () { for _ in $(seq 600); do grep -q -- "$1" "$LOG" && return 0; sleep 0.1; done; echo "timed out: $1" >>"$WORK/room.err"; return 1; }
+"$CLI" init "$LIFEBOAT_LIBRARY" -q && "$CLI" auto F on --every connect -q
+"$CLI" watch >"$LOG" 2>&1 & watch=$!
+"$CTL" plug F; wait_log "F: snapshot .* complete"; "$CTL" unplug F
+head -c $((30 << 20)) /dev/urandom >"$WORK/F/Internal shared storage/video.bin"
+sleep 1; "$CTL" plug F; "$CTL" stats F >"$WORK/room-before.json"
+wait_log "F: automatic backup failed"
+"$CTL" stats F >"$WORK/room-after.json"
+kill -TERM $watch; wait $watch
+EOF2
+# The wall clock here, not the test clock the sections above moved.
+LIFEBOAT_LIBRARY="$WORK/small/library" env -u LIFEBOAT_TEST_CLOCK unshare -rm bash -c '
+  mount -t tmpfs -o size=40m tmpfs "$1" || exit 99
+  "$2/vphone-run" --phone "$3/F,serial=F,plugged=no" -- bash "$3/room.sh" "$4" "$2/vphone-ctl" "$3"
+  "$4" snapshots --device F --json >"$3/room-snapshots.json"' room "$WORK/small" "$VP" "$WORK" "$CLI" >"$WORK/room.out" 2>&1
+if [ $? = 99 ]; then
+  skip 4 "this kernel does not let a user namespace mount a tmpfs"
+else
+  grep -q "F: automatic backup failed: Not enough room for this automatic backup: the library's disk has .* free, and it needs up to .* Make room by pruning" "$WORK/room.log"
+  ok $? "an automatic backup that cannot fit says so, with the figures and what to do" || sed 's/^/#   /' "$WORK/room.log" "$WORK/room.out"
+  reads='d["operations"].get("GetObject", 0)'
+  is "$(json "$reads" <"$WORK/room-after.json")" "$(json "$reads" <"$WORK/room-before.json")" \
+     "and reads no file from the phone"
+  is "$(json '" ".join(s["state"] for s in reversed(d))' <"$WORK/room-snapshots.json")" "complete interrupted" \
+     "the earlier snapshot stays complete; the refused one holds only the folders it listed"
+  [ ! -s "$WORK/room.err" ]
+  ok $? "the steps ran"
+fi
 done_testing
