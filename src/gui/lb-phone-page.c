@@ -194,6 +194,19 @@ show_result (LbPhonePage *self)
   gtk_widget_show (GTK_WIDGET (self->result_label));
 }
 
+
+/* A snapshot's state for people, capitalised as a label. */
+static const char *
+state_text (const LbSnapshot *s)
+{
+  switch (s->state)
+    {
+    case LB_SNAPSHOT_COMPLETE: return _("Complete");
+    case LB_SNAPSHOT_INTERRUPTED: return _("Interrupted");
+    case LB_SNAPSHOT_RUNNING: default: return _("Running");
+    }
+}
+
 static GtkWidget *
 history_row (const LbSnapshot *s)
 {
@@ -206,16 +219,10 @@ history_row (const LbSnapshot *s)
   g_autofree char *added = g_format_size (s->new_bytes);
   g_autofree char *what = NULL;
   g_autofree char *files = g_strdup_printf ("%" G_GUINT64_FORMAT, s->files);
-  const char *state;
+  const char *state = state_text (s);
   g_autofree char *state_how = NULL;
   GtkWidget *w;
 
-  switch (s->state)
-    {
-    case LB_SNAPSHOT_COMPLETE: state = _("Complete"); break;
-    case LB_SNAPSHOT_INTERRUPTED: state = _("Interrupted"); break;
-    case LB_SNAPSHOT_RUNNING: default: state = _("Running"); break;
-    }
   /* Translators: "2,055 files · 312 MB · 4.2 MB new data" */
   what = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s file · %s · %s new data", "%s files · %s · %s new data",
                                        s->files),
@@ -261,6 +268,29 @@ show_history (LbPhonePage *self)
     }
 }
 
+/* The newest automatic run's outcome, as its snapshot says ("" when the
+ * phone had none): what happened while nobody watched. */
+static char *
+last_auto_text (LbPhone *phone, gint64 now)
+{
+  GPtrArray *all = lb_phone_get_snapshots (phone);
+
+  for (guint i = 0; all != NULL && i < all->len; i++)
+    {
+      const LbSnapshot *s = all->pdata[i];
+      if (s->automatic && s->state != LB_SNAPSHOT_RUNNING)
+        {
+          g_autofree char *when = lb_format_when (s->started, now);
+          /* TRANSLATORS: these follow "Next automatic backup: …" after a space; %s is e.g. "today at 08:02" */
+          return g_strdup_printf (s->state == LB_SNAPSHOT_COMPLETE ? _(" The last one, %s, completed.")
+                                                                    : _(" The last one, %s, was interrupted: what it "
+                                                                        "copied is kept, and the next one carries on."),
+                                  when);
+        }
+    }
+  return g_strdup ("");
+}
+
 /* What the policy means for this phone, in a line. */
 static char *
 auto_text (LbPhone *phone, const LbAutoPolicy *p)
@@ -268,7 +298,7 @@ auto_text (LbPhone *phone, const LbAutoPolicy *p)
   const LbSnapshot *last = lb_phone_get_last_backup (phone);
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   gint64 due;
-  g_autofree char *when = NULL;
+  g_autofree char *when = NULL, *next = NULL, *last_auto = NULL;
 
   if (lb_phone_get_auto_error (phone) != NULL)
     return g_strdup (lb_phone_get_auto_error (phone));
@@ -276,13 +306,18 @@ auto_text (LbPhone *phone, const LbAutoPolicy *p)
     return g_strdup (p->chosen ? _("Automatic backups are off for this phone.")
                                : _("Automatic backups start once you turn them on for this phone."));
   due = lb_auto_due_at (p, last ? last->started : 0, now);
+  last_auto = last_auto_text (phone, now);
   if (due == G_MAXINT64)
-    return g_strdup (_("Next automatic backup: the next time it is connected."));
-  if (due <= now)
-    return g_strdup (lb_phone_get_info (phone) != NULL ? _("Next automatic backup: now, while it is connected.")
+    next = g_strdup (_("Next automatic backup: the next time it is connected."));
+  else if (due <= now)
+    next = g_strdup (lb_phone_get_info (phone) != NULL ? _("Next automatic backup: now, while it is connected.")
                                                        : _("Next automatic backup: as soon as it is connected."));
-  when = lb_format_ahead (due, now);
-  return g_strdup_printf (_("Next automatic backup: %s, if it is connected then."), when);
+  else
+    {
+      when = lb_format_ahead (due, now);
+      next = g_strdup_printf (_("Next automatic backup: %s, if it is connected then."), when);
+    }
+  return g_strconcat (next, last_auto, NULL);
 }
 
 static void

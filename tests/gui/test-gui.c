@@ -710,6 +710,29 @@ auto_switch (LbApplication *app, LbWindow *window, gpointer data)
   gui_click (w, "backup_button");
   gui_wait (is_idle_with_result, phone, 120, "the backup to finish");
   gui_wait (due_in_an_hour, w, 10, "the next automatic backup an hour after this one");
+  /* One by hand is no automatic run to report. */
+  g_assert_null (strstr (gui_label (w, "auto_label"), "The last one"));
+  {
+    /* What the window read after an automatic run that was cut short
+     * (lb-docked.c makes those; here the list is handed to the phone). */
+    GPtrArray *had = lb_phone_get_snapshots (phone);
+    g_autoptr(GPtrArray) now = g_ptr_array_new_with_free_func ((GDestroyNotify) lb_snapshot_free);
+    LbSnapshot *cut = lb_snapshot_copy (had->pdata[0]);
+
+    cut->id += 1;
+    cut->automatic = TRUE;
+    cut->state = LB_SNAPSHOT_INTERRUPTED;
+    g_ptr_array_add (now, cut);
+    for (guint i = 0; i < had->len; i++)
+      g_ptr_array_add (now, lb_snapshot_copy (had->pdata[i]));
+    lb_phone_set_snapshots (phone, now);
+    g_assert_true (g_str_has_prefix (gui_label (w, "auto_label"), "Next automatic backup: "));
+    g_assert_nonnull (strstr (gui_label (w, "auto_label"), ". The last one, just now, was interrupted"));
+    g_assert_nonnull (strstr (gui_label (w, "auto_label"), ", was interrupted: what it copied is kept"));
+    cut->state = LB_SNAPSHOT_COMPLETE;
+    lb_phone_set_snapshots (phone, now);
+    g_assert_true (g_str_has_suffix (gui_label (w, "auto_label"), ", completed."));
+  }
   gui_screenshot (w, "auto-switch");
 
   gtk_switch_set_active (sw, FALSE);
