@@ -344,16 +344,20 @@ serve_in (VpPhone *p)
     {
       Urb *u = g_queue_peek_head (&p->in_urbs);
       gint64 not_before = 0;
+      /* A zero-length URB (how a host reads a ZLP) has no buffer to
+       * resolve; found by the unplug sweep in tests/cli/test-faults.sh. */
+      static guint8 no_buffer[1];
+      guint8 *data = u->buffer != NULL ? (guint8 *) u->buffer->data : no_buffer;
       gssize n = p->ffs != NULL
-        ? vp_ffs_in (p->ffs, (guint8 *) u->buffer->data, (gsize) urb_of (u)->buffer_length, &u->filled)
-        : vp_mtp_in (p->mtp, (guint8 *) u->buffer->data, urb_of (u)->buffer_length, &not_before);
+        ? vp_ffs_in (p->ffs, data, (gsize) urb_of (u)->buffer_length, &u->filled)
+        : vp_mtp_in (p->mtp, data, urb_of (u)->buffer_length, &not_before);
 
       if (n < 0)
         break;
       g_queue_pop_head (&p->in_urbs);
       if (p->ffs != NULL)
         {
-          p->stats.bytes_to_host += walk_containers (p, &p->ffs_in_walk, u->buffer->data, (gsize) n,
+          p->stats.bytes_to_host += walk_containers (p, &p->ffs_in_walk, data, (gsize) n,
                                                      (gsize) n < (gsize) urb_of (u)->buffer_length || n % 512 != 0);
           /* The rig's own disconnect fault, at the end of the URB that
            * reaches the byte count (vp-mtp.c cuts the URB at it). */
@@ -396,7 +400,8 @@ serve_in (VpPhone *p)
       g_queue_pop_head (&p->int_urbs);
       d = g_bytes_get_data (ev, &len);
       len = MIN (len, (gsize) urb_of (u)->buffer_length);
-      memcpy (u->buffer->data, d, len);
+      if (len > 0)
+        memcpy (u->buffer->data, d, len);
       complete_now (u, 0, len);
     }
 }
