@@ -188,7 +188,7 @@ probe_raw (LbUsbBus *bus, LIBMTP_raw_device_t *raw)
       /* No storage is what a locked phone shows, and also what one pulled
        * out during the open leaves: only the bus tells them apart. */
       if (info->state == LB_DEVICE_LOCKED
-          && !lb_usb_is_present (info->bus, info->address, info->vendor_id, info->product_id))
+          && !lb_usb_bus_is_present (bus, info->bus, info->address, info->vendor_id, info->product_id))
         g_clear_pointer (&info, lb_device_info_free);
     }
   else if (info == NULL)

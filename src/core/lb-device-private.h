@@ -77,6 +77,8 @@ LbDeviceInfo *lb_usb_bus_probe_busy (LbUsbBus *bus, guint8 busnum, guint8 addres
 void lb_usb_bus_add_charging_only (LbUsbBus *bus, GPtrArray *infos);
 char *lb_usb_bus_serial (LbUsbBus *bus, guint8 busnum, guint8 address);
 gboolean lb_usb_is_present (guint8 busnum, guint8 address, guint16 vendor_id, guint16 product_id);
+gboolean lb_usb_bus_is_present (LbUsbBus *bus, guint8 busnum, guint8 address, guint16 vendor_id,
+                                guint16 product_id);
 /* A string descriptor's text (len bytes of it in buf, as the phone sent
  * them) as UTF-8, or NULL when it is not a string descriptor or not UTF-16.
  * Pure: tests/fuzz/fuzz-usb-string.c feeds it anything. */

@@ -448,6 +448,17 @@ gboolean
 lb_usb_is_present (guint8 busnum, guint8 address, guint16 vendor_id, guint16 product_id)
 {
   LbUsbBus *bus = lb_usb_bus_new ();
+  gboolean present = lb_usb_bus_is_present (bus, busnum, address, vendor_id, product_id);
+
+  lb_usb_bus_free (bus);
+  return present;
+}
+
+/* The same on a listing taken earlier: a device gone since is still in
+ * the list, and answers() is what tells. */
+gboolean
+lb_usb_bus_is_present (LbUsbBus *bus, guint8 busnum, guint8 address, guint16 vendor_id, guint16 product_id)
+{
   gboolean present = bus == NULL;
 
   for (ssize_t i = 0; bus != NULL && i < bus->n; i++)
@@ -463,6 +474,5 @@ lb_usb_is_present (guint8 busnum, guint8 address, guint16 vendor_id, guint16 pro
           break;
         }
     }
-  lb_usb_bus_free (bus);
   return present;
 }

@@ -54,6 +54,14 @@ enum { PHONE_WAITING, PHONE_NOT_ENABLED, PHONE_SCHEDULED, BACKUP_STARTED, BACKUP
 static guint signals[N_SIGNALS];
 
 static void ask_library (LbDocked *self);
+
+/* When the phone is next up: its due time, or after a failure the retry. */
+static gint64
+next_try (const Phone *p)
+{
+  return MAX (p->due, p->retry_at);
+}
+
 static void run_next (LbDocked *self);
 
 static void
@@ -145,7 +153,7 @@ arm_timer (LbDocked *self)
     {
       Phone *p = value;
       if (p->looked_at && p->info->state == LB_DEVICE_READY)
-        next = MIN (next, MAX (p->due, p->retry_at));
+        next = MIN (next, next_try (p));
     }
   if (next != G_MAXINT64)
     self->timer = lb_clock_timeout_at (next, on_timer, self);
@@ -195,15 +203,14 @@ on_answers (GObject *source, GAsyncResult *result, gpointer data)
           continue;
         }
       p->told_off = FALSE;
-      if (MAX (p->due, p->retry_at) <= now)
+      if (next_try (p) <= now)
         {
           if (!queued (self, a->serial))
             g_queue_push_tail (&self->queue, g_strdup (a->serial));
         }
-      else if (!queued (self, a->serial) && p->scheduled != MAX (p->due, p->retry_at))
+      else if (!queued (self, a->serial) && p->scheduled != next_try (p))
         {
-          /* After a failure, the retry is the next backup. */
-          p->scheduled = MAX (p->due, p->retry_at);
+          p->scheduled = next_try (p);
           g_signal_emit (self, signals[PHONE_SCHEDULED], 0, p->info, p->scheduled);
         }
     }
@@ -290,20 +297,11 @@ prune_after (Job *job, GCancellable *cancellable)
   LbKeepRules rules;
 
   library = lb_library_open (job->library, FALSE, LB_LIBRARY_WRITE, &job->prune_error);
-  if (library == NULL)
-    {
-      job->pruned = TRUE;
-      return;
-    }
-  if (!lb_auto_get_keep (library, &rules, NULL, &job->prune_error))
-    {
-      job->pruned = TRUE;
-      return;
-    }
-  if (!lb_keep_rules_any (&rules))
-    return;
+  if (library != NULL && lb_auto_get_keep (library, &rules, NULL, &job->prune_error) && !lb_keep_rules_any (&rules))
+    return;  /* everything is kept: nothing to do, nothing to tell */
   job->pruned = TRUE;
-  job->prune_report = lb_prune (library, job->serial, &rules, tz, FALSE, cancellable, &job->prune_error);
+  if (job->prune_error == NULL)
+    job->prune_report = lb_prune (library, job->serial, &rules, tz, FALSE, cancellable, &job->prune_error);
 }
 
 typedef struct {
