@@ -44,7 +44,12 @@ struct _LbDocked
   guint known;              /* feeds a shared monitor's phones, once */
   GCancellable *asking;     /* a look-up of the library is under way */
   gboolean ask_again;
+  char *library_error;      /* the last "library-error" told, until an ask succeeds */
   gboolean stopping;
+  /* Our own look-ups and prunes take turns: a prune keeps readers out of
+   * the library, and finding one of ours there would put it off to the
+   * next backup for a read that lasts milliseconds. */
+  GMutex turns;
 };
 
 G_DEFINE_FINAL_TYPE (LbDocked, lb_docked, G_TYPE_OBJECT)
@@ -86,45 +91,83 @@ typedef struct {
 } Question;
 
 static void
+clear_answers (Question *q)
+{
+  for (guint i = 0; q->answers && i < q->answers->len; i++)
+    g_free (g_array_index (q->answers, Answer, i).serial);
+  g_clear_pointer (&q->answers, g_array_unref);
+}
+
+static void
 question_free (Question *q)
 {
   g_free (q->library);
   g_ptr_array_unref (q->serials);
-  for (guint i = 0; q->answers && i < q->answers->len; i++)
-    g_free (g_array_index (q->answers, Answer, i).serial);
-  g_clear_pointer (&q->answers, g_array_unref);
+  clear_answers (q);
   g_free (q);
+}
+
+/* The policy and last backup of each phone asked about; lib is open. */
+static gboolean
+read_answers (Question *q, LbLibrary *lib, GError **error)
+{
+  q->answers = g_array_new (FALSE, TRUE, sizeof (Answer));
+  for (guint i = 0; i < q->serials->len; i++)
+    {
+      Answer a = { g_strdup (q->serials->pdata[i]), { 0 }, 0 };
+      if (!lb_auto_get_policy (lib, a.serial, &a.policy, error) ||
+          !lb_auto_last_backup (lib, a.serial, &a.last, error))
+        {
+          g_free (a.serial);
+          return FALSE;
+        }
+      g_array_append_val (q->answers, a);
+    }
+  return TRUE;
 }
 
 static void
 ask_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
+  LbDocked *self = source;
   Question *q = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(LbLibrary) lib = NULL;
+  g_autofree char *lock = g_build_filename (q->library, "lock", NULL);
+  gboolean ok;
 
-  (void) source; (void) cancellable;
-  /* Reading: a backup running meanwhile does not keep us out. */
-  lib = lb_library_open (q->library, FALSE, LB_LIBRARY_READ, &error);
-  if (lib == NULL)
+  (void) cancellable;
+  /* Reading: a backup running meanwhile does not keep us out.  A prune
+   * (lifeboat-cli prune's, or another Lifeboat's after its backup) or a
+   * move does, for as long as it takes: no fault of the library, so queue
+   * in the kernel behind it, as a backup queues behind a writer.  Failing
+   * instead would tell the owner the library cannot be read, and leave a
+   * phone plugged in meanwhile unasked about until its next event. */
+  for (;;)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
+      g_autoptr(LbLibrary) lib = NULL;
+
+      g_mutex_lock (&self->turns);
+      lib = lb_library_open (q->library, FALSE, LB_LIBRARY_READ, &error);
+      ok = lib != NULL && read_answers (q, lib, &error);
+      g_clear_object (&lib);
+      g_mutex_unlock (&self->turns);
+      if (ok || !g_error_matches (error, LB_ERROR, LB_ERROR_LIBRARY_LOCKED))
+        break;
+      g_clear_error (&error);
+      clear_answers (q);
+      /* Cancelling (a stop) returns at once and leaves this thread to its wait. */
+      if (!g_task_set_return_on_cancel (task, TRUE))
+        return;
+      ok = lb_lock_wait_free (lock, LB_LOCK_READER, &error);
+      if (!g_task_set_return_on_cancel (task, FALSE))
+        return;
+      if (!ok)
+        break;
     }
-  q->answers = g_array_new (FALSE, TRUE, sizeof (Answer));
-  for (guint i = 0; i < q->serials->len; i++)
-    {
-      Answer a = { g_strdup (q->serials->pdata[i]), { 0 }, 0 };
-      if (!lb_auto_get_policy (lib, a.serial, &a.policy, &error) ||
-          !lb_auto_last_backup (lib, a.serial, &a.last, &error))
-        {
-          g_free (a.serial);
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
-      g_array_append_val (q->answers, a);
-    }
-  g_task_return_boolean (task, TRUE);
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, g_steal_pointer (&error));
 }
 
 static gboolean
@@ -182,9 +225,28 @@ on_answers (GObject *source, GAsyncResult *result, gpointer data)
     }
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_signal_emit (self, signals[LIBRARY_ERROR], 0, error);
+      /* Said once, not at each retry. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+          g_strcmp0 (self->library_error, error->message) != 0)
+        {
+          g_free (self->library_error);
+          self->library_error = g_strdup (error->message);
+          g_signal_emit (self, signals[LIBRARY_ERROR], 0, error);
+        }
+      /* The disk it is on may come back (mounted again, space freed):
+       * ask again later, or the phones plugged in now wait for a replug. */
+      g_clear_object (&self->asking);
+      g_clear_handle_id (&self->timer, g_source_remove);
+      if (self->ask_again)
+        {
+          self->ask_again = FALSE;
+          ask_library (self);
+        }
+      else
+        self->timer = lb_clock_timeout_at (now + RETRY_SECONDS, on_timer, self);
+      return;
     }
+  g_clear_pointer (&self->library_error, g_free);
   for (guint i = 0; q->answers != NULL && i < q->answers->len; i++)
     {
       Answer *a = &g_array_index (q->answers, Answer, i);
@@ -296,12 +358,17 @@ prune_after (Job *job, GCancellable *cancellable)
   g_autoptr(GTimeZone) tz = g_time_zone_new_local ();
   LbKeepRules rules;
 
+  g_mutex_lock (&job->docked->turns);
   library = lb_library_open (job->library, FALSE, LB_LIBRARY_WRITE, &job->prune_error);
-  if (library != NULL && lb_auto_get_keep (library, &rules, NULL, &job->prune_error) && !lb_keep_rules_any (&rules))
-    return;  /* everything is kept: nothing to do, nothing to tell */
-  job->pruned = TRUE;
-  if (job->prune_error == NULL)
-    job->prune_report = lb_prune (library, job->serial, &rules, tz, FALSE, cancellable, &job->prune_error);
+  if (library == NULL || !lb_auto_get_keep (library, &rules, NULL, &job->prune_error) || lb_keep_rules_any (&rules))
+    {
+      /* (Otherwise everything is kept: nothing to do, nothing to tell.) */
+      job->pruned = TRUE;
+      if (job->prune_error == NULL)
+        job->prune_report = lb_prune (library, job->serial, &rules, tz, FALSE, cancellable, &job->prune_error);
+    }
+  g_clear_object (&library);
+  g_mutex_unlock (&job->docked->turns);
 }
 
 typedef struct {
@@ -569,6 +636,8 @@ lb_docked_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->asking);
   g_free (self->library);
+  g_free (self->library_error);
+  g_mutex_clear (&self->turns);
   G_OBJECT_CLASS (lb_docked_parent_class)->finalize (object);
 }
 
@@ -608,6 +677,7 @@ lb_docked_init (LbDocked *self)
 {
   self->phones = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) phone_free);
   g_queue_init (&self->queue);
+  g_mutex_init (&self->turns);
 }
 
 /* A shared monitor reported its phones before we listened: they arrive

@@ -61,7 +61,10 @@ void lb_docked_stop (LbDocked *self);
  *                       everything); error LB_ERROR_LIBRARY_LOCKED: put
  *                       off to the next automatic backup, as someone
  *                       was reading the library
- *   "library-error"     (GError *error): the library cannot be read
+ *   "library-error"     (GError *error): the library cannot be read; once
+ *                       per cause (asked again every 10 minutes, and at
+ *                       each event, silently).  A prune or move under way
+ *                       is waited for, never an error
  *   "stopped"           () */
 
 G_END_DECLS

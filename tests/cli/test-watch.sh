@@ -4,7 +4,7 @@
 # policy `lifeboat-cli auto` keeps in the library.  Time is moved with the
 # test clock ($LIFEBOAT_TEST_CLOCK, lb-clock.h), never slept through.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 43
+plan 44
 
 . "$(dirname "$0")/restore-lib.sh"
 export LIFEBOAT_TEST_CLOCK="$WORK/clock"
@@ -112,20 +112,31 @@ mark "B kept to its last"
 "$CTL" plug B; wait_log 3 "B: snapshot .* complete"; wait_log 1 "B: pruned by the keep rules"
 "$CTL" unplug B
 mark "B pruned while the library is read"
-# A reader (as the window's browser or an extract holds it): lib/lock's
-# byte 1, shared (lb-lock.c), until told to let go.
-python3 -c '
+# hold_byte1 SH|EX NAME: lib/lock's byte 1 (lb-lock.c), shared as a reader
+# (the window's browser, an extract) holds it, or exclusive as a prune or a
+# library move does, until $WORK/NAME-done exists.
+hold_byte1 () {
+  python3 -c '
 import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR)
-fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB, 1, 1)
-open(sys.argv[2], "w").close()
-while not os.path.exists(sys.argv[3]):
-    time.sleep(0.05)' "$WORK/library/lock" "$WORK/reading" "$WORK/read-done" & reader=$!
-for _ in $(seq 100); do [ -e "$WORK/reading" ] && break; sleep 0.05; done
+fd = os.open(sys.argv[2], os.O_RDWR)
+fcntl.lockf(fd, getattr(fcntl, "LOCK_" + sys.argv[1]) | fcntl.LOCK_NB, 1, 1)
+open(sys.argv[3], "w").close()
+while not os.path.exists(sys.argv[3] + "-done"):
+    time.sleep(0.05)' "$1" "$WORK/library/lock" "$WORK/$2" & holder=$!
+  for _ in $(seq 100); do [ -e "$WORK/$2" ] && break; sleep 0.05; done
+}
+hold_byte1 SH reading
 "$CTL" plug B; wait_log 4 "B: snapshot .* complete"; wait_log 1 "B: pruning put off"
-touch "$WORK/read-done"; wait $reader
+touch "$WORK/reading-done"; wait $holder
 "$CTL" unplug B
 "$CLI" auto --keep everything -q
+mark "While a prune keeps readers out, A plugged"
+hold_byte1 EX pruning
+"$CTL" plug A; sleep 3
+echo "A-during-prune=$(grep -c "A: snapshot .* complete" "$LOG")" >>"$WORK/counts"
+touch "$WORK/pruning-done"; wait $holder
+wait_log 5 "A: snapshot .* complete"
+"$CTL" unplug A
 
 mark "S stopped mid-backup"
 "$CTL" plug S; wait_log 1 "(S): automatic backup started"
@@ -152,12 +163,13 @@ ok $? "at most daily: a replug inside the day makes no snapshot"
 is "$(section "25 hours later" | grep -c "A: snapshot .* complete")" 1 \
    "once the clock passes the day, the phone that stayed plugged is backed up, without a replug"
 is "$(section "B turned on" | grep -c "B: snapshot .* complete")" 1 "turning a plugged phone on (auto B on) starts its backup"
-is "$("$CLI" snapshots --device A --json | json '[s["automatic"] for s in d]')" "[True, True, True, True]" \
+is "$("$CLI" snapshots --device A --json | json '[s["automatic"] for s in d]')" "[True, True, True, True, True]" \
    "every snapshot the watch made is marked automatic (History tells them from those asked for)"
 section "A and B plugged at once" | grep -E "automatic backup started|snapshot .* complete" | sed -E 's/^[0-9: -]+//' >"$WORK/ab"
 grep -q "A.*started" "$WORK/ab" && grep -q "B.*started" "$WORK/ab" &&
-  awk '/started/ { if (open) bad = 1; open = 1 } /complete/ { open = 0 } END { exit bad }' "$WORK/ab"
-ok $? "two phones plugged at once are both backed up, one after the other"
+  awk '/started/ { if (open) bad = 1; open = 1 } /complete/ { open = 0 } END { exit bad }' "$WORK/ab" &&
+  ! section "A and B plugged at once" | grep -q "pruning put off"
+ok $? "two phones plugged at once are both backed up, one after the other; the look-up of one does not put off the other's prune"
 grep -qx "L-locked=0" "$WORK/counts" && [ "$(section "L locked" | grep -c "connected but locked")" = 1 ]
 ok $? "a locked phone is waited for, and said so once"
 is "$(section "L unlocked" | grep -c "L: snapshot .* complete")" 1 "unlocked, it is backed up without a replug"
@@ -187,6 +199,9 @@ section "B pruned while" | grep -q "B: pruning put off to the next automatic bac
   [ "$(section "B pruned while" | grep -c "B: snapshot .* complete")" = 1 ]
 ok $? "while a reader holds the library, the backup completes and the prune is put off"
 is "$(complete_of B)" 2 "B keeps the snapshot left by the prune and the one made while the library was read"
+grep -qx "A-during-prune=4" "$WORK/counts" && [ "$(section "While a prune keeps" | grep -c "A: snapshot .* complete")" = 1 ] &&
+  ! section "While a prune keeps" | grep -q "cannot be read"
+ok $? "a phone plugged while a prune keeps readers out waits for it, then is backed up (no library error)"
 "$CLI" verify >"$WORK/verify.out" 2>&1
 ok $? "the library verifies after the prunes"
 
