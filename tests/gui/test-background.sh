@@ -94,13 +94,18 @@ sys.exit(0 if ok else 1)
 EOF
 check $? "the finished notification gives the number of files and the bytes"
 is "$(grep -c '"Unlock ' "$WORK/notifications")" 1 "one unlock notification, not one per probe"
-python3 - "$WORK/notifications" <<'EOF'
+# On failure the test's own line says what was sent: that line is all of
+# a CI log some readers get.
+why=$(python3 - "$WORK/notifications" <<'EOF'
 import json, sys
 ns = [json.loads(l) for l in open(sys.argv[1])]
 # the phone's notifications share one id: each replaces the last
-sys.exit(0 if len({n["id"] for n in ns}) == 1 and all(n["app"] == "Lifeboat" for n in ns) else 1)
+if len({n["id"] for n in ns}) != 1 or any(n["app"] != "Lifeboat" for n in ns):
+    print("; ".join("%s %s: %s" % (n["id"], n["app"], n["summary"]) for n in ns))
+    sys.exit(1)
 EOF
-check $? "a phone's notifications replace each other (one id), and name Lifeboat"
+)
+check $? "a phone's notifications replace each other (one id), and name Lifeboat${why:+ (sent: $why)}"
 grep -qx "second-exit=0" "$R" && grep -qx "window-shown" "$R"
 check $? "started again from the menu, it shows the window of the running process and exits"
 grep -qx "third-exit=0" "$R"
