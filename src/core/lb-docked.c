@@ -8,6 +8,7 @@
 #include "lb-error.h"
 #include "lb-lock.h"
 #include "lb-monitor.h"
+#include "lb-relay.h"
 
 #include <gio/gio.h>
 
@@ -21,7 +22,8 @@ typedef struct {
   gboolean looked_at;       /* the library was asked about it this connection */
   LbAutoPolicy policy;
   gint64 due;               /* G_MAXINT64: not this connection */
-  gint64 retry_at;          /* after a failure: not before */
+  gint64 retry_at;          /* after a failure: not before; G_MAXINT64 after
+                             * its owner stopped it: not this connection */
   gboolean told_off;        /* "phone-not-enabled" emitted */
   gint waiting_state;       /* state of the last "phone-waiting", -1 none */
   gint64 scheduled;         /* due of the last "phone-scheduled", 0 none */
@@ -55,7 +57,7 @@ struct _LbDocked
 G_DEFINE_FINAL_TYPE (LbDocked, lb_docked, G_TYPE_OBJECT)
 
 enum { PHONE_WAITING, PHONE_NOT_ENABLED, PHONE_SCHEDULED, BACKUP_STARTED, BACKUP_WAITING,
-       BACKUP_FINISHED, PRUNED, LIBRARY_ERROR, STOPPED, N_SIGNALS };
+       BACKUP_PROGRESS, BACKUP_FINISHED, PRUNED, LIBRARY_ERROR, STOPPED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void ask_library (LbDocked *self);
@@ -327,6 +329,8 @@ typedef struct {
   LbMonitor *monitor;
   LbDocked *docked;         /* a ref: "backup-waiting" is emitted on its context */
   GMainContext *context;
+  LbRelay *relay;           /* progress to "backup-progress"; freed on the main
+                             * context once the worker is done */
   /* The prune after a complete backup, set by the worker for "pruned". */
   gboolean pruned;          /* the keep rules were applied, or deferred */
   LbPruneReport *prune_report;
@@ -389,6 +393,25 @@ emit_waiting (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Worker thread. */
+static void
+post_progress (const LbBackupProgress *progress, gpointer data)
+{
+  Job *job = data;
+
+  lb_relay_post (job->relay, lb_backup_progress_copy (progress));
+}
+
+/* Main context, with the newest report only. */
+static void
+emit_progress (gpointer report, gpointer data)
+{
+  LbDocked *self = data;
+
+  if (self->running != NULL)
+    g_signal_emit (self, signals[BACKUP_PROGRESS], 0, self->running, report);
+}
+
 static void
 backup_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
@@ -423,7 +446,7 @@ backup_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel
       if (!g_task_set_return_on_cancel (task, FALSE))
         return;
       lb_monitor_wait_unused (job->monitor, job->serial);
-      snapshot = lb_backup_run (&options, NULL, NULL, cancellable, &error);
+      snapshot = lb_backup_run (&options, post_progress, job, cancellable, &error);
       if (snapshot != NULL)
         {
           prune_after (job, cancellable);
@@ -445,27 +468,32 @@ on_backup_done (GObject *source, GAsyncResult *result, gpointer data)
   LbDocked *self = LB_DOCKED (source);
   g_autoptr(GError) error = NULL;
   g_autoptr(LbSnapshot) snapshot = g_task_propagate_pointer (G_TASK (result), &error);
-  g_autofree char *serial = g_steal_pointer (&self->running);
-  Phone *p = g_hash_table_lookup (self->phones, serial);
+  g_autofree char *serial = NULL;
+  Phone *p;
+  Job *job = g_task_get_task_data (G_TASK (result));
 
   (void) data;
+  /* The worker has returned, or was left to a lock wait it never comes
+   * back from to copy anything: no report can arrive any more. */
+  g_clear_pointer (&job->relay, lb_relay_free);
+  serial = g_steal_pointer (&self->running);
+  p = g_hash_table_lookup (self->phones, serial);
   g_clear_object (&self->cancellable);
   lb_monitor_unhold (self->monitor, serial);
   lb_monitor_refresh (self->monitor);
-  if (p != NULL && snapshot == NULL && !g_error_matches (error, LB_ERROR, LB_ERROR_UP_TO_DATE))
+  if (p != NULL && !self->stopping && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    p->retry_at = G_MAXINT64;  /* stopped by its owner (lb_docked_get_cancellable) */
+  else if (p != NULL && snapshot == NULL && !g_error_matches (error, LB_ERROR, LB_ERROR_UP_TO_DATE))
     p->retry_at = lb_clock_now () + RETRY_SECONDS;
   else if (p != NULL)
     p->retry_at = 0;
   if (p != NULL)
     p->scheduled = 0;
   g_signal_emit (self, signals[BACKUP_FINISHED], 0, serial, snapshot, error);
-  {
-    Job *job = g_task_get_task_data (G_TASK (result));
-    if (job->pruned)
-      g_signal_emit (self, signals[PRUNED], 0, serial,
-                     job->prune_report ? job->prune_report->removed->len : 0u,
-                     job->prune_report ? job->prune_report->freed_bytes : (guint64) 0, job->prune_error);
-  }
+  if (job->pruned)
+    g_signal_emit (self, signals[PRUNED], 0, serial,
+                   job->prune_report ? job->prune_report->removed->len : 0u,
+                   job->prune_report ? job->prune_report->freed_bytes : (guint64) 0, job->prune_error);
   if (self->stopping)
     {
       g_signal_emit (self, signals[STOPPED], 0);
@@ -509,6 +537,7 @@ run_next (LbDocked *self)
   job->monitor = g_object_ref (self->monitor);
   job->docked = g_object_ref (self);
   job->context = g_main_context_ref_thread_default ();
+  job->relay = lb_relay_new (emit_progress, self, (GDestroyNotify) lb_backup_progress_free);
   lb_monitor_hold (self->monitor, serial);
   g_signal_emit (self, signals[BACKUP_STARTED], 0, p->info);
   task = g_task_new (self, self->cancellable, on_backup_done, NULL);
@@ -589,6 +618,15 @@ on_policy_changed (GFileMonitor *monitor, GFile *file, GFile *other, GFileMonito
 
 /* ---- the object -------------------------------------------------------------- */
 
+const char *
+lb_docked_get_running (LbDocked *self, GCancellable **cancellable)
+{
+  g_return_val_if_fail (LB_IS_DOCKED (self), NULL);
+  if (cancellable != NULL)
+    *cancellable = self->running != NULL ? self->cancellable : NULL;
+  return self->running;
+}
+
 void
 lb_docked_stop (LbDocked *self)
 {
@@ -659,6 +697,9 @@ lb_docked_class_init (LbDockedClass *klass)
                                           NULL, NULL, NULL, G_TYPE_NONE, 1, info);
   signals[BACKUP_WAITING] = g_signal_new ("backup-waiting", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                           NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[BACKUP_PROGRESS] = g_signal_new ("backup-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                           NULL, NULL, NULL, G_TYPE_NONE, 2,
+                                           G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE, G_TYPE_POINTER);
   signals[BACKUP_FINISHED] = g_signal_new ("backup-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                            NULL, NULL, NULL, G_TYPE_NONE, 3,
                                            G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE, G_TYPE_POINTER,

@@ -37,6 +37,13 @@ LbDocked *lb_docked_new_with_monitor (const char *library, gboolean may_create_l
  * is emitted when nothing runs any more. */
 void lb_docked_stop (LbDocked *self);
 
+/* The serial of the phone being backed up, or NULL; and, when asked, the
+ * backup's cancellable (owned by the LbDocked, valid until
+ * "backup-finished").  Cancelling it is its owner's "Stop": the backup
+ * ends as cancelled, its snapshot kept as interrupted, and the phone is
+ * not backed up automatically again until its next connection. */
+const char *lb_docked_get_running (LbDocked *self, GCancellable **cancellable);
+
 /* Signals:
  *   "phone-waiting"     (LbDeviceInfo *info): plugged in but not ready
  *                       (locked, charging only, held by another program);
@@ -48,6 +55,9 @@ void lb_docked_stop (LbDocked *self);
  *                       next automatic backup is at due (Unix seconds, or
  *                       G_MAXINT64: at the next connection)
  *   "backup-started"    (LbDeviceInfo *info)
+ *   "backup-progress"   (const char *serial, gpointer progress): the newest
+ *                       LbBackupProgress* of the running backup, at most
+ *                       one report per main-loop turn (LbRelay)
  *   "backup-waiting"    (const char *serial): another Lifeboat holds the
  *                       library; the backup waits for it
  *   "backup-finished"   (const char *serial, gpointer snapshot, GError *error):

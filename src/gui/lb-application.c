@@ -20,6 +20,7 @@ struct _LbApplication {
   /* --background: automatic backups, the process kept without a window. */
   LbBackground *background;
   gboolean no_window_once;  /* the --background start shows no window */
+  guint on_term, on_int;    /* its SIGTERM and SIGINT sources */
 };
 
 G_DEFINE_FINAL_TYPE (LbApplication, lb_application, GTK_TYPE_APPLICATION)
@@ -94,7 +95,11 @@ show_window (LbApplication *self)
   LbWindow *window = main_window (self);
 
   if (window == NULL)
-    window = lb_window_new (GTK_APPLICATION (self), self->monitor);
+    {
+      window = lb_window_new (GTK_APPLICATION (self), self->monitor);
+      if (self->background != NULL)
+        lb_window_set_docked (window, lb_background_get_docked (self->background));
+    }
   gtk_window_present (GTK_WINDOW (window));
   return window;
 }
@@ -228,8 +233,10 @@ lb_application_start_background (LbApplication *self)
   g_signal_connect_object (self->background, "backup-finished", G_CALLBACK (background_backup_finished), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->background, "stopped", G_CALLBACK (background_stopped), self, G_CONNECT_SWAPPED);
-  g_unix_signal_add (SIGTERM, on_stop_signal, self);
-  g_unix_signal_add (SIGINT, on_stop_signal, self);
+  if (main_window (self) != NULL)
+    lb_window_set_docked (main_window (self), lb_background_get_docked (self->background));
+  self->on_term = g_unix_signal_add (SIGTERM, on_stop_signal, self);
+  self->on_int = g_unix_signal_add (SIGINT, on_stop_signal, self);
   g_application_hold (G_APPLICATION (self));
 }
 
@@ -239,6 +246,8 @@ lb_application_shutdown (GApplication *app)
   LbApplication *self = LB_APPLICATION (app);
 
   G_APPLICATION_CLASS (lb_application_parent_class)->shutdown (app);
+  g_clear_handle_id (&self->on_term, g_source_remove);
+  g_clear_handle_id (&self->on_int, g_source_remove);
   g_clear_object (&self->background);
   g_clear_object (&self->monitor);
   lb_device_forbid_thread (NULL);

@@ -264,6 +264,13 @@ lb_background_new (GApplication *app, LbMonitor *monitor)
   return self;
 }
 
+LbDocked *
+lb_background_get_docked (LbBackground *self)
+{
+  g_return_val_if_fail (LB_IS_BACKGROUND (self), NULL);
+  return self->docked;
+}
+
 void
 lb_background_stop (LbBackground *self)
 {

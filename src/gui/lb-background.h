@@ -8,6 +8,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include "lb-docked.h"
 #include "lb-monitor.h"
 
 G_BEGIN_DECLS
@@ -21,6 +22,9 @@ LbBackground *lb_background_new (GApplication *app, LbMonitor *monitor);
 /* Stops: a running backup is interrupted safely (kept, resumed next
  * time); "stopped" follows when nothing runs any more. */
 void lb_background_stop (LbBackground *self);
+
+/* The automatic backups it runs (owned by it), for the window to show. */
+LbDocked *lb_background_get_docked (LbBackground *self);
 
 /* Signals:
  *   "backup-finished" (): an automatic backup ended (the window re-reads

@@ -167,7 +167,17 @@ show_result (LbPhonePage *self)
       return;
     }
   took = lb_format_duration (r->seconds);
-  if (r->ok)
+  if (r->ok && r->automatic)
+    {
+      g_autofree char *files = g_strdup_printf ("%" G_GUINT64_FORMAT, r->files);
+
+      read = g_format_size (r->transferred);
+      /* Translators: the result of an automatic backup, watched in the window */
+      text = g_strdup_printf (_("Automatic backup complete in %s: %s files (%s read from the phone)."),
+                              took, files, read);
+      gtk_style_context_remove_class (style, "error");
+    }
+  else if (r->ok)
     {
       g_autofree char *added = g_strdup_printf ("%" G_GUINT64_FORMAT, r->added);
       g_autofree char *changed = g_strdup_printf ("%" G_GUINT64_FORMAT, r->changed);
@@ -179,6 +189,13 @@ show_result (LbPhonePage *self)
                               took, added, changed, unchanged, read);
       gtk_style_context_remove_class (style, "error");
     }
+  else if (r->cancelled && r->automatic)
+    {
+      text = g_strdup (_("Automatic backup stopped. What was copied is kept in an interrupted snapshot; "
+                         "the phone is backed up automatically again at its next connection, and Back Up "
+                         "carries on from there now."));
+      gtk_style_context_remove_class (style, "error");
+    }
   else if (r->cancelled)
     {
       text = g_strdup (_("Backup cancelled. What was copied is kept in an interrupted snapshot; "
@@ -187,7 +204,8 @@ show_result (LbPhonePage *self)
     }
   else
     {
-      text = g_strdup_printf (_("The backup did not finish: %s"), r->error);
+      text = g_strdup_printf (r->automatic ? _("The automatic backup did not finish: %s") :
+                                             _("The backup did not finish: %s"), r->error);
       gtk_style_context_add_class (style, "error");
     }
   gtk_label_set_text (self->result_label, text);

@@ -29,6 +29,13 @@ lb_phone_status_text (LbPhone *phone)
     {
     case LB_PHONE_BACKING_UP:
       p = lb_phone_get_progress (phone, NULL);
+      if (lb_phone_is_following (phone))
+        {
+          if (p != NULL && p->bytes_total > 0)
+            return g_strdup_printf (_("Backing up automatically… %d %%"),
+                                    (int) (100.0 * p->bytes_done / p->bytes_total));
+          return g_strdup (_("Backing up automatically…"));
+        }
       if (p != NULL && p->bytes_total > 0)
         return g_strdup_printf (_("Backing up… %d %%"), (int) (100.0 * p->bytes_done / p->bytes_total));
       return g_strdup (_("Backing up…"));

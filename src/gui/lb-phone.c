@@ -20,7 +20,10 @@ struct _LbPhone {
   GPtrArray *snapshots;
   LbPhoneActivity activity;
 
-  GCancellable *cancellable;
+  GCancellable *cancellable;  /* the running backup's: our job's, or the
+                               * automatic one's we follow (a ref) */
+  gboolean following;          /* the backup is an automatic one, not ours */
+  gint64 started;              /* monotonic µs, when the backup began */
   LbRelay *relay;
   LbBackupProgress *progress;  /* latest, current path owned */
   gint64 copy_started;         /* monotonic µs when bytes began to move */
@@ -220,7 +223,7 @@ lb_phone_set_activity (LbPhone *self, LbPhoneActivity activity)
     return;
   /* While a job has the phone open, the monitor must not open it too:
    * a second MTP session would make the phone look busy. */
-  if (self->monitor != NULL)
+  if (self->monitor != NULL && !self->following)
     {
       if (activity != LB_PHONE_IDLE && self->activity == LB_PHONE_IDLE)
         lb_monitor_hold (self->monitor, self->serial);
@@ -275,10 +278,8 @@ on_backup_progress (const LbBackupProgress *progress, gpointer user_data)
 
 /* Main thread. */
 static void
-show_progress (gpointer report, gpointer user_data)
+take_progress (LbPhone *self, const LbBackupProgress *p)
 {
-  LbPhone *self = user_data;
-  LbBackupProgress *p = report;
   gint64 now = g_get_monotonic_time ();
 
   if (p->phase == LB_BACKUP_COPYING && self->copy_started == 0)
@@ -291,6 +292,39 @@ show_progress (gpointer report, gpointer user_data)
   lb_backup_progress_free (self->progress);
   self->progress = lb_backup_progress_copy (p);
   g_signal_emit (self, signals[PROGRESS], 0);
+}
+
+static void
+show_progress (gpointer report, gpointer user_data)
+{
+  take_progress (user_data, report);
+}
+
+/* The backup is over (ours or followed): the result replaces the progress. */
+static void
+end_backup (LbPhone *self, LbBackupResult *r)
+{
+  backup_result_clear (&self->result);
+  self->result = *r;
+  self->has_result = TRUE;
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->progress, lb_backup_progress_free);
+  lb_phone_set_activity (self, LB_PHONE_IDLE);
+  self->following = FALSE;
+  g_signal_emit (self, signals[BACKUP_FINISHED], 0);
+}
+
+/* The start of a backup, ours or followed. */
+static void
+begin_backup (LbPhone *self, GCancellable *cancellable, gboolean following)
+{
+  self->cancellable = g_object_ref (cancellable);
+  self->following = following;
+  self->started = g_get_monotonic_time ();
+  self->copy_started = 0;
+  self->speed = 0;
+  self->has_result = FALSE;
+  lb_phone_set_activity (self, LB_PHONE_BACKING_UP);
 }
 
 /* Counts what the new snapshot changed against the phone's previous one. */
@@ -362,14 +396,8 @@ backup_done (GObject *source, GAsyncResult *res, gpointer user_data)
 
   /* The worker is done: no report can arrive any more. */
   g_clear_pointer (&job->relay, lb_relay_free);
-  backup_result_clear (&self->result);
-  self->result = *r;
+  end_backup (self, r);
   g_free (r);
-  self->has_result = TRUE;
-  g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->progress, lb_backup_progress_free);
-  lb_phone_set_activity (self, LB_PHONE_IDLE);
-  g_signal_emit (self, signals[BACKUP_FINISHED], 0);
   if (g_application_get_default () != NULL)
     g_application_release (g_application_get_default ());
 }
@@ -379,6 +407,8 @@ lb_phone_back_up (LbPhone *self, const char *library, gboolean may_create)
 {
   g_autoptr(GTask) task = NULL;
   BackupJob *job;
+
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
 
   g_return_if_fail (self->activity == LB_PHONE_IDLE);
 
@@ -390,11 +420,7 @@ lb_phone_back_up (LbPhone *self, const char *library, gboolean may_create)
   job->relay = lb_relay_new (show_progress, self, (GDestroyNotify) lb_backup_progress_free);
   job->monitor = self->monitor ? g_object_ref (self->monitor) : NULL;
 
-  self->cancellable = g_cancellable_new ();
-  self->copy_started = 0;
-  self->speed = 0;
-  self->has_result = FALSE;
-  lb_phone_set_activity (self, LB_PHONE_BACKING_UP);
+  begin_backup (self, cancellable, FALSE);
 
   /* Closing the window cancels the backup; the process stays until the
    * job has marked its snapshot and let go of the phone and the library. */
@@ -413,6 +439,55 @@ lb_phone_cancel (LbPhone *self)
 {
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
+}
+
+gboolean
+lb_phone_is_following (LbPhone *self)
+{
+  return self->activity == LB_PHONE_BACKING_UP && self->following;
+}
+
+void
+lb_phone_follow_backup (LbPhone *self, GCancellable *cancellable)
+{
+  g_return_if_fail (LB_IS_PHONE (self));
+  g_return_if_fail (G_IS_CANCELLABLE (cancellable));
+  if (self->activity != LB_PHONE_IDLE)
+    return;  /* ours, or already followed */
+  begin_backup (self, cancellable, TRUE);
+}
+
+void
+lb_phone_follow_progress (LbPhone *self, const LbBackupProgress *progress)
+{
+  g_return_if_fail (LB_IS_PHONE (self));
+  if (lb_phone_is_following (self))
+    take_progress (self, progress);
+}
+
+void
+lb_phone_follow_finished (LbPhone *self, const LbSnapshot *snapshot, const GError *error)
+{
+  LbBackupResult r = { .error_code = -1, .automatic = TRUE };
+
+  g_return_if_fail (LB_IS_PHONE (self));
+  if (!lb_phone_is_following (self))
+    return;
+  r.seconds = (g_get_monotonic_time () - self->started) / G_USEC_PER_SEC;
+  if (snapshot != NULL)
+    {
+      r.ok = TRUE;
+      r.files = snapshot->files;
+      r.transferred = snapshot->transferred_bytes;
+      r.new_bytes = snapshot->new_bytes;
+    }
+  else
+    {
+      r.cancelled = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      r.error = g_strdup (error != NULL ? error->message : "");
+      r.error_code = error != NULL && error->domain == LB_ERROR ? error->code : LB_ERROR_FAILED;
+    }
+  end_backup (self, &r);
 }
 
 /* ---- automatic backups ---------------------------------------------------------- */

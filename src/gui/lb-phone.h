@@ -30,6 +30,8 @@ typedef struct {
   guint64 files, added, changed, unchanged;
   guint64 transferred, new_bytes;
   gint64 seconds;
+  gboolean automatic;        /* an automatic backup, followed: no breakdown
+                              * into added/changed/unchanged */
 } LbBackupResult;
 
 /* monitor: told to keep its hands off the phone while a job has it. */
@@ -61,7 +63,19 @@ const LbBackupResult *lb_phone_get_result (LbPhone *self);
 /* Starts a backup into the library at path.  "changed" tells the window,
  * "backup-finished" when it is over (the history must then be reloaded). */
 void lb_phone_back_up (LbPhone *self, const char *library, gboolean may_create);
+/* Cancels the running backup, ours or the followed automatic one. */
 void lb_phone_cancel (LbPhone *self);
+
+/* An automatic backup (LbDocked's, in this process) runs on the phone: it
+ * shows as a backup without a job of the phone's own, and lb_phone_cancel
+ * cancels cancellable (its owner's Stop; a reference is kept until it is
+ * over).  Nothing when the phone is busy with a job of its own. */
+void lb_phone_follow_backup (LbPhone *self, GCancellable *cancellable);
+void lb_phone_follow_progress (LbPhone *self, const LbBackupProgress *progress);
+/* snapshot, or NULL with error: the result, and "backup-finished". */
+void lb_phone_follow_finished (LbPhone *self, const LbSnapshot *snapshot, const GError *error);
+/* Backing up, and the backup is a followed automatic one. */
+gboolean lb_phone_is_following (LbPhone *self);
 
 /* Its automatic-backup policy as the library holds it (lb-auto.h), NULL
  * until the library was read; set by the window after each read. */

@@ -5,6 +5,7 @@
 
 #include "lb-browser.h"
 #include "lb-config.h"
+#include "lb-docked.h"
 #include "lb-error.h"
 #include "lb-gvfs.h"
 #include "lb-phone-page.h"
@@ -16,6 +17,7 @@ struct _LbWindow {
   GtkApplicationWindow parent_instance;
 
   LbMonitor *monitor;
+  LbDocked *docked;            /* the process's automatic backups, or NULL */
   GPtrArray *phones;           /* LbPhone*, in list order */
   GCancellable *cancellable;   /* library reads and releases */
   GCancellable *load;          /* the library read in flight: a newer one replaces it */
@@ -91,6 +93,65 @@ on_phone_selected (LbWindow *self, GtkListBoxRow *row)
 
 static void on_backup_finished (LbWindow *self, LbPhone *phone);
 
+/* ---- automatic backups, shown on their phone ------------------------------ */
+
+/* The phone an automatic backup is running on shows it, from its start or
+ * from whenever the window first lists the phone. */
+static void
+follow_if_running (LbWindow *self, LbPhone *phone)
+{
+  GCancellable *cancellable = NULL;
+  const char *running = self->docked ? lb_docked_get_running (self->docked, &cancellable) : NULL;
+
+  if (running != NULL && cancellable != NULL && g_strcmp0 (running, lb_phone_get_serial (phone)) == 0)
+    lb_phone_follow_backup (phone, cancellable);
+}
+
+static void
+on_auto_started (LbWindow *self, const LbDeviceInfo *info)
+{
+  LbPhone *phone = find_phone (self, info->serial);
+
+  if (phone != NULL)
+    follow_if_running (self, phone);
+}
+
+static void
+on_auto_progress (LbWindow *self, const char *serial, const LbBackupProgress *progress)
+{
+  LbPhone *phone = find_phone (self, serial);
+
+  if (phone != NULL)
+    lb_phone_follow_progress (phone, progress);
+}
+
+static void
+on_auto_finished (LbWindow *self, const char *serial, const LbSnapshot *snapshot, const GError *error)
+{
+  LbPhone *phone = find_phone (self, serial);
+
+  if (phone != NULL)
+    lb_phone_follow_finished (phone, snapshot, error);
+}
+
+void
+lb_window_set_docked (LbWindow *self, LbDocked *docked)
+{
+  g_return_if_fail (LB_IS_WINDOW (self));
+  if (self->docked == docked)
+    return;
+  if (self->docked != NULL)
+    g_signal_handlers_disconnect_by_data (self->docked, self);
+  g_set_object (&self->docked, docked);
+  if (docked == NULL)
+    return;
+  g_signal_connect_swapped (docked, "backup-started", G_CALLBACK (on_auto_started), self);
+  g_signal_connect_swapped (docked, "backup-progress", G_CALLBACK (on_auto_progress), self);
+  g_signal_connect_swapped (docked, "backup-finished", G_CALLBACK (on_auto_finished), self);
+  for (guint i = 0; i < self->phones->len; i++)
+    follow_if_running (self, g_ptr_array_index (self->phones, i));
+}
+
 static LbPhone *
 add_phone (LbWindow *self, const char *serial)
 {
@@ -103,6 +164,7 @@ add_phone (LbWindow *self, const char *serial)
   gtk_container_add (GTK_CONTAINER (self->phone_list), row);
   if (gtk_list_box_get_selected_row (self->phone_list) == NULL)
     gtk_list_box_select_row (self->phone_list, GTK_LIST_BOX_ROW (row));
+  follow_if_running (self, phone);
   return phone;
 }
 
@@ -511,8 +573,10 @@ backups_running (LbWindow *self)
 {
   guint n = 0;
 
+  /* An automatic backup goes on without the window. */
   for (guint i = 0; i < self->phones->len; i++)
-    n += lb_phone_get_activity (g_ptr_array_index (self->phones, i)) == LB_PHONE_BACKING_UP;
+    n += lb_phone_get_activity (g_ptr_array_index (self->phones, i)) == LB_PHONE_BACKING_UP &&
+         !lb_phone_is_following (g_ptr_array_index (self->phones, i));
   return n;
 }
 
@@ -567,13 +631,18 @@ lb_window_dispose (GObject *object)
   if (self->monitor != NULL)
     g_signal_handlers_disconnect_by_data (self->monitor, self);
   g_clear_object (&self->monitor);
+  if (self->docked != NULL)
+    g_signal_handlers_disconnect_by_data (self->docked, self);
+  g_clear_object (&self->docked);
   if (self->phones != NULL)
     for (guint i = 0; i < self->phones->len; i++)
       {
         LbPhone *phone = g_ptr_array_index (self->phones, i);
         g_signal_handlers_disconnect_by_data (phone, self);
-        /* A backup still running stops at its next checkpoint. */
-        lb_phone_cancel (phone);
+        /* A backup still running stops at its next checkpoint; an
+         * automatic one goes on without the window. */
+        if (!lb_phone_is_following (phone))
+          lb_phone_cancel (phone);
       }
   g_clear_pointer (&self->phones, g_ptr_array_unref);
   G_OBJECT_CLASS (lb_window_parent_class)->dispose (object);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gtk/gtk.h>
+#include "lb-docked.h"
 #include "lb-monitor.h"
 #include "lb-phone.h"
 
@@ -23,5 +24,10 @@ LbPhone *lb_window_get_selected_phone (LbWindow *self);
 /* Shows the phone with this serial, when the window lists it (a
  * notification's "Open Lifeboat"); nothing otherwise. */
 void lb_window_select_phone (LbWindow *self, const char *serial);
+
+/* The process's automatic backups (LbBackground's), or NULL: the window
+ * shows a backup they run on its phone (progress, result), and the
+ * phone's Stop stops it.  Takes a reference. */
+void lb_window_set_docked (LbWindow *self, LbDocked *docked);
 
 G_END_DECLS

@@ -376,16 +376,25 @@ gui_off_main (GThreadFunc func, gpointer data)
   return job.result;
 }
 
-static gpointer
-list_snapshots (gpointer data)
+LbLibrary *
+gui_open_library (LbLibraryMode mode)
 {
   gboolean may_create;
   g_autofree char *path = lb_config_library_path (&may_create);
   g_autoptr(GError) error = NULL;
-  g_autoptr(LbLibrary) library = lb_library_open (path, FALSE, LB_LIBRARY_READ, &error);
-  GPtrArray *list;
+  LbLibrary *library = lb_library_open (path, mode == LB_LIBRARY_WRITE, mode, &error);
 
   g_assert_no_error (error);
+  return library;
+}
+
+static gpointer
+list_snapshots (gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LbLibrary) library = gui_open_library (LB_LIBRARY_READ);
+  GPtrArray *list;
+
   list = lb_library_list_snapshots (library, data, &error);
   g_assert_no_error (error);
   return list;

@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "lb-application.h"
+#include "lb-library.h"
 #include "lb-window.h"
 
 /* Phones of the GUI rig, by serial. */
@@ -52,5 +53,8 @@ void gui_screenshot (GtkWidget *window, const char *name);
  * main loop meanwhile: the library refuses the window's thread. */
 gpointer gui_off_main (GThreadFunc func, gpointer data);
 
+/* The library the window uses, opened (created for LB_LIBRARY_WRITE); on
+ * a worker thread only (gui_off_main). */
+LbLibrary *gui_open_library (LbLibraryMode mode);
 /* The snapshots of a phone in the library the window uses (LbSnapshot*). */
 GPtrArray *gui_snapshots (const char *serial);

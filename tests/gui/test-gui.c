@@ -1284,6 +1284,73 @@ test_unplug_during_backup (void)
   gui_run_app (unplug_during_backup, NULL);
 }
 
+/* ---- an automatic backup, in the window of the background process ------------- */
+
+static gpointer
+enable_auto_thread (gpointer serial)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LbLibrary) lib = gui_open_library (LB_LIBRARY_WRITE);
+
+  g_assert_true (lb_auto_set_policy (lib, serial, TRUE, 0, &error));
+  g_assert_no_error (error);
+  return NULL;
+}
+
+static gboolean
+follows_copying (gpointer data)
+{
+  LbWindow *window = data;
+  LbPhone *phone = phone_of (window, PHONE_TYPICAL);
+  const LbBackupProgress *p = phone ? lb_phone_get_progress (phone, NULL) : NULL;
+
+  return phone != NULL && lb_phone_is_following (phone) && p != NULL && p->phase == LB_BACKUP_COPYING &&
+         p->bytes_done > 10 * 1024 * 1024;
+}
+
+static void
+automatic_in_window (LbApplication *app, LbWindow *window, gpointer data)
+{
+  GtkWidget *w = GTK_WIDGET (window);
+  const char *typical[] = { PHONE_TYPICAL, NULL }, *none[] = { NULL };
+  LbPhone *phone;
+
+  gui_plug_only (none);
+  gui_off_main (enable_auto_thread, (gpointer) PHONE_TYPICAL);
+  /* As `lifeboat --background`, then the menu's `lifeboat`, do: one process. */
+  lb_application_start_background (app);
+  gui_plug_only (typical);
+  gui_wait (follows_copying, window, 120, "the automatic backup to show, copying");
+  phone = phone_of (window, PHONE_TYPICAL);
+  gtk_list_box_select_row (GTK_LIST_BOX (gui_find (w, "phone_list")), GTK_LIST_BOX_ROW (row_for (window, PHONE_TYPICAL)));
+  gui_spin (0.3);
+  g_assert_true (gui_visible (w, "progress_box"));
+  g_assert_true (gui_visible (w, "cancel_button"));
+  g_assert_true (g_str_has_prefix (gui_label (w, "last_label"), "Backing up automatically…"));
+  /* A backup of the window's own would be refused while this one runs. */
+  g_assert_false (g_action_get_enabled (g_action_map_lookup_action (G_ACTION_MAP (window), "back-up")));
+  gtk_window_resize (GTK_WINDOW (window), 1024, 768);
+  gui_screenshot (w, "automatic-backup-in-window");
+
+  /* Stop: kept as interrupted, and not started again by itself while the
+   * phone stays plugged in. */
+  gui_click (w, "cancel_button");
+  gui_wait (is_idle_with_result, phone, 60, "the automatic backup to stop");
+  g_assert_true (lb_phone_get_result (phone)->automatic);
+  g_assert_true (lb_phone_get_result (phone)->cancelled);
+  g_assert_true (g_str_has_prefix (gui_label (w, "result_label"), "Automatic backup stopped."));
+  gui_spin (3);
+  g_assert_cmpint (lb_phone_get_activity (phone), ==, LB_PHONE_IDLE);
+  g_assert_cmpint (newest_state (PHONE_TYPICAL, 1), ==, LB_SNAPSHOT_INTERRUPTED);
+  gui_plug_only (none);
+}
+
+static void
+test_automatic_in_window (void)
+{
+  gui_run_app (automatic_in_window, NULL);
+}
+
 /* The desktop's notification server, in the rig's D-Bus session: the
  * window's background service sends to it (tests/gui/notifyd.py records
  * what; tests/gui/test-background.sh checks it).  It ends with the
@@ -1349,6 +1416,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gui/move-library", test_move_library);
   g_test_add_func ("/gui/start-at-login", test_start_at_login);
   g_test_add_func ("/gui/keep-rules", test_keep_rules);
+  g_test_add_func ("/gui/automatic-in-window", test_automatic_in_window);
   g_test_add_func ("/gui/browse-preview-changes", test_browse_preview_changes);
   g_test_add_func ("/gui/cancel-responsive", test_cancel_responsive);
   /* Last: the rig's phone comes back from disconnect-after-bytes unwell. */
