@@ -275,7 +275,11 @@ on_answers (GObject *source, GAsyncResult *result, gpointer data)
       else if (!queued (self, a->serial) && p->scheduled != next_try (p))
         {
           p->scheduled = next_try (p);
-          g_signal_emit (self, signals[PHONE_SCHEDULED], 0, p->info, p->scheduled);
+          /* Up to date only when its due time decides; a retry after a
+           * failure (or not before a replug, after its owner's Stop) was
+           * said with the failure. */
+          if (p->retry_at <= p->due)
+            g_signal_emit (self, signals[PHONE_SCHEDULED], 0, p->info, p->scheduled);
         }
     }
   g_clear_object (&self->asking);

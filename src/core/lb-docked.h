@@ -51,7 +51,8 @@ const char *lb_docked_get_running (LbDocked *self, GCancellable **cancellable);
  *   "phone-not-enabled" (LbDeviceInfo *info, gboolean chosen): automatic
  *                       backups are off for it (chosen: by someone; else
  *                       a phone never backed up); once per connection
- *   "phone-scheduled"   (LbDeviceInfo *info, gint64 due): up to date; the
+ *   "phone-scheduled"   (LbDeviceInfo *info, gint64 due): up to date (not
+ *                       emitted while a failed backup waits for its retry); the
  *                       next automatic backup is at due (Unix seconds, or
  *                       G_MAXINT64: at the next connection)
  *   "backup-started"    (LbDeviceInfo *info)

@@ -4,7 +4,7 @@
 # policy `lifeboat-cli auto` keeps in the library.  Time is moved with the
 # test clock ($LIFEBOAT_TEST_CLOCK, lb-clock.h), never slept through.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 44
+plan 45
 
 . "$(dirname "$0")/restore-lib.sh"
 export LIFEBOAT_TEST_CLOCK="$WORK/clock"
@@ -274,6 +274,7 @@ head -c $((30 << 20)) /dev/urandom >"$WORK/F/Internal shared storage/video.bin"
 sleep 1; "$CTL" plug F; "$CTL" stats F >"$WORK/room-before.json"
 wait_log "F: automatic backup failed"
 "$CTL" stats F >"$WORK/room-after.json"
+sleep 1
 kill -TERM $watch; wait $watch
 EOF2
 # The wall clock here, not the test clock the sections above moved.
@@ -282,10 +283,12 @@ LIFEBOAT_LIBRARY="$WORK/small/library" env -u LIFEBOAT_TEST_CLOCK unshare -rm ba
   "$2/vphone-run" --phone "$3/F,serial=F,plugged=no" -- bash "$3/room.sh" "$4" "$2/vphone-ctl" "$3"
   "$4" snapshots --device F --json >"$3/room-snapshots.json"' room "$WORK/small" "$VP" "$WORK" "$CLI" >"$WORK/room.out" 2>&1
 if [ $? = 99 ]; then
-  skip 4 "this kernel does not let a user namespace mount a tmpfs"
+  skip 5 "this kernel does not let a user namespace mount a tmpfs"
 else
   grep -q "F: automatic backup failed: Not enough room for this automatic backup: the library's disk has .* free, and it needs up to .* Make room by pruning" "$WORK/room.log"
   ok $? "an automatic backup that cannot fit says so, with the figures and what to do" || sed 's/^/#   /' "$WORK/room.log" "$WORK/room.out"
+  ! sed -n '/automatic backup failed/,$p' "$WORK/room.log" | grep -q "is up to date"
+  ok $? "and does not go on to call the phone up to date" || sed 's/^/#   /' "$WORK/room.log"
   reads='d["operations"].get("GetObject", 0)'
   is "$(json "$reads" <"$WORK/room-after.json")" "$(json "$reads" <"$WORK/room-before.json")" \
      "and reads no file from the phone"
