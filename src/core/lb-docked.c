@@ -622,6 +622,16 @@ on_policy_changed (GFileMonitor *monitor, GFile *file, GFile *other, GFileMonito
 
 /* ---- the object -------------------------------------------------------------- */
 
+static void
+drop_policies (LbDocked *self)
+{
+  if (self->policies == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->policies, self);
+  g_file_monitor_cancel (self->policies);
+  g_clear_object (&self->policies);
+}
+
 const char *
 lb_docked_get_running (LbDocked *self, GCancellable **cancellable)
 {
@@ -658,12 +668,7 @@ lb_docked_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->monitor, self);
   g_clear_object (&self->monitor);
   g_clear_pointer (&self->clock, lb_clock_watch_free);
-  if (self->policies)
-    {
-      g_signal_handlers_disconnect_by_data (self->policies, self);
-      g_file_monitor_cancel (self->policies);
-      g_clear_object (&self->policies);
-    }
+  drop_policies (self);
   G_OBJECT_CLASS (lb_docked_parent_class)->dispose (object);
 }
 
@@ -739,27 +744,56 @@ feed_known (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* The library in use, and the watch on its policies. */
+static void
+use_library (LbDocked *self, const char *library, gboolean may_create_library)
+{
+  g_autofree char *path = lb_auto_changed_path (library);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  g_free (self->library);
+  self->library = g_strdup (library);
+  self->may_create = may_create_library;
+  drop_policies (self);
+  /* A missing library (a disk not mounted) has no such file yet: the
+   * monitor still reports it when it appears. */
+  self->policies = g_file_monitor_file (file, G_FILE_MONITOR_WATCH_MOVES, NULL, NULL);
+  if (self->policies != NULL)
+    g_signal_connect (self->policies, "changed", G_CALLBACK (on_policy_changed), self);
+}
+
+void
+lb_docked_set_library (LbDocked *self, const char *library, gboolean may_create_library)
+{
+  g_return_if_fail (LB_IS_DOCKED (self));
+  g_return_if_fail (library != NULL);
+  if (g_strcmp0 (library, self->library) == 0 || self->stopping)
+    return;
+  use_library (self, library, may_create_library);
+  g_clear_pointer (&self->library_error, g_free);
+  /* A look-up queued on the old place (behind the move's lock) gives way
+   * to one of the new; the phones keep their connection times, so a
+   * phone backed up this connection is not backed up again for the move. */
+  if (self->asking != NULL)
+    {
+      self->ask_again = TRUE;
+      g_cancellable_cancel (self->asking);
+    }
+  else
+    ask_library (self);
+}
+
 static LbDocked *
 docked_new (const char *library, gboolean may_create_library, LbMonitor *monitor)
 {
   LbDocked *self = g_object_new (LB_TYPE_DOCKED, NULL);
 
-  self->library = g_strdup (library);
-  self->may_create = may_create_library;
   self->monitor = g_object_ref (monitor);
   g_signal_connect (self->monitor, "device-added", G_CALLBACK (on_device), self);
   g_signal_connect (self->monitor, "device-changed", G_CALLBACK (on_device), self);
   g_signal_connect (self->monitor, "device-removed", G_CALLBACK (on_device_removed), self);
   self->clock = lb_clock_watch_new (G_CALLBACK (on_clock_jump), self);
-  {
-    g_autofree char *path = lb_auto_changed_path (library);
-    g_autoptr(GFile) file = g_file_new_for_path (path);
-    /* A missing library (a disk not mounted) has no such file yet: the
-     * monitor still reports it when it appears. */
-    self->policies = g_file_monitor_file (file, G_FILE_MONITOR_WATCH_MOVES, NULL, NULL);
-    if (self->policies != NULL)
-      g_signal_connect (self->policies, "changed", G_CALLBACK (on_policy_changed), self);
-  }
+  use_library (self, library, may_create_library);
   return self;
 }
 

@@ -32,6 +32,11 @@ LbDocked *lb_docked_new (const char *library, gboolean may_create_library);
  * monitor per process probes each phone once.  Takes a reference. */
 LbDocked *lb_docked_new_with_monitor (const char *library, gboolean may_create_library, LbMonitor *monitor);
 
+/* The library moved (its location setting changed): automatic backups go
+ * on there.  Nothing while a backup runs can be lost: a move holds the
+ * library's writer lock, so none runs. */
+void lb_docked_set_library (LbDocked *self, const char *library, gboolean may_create_library);
+
 /* Stops: no new backup starts, a running one is cancelled (its snapshot
  * is kept as interrupted, and the next backup resumes from it); "stopped"
  * is emitted when nothing runs any more. */

@@ -13,6 +13,7 @@ struct _LbBackground {
   GObject parent_instance;
 
   GApplication *app;        /* weak */
+  GSettings *settings;      /* the library's location: followed when it moves */
   LbDocked *docked;
   GHashTable *names;        /* serial → the phone's name for people */
 };
@@ -214,6 +215,9 @@ lb_background_dispose (GObject *object)
   if (self->docked != NULL)
     g_signal_handlers_disconnect_by_data (self->docked, self);
   g_clear_object (&self->docked);
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_clear_object (&self->settings);
   g_clear_weak_pointer (&self->app);
   G_OBJECT_CLASS (lb_background_parent_class)->dispose (object);
 }
@@ -246,6 +250,18 @@ lb_background_init (LbBackground *self)
   self->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
+/* Preferences → Move, or lifeboat-cli move-library through the desktop's
+ * settings: automatic backups go on in the new place. */
+static void
+on_location_changed (GSettings *settings, const char *key, LbBackground *self)
+{
+  gboolean may_create;
+  g_autofree char *library = lb_config_library_path (&may_create);
+
+  (void) settings; (void) key;
+  lb_docked_set_library (self->docked, library, may_create);
+}
+
 LbBackground *
 lb_background_new (GApplication *app, LbMonitor *monitor)
 {
@@ -261,6 +277,9 @@ lb_background_new (GApplication *app, LbMonitor *monitor)
   g_signal_connect (self->docked, "backup-finished", G_CALLBACK (on_finished), self);
   g_signal_connect (self->docked, "library-error", G_CALLBACK (on_library_error), self);
   g_signal_connect (self->docked, "stopped", G_CALLBACK (on_stopped), self);
+  self->settings = lb_config_settings ();
+  if (self->settings != NULL)
+    g_signal_connect (self->settings, "changed::" LB_CONFIG_LIBRARY_KEY, G_CALLBACK (on_location_changed), self);
   return self;
 }
 

@@ -1023,6 +1023,25 @@ count_emission (guint *n)
   (*n)++;
 }
 
+static gpointer
+enable_auto_thread (gpointer serial)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LbLibrary) lib = gui_open_library (LB_LIBRARY_WRITE);
+
+  g_assert_true (lb_auto_set_policy (lib, serial, TRUE, 0, &error));
+  g_assert_no_error (error);
+  return NULL;
+}
+
+/* An automatic backup of the phone has ended well, seen in the window. */
+static gboolean
+automatic_done (gpointer data)
+{
+  const LbBackupResult *r = lb_phone_get_result (data);
+  return lb_phone_get_activity (data) == LB_PHONE_IDLE && r != NULL && r->automatic && r->ok;
+}
+
 static void
 move_library (LbApplication *app, LbWindow *window, gpointer data)
 {
@@ -1040,6 +1059,8 @@ move_library (LbApplication *app, LbWindow *window, gpointer data)
   gui_click (w, "backup_button");
   gui_wait (is_idle_with_result, phone, 120, "the backup to finish");
   gui_wait (has_history_rows, &one, 10, "the snapshot in History");
+  /* The process's automatic backups run too, and must follow the move. */
+  lb_application_start_background (app);
 
   prefs = open_preferences (app, "Preferences");
   g_assert_cmpstr (gui_label (prefs, "location_label"), ==, from);
@@ -1065,6 +1086,22 @@ move_library (LbApplication *app, LbWindow *window, gpointer data)
   g_assert_cmpuint (moved_signals, ==, 1);
   gtk_widget_destroy (prefs);
   gui_wait (has_history_rows, &one, 10, "History from the moved library");
+
+  /* Automatic backups go on in the new place: turned on there, the phone
+   * plugged in again is backed up into it. */
+  gui_off_main (enable_auto_thread, (gpointer) PHONE_A);
+  g_free (ctl ("unplug", PHONE_A, NULL));
+  gui_spin (1);
+  phone = show_only (window, PHONE_A, LB_DEVICE_READY);
+  gui_wait (automatic_done, phone, 120, "the automatic backup into the moved library");
+  g_assert_cmpint (newest_state (PHONE_A, 2), ==, LB_SNAPSHOT_COMPLETE);
+  {
+    g_autofree char *log = g_build_filename (gui_phones_dir, "notifications", NULL);
+    g_autofree char *sent = NULL;
+
+    g_assert_true (g_file_get_contents (log, &sent, NULL, NULL));
+    g_assert_null (strstr (sent, "cannot read its library"));
+  }
 }
 
 static void
@@ -1285,17 +1322,6 @@ test_unplug_during_backup (void)
 }
 
 /* ---- an automatic backup, in the window of the background process ------------- */
-
-static gpointer
-enable_auto_thread (gpointer serial)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(LbLibrary) lib = gui_open_library (LB_LIBRARY_WRITE);
-
-  g_assert_true (lb_auto_set_policy (lib, serial, TRUE, 0, &error));
-  g_assert_no_error (error);
-  return NULL;
-}
 
 static gboolean
 follows_copying (gpointer data)
