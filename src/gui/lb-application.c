@@ -288,6 +288,13 @@ lb_application_new (void)
                        NULL);
 }
 
+LbBackground *
+lb_application_get_background (LbApplication *self)
+{
+  g_return_val_if_fail (LB_IS_APPLICATION (self), NULL);
+  return self->background;
+}
+
 LbMonitor *
 lb_application_get_monitor (LbApplication *self)
 {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <gtk/gtk.h>
+#include "lb-background.h"
 #include "lb-monitor.h"
 
 G_BEGIN_DECLS
@@ -16,5 +17,7 @@ LbMonitor *lb_application_get_monitor (LbApplication *self);
 /* Automatic backups in this process, which then outlives its window
  * (what --background and "Start at login" turned on do); once only. */
 void lb_application_start_background (LbApplication *self);
+/* Its automatic backups, or NULL before lb_application_start_background. */
+LbBackground *lb_application_get_background (LbApplication *self);
 
 G_END_DECLS

@@ -75,8 +75,8 @@ name_of (LbBackground *self, const char *serial)
 /* One notification per phone: a new one replaces the last (its id), so a
  * phone never stacks up a storm of them. */
 static void
-notify (LbBackground *self, const char *serial, const char *title, const char *body, gboolean urgent,
-        const char *button)
+notify_with (LbBackground *self, const char *serial, const char *title, const char *body, gboolean urgent,
+             const char *button, const char *button_action)
 {
   g_autoptr(GNotification) n = g_notification_new (title);
   g_autofree char *id = g_strdup_printf ("phone-%s", serial);
@@ -88,9 +88,19 @@ notify (LbBackground *self, const char *serial, const char *title, const char *b
     g_notification_set_body (n, safe_body);
   g_notification_set_priority (n, urgent ? G_NOTIFICATION_PRIORITY_HIGH : G_NOTIFICATION_PRIORITY_NORMAL);
   g_notification_set_default_action_and_target (n, "app.show-phone", "s", serial);
-  if (button != NULL)
+  if (button != NULL && button_action != NULL)
+    g_notification_add_button (n, button, button_action);
+  else if (button != NULL)
     g_notification_add_button_with_target (n, button, "app.show-phone", "s", serial);
   g_application_send_notification (self->app, id, n);
+}
+
+/* button, when given, opens the window on the phone. */
+static void
+notify (LbBackground *self, const char *serial, const char *title, const char *body, gboolean urgent,
+        const char *button)
+{
+  notify_with (self, serial, title, body, urgent, button, NULL);
 }
 
 static void
@@ -180,7 +190,12 @@ on_finished (LbDocked *d, const char *serial, LbSnapshot *s, GError *error, LbBa
       body = g_strdup_printf (_("%s What was copied is kept; the backup is tried again at the next "
                                 "connection, or in 10 minutes."),
                               error != NULL ? error->message : "");
-      notify (self, serial, title, body, TRUE, _("Open Lifeboat"));
+      /* The message names the two ways out, pruning and moving the
+       * library: both are in Preferences. */
+      if (g_error_matches (error, LB_ERROR, LB_ERROR_STORAGE_FULL))
+        notify_with (self, serial, title, body, TRUE, _("Make Room…"), "app.preferences");
+      else
+        notify (self, serial, title, body, TRUE, _("Open Lifeboat"));
     }
   g_signal_emit (self, signals[BACKUP_FINISHED], 0);
 }

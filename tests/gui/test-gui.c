@@ -1358,6 +1358,23 @@ automatic_in_window (LbApplication *app, LbWindow *window, gpointer data)
   gtk_window_resize (GTK_WINDOW (window), 1024, 768);
   gui_screenshot (w, "automatic-backup-in-window");
 
+  /* A window opened while it runs (the menu's `lifeboat`) shows it too, and
+   * closing that window asks nothing and leaves the backup running. */
+  {
+    LbWindow *late = lb_window_new (GTK_APPLICATION (app), lb_application_get_monitor (app));
+    guint destroyed = 0;
+
+    lb_window_set_docked (late, lb_background_get_docked (lb_application_get_background (app)));
+    g_signal_connect_swapped (late, "destroy", G_CALLBACK (count_emission), &destroyed);
+    gtk_window_present (GTK_WINDOW (late));
+    gui_wait (follows_copying, late, 20, "the automatic backup in a window opened meanwhile");
+    gtk_window_close (GTK_WINDOW (late));
+    gui_spin (0.5);
+    g_assert_cmpuint (destroyed, ==, 1);
+    g_assert_null (gui_find_toplevel (GTK_TYPE_MESSAGE_DIALOG));
+    g_assert_true (lb_phone_is_following (phone));
+  }
+
   /* Stop: kept as interrupted, and not started again by itself while the
    * phone stays plugged in. */
   gui_click (w, "cancel_button");
@@ -1375,6 +1392,46 @@ static void
 test_automatic_in_window (void)
 {
   gui_run_app (automatic_in_window, NULL);
+}
+
+static gboolean
+notified (gpointer data)
+{
+  g_autofree char *log = g_build_filename (gui_phones_dir, "notifications", NULL);
+  g_autofree char *sent = NULL;
+
+  return g_file_get_contents (log, &sent, NULL, NULL) && strstr (sent, data) != NULL;
+}
+
+/* The automatic backup that did not fit (lb-backup.c's check, tested in
+ * test-watch.sh on a full disk) as the background process tells it: the
+ * figures, and a button to Preferences, where both ways out are. */
+static void
+notification_no_room (LbApplication *app, LbWindow *window, gpointer data)
+{
+  g_autoptr(GError) full = g_error_new_literal (LB_ERROR, LB_ERROR_STORAGE_FULL,
+                                                "Not enough room for this automatic backup: 7 MB free, 40 MB needed.");
+  g_autofree char *log = g_build_filename (gui_phones_dir, "notifications", NULL);
+  g_autofree char *sent = NULL;
+  g_auto(GStrv) lines = NULL;
+  const char *last;
+
+  lb_application_start_background (app);
+  g_signal_emit_by_name (lb_background_get_docked (lb_application_get_background (app)), "backup-finished",
+                         "GUI-NO-ROOM", NULL, full);
+  gui_wait (notified, (gpointer) "7 MB free, 40 MB needed", 20, "the notification");
+  g_assert_true (g_file_get_contents (log, &sent, NULL, NULL));
+  /* notifyd.py's JSON line: ASCII, "…" as \u2026. */
+  lines = g_strsplit (g_strstrip (sent), "\n", -1);
+  last = lines[g_strv_length (lines) - 1];
+  g_assert_nonnull (strstr (last, "\"summary\": \"The automatic backup of The phone failed\""));
+  g_assert_nonnull (strstr (last, "\"app.preferences\", \"Make Room\\u2026\""));
+}
+
+static void
+test_notification_no_room (void)
+{
+  gui_run_app (notification_no_room, NULL);
 }
 
 /* The desktop's notification server, in the rig's D-Bus session: the
@@ -1443,6 +1500,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gui/start-at-login", test_start_at_login);
   g_test_add_func ("/gui/keep-rules", test_keep_rules);
   g_test_add_func ("/gui/automatic-in-window", test_automatic_in_window);
+  g_test_add_func ("/gui/notification-no-room", test_notification_no_room);
   g_test_add_func ("/gui/browse-preview-changes", test_browse_preview_changes);
   g_test_add_func ("/gui/cancel-responsive", test_cancel_responsive);
   /* Last: the rig's phone comes back from disconnect-after-bytes unwell. */
