@@ -200,6 +200,23 @@ on_finished (LbDocked *d, const char *serial, LbSnapshot *s, GError *error, LbBa
   g_signal_emit (self, signals[BACKUP_FINISHED], 0);
 }
 
+/* Put off (a reader held the library) is routine; only a failure is
+ * worth a word, as the library may need looking after. */
+static void
+on_pruned (LbDocked *d, const char *serial, guint removed, guint64 freed, GError *error, LbBackground *self)
+{
+  g_autofree char *title = NULL;
+  g_autofree char *body = NULL;
+
+  (void) d; (void) removed; (void) freed;
+  if (error == NULL || g_error_matches (error, LB_ERROR, LB_ERROR_LIBRARY_LOCKED))
+    return;
+  title = g_strdup_printf (_("Old snapshots of %s could not be removed"), name_of (self, serial));
+  body = g_strdup_printf (_("%s The backup itself is complete; removing is tried again after the next one."),
+                          error->message);
+  notify (self, serial, title, body, TRUE, _("Open Lifeboat"));
+}
+
 static void
 on_library_error (LbDocked *d, GError *error, LbBackground *self)
 {
@@ -290,6 +307,7 @@ lb_background_new (GApplication *app, LbMonitor *monitor)
   g_signal_connect (self->docked, "phone-not-enabled", G_CALLBACK (on_not_enabled), self);
   g_signal_connect (self->docked, "backup-started", G_CALLBACK (on_started), self);
   g_signal_connect (self->docked, "backup-finished", G_CALLBACK (on_finished), self);
+  g_signal_connect (self->docked, "pruned", G_CALLBACK (on_pruned), self);
   g_signal_connect (self->docked, "library-error", G_CALLBACK (on_library_error), self);
   g_signal_connect (self->docked, "stopped", G_CALLBACK (on_stopped), self);
   self->settings = lb_config_settings ();

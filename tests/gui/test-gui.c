@@ -1434,6 +1434,30 @@ test_notification_no_room (void)
   gui_run_app (notification_no_room, NULL);
 }
 
+/* A prune after an automatic backup: put off for a reader, nothing to
+ * say; failed, it is told. */
+static void
+notification_prune (LbApplication *app, LbWindow *window, gpointer data)
+{
+  LbDocked *docked;
+  g_autoptr(GError) locked = g_error_new_literal (LB_ERROR, LB_ERROR_LIBRARY_LOCKED, "PUT-OFF-BY-A-READER");
+  g_autoptr(GError) failed = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "Input/output error on blobs/ab.");
+
+  lb_application_start_background (app);
+  docked = lb_background_get_docked (lb_application_get_background (app));
+  g_signal_emit_by_name (docked, "pruned", "GUI-PRUNE", 0u, (guint64) 0, locked);
+  g_signal_emit_by_name (docked, "pruned", "GUI-PRUNE", 0u, (guint64) 0, failed);
+  gui_wait (notified, (gpointer) "Input/output error on blobs/ab.", 20, "the notification of the failed prune");
+  g_assert_true (notified ((gpointer) "Old snapshots of The phone could not be removed"));
+  g_assert_false (notified ((gpointer) "PUT-OFF-BY-A-READER"));
+}
+
+static void
+test_notification_prune (void)
+{
+  gui_run_app (notification_prune, NULL);
+}
+
 /* The desktop's notification server, in the rig's D-Bus session: the
  * window's background service sends to it (tests/gui/notifyd.py records
  * what; tests/gui/test-background.sh checks it).  It ends with the
@@ -1501,6 +1525,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gui/keep-rules", test_keep_rules);
   g_test_add_func ("/gui/automatic-in-window", test_automatic_in_window);
   g_test_add_func ("/gui/notification-no-room", test_notification_no_room);
+  g_test_add_func ("/gui/notification-prune", test_notification_prune);
   g_test_add_func ("/gui/browse-preview-changes", test_browse_preview_changes);
   g_test_add_func ("/gui/cancel-responsive", test_cancel_responsive);
   /* Last: the rig's phone comes back from disconnect-after-bytes unwell. */
