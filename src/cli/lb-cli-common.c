@@ -302,6 +302,7 @@ struct _LbCliProgress {
   GDestroyNotify free_report;
   char *text;                    /* the newest line, not yet drawn */
   guint ticker;
+  gboolean drawn;                /* a line is on the terminal */
 };
 
 typedef struct {
@@ -344,16 +345,6 @@ figures_line (gconstpointer report, gpointer user_data)
   return g_strdup_printf ("%s…", f->phase);
 }
 
-/* Main thread, from the relay. */
-static void
-on_report (gpointer report, gpointer data)
-{
-  LbCliProgress *p = data;
-
-  g_free (p->text);
-  p->text = p->line (report, p->user_data);
-}
-
 static gboolean
 draw_progress (gpointer data)
 {
@@ -364,7 +355,22 @@ draw_progress (gpointer data)
    * translations), cut to a sane width. */
   if (text != NULL)
     g_printerr ("\r\033[K%.*s", 110, text);
+  p->drawn |= text != NULL;
   return G_SOURCE_CONTINUE;
+}
+
+/* Main thread, from the relay. */
+static void
+on_report (gpointer report, gpointer data)
+{
+  LbCliProgress *p = data;
+
+  g_free (p->text);
+  p->text = p->line (report, p->user_data);
+  /* The first at once: a job that ends within the first tick still says
+   * what it did meanwhile, and the line is there from the start. */
+  if (!p->drawn)
+    draw_progress (p);
 }
 
 LbCliProgress *

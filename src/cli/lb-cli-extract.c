@@ -12,6 +12,12 @@
 typedef struct {
   LbCli *cli;
   JsonBuilder *renamed;
+  LbCliProgress *progress;
+  const char *snapshot;
+  const char *const *paths;
+  const char *to;
+  guint64 files;
+  GError *error;
 } ExtractRun;
 
 static void
@@ -34,6 +40,32 @@ on_renamed (const char *phone_path, const char *written_as, gpointer data)
     }
 }
 
+/* Worker thread. */
+static void
+on_progress (const LbExtractProgress *p, gpointer data)
+{
+  ExtractRun *run = data;
+
+  lb_cli_progress_update (run->progress, _("Extracting"),
+                          p->bytes_total ? (double) p->bytes_done / p->bytes_total : -1, p->bytes_done,
+                          p->bytes_total, p->files_done, p->files_total, p->eta_seconds);
+}
+
+/* Worker thread: the library is this thread's, as every LbLibrary is the
+ * thread's that opened it. */
+static void
+extract_work (gpointer data, GCancellable *cancellable)
+{
+  ExtractRun *run = data;
+  g_autoptr(LbLibrary) library = NULL;
+  gint64 id;
+
+  if ((library = lb_cli_open_library (run->cli, LB_LIBRARY_READ, &run->error)) == NULL ||
+      !lb_cli_parse_snapshot (run->cli, library, run->snapshot, &id, &run->error))
+    return;
+  lb_extract (library, id, run->paths, run->to, on_renamed, on_progress, run, &run->files, cancellable, &run->error);
+}
+
 int
 lb_cli_extract (LbCli *cli, int argc, char **argv)
 {
@@ -42,12 +74,9 @@ lb_cli_extract (LbCli *cli, int argc, char **argv)
     { "to", 't', 0, G_OPTION_ARG_FILENAME, &to, N_("The folder to write into (required)"), N_("DIR") },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(LbLibrary) library = NULL;
   g_autoptr(JsonBuilder) renamed = json_builder_new ();
-  ExtractRun run = { cli, renamed };
-  guint64 n = 0;
-  gint64 id;
+  ExtractRun run = { cli, renamed, NULL, NULL, NULL, NULL, 0, NULL };
+  guint64 n;
 
   if (!lb_cli_parse (cli, "extract", _("SNAPSHOT PATH... --to DIR"),
                      _("Copies files of a snapshot into DIR as DIR/STORAGE/FOLDERS/NAME, with the phone's\n"
@@ -59,13 +88,20 @@ lb_cli_extract (LbCli *cli, int argc, char **argv)
     return lb_cli_usage ("extract", _("give a snapshot and at least one path"));
   if (to == NULL)
     return lb_cli_usage ("extract", _("say where to write with --to DIR"));
-  if ((library = lb_cli_open_library (cli, LB_LIBRARY_READ, &error)) == NULL ||
-      !lb_cli_parse_snapshot (cli, library, argv[1], &id, &error))
-    return lb_cli_fail (error);
+  run.snapshot = argv[1];
+  run.paths = (const char *const *) argv + 2;
+  run.to = to;
   json_builder_begin_array (renamed);
-  if (!lb_extract (library, id, (const char *const *) argv + 2, to, on_renamed, NULL, &run, &n, cli->cancellable, &error))
-    return lb_cli_fail (error);
+  run.progress = lb_cli_progress_new (cli);
+  lb_cli_run_in_thread (cli, extract_work, &run);
+  lb_cli_progress_free (run.progress);
+  if (run.error != NULL)
+    {
+      g_autoptr(GError) error = run.error;
+      return lb_cli_fail (error);
+    }
   json_builder_end_array (renamed);
+  n = run.files;
   if (cli->json)
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();

@@ -3,7 +3,7 @@
 # Backups through lifeboat-cli on virtual phones: full, unchanged, changed,
 # shared content, and what extract gives back.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 25
+plan 27
 
 CLI="$top_builddir/src/cli/lifeboat-cli"
 LIB="$WORK/library"
@@ -98,4 +98,12 @@ vrun --phone "$BIG,serial=BIG" -- "${SCRIPT[@]}" "$OURS restore latest" /dev/nul
 ok $? "a restore on a terminal succeeds" || tail -5 "$WORK/tty-r" | sed 's/^/#   /'
 grep -aq $'\r\033\[KRestoring: [0-9]/1 files, .* of ' "$WORK/tty-r"
 ok $? "it draws its progress line too" || sed -n l "$WORK/tty-r" | head -5 | sed 's/^/#   /'
+big_id=$("$CLI" snapshots --device BIG --json | json 'd[0]["id"]')
+"${SCRIPT[@]}" "$OURS extract $big_id / --to '$WORK/x-tty'" /dev/null >"$WORK/tty-x" 2>&1 &&
+  cmp -s "$WORK/x-tty/Internal shared storage/Movies/big.mp4" "$BIG/Internal shared storage/Movies/big.mp4"
+ok $? "an extract on a terminal succeeds" || tail -5 "$WORK/tty-x" | sed 's/^/#   /'
+grep -aq $'\r\033\[KExtracting: [0-9]*%, [01]/1 files, .* of 67\.1.*MB' "$WORK/tty-x" &&
+  grep -aq $'\r\033\[KExtracted 1 file into' "$WORK/tty-x"
+ok $? "and draws its progress line (files, bytes), cleared before the result" ||
+  sed -n l "$WORK/tty-x" | head -5 | sed 's/^/#   /'
 done_testing
