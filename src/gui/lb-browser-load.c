@@ -35,8 +35,8 @@ lb_browser_display_text (const char *name)
   return g_string_free (out, FALSE);
 }
 
-static char *
-date_text (gint64 t)
+char *
+lb_browser_date_text (gint64 t)
 {
   g_autoptr(GDateTime) dt = t != 0 ? g_date_time_new_from_unix_local (t) : NULL;
 
@@ -69,6 +69,8 @@ lb_browser_load_job_free (LoadJob *job)
   g_clear_pointer (&job->rows, g_ptr_array_unref);
   g_clear_pointer (&job->diff, lb_diff_free);
   g_clear_error (&job->diff_error);
+  g_clear_pointer (&job->deleted, g_ptr_array_unref);
+  g_clear_error (&job->deleted_error);
   g_free (job);
 }
 
@@ -99,7 +101,7 @@ row_new (LbLibrary *library, const LbEntry *e)
   r->mtime = e->mtime;
   r->is_folder = e->is_folder;
   r->size_text = e->is_folder ? g_strdup ("") : g_format_size (e->size);
-  r->date_text = date_text (e->mtime);
+  r->date_text = lb_browser_date_text (e->mtime);
   r->path = g_strdup (e->phone_path);
   /* A file without a blob was left out of the backup (its reason is in the
    * catalog): it shows, but nothing can be saved of it. */
@@ -153,6 +155,7 @@ lb_browser_load_thread (GTask *task, gpointer source, gpointer data, GCancellabl
   previous = previous_snapshot (library, job);
   if (previous != 0)
     job->diff = lb_diff_snapshots (library, previous, job->snapshot_id, &job->diff_error);
+  job->deleted = lb_library_list_deleted (library, job->snapshot_id, &job->deleted_error);
   g_task_return_boolean (task, TRUE);
 }
 

@@ -39,6 +39,8 @@ typedef struct {
   GPtrArray *rows;               /* Row*, parents before children */
   LbDiff *diff;                  /* NULL: no previous snapshot */
   GError *diff_error;
+  GPtrArray *deleted;            /* LbDeletedFile*, or NULL with deleted_error */
+  GError *deleted_error;
 } LoadJob;
 
 void lb_browser_load_job_free (LoadJob *job);
@@ -49,5 +51,7 @@ void lb_browser_load_thread (GTask *task, gpointer source, gpointer data, GCance
 /* A name from the phone as one displayable line: valid UTF-8, control
  * characters as U+FFFD. */
 char *lb_browser_display_text (const char *name);
+/* A date for the lists ("2026-03-12 14:02"), "" for 0. */
+char *lb_browser_date_text (gint64 t);
 
 G_END_DECLS

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "lb-browser.h"
+#include "lb-browser-deleted.h"
 #include "lb-browser-load.h"
 #include "lb-diff.h"
 #include "lb-extract.h"
@@ -33,6 +34,9 @@ enum {
 };
 
 enum { CH_ICON, CH_KIND, CH_PATH, N_CH_COLS };
+
+/* The notebook's pages. */
+enum { PAGE_FILES, PAGE_CHANGES, PAGE_DELETED };
 
 struct _LbBrowser {
   GtkWindow parent_instance;
@@ -62,6 +66,10 @@ struct _LbBrowser {
   GtkLabel *changes_label;
   GtkTreeView *changes_view;
   GtkLabel *changes_tab_label;
+  GtkLabel *deleted_label;
+  GtkTreeView *deleted_view;
+  GtkTreeSelection *deleted_selection;
+  GtkLabel *deleted_tab_label;
   GtkRevealer *save_revealer;
   GtkSpinner *save_spinner;
   GtkLabel *save_label;
@@ -69,6 +77,8 @@ struct _LbBrowser {
 };
 
 G_DEFINE_FINAL_TYPE (LbBrowser, lb_browser, GTK_TYPE_WINDOW)
+
+static void update_save_button (LbBrowser *self);
 
 /* Messages of the core may quote names from the phone. */
 static void
@@ -210,6 +220,31 @@ show_changes (LbBrowser *self, const LbDiff *diff, const GError *error)
   g_object_unref (store);
 }
 
+static void
+show_deleted (LbBrowser *self, GPtrArray *deleted, const GError *error)
+{
+  g_autoptr(GtkListStore) store = lb_browser_deleted_store (deleted);
+  g_autofree char *tab = NULL;
+
+  if (deleted == NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("The earlier backups could not be read: %s"),
+                                               error ? error->message : "");
+      set_label (self->deleted_label, text);
+      return;
+    }
+  /* Translators: the tab's title with the number of files */
+  tab = g_strdup_printf (_("Deleted from the phone (%u)"), deleted->len);
+  gtk_label_set_text (self->deleted_tab_label, tab);
+  gtk_label_set_text (self->deleted_label,
+                      deleted->len == 0
+                        ? _("Every file of the phone’s earlier backups is in this one too.")
+                        : _("Files the phone’s earlier backups hold and this one does not: deleted from the phone, "
+                            "or moved. Select them and Save… to get them back, each from the last backup that had it."));
+  gtk_tree_sortable_set_sort_column_id (GTK_TREE_SORTABLE (store), DEL_GONE_AT, GTK_SORT_DESCENDING);
+  gtk_tree_view_set_model (self->deleted_view, GTK_TREE_MODEL (store));
+}
+
 /* The storages are the only top level: open them to show their folders. */
 static void
 expand_storages (LbBrowser *self, GtkTreeModel *model)
@@ -249,6 +284,7 @@ load_done (GObject *source, GAsyncResult *res, gpointer user_data)
   expand_storages (self, GTK_TREE_MODEL (store));
   gtk_stack_set_visible_child_name (self->files_stack, "files");
   show_changes (self, job->diff, job->diff_error);
+  show_deleted (self, job->deleted, job->deleted_error);
 }
 
 /* ---- the preview ------------------------------------------------------------- */
@@ -348,7 +384,7 @@ on_selection_changed (LbBrowser *self)
   if (self->preview_cancellable != NULL)
     g_cancellable_cancel (self->preview_cancellable);
   g_clear_object (&self->preview_cancellable);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->save_button), n > 0 && self->save_cancellable == NULL);
+  update_save_button (self);
   gtk_image_clear (self->preview_image);
   if (n != 1)
     {
@@ -377,10 +413,19 @@ on_row_activated (LbBrowser *self, GtkTreePath *path)
 
 /* ---- saving to this computer --------------------------------------------------- */
 
+/* Files saved from one snapshot.  The Files tab is one group; deleted
+ * files come from the newest snapshot that had each, a group per snapshot. */
 typedef struct {
-  char *library;
   gint64 snapshot_id;
   GStrv paths;                   /* phone paths as stored */
+} SaveGroup;
+
+typedef struct {
+  char *library;
+  GArray *groups;                /* SaveGroup */
+  guint64 files_before;          /* worker: saved by the groups done */
+  guint64 bytes_before;
+  guint64 group_bytes;           /* worker: the bytes of the group under way */
   char *dir;
   GPtrArray *renamed;            /* "phone name → written as", filled by the worker */
   guint64 files;
@@ -393,7 +438,9 @@ static void
 save_job_free (SaveJob *job)
 {
   g_free (job->library);
-  g_strfreev (job->paths);
+  for (guint i = 0; i < job->groups->len; i++)
+    g_strfreev (g_array_index (job->groups, SaveGroup, i).paths);
+  g_array_unref (job->groups);
   g_free (job->dir);
   g_free (job->where);
   g_ptr_array_unref (job->renamed);
@@ -419,7 +466,13 @@ on_save_progress (const LbExtractProgress *p, gpointer user_data)
   SaveJob *job = user_data;
   LbExtractProgress *copy = g_memdup2 (p, sizeof *p);
 
+  /* Counted over the groups; each group's total is known when it starts. */
+  job->group_bytes = p->bytes_total;
   copy->current = NULL;
+  copy->files_done += job->files_before;
+  copy->files_total += job->files_before;
+  copy->bytes_done += job->bytes_before;
+  copy->bytes_total += job->bytes_before;
   lb_relay_post (job->relay, copy);
 }
 
@@ -432,12 +485,28 @@ save_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancella
 
   (void) source;
   library = lb_library_open (job->library, FALSE, LB_LIBRARY_READ, &error);
-  if (library == NULL || !lb_extract (library, job->snapshot_id, (const char *const *) job->paths, job->dir, on_renamed,
-                                      on_save_progress, job,
-                                      &job->files, cancellable, &error))
+  if (library == NULL)
     {
       g_task_return_error (task, error);
       return;
+    }
+  for (guint i = 0; i < job->groups->len; i++)
+    {
+      const SaveGroup *g = &g_array_index (job->groups, SaveGroup, i);
+      guint64 n = 0;
+      gboolean ok;
+
+      job->group_bytes = 0;
+      ok = lb_extract (library, g->snapshot_id, (const char *const *) g->paths, job->dir, on_renamed,
+                       on_save_progress, job, &n, cancellable, &error);
+      job->files += n;
+      job->files_before += n;
+      job->bytes_before += job->group_bytes;
+      if (!ok)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
     }
   g_task_return_boolean (task, TRUE);
 }
@@ -458,6 +527,34 @@ folder_text (const char *dir)
   return g_steal_pointer (&shown);
 }
 
+/* The rows chosen on the tab in front: what Save… saves. */
+static int
+save_count (LbBrowser *self)
+{
+  switch (gtk_notebook_get_current_page (self->notebook))
+    {
+    case PAGE_FILES:
+      return gtk_tree_selection_count_selected_rows (self->files_selection);
+    case PAGE_DELETED:
+      return gtk_tree_selection_count_selected_rows (self->deleted_selection);
+    default:
+      return 0;
+    }
+}
+
+static void
+update_save_button (LbBrowser *self)
+{
+  if (!self->destroyed)
+    gtk_widget_set_sensitive (GTK_WIDGET (self->save_button), save_count (self) > 0 && self->save_cancellable == NULL);
+}
+
+static void
+on_deleted_selection_changed (LbBrowser *self)
+{
+  update_save_button (self);
+}
+
 static void
 set_saving (LbBrowser *self, gboolean saving)
 {
@@ -467,8 +564,7 @@ set_saving (LbBrowser *self, gboolean saving)
   else
     gtk_spinner_stop (self->save_spinner);
   gtk_widget_set_visible (GTK_WIDGET (self->save_cancel_button), saving);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->save_button),
-                            !saving && gtk_tree_selection_count_selected_rows (self->files_selection) > 0);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->save_button), !saving && save_count (self) > 0);
   gtk_revealer_set_reveal_child (self->save_revealer, TRUE);
 }
 
@@ -523,26 +619,51 @@ save_done (GObject *source, GAsyncResult *res, gpointer user_data)
   set_saving (self, FALSE);
 }
 
-static GStrv
-selected_paths (LbBrowser *self)
+/* The selected rows of the tab in front, as groups of phone paths by the
+ * snapshot to save them from. */
+static GArray *
+selected_groups (LbBrowser *self)
 {
+  gboolean deleted = gtk_notebook_get_current_page (self->notebook) == PAGE_DELETED;
+  GtkTreeSelection *selection = deleted ? self->deleted_selection : self->files_selection;
   GtkTreeModel *model;
-  GList *rows = gtk_tree_selection_get_selected_rows (self->files_selection, &model);
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  GList *rows = gtk_tree_selection_get_selected_rows (selection, &model);
+  g_autoptr(GHashTable) builders = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                                          (GDestroyNotify) g_strv_builder_unref);
+  GArray *groups = g_array_new (FALSE, FALSE, sizeof (SaveGroup));
+  GHashTableIter it;
+  gpointer key, value;
 
   for (GList *l = rows; l != NULL; l = l->next)
     {
       GtkTreeIter iter;
       g_autofree char *path = NULL;
+      gint64 id = self->snapshot->id;
+      GStrvBuilder *builder;
 
       if (!gtk_tree_model_get_iter (model, &iter, l->data))
         continue;
-      gtk_tree_model_get (model, &iter, COL_PATH, &path, -1);
-      if (path != NULL)
-        g_strv_builder_add (builder, path);
+      if (deleted)
+        gtk_tree_model_get (model, &iter, DEL_PATH, &path, DEL_SNAPSHOT, &id, -1);
+      else
+        gtk_tree_model_get (model, &iter, COL_PATH, &path, -1);
+      if (path == NULL)
+        continue;
+      if ((builder = g_hash_table_lookup (builders, &id)) == NULL)
+        {
+          builder = g_strv_builder_new ();
+          g_hash_table_insert (builders, g_memdup2 (&id, sizeof id), builder);
+        }
+      g_strv_builder_add (builder, path);
     }
   g_list_free_full (rows, (GDestroyNotify) gtk_tree_path_free);
-  return g_strv_builder_end (builder);
+  g_hash_table_iter_init (&it, builders);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    {
+      SaveGroup g = { *(gint64 *) key, g_strv_builder_end (value) };
+      g_array_append_val (groups, g);
+    }
+  return groups;
 }
 
 /* Main thread: files and bytes saved so far, and the time left. */
@@ -583,8 +704,7 @@ start_save (LbBrowser *self, const char *dir)
   g_autofree char *text = g_strdup_printf (_("Saving to %s…"), where);
 
   job->library = g_strdup (self->library);
-  job->snapshot_id = self->snapshot->id;
-  job->paths = selected_paths (self);
+  job->groups = selected_groups (self);
   job->dir = g_strdup (dir);
   job->renamed = g_ptr_array_new_with_free_func (g_free);
   job->where = g_strdup (where);
@@ -609,8 +729,7 @@ save_to_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
   LbBrowser *self = user_data;
 
   (void) action;
-  if (self->destroyed || self->save_cancellable != NULL ||
-      gtk_tree_selection_count_selected_rows (self->files_selection) == 0)
+  if (self->destroyed || self->save_cancellable != NULL || save_count (self) == 0)
     return;
   start_save (self, g_variant_get_bytestring (param));
 }
@@ -754,6 +873,10 @@ lb_browser_class_init (LbBrowserClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, changes_label);
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, changes_view);
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, changes_tab_label);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, deleted_label);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, deleted_view);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, deleted_selection);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, deleted_tab_label);
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, save_revealer);
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, save_spinner);
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, save_label);
@@ -762,6 +885,8 @@ lb_browser_class_init (LbBrowserClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_row_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_save_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_save_cancel_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_deleted_selection_changed);
+  gtk_widget_class_bind_template_callback (widget_class, update_save_button);
 }
 
 static const GActionEntry browser_entries[] = {

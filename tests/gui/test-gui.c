@@ -16,6 +16,7 @@
 #include "lb-error.h"
 #include "lb-phone-row.h"
 #include "lb-browser.h"
+#include "lb-browser-deleted.h"
 #include "lb-autostart.h"
 #include "lb-preferences.h"
 #include "lb-prune.h"
@@ -933,6 +934,108 @@ test_browse_and_save (void)
   gui_run_app (browse_and_save, NULL);
 }
 
+/* ---- deleted from the phone, found and saved ------------------------------------ */
+
+static gboolean
+deleted_listed (gpointer data)
+{
+  return gtk_tree_view_get_model (GTK_TREE_VIEW (gui_find (data, "deleted_view"))) != NULL;
+}
+
+static void
+deleted_view (LbApplication *app, LbWindow *window, gpointer data)
+{
+  GtkWidget *w = GTK_WIDGET (window);
+  g_autofree char *notes = g_build_filename (gui_phones_dir, "small", "Internal shared storage", "Documents",
+                                             "notes.txt", NULL);
+  g_autofree char *aside = g_build_filename (gui_phones_dir, "notes.txt.aside", NULL);
+  g_autofree char *out = g_build_filename (gui_phones_dir, "saved-deleted", NULL);
+  g_autofree char *saved = g_build_filename (out, "Internal shared storage", "Documents", "notes.txt", NULL);
+  g_autofree char *original = NULL, *copy = NULL, *name = NULL, *where = NULL, *note = NULL;
+  g_autoptr(GPtrArray) snapshots = NULL;
+  LbPhone *phone = show_only (window, PHONE_A, LB_DEVICE_READY);
+  WantRows two = { window, 2 };
+  WantText saved_one = { NULL, "save_label", "Saved 1 file to" };
+  const LbSnapshot *first, *second;
+  GtkWidget *browser;
+  GtkTreeModel *model;
+  GtkTreeIter iter;
+  gint64 last_seen, gone_at, from;
+
+  gui_click (w, "backup_button");
+  gui_wait (is_idle_with_result, phone, 120, "the first backup");
+  /* Deleted on the phone between two backups (the rig lists the folder as
+   * it is at the plug). */
+  g_free (ctl ("unplug", PHONE_A, NULL));
+  g_assert_cmpint (g_rename (notes, aside), ==, 0);
+  g_assert_true (g_file_get_contents (aside, &original, NULL, NULL));
+  gui_spin (1);
+  phone = show_only (window, PHONE_A, LB_DEVICE_READY);
+  gui_click (w, "backup_button");
+  gui_wait (is_idle_with_result, phone, 120, "the second backup");
+  gui_wait (has_history_rows, &two, 10, "both snapshots in History");
+  snapshots = gui_snapshots (PHONE_A);
+  g_assert_cmpuint (snapshots->len, ==, 2);
+  first = g_ptr_array_index (snapshots, 0);
+  second = g_ptr_array_index (snapshots, 1);
+  if (first->seq > second->seq)
+    {
+      const LbSnapshot *t = first;
+      first = second;
+      second = t;
+    }
+
+  /* The newest backup's browser: the file is in "Deleted from the phone",
+   * with when it was last backed up and by when it was gone. */
+  {
+    gboolean may_create;
+    g_autofree char *library = lb_config_library_path (&may_create);
+
+    browser = lb_browser_new (GTK_WINDOW (window), library, second);
+    gtk_widget_show (browser);
+  }
+  gui_wait (deleted_listed, browser, 60, "the deleted files");
+  gtk_notebook_set_current_page (GTK_NOTEBOOK (gui_find (browser, "notebook")), 2);
+  g_assert_cmpstr (gui_label (browser, "deleted_tab_label"), ==, "Deleted from the phone (1)");
+  model = gtk_tree_view_get_model (GTK_TREE_VIEW (gui_find (browser, "deleted_view")));
+  g_assert_cmpint (gtk_tree_model_iter_n_children (model, NULL), ==, 1);
+  g_assert_true (gtk_tree_model_get_iter_first (model, &iter));
+  gtk_tree_model_get (model, &iter, DEL_NAME, &name, DEL_WHERE, &where, DEL_NOTE, &note, DEL_LAST_SEEN, &last_seen,
+                      DEL_GONE_AT, &gone_at, DEL_SNAPSHOT, &from, -1);
+  g_assert_cmpstr (name, ==, "notes.txt");
+  g_assert_cmpstr (where, ==, "/Internal shared storage/Documents");
+  g_assert_cmpstr (note, ==, "");
+  g_assert_cmpint (last_seen, ==, first->started);
+  g_assert_cmpint (gone_at, ==, second->started);
+  g_assert_cmpint (from, ==, first->id);
+  g_assert_false (gtk_widget_get_sensitive (gui_find (browser, "save_button")));
+  gtk_tree_selection_select_iter (gtk_tree_view_get_selection (GTK_TREE_VIEW (gui_find (browser, "deleted_view"))), &iter);
+  g_assert_true (gtk_widget_get_sensitive (gui_find (browser, "save_button")));
+  gtk_window_resize (GTK_WINDOW (browser), 900, 500);
+  gui_spin (0.3);
+  gui_screenshot (browser, "browser-deleted");
+
+  /* Saved from the backup that had it: the same bytes. */
+  g_mkdir_with_parents (out, 0755);
+  g_action_group_activate_action (gtk_widget_get_action_group (browser, "browser"), "save-to",
+                                  g_variant_new_bytestring (out));
+  saved_one.root = browser;
+  gui_wait (shows_text, &saved_one, 60, "the deleted file to be saved");
+  g_assert_true (g_file_get_contents (saved, &copy, NULL, NULL));
+  g_assert_cmpstr (copy, ==, original);
+  gtk_widget_destroy (browser);
+
+  /* The phone as the other tests know it. */
+  g_free (ctl ("unplug", PHONE_A, NULL));
+  g_assert_cmpint (g_rename (aside, notes), ==, 0);
+}
+
+static void
+test_deleted_view (void)
+{
+  gui_run_app (deleted_view, NULL);
+}
+
 static void
 browse_preview_changes (LbApplication *app, LbWindow *window, gpointer data)
 {
@@ -1520,6 +1623,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gui/restore-card-onto-no-card", test_restore_card_onto_no_card);
   g_test_add_func ("/gui/auto-switch", test_auto_switch);
   g_test_add_func ("/gui/browse-and-save", test_browse_and_save);
+  g_test_add_func ("/gui/deleted-view", test_deleted_view);
   g_test_add_func ("/gui/move-library", test_move_library);
   g_test_add_func ("/gui/start-at-login", test_start_at_login);
   g_test_add_func ("/gui/keep-rules", test_keep_rules);
