@@ -486,7 +486,7 @@ on_backup_done (GObject *source, GAsyncResult *result, gpointer data)
   lb_monitor_unhold (self->monitor, serial);
   lb_monitor_refresh (self->monitor);
   if (p != NULL && !self->stopping && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    p->retry_at = G_MAXINT64;  /* stopped by its owner (lb_docked_get_cancellable) */
+    p->retry_at = G_MAXINT64;  /* stopped by its owner (lb_docked_get_running) */
   else if (p != NULL && snapshot == NULL && !g_error_matches (error, LB_ERROR, LB_ERROR_UP_TO_DATE))
     p->retry_at = lb_clock_now () + RETRY_SECONDS;
   else if (p != NULL)

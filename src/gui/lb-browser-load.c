@@ -69,8 +69,6 @@ lb_browser_load_job_free (LoadJob *job)
   g_clear_pointer (&job->rows, g_ptr_array_unref);
   g_clear_pointer (&job->diff, lb_diff_free);
   g_clear_error (&job->diff_error);
-  g_clear_pointer (&job->deleted, g_ptr_array_unref);
-  g_clear_error (&job->deleted_error);
   g_free (job);
 }
 
@@ -155,7 +153,23 @@ lb_browser_load_thread (GTask *task, gpointer source, gpointer data, GCancellabl
   previous = previous_snapshot (library, job);
   if (previous != 0)
     job->diff = lb_diff_snapshots (library, previous, job->snapshot_id, &job->diff_error);
-  job->deleted = lb_library_list_deleted (library, job->snapshot_id, &job->deleted_error);
   g_task_return_boolean (task, TRUE);
+}
+
+void
+lb_browser_deleted_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  LoadJob *job = data;
+  g_autoptr(LbLibrary) library = NULL;
+  GPtrArray *deleted;
+  GError *error = NULL;
+
+  (void) source;
+  (void) cancellable;
+  library = lb_library_open (job->library, FALSE, LB_LIBRARY_READ, &error);
+  if (library == NULL || (deleted = lb_library_list_deleted (library, job->snapshot_id, &error)) == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, deleted, (GDestroyNotify) g_ptr_array_unref);
 }
 

@@ -39,14 +39,17 @@ typedef struct {
   GPtrArray *rows;               /* Row*, parents before children */
   LbDiff *diff;                  /* NULL: no previous snapshot */
   GError *diff_error;
-  GPtrArray *deleted;            /* LbDeletedFile*, or NULL with deleted_error */
-  GError *deleted_error;
 } LoadJob;
 
 void lb_browser_load_job_free (LoadJob *job);
 
 /* GTaskThreadFunc: fills job->rows and job->diff (or job->diff_error). */
 void lb_browser_load_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable);
+
+/* GTaskThreadFunc on a LoadJob, after the first: returns the files the
+ * phone's earlier snapshots hold and job's does not (a GPtrArray of
+ * LbDeletedFile*), read on its own so the tree never waits for it. */
+void lb_browser_deleted_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable);
 
 /* A name from the phone as one displayable line: valid UTF-8, control
  * characters as U+FFFD. */

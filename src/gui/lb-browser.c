@@ -221,11 +221,17 @@ show_changes (LbBrowser *self, const LbDiff *diff, const GError *error)
 }
 
 static void
-show_deleted (LbBrowser *self, GPtrArray *deleted, const GError *error)
+deleted_done (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  g_autoptr(GtkListStore) store = lb_browser_deleted_store (deleted);
+  LbBrowser *self = LB_BROWSER (source);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) deleted = g_task_propagate_pointer (G_TASK (res), &error);
+  g_autoptr(GtkListStore) store = NULL;
   g_autofree char *tab = NULL;
 
+  (void) user_data;
+  if (self->destroyed)
+    return;
   if (deleted == NULL)
     {
       g_autofree char *text = g_strdup_printf (_("The earlier backups could not be read: %s"),
@@ -233,6 +239,7 @@ show_deleted (LbBrowser *self, GPtrArray *deleted, const GError *error)
       set_label (self->deleted_label, text);
       return;
     }
+  store = lb_browser_deleted_store (deleted);
   /* Translators: the tab's title with the number of files */
   tab = g_strdup_printf (_("Deleted from the phone (%u)"), deleted->len);
   gtk_label_set_text (self->deleted_tab_label, tab);
@@ -243,6 +250,21 @@ show_deleted (LbBrowser *self, GPtrArray *deleted, const GError *error)
                             "or moved. Select them and Save… to get them back, each from the last backup that had it."));
   gtk_tree_sortable_set_sort_column_id (GTK_TREE_SORTABLE (store), DEL_GONE_AT, GTK_SORT_DESCENDING);
   gtk_tree_view_set_model (self->deleted_view, GTK_TREE_MODEL (store));
+}
+
+/* After the tree: going through the phone's whole history may take a
+ * moment on a big library, and the files are what people came for. */
+static void
+start_deleted (LbBrowser *self)
+{
+  g_autoptr(GTask) task = g_task_new (self, self->cancellable, deleted_done, NULL);
+  LoadJob *job = g_new0 (LoadJob, 1);
+
+  job->library = g_strdup (self->library);
+  job->snapshot_id = self->snapshot->id;
+  g_task_set_source_tag (task, start_deleted);
+  g_task_set_task_data (task, job, (GDestroyNotify) lb_browser_load_job_free);
+  g_task_run_in_thread (task, lb_browser_deleted_thread);
 }
 
 /* The storages are the only top level: open them to show their folders. */
@@ -284,7 +306,7 @@ load_done (GObject *source, GAsyncResult *res, gpointer user_data)
   expand_storages (self, GTK_TREE_MODEL (store));
   gtk_stack_set_visible_child_name (self->files_stack, "files");
   show_changes (self, job->diff, job->diff_error);
-  show_deleted (self, job->deleted, job->deleted_error);
+  start_deleted (self);
 }
 
 /* ---- the preview ------------------------------------------------------------- */
