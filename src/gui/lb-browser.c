@@ -8,6 +8,7 @@
 #include "lb-browser.h"
 #include "lb-browser-deleted.h"
 #include "lb-browser-load.h"
+#include "lb-browser-search.h"
 #include "lb-diff.h"
 #include "lb-extract.h"
 #include "lb-format.h"
@@ -36,7 +37,7 @@ enum {
 enum { CH_ICON, CH_KIND, CH_PATH, N_CH_COLS };
 
 /* The notebook's pages. */
-enum { PAGE_FILES, PAGE_CHANGES, PAGE_DELETED };
+enum { PAGE_FILES, PAGE_CHANGES, PAGE_DELETED, PAGE_SEARCH };
 
 struct _LbBrowser {
   GtkWindow parent_instance;
@@ -70,6 +71,12 @@ struct _LbBrowser {
   GtkTreeView *deleted_view;
   GtkTreeSelection *deleted_selection;
   GtkLabel *deleted_tab_label;
+  GtkSearchEntry *search_entry;
+  GtkComboBoxText *search_when;
+  GtkLabel *search_label;
+  GtkTreeView *search_view;
+  GtkTreeSelection *search_selection;
+  GCancellable *search_cancellable; /* the search in flight: a newer one replaces it */
   GtkRevealer *save_revealer;
   GtkSpinner *save_spinner;
   GtkLabel *save_label;
@@ -433,6 +440,76 @@ on_row_activated (LbBrowser *self, GtkTreePath *path)
     gtk_tree_view_expand_row (self->files_view, path, FALSE);
 }
 
+/* ---- searching the phone's history -------------------------------------------- */
+
+static void
+search_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  LbBrowser *self = LB_BROWSER (source);
+  SearchJob *job = g_task_get_task_data (G_TASK (res));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GtkListStore) store = NULL;
+  g_autofree char *count = NULL, *text = NULL;
+
+  (void) user_data;
+  /* A newer search replaced this one: its own results come. */
+  if (self->destroyed || g_task_get_cancellable (G_TASK (res)) != self->search_cancellable)
+    return;
+  if (!g_task_propagate_boolean (G_TASK (res), &error))
+    {
+      text = g_strdup_printf (_("The backups could not be searched: %s"), error->message);
+      set_label (self->search_label, text);
+      return;
+    }
+  store = lb_browser_search_store (job);
+  count = g_strdup_printf ("%'u", job->found->len);
+  text = job->found->len == 0
+           ? g_strdup (_("No file of that name in any of the phone’s backups."))
+           : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s version found. Select and Save… to get it back.",
+                                           "%s versions found. Select and Save… to get them back.", job->found->len),
+                              count);
+  gtk_label_set_text (self->search_label, text);
+  gtk_tree_view_set_model (self->search_view, GTK_TREE_MODEL (store));
+  update_save_button (self);
+}
+
+/* The entry waits for a pause in the typing (GtkSearchEntry's
+ * search-changed); a search still running is cancelled, not waited for. */
+static void
+on_search_changed (LbBrowser *self)
+{
+  const char *text = gtk_entry_get_text (GTK_ENTRY (self->search_entry));
+  const char *when = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->search_when));
+  g_autoptr(GTask) task = NULL;
+  SearchJob *job;
+
+  if (self->destroyed)
+    return;
+  if (self->search_cancellable != NULL)
+    g_cancellable_cancel (self->search_cancellable);
+  g_clear_object (&self->search_cancellable);
+  if (*text == '\0')
+    {
+      gtk_tree_view_set_model (self->search_view, NULL);
+      gtk_label_set_text (self->search_label, _("Every version of a file in all the phone’s backups: a renamed file "
+                                                "is found under each of its names."));
+      update_save_button (self);
+      return;
+    }
+  job = g_new0 (SearchJob, 1);
+  job->library = g_strdup (self->library);
+  job->snapshot_id = self->snapshot->id;
+  job->text = g_strdup (text);
+  if (when != NULL && !g_str_equal (when, "any"))
+    job->from = g_get_real_time () / G_USEC_PER_SEC - g_ascii_strtoll (when, NULL, 10) * 24 * 3600;
+  self->search_cancellable = g_cancellable_new ();
+  gtk_label_set_text (self->search_label, _("Searching…"));
+  task = g_task_new (self, self->search_cancellable, search_done, NULL);
+  g_task_set_source_tag (task, on_search_changed);
+  g_task_set_task_data (task, job, (GDestroyNotify) lb_browser_search_job_free);
+  g_task_run_in_thread (task, lb_browser_search_thread);
+}
+
 /* ---- saving to this computer --------------------------------------------------- */
 
 /* Files saved from one snapshot.  The Files tab is one group; deleted
@@ -549,19 +626,37 @@ folder_text (const char *dir)
   return g_steal_pointer (&shown);
 }
 
-/* The rows chosen on the tab in front: what Save… saves. */
-static int
-save_count (LbBrowser *self)
+/* The tab in front, as Save… sees it: its selection, the column of the
+ * phone paths, and the column of the snapshot each is saved from (-1: the
+ * snapshot browsed).  FALSE for a tab with nothing to save. */
+static gboolean
+save_source (LbBrowser *self, GtkTreeSelection **selection, int *path_column, int *snapshot_column)
 {
   switch (gtk_notebook_get_current_page (self->notebook))
     {
     case PAGE_FILES:
-      return gtk_tree_selection_count_selected_rows (self->files_selection);
+      *selection = self->files_selection, *path_column = COL_PATH, *snapshot_column = -1;
+      return TRUE;
     case PAGE_DELETED:
-      return gtk_tree_selection_count_selected_rows (self->deleted_selection);
+      *selection = self->deleted_selection, *path_column = FILE_PATH, *snapshot_column = FILE_SNAPSHOT;
+      return TRUE;
+    case PAGE_SEARCH:
+      *selection = self->search_selection, *path_column = FILE_PATH, *snapshot_column = FILE_SNAPSHOT;
+      return TRUE;
     default:
-      return 0;
+      return FALSE;
     }
+}
+
+/* The rows chosen on the tab in front: what Save… saves. */
+static int
+save_count (LbBrowser *self)
+{
+  GtkTreeSelection *selection;
+  int path_column, snapshot_column;
+
+  return save_source (self, &selection, &path_column, &snapshot_column)
+           ? gtk_tree_selection_count_selected_rows (selection) : 0;
 }
 
 static void
@@ -569,12 +664,6 @@ update_save_button (LbBrowser *self)
 {
   if (!self->destroyed)
     gtk_widget_set_sensitive (GTK_WIDGET (self->save_button), save_count (self) > 0 && self->save_cancellable == NULL);
-}
-
-static void
-on_deleted_selection_changed (LbBrowser *self)
-{
-  update_save_button (self);
 }
 
 static void
@@ -646,10 +735,11 @@ save_done (GObject *source, GAsyncResult *res, gpointer user_data)
 static GArray *
 selected_groups (LbBrowser *self)
 {
-  gboolean deleted = gtk_notebook_get_current_page (self->notebook) == PAGE_DELETED;
-  GtkTreeSelection *selection = deleted ? self->deleted_selection : self->files_selection;
+  GtkTreeSelection *selection;
+  int path_column, snapshot_column;
   GtkTreeModel *model;
-  GList *rows = gtk_tree_selection_get_selected_rows (selection, &model);
+  GList *rows = save_source (self, &selection, &path_column, &snapshot_column)
+                  ? gtk_tree_selection_get_selected_rows (selection, &model) : NULL;
   g_autoptr(GHashTable) builders = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
                                                           (GDestroyNotify) g_strv_builder_unref);
   GArray *groups = g_array_new (FALSE, FALSE, sizeof (SaveGroup));
@@ -665,10 +755,10 @@ selected_groups (LbBrowser *self)
 
       if (!gtk_tree_model_get_iter (model, &iter, l->data))
         continue;
-      if (deleted)
-        gtk_tree_model_get (model, &iter, DEL_PATH, &path, DEL_SNAPSHOT, &id, -1);
-      else
-        gtk_tree_model_get (model, &iter, COL_PATH, &path, -1);
+      gtk_tree_model_get (model, &iter, path_column, &path, -1);
+      if (snapshot_column >= 0)
+        gtk_tree_model_get (model, &iter, snapshot_column, &id, -1);
+      /* No path: a file without a copy in the library. */
       if (path == NULL)
         continue;
       if ((builder = g_hash_table_lookup (builders, &id)) == NULL)
@@ -851,6 +941,8 @@ lb_browser_dispose (GObject *object)
     g_cancellable_cancel (self->preview_cancellable);
   if (self->save_cancellable != NULL)
     g_cancellable_cancel (self->save_cancellable);
+  if (self->search_cancellable != NULL)
+    g_cancellable_cancel (self->search_cancellable);
   G_OBJECT_CLASS (lb_browser_parent_class)->dispose (object);
 }
 
@@ -862,6 +954,7 @@ lb_browser_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->preview_cancellable);
   g_clear_object (&self->save_cancellable);
+  g_clear_object (&self->search_cancellable);
   g_clear_pointer (&self->snapshot, lb_snapshot_free);
   g_free (self->library);
   G_OBJECT_CLASS (lb_browser_parent_class)->finalize (object);
@@ -899,6 +992,11 @@ lb_browser_class_init (LbBrowserClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, deleted_view);
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, deleted_selection);
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, deleted_tab_label);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, search_when);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, search_label);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, search_view);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, search_selection);
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, save_revealer);
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, save_spinner);
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, save_label);
@@ -907,7 +1005,7 @@ lb_browser_class_init (LbBrowserClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_row_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_save_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_save_cancel_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_deleted_selection_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, update_save_button);
 }
 

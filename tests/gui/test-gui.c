@@ -17,6 +17,7 @@
 #include "lb-phone-row.h"
 #include "lb-browser.h"
 #include "lb-browser-deleted.h"
+#include "lb-browser-search.h"
 #include "lb-autostart.h"
 #include "lb-preferences.h"
 #include "lb-prune.h"
@@ -934,41 +935,101 @@ test_browse_and_save (void)
   gui_run_app (browse_and_save, NULL);
 }
 
-/* ---- deleted from the phone, found and saved ------------------------------------ */
+/* ---- deleted from the phone, and searched for, found and saved -------------------- */
 
 static gboolean
-deleted_listed (gpointer data)
+has_model (gpointer data)
 {
-  return gtk_tree_view_get_model (GTK_TREE_VIEW (gui_find (data, "deleted_view"))) != NULL;
+  return gtk_tree_view_get_model (data) != NULL;
+}
+
+/* The row of the list whose name column holds name. */
+static gboolean
+row_named (GtkTreeModel *model, int name_column, const char *name, GtkTreeIter *iter)
+{
+  for (gboolean more = gtk_tree_model_get_iter_first (model, iter); more; more = gtk_tree_model_iter_next (model, iter))
+    {
+      g_autofree char *n = NULL;
+      gtk_tree_model_get (model, iter, name_column, &n, -1);
+      if (g_strcmp0 (n, name) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+search_answered (gpointer browser)
+{
+  const char *label = gui_label (browser, "search_label");
+  return g_str_has_suffix (label, "found. Select and Save… to get it back.") ||
+         g_str_has_suffix (label, "to get them back.") || g_str_has_prefix (label, "No file");
+}
+
+/* Types text into the search, as a person does, and waits for the answer. */
+static GtkTreeModel *
+search_for (GtkWidget *browser, const char *text)
+{
+  /* The answer to this search, not the last one's, is waited for. */
+  gtk_label_set_text (GTK_LABEL (gui_find (browser, "search_label")), "");
+  gtk_entry_set_text (GTK_ENTRY (gui_find (browser, "search_entry")), text);
+  gui_wait (search_answered, browser, 30, text);
+  return gtk_tree_view_get_model (GTK_TREE_VIEW (gui_find (browser, "search_view")));
+}
+
+static void
+save_selected_to (GtkWidget *browser, const char *dir)
+{
+  WantText saved_one = { browser, "save_label", "Saved 1 file to" };
+
+  g_mkdir_with_parents (dir, 0755);
+  gtk_label_set_text (GTK_LABEL (gui_find (browser, "save_label")), "");
+  g_action_group_activate_action (gtk_widget_get_action_group (browser, "browser"), "save-to",
+                                  g_variant_new_bytestring (dir));
+  gui_wait (shows_text, &saved_one, 60, "one file to be saved");
+}
+
+static void
+assert_same_file (const char *a, const char *b)
+{
+  g_autofree char *ca = NULL, *cb = NULL;
+  gsize la, lb;
+
+  g_assert_true (g_file_get_contents (a, &ca, &la, NULL));
+  g_assert_true (g_file_get_contents (b, &cb, &lb, NULL));
+  g_assert_cmpmem (ca, la, cb, lb);
 }
 
 static void
 deleted_view (LbApplication *app, LbWindow *window, gpointer data)
 {
   GtkWidget *w = GTK_WIDGET (window);
-  g_autofree char *notes = g_build_filename (gui_phones_dir, "small", "Internal shared storage", "Documents",
-                                             "notes.txt", NULL);
+  g_autofree char *docs = g_build_filename (gui_phones_dir, "small", "Internal shared storage", "Documents", NULL);
+  g_autofree char *notes = g_build_filename (docs, "notes.txt", NULL);
+  g_autofree char *manual = g_build_filename (docs, "manual.pdf", NULL);
+  g_autofree char *handbook = g_build_filename (docs, "handbook.pdf", NULL);
   g_autofree char *aside = g_build_filename (gui_phones_dir, "notes.txt.aside", NULL);
   g_autofree char *out = g_build_filename (gui_phones_dir, "saved-deleted", NULL);
+  g_autofree char *out2 = g_build_filename (gui_phones_dir, "saved-found", NULL);
   g_autofree char *saved = g_build_filename (out, "Internal shared storage", "Documents", "notes.txt", NULL);
-  g_autofree char *original = NULL, *copy = NULL, *name = NULL, *where = NULL, *note = NULL;
+  g_autofree char *found = g_build_filename (out2, "Internal shared storage", "Documents", "manual.pdf", NULL);
+  g_autofree char *where = NULL, *note = NULL, *moved = NULL, *in = NULL;
   g_autoptr(GPtrArray) snapshots = NULL;
   LbPhone *phone = show_only (window, PHONE_A, LB_DEVICE_READY);
   WantRows two = { window, 2 };
-  WantText saved_one = { NULL, "save_label", "Saved 1 file to" };
   const LbSnapshot *first, *second;
   GtkWidget *browser;
+  GtkTreeView *view;
   GtkTreeModel *model;
   GtkTreeIter iter;
   gint64 last_seen, gone_at, from;
 
   gui_click (w, "backup_button");
   gui_wait (is_idle_with_result, phone, 120, "the first backup");
-  /* Deleted on the phone between two backups (the rig lists the folder as
-   * it is at the plug). */
+  /* Between two backups, one file deleted on the phone and one renamed
+   * (the rig lists the folder as it is at the plug). */
   g_free (ctl ("unplug", PHONE_A, NULL));
   g_assert_cmpint (g_rename (notes, aside), ==, 0);
-  g_assert_true (g_file_get_contents (aside, &original, NULL, NULL));
+  g_assert_cmpint (g_rename (manual, handbook), ==, 0);
   gui_spin (1);
   phone = show_only (window, PHONE_A, LB_DEVICE_READY);
   gui_click (w, "backup_button");
@@ -985,8 +1046,9 @@ deleted_view (LbApplication *app, LbWindow *window, gpointer data)
       second = t;
     }
 
-  /* The newest backup's browser: the file is in "Deleted from the phone",
-   * with when it was last backed up and by when it was gone. */
+  /* The newest backup's browser: both in "Deleted from the phone", with
+   * when each was last backed up and by when it was gone; the renamed one
+   * marked as moved. */
   {
     gboolean may_create;
     g_autofree char *library = lb_config_library_path (&may_create);
@@ -994,40 +1056,61 @@ deleted_view (LbApplication *app, LbWindow *window, gpointer data)
     browser = lb_browser_new (GTK_WINDOW (window), library, second);
     gtk_widget_show (browser);
   }
-  gui_wait (deleted_listed, browser, 60, "the deleted files");
+  view = GTK_TREE_VIEW (gui_find (browser, "deleted_view"));
+  gui_wait (has_model, view, 60, "the deleted files");
   gtk_notebook_set_current_page (GTK_NOTEBOOK (gui_find (browser, "notebook")), 2);
-  g_assert_cmpstr (gui_label (browser, "deleted_tab_label"), ==, "Deleted from the phone (1)");
-  model = gtk_tree_view_get_model (GTK_TREE_VIEW (gui_find (browser, "deleted_view")));
-  g_assert_cmpint (gtk_tree_model_iter_n_children (model, NULL), ==, 1);
-  g_assert_true (gtk_tree_model_get_iter_first (model, &iter));
-  gtk_tree_model_get (model, &iter, DEL_NAME, &name, DEL_WHERE, &where, DEL_NOTE, &note, DEL_LAST_SEEN, &last_seen,
-                      DEL_GONE_AT, &gone_at, DEL_SNAPSHOT, &from, -1);
-  g_assert_cmpstr (name, ==, "notes.txt");
+  g_assert_cmpstr (gui_label (browser, "deleted_tab_label"), ==, "Deleted from the phone (2)");
+  model = gtk_tree_view_get_model (view);
+  g_assert_true (row_named (model, FILE_NAME, "manual.pdf", &iter));
+  gtk_tree_model_get (model, &iter, DEL_NOTE, &moved, -1);
+  g_assert_cmpstr (moved, ==, "Moved to /Internal shared storage/Documents/handbook.pdf");
+  g_assert_true (row_named (model, FILE_NAME, "notes.txt", &iter));
+  gtk_tree_model_get (model, &iter, FILE_WHERE, &where, DEL_NOTE, &note, DEL_LAST_SEEN, &last_seen,
+                      DEL_GONE_AT, &gone_at, FILE_SNAPSHOT, &from, -1);
   g_assert_cmpstr (where, ==, "/Internal shared storage/Documents");
   g_assert_cmpstr (note, ==, "");
   g_assert_cmpint (last_seen, ==, first->started);
   g_assert_cmpint (gone_at, ==, second->started);
   g_assert_cmpint (from, ==, first->id);
   g_assert_false (gtk_widget_get_sensitive (gui_find (browser, "save_button")));
-  gtk_tree_selection_select_iter (gtk_tree_view_get_selection (GTK_TREE_VIEW (gui_find (browser, "deleted_view"))), &iter);
+  gtk_tree_selection_select_iter (gtk_tree_view_get_selection (view), &iter);
   g_assert_true (gtk_widget_get_sensitive (gui_find (browser, "save_button")));
   gtk_window_resize (GTK_WINDOW (browser), 900, 500);
   gui_spin (0.3);
   gui_screenshot (browser, "browser-deleted");
-
   /* Saved from the backup that had it: the same bytes. */
-  g_mkdir_with_parents (out, 0755);
-  g_action_group_activate_action (gtk_widget_get_action_group (browser, "browser"), "save-to",
-                                  g_variant_new_bytestring (out));
-  saved_one.root = browser;
-  gui_wait (shows_text, &saved_one, 60, "the deleted file to be saved");
-  g_assert_true (g_file_get_contents (saved, &copy, NULL, NULL));
-  g_assert_cmpstr (copy, ==, original);
+  save_selected_to (browser, out);
+  assert_same_file (saved, aside);
+
+  /* Search: the renamed file under its old name in the first backup only,
+   * under its new one in the second only, the same content. */
+  gtk_notebook_set_current_page (GTK_NOTEBOOK (gui_find (browser, "notebook")), 3);
+  g_assert_false (gtk_widget_get_sensitive (gui_find (browser, "save_button")));
+  model = search_for (browser, "MANUAL");
+  g_assert_cmpint (gtk_tree_model_iter_n_children (model, NULL), ==, 1);
+  g_assert_true (row_named (model, FILE_NAME, "manual.pdf", &iter));
+  gtk_tree_model_get (model, &iter, FILE_SNAPSHOT, &from, FOUND_IN, &in, -1);
+  g_assert_cmpint (from, ==, first->id);
+  g_assert_true (g_str_has_prefix (in, "1 backup, "));
+  gtk_tree_selection_select_iter (gtk_tree_view_get_selection (GTK_TREE_VIEW (gui_find (browser, "search_view"))), &iter);
+  gtk_window_resize (GTK_WINDOW (browser), 900, 500);
+  gui_spin (0.3);
+  gui_screenshot (browser, "browser-search");
+  save_selected_to (browser, out2);
+  assert_same_file (found, handbook);
+  model = search_for (browser, "handbook");
+  g_assert_cmpint (gtk_tree_model_iter_n_children (model, NULL), ==, 1);
+  g_assert_true (row_named (model, FILE_NAME, "handbook.pdf", &iter));
+  gtk_tree_model_get (model, &iter, FILE_SNAPSHOT, &from, -1);
+  g_assert_cmpint (from, ==, second->id);
+  model = search_for (browser, "no such name at all");
+  g_assert_cmpint (gtk_tree_model_iter_n_children (model, NULL), ==, 0);
   gtk_widget_destroy (browser);
 
   /* The phone as the other tests know it. */
   g_free (ctl ("unplug", PHONE_A, NULL));
   g_assert_cmpint (g_rename (aside, notes), ==, 0);
+  g_assert_cmpint (g_rename (handbook, manual), ==, 0);
 }
 
 static void
