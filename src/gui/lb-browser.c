@@ -52,6 +52,7 @@ struct _LbBrowser {
 
   GtkHeaderBar *header_bar;
   GtkButton *save_button;
+  GtkButton *restore_button;
   GtkNotebook *notebook;
   GtkStack *files_stack;
   GtkSpinner *load_spinner;
@@ -519,6 +520,14 @@ typedef struct {
   GStrv paths;                   /* phone paths as stored */
 } SaveGroup;
 
+static void
+free_groups (GArray *groups)
+{
+  for (guint i = 0; i < groups->len; i++)
+    g_strfreev (g_array_index (groups, SaveGroup, i).paths);
+  g_array_unref (groups);
+}
+
 typedef struct {
   char *library;
   GArray *groups;                /* SaveGroup */
@@ -537,9 +546,7 @@ static void
 save_job_free (SaveJob *job)
 {
   g_free (job->library);
-  for (guint i = 0; i < job->groups->len; i++)
-    g_strfreev (g_array_index (job->groups, SaveGroup, i).paths);
-  g_array_unref (job->groups);
+  free_groups (job->groups);
   g_free (job->dir);
   g_free (job->where);
   g_ptr_array_unref (job->renamed);
@@ -659,11 +666,50 @@ save_count (LbBrowser *self)
            ? gtk_tree_selection_count_selected_rows (selection) : 0;
 }
 
+static GArray *selected_groups (LbBrowser *self);
+
+/* The window that opened the browser restores (win.restore-only). */
+static gboolean
+can_restore_to_phone (LbBrowser *self)
+{
+  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (self));
+
+  return parent != NULL && G_IS_ACTION_GROUP (parent) &&
+         g_action_group_has_action (G_ACTION_GROUP (parent), "restore-only");
+}
+
+/* Save… and Restore to Phone… for what is selected; a restore takes the
+ * files of one snapshot (the dialog plans one), so not a choice among
+ * deleted or found files from several. */
 static void
 update_save_button (LbBrowser *self)
 {
-  if (!self->destroyed)
-    gtk_widget_set_sensitive (GTK_WIDGET (self->save_button), save_count (self) > 0 && self->save_cancellable == NULL);
+  GArray *groups;
+
+  if (self->destroyed)
+    return;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->save_button), save_count (self) > 0 && self->save_cancellable == NULL);
+  groups = selected_groups (self);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->restore_button), groups->len == 1 && can_restore_to_phone (self));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->restore_button),
+                               groups->len > 1 ? _("The selected files come from several backups: restore those of one at a time")
+                                               : _("Put the selected files and folders back onto a phone, after showing the plan"));
+  free_groups (groups);
+}
+
+static void
+on_restore_clicked (LbBrowser *self)
+{
+  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (self));
+  GArray *groups = selected_groups (self);
+
+  if (groups->len == 1 && can_restore_to_phone (self))
+    {
+      const SaveGroup *g = &g_array_index (groups, SaveGroup, 0);
+      g_action_group_activate_action (G_ACTION_GROUP (parent), "restore-only",
+                                      g_variant_new ("(x^as)", g->snapshot_id, g->paths));
+    }
+  free_groups (groups);
 }
 
 static void
@@ -973,6 +1019,7 @@ lb_browser_class_init (LbBrowserClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/lifeboat/Lifeboat/lb-browser.ui");
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, header_bar);
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, save_button);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, restore_button);
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, notebook);
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, files_stack);
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, load_spinner);
@@ -1006,6 +1053,7 @@ lb_browser_class_init (LbBrowserClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_save_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_save_cancel_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_restore_clicked);
   gtk_widget_class_bind_template_callback (widget_class, update_save_button);
 }
 

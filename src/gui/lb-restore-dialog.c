@@ -19,6 +19,7 @@ struct _LbRestoreDialog {
   LbPhone *source;
   char *library;
   gint64 preselected;
+  GStrv only;                    /* the chosen paths of the snapshot, or NULL: all */
   gboolean destroyed;            /* widgets are gone: late callbacks only clean up */
   gboolean filling;              /* combos being refilled: not a user's choice */
 
@@ -208,6 +209,7 @@ fill_targets (LbRestoreDialog *self)
 typedef struct {
   char *library;
   gint64 snapshot_id;
+  GStrv only;
   char *serial;
   gboolean mirror;
   gboolean no_merge;
@@ -224,6 +226,7 @@ static void
 job_free (Job *job)
 {
   g_free (job->library);
+  g_strfreev (job->only);
   g_free (job->serial);
   g_clear_object (&job->monitor);
   g_clear_object (&job->target);
@@ -263,6 +266,7 @@ job_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellab
   (void) source;
   options.library = job->library;
   options.snapshot_id = job->snapshot_id;
+  options.only = (const char *const *) job->only;
   options.serial = job->serial;
   options.mirror = job->mirror;
   options.no_merge = job->no_merge;
@@ -464,6 +468,7 @@ start_plan (LbRestoreDialog *self)
   job = g_new0 (Job, 1);
   job->library = g_strdup (self->library);
   job->snapshot_id = snapshot->id;
+  job->only = g_strdupv (self->only);
   job->serial = g_strdup (lb_phone_get_serial (target));
   job->mirror = gtk_toggle_button_get_active (self->mirror_check);
   job->no_merge = !gtk_toggle_button_get_active (self->merge_check);
@@ -604,6 +609,7 @@ on_restore_clicked (LbRestoreDialog *self)
   job = g_new0 (Job, 1);
   job->library = g_strdup (self->library);
   job->snapshot_id = plan->snapshot->id;
+  job->only = g_strdupv (self->only);
   job->serial = g_strdup (self->plan_serial);
   job->mirror = gtk_toggle_button_get_active (self->mirror_check);
   job->no_merge = !gtk_toggle_button_get_active (self->merge_check);
@@ -683,6 +689,7 @@ lb_restore_dialog_dispose (GObject *object)
   g_clear_pointer (&self->plan, lb_restore_report_free);
   g_clear_pointer (&self->plan_serial, g_free);
   g_clear_pointer (&self->library, g_free);
+  g_clear_pointer (&self->only, g_strfreev);
   G_OBJECT_CLASS (lb_restore_dialog_parent_class)->dispose (object);
 }
 
@@ -745,7 +752,8 @@ lb_restore_dialog_init (LbRestoreDialog *self)
 }
 
 GtkWidget *
-lb_restore_dialog_new (GtkWindow *parent, LbMonitor *monitor, GPtrArray *phones, LbPhone *source, gint64 snapshot_id)
+lb_restore_dialog_new (GtkWindow *parent, LbMonitor *monitor, GPtrArray *phones, LbPhone *source, gint64 snapshot_id,
+                       const char *const *only)
 {
   LbRestoreDialog *self = g_object_new (LB_TYPE_RESTORE_DIALOG, "transient-for", parent, "use-header-bar", TRUE, NULL);
   gboolean may_create;
@@ -757,6 +765,7 @@ lb_restore_dialog_new (GtkWindow *parent, LbMonitor *monitor, GPtrArray *phones,
   self->phones = g_ptr_array_ref (phones);
   self->source = g_object_ref (source);
   self->preselected = snapshot_id;
+  self->only = g_strdupv ((char **) only);
   self->library = lb_config_library_path (&may_create);
   /* After the window's own handlers (connected first), so the phones are
    * up to date when the targets are rebuilt. */
@@ -767,6 +776,17 @@ lb_restore_dialog_new (GtkWindow *parent, LbMonitor *monitor, GPtrArray *phones,
   self->filling = TRUE;
   fill_snapshots (self);
   self->filling = FALSE;
+  if (self->only != NULL)
+    {
+      guint n = g_strv_length (self->only);
+      g_autofree char *count = lb_restore_text_count (n);
+      g_autofree char *subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Only the chosen file or folder",
+                                                                "Only the %s chosen files and folders", n), count);
+
+      /* The paths are that snapshot's. */
+      gtk_widget_set_sensitive (GTK_WIDGET (self->snapshot_combo), FALSE);
+      gtk_header_bar_set_subtitle (GTK_HEADER_BAR (gtk_dialog_get_header_bar (GTK_DIALOG (self))), subtitle);
+    }
   fill_targets (self);
   start_plan (self);
   return GTK_WIDGET (self);

@@ -15,9 +15,12 @@ G_DECLARE_FINAL_TYPE (LbRestoreDialog, lb_restore_dialog, LB, RESTORE_DIALOG, Gt
 
 /* phones: every LbPhone of the window (the source's snapshots and the
  * connected targets come from there); source: the phone whose snapshots are
- * offered; snapshot_id: preselected, 0 for the newest complete one.
- * Emits "finished" after a restore ran (the window reloads its history). */
+ * offered; snapshot_id: preselected, 0 for the newest complete one; only:
+ * NULL for everything, or the phone paths (files and folders) of that
+ * snapshot to restore, the snapshot then fixed (the browser's "Restore to
+ * Phone…"; copied).  Emits "finished" after a restore ran (the window
+ * reloads its history). */
 GtkWidget *lb_restore_dialog_new (GtkWindow *parent, LbMonitor *monitor, GPtrArray *phones,
-                                  LbPhone *source, gint64 snapshot_id);
+                                  LbPhone *source, gint64 snapshot_id, const char *const *only);
 
 G_END_DECLS

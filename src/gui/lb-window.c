@@ -466,6 +466,35 @@ back_up_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
   lb_phone_back_up (phone, library, may_create);
 }
 
+/* "win.restore-only" (snapshot id, phone paths): the browser's "Restore to
+ * Phone…", the Restore dialog limited to what was chosen in a snapshot. */
+static void
+restore_only_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  LbWindow *self = user_data;
+  gint64 id;
+  g_autofree const char **paths = NULL;
+  GtkWidget *dialog;
+
+  (void) action;
+  g_variant_get (param, "(x^a&s)", &id, &paths);
+  for (guint i = 0; i < self->phones->len; i++)
+    {
+      LbPhone *phone = g_ptr_array_index (self->phones, i);
+      GPtrArray *snapshots = lb_phone_get_snapshots (phone);
+
+      for (guint j = 0; j < snapshots->len; j++)
+        if (((LbSnapshot *) g_ptr_array_index (snapshots, j))->id == id)
+          {
+            dialog = lb_restore_dialog_new (GTK_WINDOW (self), self->monitor, self->phones, phone, id,
+                                            (const char *const *) paths);
+            g_signal_connect_swapped (dialog, "finished", G_CALLBACK (lb_window_reload), self);
+            gtk_widget_show (dialog);
+            return;
+          }
+    }
+}
+
 static void
 cancel_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
@@ -498,7 +527,7 @@ restore_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 
   if (phone == NULL)
     return;
-  dialog = lb_restore_dialog_new (GTK_WINDOW (self), self->monitor, self->phones, phone, s ? s->id : 0);
+  dialog = lb_restore_dialog_new (GTK_WINDOW (self), self->monitor, self->phones, phone, s ? s->id : 0, NULL);
   g_signal_connect_swapped (dialog, "finished", G_CALLBACK (lb_window_reload), self);
   gtk_widget_show (dialog);
 }
@@ -531,6 +560,7 @@ reload_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 static const GActionEntry win_entries[] = {
   { "back-up", back_up_activated, NULL, NULL, NULL, { 0 } },
   { "cancel", cancel_activated, NULL, NULL, NULL, { 0 } },
+  { "restore-only", restore_only_activated, "(xas)", NULL, NULL, { 0 } },
   { "restore", restore_activated, NULL, NULL, NULL, { 0 } },
   { "browse", browse_activated, NULL, NULL, NULL, { 0 } },
   { "reload", reload_activated, NULL, NULL, NULL, { 0 } },

@@ -999,6 +999,24 @@ assert_same_file (const char *a, const char *b)
   g_assert_cmpmem (ca, la, cb, lb);
 }
 
+/* The plan is made and Restore may go ahead. */
+static gboolean
+restore_ready (gpointer dialog)
+{
+  return !gtk_widget_get_visible (gui_find (dialog, "plan_spinner")) &&
+         gtk_widget_is_sensitive (gui_find (dialog, "restore_button"));
+}
+
+/* How many NAME operations the rig's "stats" (JSON) counts. */
+static gint64
+operations (const char *stats, const char *name)
+{
+  g_autofree char *key = g_strdup_printf ("\"%s\": ", name);
+  const char *at = strstr (stats, key);
+
+  return at != NULL ? g_ascii_strtoll (at + strlen (key), NULL, 10) : 0;
+}
+
 static void
 deleted_view (LbApplication *app, LbWindow *window, gpointer data)
 {
@@ -1081,6 +1099,31 @@ deleted_view (LbApplication *app, LbWindow *window, gpointer data)
   /* Saved from the backup that had it: the same bytes. */
   save_selected_to (browser, out);
   assert_same_file (saved, aside);
+
+  /* Restore to Phone… from there: the Restore dialog limited to it plans,
+   * then exactly that file is back on the phone, and nothing else sent. */
+  {
+    g_autofree char *before = ctl ("stats", PHONE_A, NULL);
+    g_autofree char *after = NULL;
+    GtkWidget *dialog;
+
+    g_assert_true (gtk_widget_get_sensitive (gui_find (browser, "restore_button")));
+    gui_click (browser, "restore_button");
+    gui_wait (dialog_open, NULL, 10, "the Restore dialog");
+    dialog = gui_find_toplevel (LB_TYPE_RESTORE_DIALOG);
+    g_assert_cmpstr (gtk_header_bar_get_subtitle (GTK_HEADER_BAR (gtk_dialog_get_header_bar (GTK_DIALOG (dialog)))), ==,
+                     "Only the chosen file or folder");
+    g_assert_false (gtk_widget_get_sensitive (gui_find (dialog, "snapshot_combo")));
+    gui_wait (restore_ready, dialog, 60, "the plan of the partial restore");
+    gui_screenshot (dialog, "restore-partial-plan");
+    gui_click (dialog, "restore_button");
+    gui_wait (report_shown, dialog, 120, "the restore report");
+    g_assert_true (g_str_has_prefix (gui_label (dialog, "report_title"), "Restore done in"));
+    after = ctl ("stats", PHONE_A, NULL);
+    g_assert_cmpint (operations (after, "SendObject") - operations (before, "SendObject"), ==, 1);
+    assert_same_file (notes, aside);
+    gtk_widget_destroy (dialog);
+  }
 
   /* Search: the renamed file under its old name in the first backup only,
    * under its new one in the second only, the same content. */
