@@ -9,6 +9,21 @@
 
 G_BEGIN_DECLS
 
+/* The columns of the file tree (a GtkTreeStore) the rows fill. */
+enum {
+  COL_ICON,
+  COL_NAME,          /* for people: valid UTF-8, control characters replaced */
+  COL_SIZE,
+  COL_SIZE_TEXT,
+  COL_MTIME,
+  COL_DATE_TEXT,
+  COL_IS_FOLDER,
+  COL_PATH,          /* the phone path as stored: handed to lb_extract, never opened */
+  COL_PREVIEW,       /* blob file of a picture small enough to preview, or NULL */
+  COL_KEY,           /* collation key of the name */
+  N_COLS
+};
+
 /* One row, prepared off the main thread so filling the store is only
  * inserting. */
 typedef struct {

@@ -20,20 +20,6 @@
 /* Narrower than this, the list needs all the room and the preview goes. */
 #define PREVIEW_MIN_WINDOW_WIDTH 720
 
-enum {
-  COL_ICON,
-  COL_NAME,          /* for people: valid UTF-8, control characters replaced */
-  COL_SIZE,
-  COL_SIZE_TEXT,
-  COL_MTIME,
-  COL_DATE_TEXT,
-  COL_IS_FOLDER,
-  COL_PATH,          /* the phone path as stored: handed to lb_extract, never opened */
-  COL_PREVIEW,       /* blob file of a picture small enough to preview, or NULL */
-  COL_KEY,           /* collation key of the name */
-  N_COLS
-};
-
 enum { CH_ICON, CH_KIND, CH_PATH, N_CH_COLS };
 
 /* The notebook's pages. */

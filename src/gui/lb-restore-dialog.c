@@ -20,6 +20,8 @@ struct _LbRestoreDialog {
   char *library;
   gint64 preselected;
   GStrv only;                    /* the chosen paths of the snapshot, or NULL: all */
+  GHashTable *map;               /* backup storage → the phone storage the person chose */
+  char *map_serial;              /* the phone those choices are for */
   gboolean destroyed;            /* widgets are gone: late callbacks only clean up */
   gboolean filling;              /* combos being refilled: not a user's choice */
 
@@ -38,6 +40,7 @@ struct _LbRestoreDialog {
   GtkComboBox *target_combo;
   GtkToggleButton *mirror_check;
   GtkToggleButton *merge_check;
+  GtkGrid *map_grid;
   GtkWidget *mirror_warning;
   GtkSpinner *plan_spinner;
   GtkLabel *plan_label;
@@ -210,6 +213,7 @@ typedef struct {
   char *library;
   gint64 snapshot_id;
   GStrv only;
+  GStrv map;                     /* "SD card=Internal shared storage", as --map */
   char *serial;
   gboolean mirror;
   gboolean no_merge;
@@ -227,6 +231,7 @@ job_free (Job *job)
 {
   g_free (job->library);
   g_strfreev (job->only);
+  g_strfreev (job->map);
   g_free (job->serial);
   g_clear_object (&job->monitor);
   g_clear_object (&job->target);
@@ -267,6 +272,7 @@ job_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellab
   options.library = job->library;
   options.snapshot_id = job->snapshot_id;
   options.only = (const char *const *) job->only;
+  options.map = (const char *const *) job->map;
   options.serial = job->serial;
   options.mirror = job->mirror;
   options.no_merge = job->no_merge;
@@ -358,6 +364,89 @@ show_merge_choice (LbRestoreDialog *self, const LbRestorePlan *plan)
   gtk_widget_set_visible (GTK_WIDGET (self->merge_check), matters);
 }
 
+/* ---- where each storage goes ------------------------------------------------- */
+
+static void start_plan (LbRestoreDialog *self);
+
+/* The person's choices, as lb_restore_run takes them (--map's form). */
+static GStrv
+map_choices (LbRestoreDialog *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  GHashTableIter it;
+  gpointer source, target;
+
+  g_hash_table_iter_init (&it, self->map);
+  while (g_hash_table_iter_next (&it, &source, &target))
+    {
+      g_autofree char *pair = g_strdup_printf ("%s=%s", (char *) source, (char *) target);
+      g_strv_builder_add (builder, pair);
+    }
+  return g_strv_builder_end (builder);
+}
+
+static void
+on_map_changed (GtkComboBox *combo, LbRestoreDialog *self)
+{
+  const char *source = g_object_get_data (G_OBJECT (combo), "lb-source");
+  const char *target = gtk_combo_box_get_active_id (combo);
+
+  if (self->filling || self->destroyed || target == NULL)
+    return;
+  g_hash_table_replace (self->map, g_strdup (source), g_strdup (target));
+  start_plan (self);
+}
+
+/* One row per storage of the backup, with the phone's storages to choose
+ * from; shown when there is a choice to make. */
+static void
+show_map (LbRestoreDialog *self, const LbRestorePlan *plan)
+{
+  g_autoptr(GList) children = gtk_container_get_children (GTK_CONTAINER (self->map_grid));
+  GtkWidget *title;
+
+  for (GList *l = children; l != NULL; l = l->next)
+    gtk_widget_destroy (l->data);
+  if (plan == NULL || plan->target == NULL || plan->target->storages->len == 0 ||
+      (plan->storages->len < 2 && plan->target->storages->len < 2))
+    {
+      gtk_widget_hide (GTK_WIDGET (self->map_grid));
+      return;
+    }
+  self->filling = TRUE;
+  title = gtk_label_new (_("Where each storage of the backup goes on the phone:"));
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_grid_attach (self->map_grid, title, 0, 0, 2, 1);
+  for (guint i = 0; i < plan->storages->len; i++)
+    {
+      const LbRestoreStorage *s = g_ptr_array_index (plan->storages, i);
+      g_autofree char *shown = g_utf8_make_valid (s->source, -1);
+      GtkWidget *label = gtk_label_new (shown);
+      GtkWidget *combo = gtk_combo_box_text_new ();
+
+      gtk_label_set_xalign (GTK_LABEL (label), 1);
+      gtk_widget_set_margin_start (label, 12);
+      for (guint t = 0; t < plan->target->storages->len; t++)
+        {
+          const LbStorageInfo *st = g_ptr_array_index (plan->target->storages, t);
+          g_autofree char *text = g_strdup_printf (_("→ %s"), st->description);
+          gtk_combo_box_text_append (GTK_COMBO_BOX_TEXT (combo), st->description, text);
+        }
+      if (s->target != NULL && !s->left_out)
+        gtk_combo_box_set_active_id (GTK_COMBO_BOX (combo), s->target);
+      gtk_widget_set_hexpand (combo, TRUE);
+      gtk_widget_set_name (combo, "map_combo");
+      g_object_set_data_full (G_OBJECT (combo), "lb-source", g_strdup (s->source), g_free);
+      g_signal_connect (combo, "changed", G_CALLBACK (on_map_changed), self);
+      gtk_grid_attach (self->map_grid, label, 0, (int) i + 1, 1, 1);
+      gtk_grid_attach (self->map_grid, combo, 1, (int) i + 1, 1, 1);
+    }
+  /* no-show-all (hidden until there is a choice): its children one by one. */
+  gtk_container_foreach (GTK_CONTAINER (self->map_grid), (GtkCallback) gtk_widget_show, NULL);
+  gtk_widget_show (GTK_WIDGET (self->map_grid));
+  self->filling = FALSE;
+}
+
 static void
 show_plan (LbRestoreDialog *self, const LbRestorePlan *plan, const GError *error)
 {
@@ -424,6 +513,7 @@ plan_done (GObject *source, GAsyncResult *res, gpointer user_data)
   g_free (self->plan_serial);
   self->plan_serial = g_strdup (job->serial);
   self->plan = g_steal_pointer (&job->report);
+  show_map (self, self->plan ? self->plan->plan : NULL);
   show_plan (self, self->plan ? self->plan->plan : NULL, job->error);
 }
 
@@ -470,6 +560,14 @@ start_plan (LbRestoreDialog *self)
   job->snapshot_id = snapshot->id;
   job->only = g_strdupv (self->only);
   job->serial = g_strdup (lb_phone_get_serial (target));
+  /* Choices made for another phone do not carry over. */
+  if (g_strcmp0 (self->map_serial, job->serial) != 0)
+    {
+      g_hash_table_remove_all (self->map);
+      g_free (self->map_serial);
+      self->map_serial = g_strdup (job->serial);
+    }
+  job->map = map_choices (self);
   job->mirror = gtk_toggle_button_get_active (self->mirror_check);
   job->no_merge = !gtk_toggle_button_get_active (self->merge_check);
   /* The plan itself tells whether this is a migration; the person confirms
@@ -610,6 +708,7 @@ on_restore_clicked (LbRestoreDialog *self)
   job->library = g_strdup (self->library);
   job->snapshot_id = plan->snapshot->id;
   job->only = g_strdupv (self->only);
+  job->map = map_choices (self);
   job->serial = g_strdup (self->plan_serial);
   job->mirror = gtk_toggle_button_get_active (self->mirror_check);
   job->no_merge = !gtk_toggle_button_get_active (self->merge_check);
@@ -690,6 +789,8 @@ lb_restore_dialog_dispose (GObject *object)
   g_clear_pointer (&self->plan_serial, g_free);
   g_clear_pointer (&self->library, g_free);
   g_clear_pointer (&self->only, g_strfreev);
+  g_clear_pointer (&self->map, g_hash_table_unref);
+  g_clear_pointer (&self->map_serial, g_free);
   G_OBJECT_CLASS (lb_restore_dialog_parent_class)->dispose (object);
 }
 
@@ -725,6 +826,7 @@ lb_restore_dialog_class_init (LbRestoreDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, target_combo);
   gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, mirror_check);
   gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, merge_check);
+  gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, map_grid);
   gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, mirror_warning);
   gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, plan_spinner);
   gtk_widget_class_bind_template_child (widget_class, LbRestoreDialog, plan_label);
@@ -749,6 +851,7 @@ static void
 lb_restore_dialog_init (LbRestoreDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->map = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 GtkWidget *

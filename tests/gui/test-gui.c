@@ -17,6 +17,7 @@
 #include "lb-phone-row.h"
 #include "lb-browser.h"
 #include "lb-browser-deleted.h"
+#include "lb-browser-load.h"
 #include "lb-browser-search.h"
 #include "lb-autostart.h"
 #include "lb-preferences.h"
@@ -1156,6 +1157,125 @@ deleted_view (LbApplication *app, LbWindow *window, gpointer data)
   g_assert_cmpint (g_rename (handbook, manual), ==, 0);
 }
 
+/* ---- one folder restored onto another phone, to the storage chosen ------------------ */
+
+/* The row of the file tree whose phone path is path. */
+static gboolean
+tree_row_of (GtkTreeModel *model, GtkTreeIter *parent, const char *path, GtkTreeIter *found)
+{
+  GtkTreeIter iter;
+
+  for (gboolean more = gtk_tree_model_iter_children (model, &iter, parent); more;
+       more = gtk_tree_model_iter_next (model, &iter))
+    {
+      g_autofree char *p = NULL;
+      gtk_tree_model_get (model, &iter, COL_PATH, &p, -1);
+      if (g_strcmp0 (p, path) == 0)
+        {
+          *found = iter;
+          return TRUE;
+        }
+      if (tree_row_of (model, &iter, path, found))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+plan_says_text (gpointer data)
+{
+  WantPlan *want = data;
+  return !gtk_widget_get_visible (gui_find (want->dialog, "plan_spinner")) &&
+         strstr (gui_label (want->dialog, "plan_details_label"), want->text) != NULL;
+}
+
+/* The map row's combo for a storage of the backup. */
+static GtkComboBox *
+map_combo (GtkWidget *dialog, int row)
+{
+  return GTK_COMBO_BOX (gtk_grid_get_child_at (GTK_GRID (gui_find (dialog, "map_grid")), 1, row));
+}
+
+static void
+restore_mapped (LbApplication *app, LbWindow *window, gpointer data)
+{
+  const char *both[] = { PHONE_A, PHONE_CARD, NULL };
+  g_autofree char *from = g_build_filename (gui_phones_dir, "small", "Internal shared storage", "Documents", NULL);
+  g_autofree char *landed = g_build_filename (gui_phones_dir, "card", "SD card", "Documents", NULL);
+  g_autofree char *before = NULL, *after = NULL, *diff_out = NULL;
+  const char *diff[] = { "diff", "-r", from, landed, NULL };
+  const char *rm[] = { "rm", "-rf", landed, NULL };
+  g_autoptr(GPtrArray) snapshots = NULL;
+  LbPhone *phone = show_only (window, PHONE_A, LB_DEVICE_READY);
+  Want card = { window, PHONE_CARD, LB_DEVICE_READY };
+  WantPlan onto_card = { NULL, "SD card" };
+  GtkWidget *browser, *dialog;
+  GtkTreeView *files;
+  GtkTreeIter iter;
+  int status;
+
+  gui_click (GTK_WIDGET (window), "backup_button");
+  gui_wait (is_idle_with_result, phone, 120, "the backup");
+  gui_plug_only (both);
+  gui_wait (is_connected, &card, 20, "the phone with a card");
+  snapshots = gui_snapshots (PHONE_A);
+
+  /* One folder chosen in the browser, Restore to Phone…, onto the other phone. */
+  {
+    gboolean may_create;
+    g_autofree char *library = lb_config_library_path (&may_create);
+
+    browser = lb_browser_new (GTK_WINDOW (window), library, g_ptr_array_index (snapshots, 0));
+    gtk_widget_show (browser);
+  }
+  files = GTK_TREE_VIEW (gui_find (browser, "files_view"));
+  gui_wait (has_model, files, 60, "the snapshot's files");
+  g_assert_true (tree_row_of (gtk_tree_view_get_model (files), NULL, "/Internal shared storage/Documents", &iter));
+  gtk_tree_selection_unselect_all (gtk_tree_view_get_selection (files));
+  gtk_tree_selection_select_iter (gtk_tree_view_get_selection (files), &iter);
+  gui_click (browser, "restore_button");
+  gui_wait (dialog_open, NULL, 10, "the Restore dialog");
+  dialog = gui_find_toplevel (LB_TYPE_RESTORE_DIALOG);
+  g_assert_true (gtk_combo_box_set_active_id (GTK_COMBO_BOX (gui_find (dialog, "target_combo")), PHONE_CARD));
+  gui_wait (migration_asked, dialog, 60, "the plan for the other phone");
+
+  /* The backup's one storage goes to the phone's of the same name; the
+   * person chooses its memory card instead, and the plan follows. */
+  g_assert_true (gui_visible (dialog, "map_grid"));
+  g_assert_cmpstr (gtk_combo_box_get_active_id (map_combo (dialog, 1)), ==, "Internal shared storage");
+  g_assert_true (gtk_combo_box_set_active_id (map_combo (dialog, 1), "SD card"));
+  onto_card.dialog = dialog;
+  gui_wait (plan_says_text, &onto_card, 60, "the plan onto the card");
+  gui_wait (migration_asked, dialog, 60, "the plan to be made");
+  g_assert_cmpstr (gtk_combo_box_get_active_id (map_combo (dialog, 1)), ==, "SD card");
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (gui_find (dialog, "migration_check")), TRUE);
+  gui_screenshot (dialog, "restore-mapped-plan");
+  before = ctl ("stats", PHONE_CARD, NULL);
+  gui_click (dialog, "restore_button");
+  gui_wait (report_shown, dialog, 120, "the restore report");
+  g_assert_true (g_str_has_prefix (gui_label (dialog, "report_title"), "Restore done in"));
+  after = ctl ("stats", PHONE_CARD, NULL);
+
+  /* The folder, and only it, on the card. */
+  g_assert_true (g_spawn_sync (NULL, (char **) diff, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_LEAVE_DESCRIPTORS_OPEN, NULL,
+                               NULL, &diff_out, NULL, &status, NULL));
+  g_assert_cmpstr (diff_out, ==, "");
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_cmpint (operations (after, "SendObject") - operations (before, "SendObject"), ==, files_in (from));
+  gtk_widget_destroy (dialog);
+  gtk_widget_destroy (browser);
+
+  /* The card as the other tests know it. */
+  g_free (ctl ("unplug", PHONE_CARD, NULL));
+  g_assert_true (g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL));
+}
+
+static void
+test_restore_mapped (void)
+{
+  gui_run_app (restore_mapped, NULL);
+}
+
 static void
 test_deleted_view (void)
 {
@@ -1750,6 +1870,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gui/auto-switch", test_auto_switch);
   g_test_add_func ("/gui/browse-and-save", test_browse_and_save);
   g_test_add_func ("/gui/deleted-view", test_deleted_view);
+  g_test_add_func ("/gui/restore-mapped", test_restore_mapped);
   g_test_add_func ("/gui/move-library", test_move_library);
   g_test_add_func ("/gui/start-at-login", test_start_at_login);
   g_test_add_func ("/gui/keep-rules", test_keep_rules);
