@@ -426,6 +426,8 @@ show_map (LbRestoreDialog *self, const LbRestorePlan *plan)
 
       gtk_label_set_xalign (GTK_LABEL (label), 1);
       gtk_widget_set_margin_start (label, 12);
+      /* The storage's name names the choice, for a screen reader too. */
+      gtk_label_set_mnemonic_widget (GTK_LABEL (label), combo);
       for (guint t = 0; t < plan->target->storages->len; t++)
         {
           const LbStorageInfo *st = g_ptr_array_index (plan->target->storages, t);
