@@ -245,7 +245,12 @@ lb_background_dispose (GObject *object)
   LbBackground *self = LB_BACKGROUND (object);
 
   if (self->docked != NULL)
-    g_signal_handlers_disconnect_by_data (self->docked, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->docked, self);
+      /* A job in flight keeps the LbDocked alive (its GTask's reference)
+       * past ours: it must start nothing new once it is done. */
+      lb_docked_stop (self->docked);
+    }
   g_clear_object (&self->docked);
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
