@@ -397,6 +397,13 @@ on_map_changed (GtkComboBox *combo, LbRestoreDialog *self)
   start_plan (self);
 }
 
+static void
+show_child (GtkWidget *child, gpointer data)
+{
+  (void) data;
+  gtk_widget_show (child);
+}
+
 /* One row per storage of the backup, with the phone's storages to choose
  * from; shown when there is a choice to make. */
 static void
@@ -444,7 +451,7 @@ show_map (LbRestoreDialog *self, const LbRestorePlan *plan)
       gtk_grid_attach (self->map_grid, combo, 1, (int) i + 1, 1, 1);
     }
   /* no-show-all (hidden until there is a choice): its children one by one. */
-  gtk_container_foreach (GTK_CONTAINER (self->map_grid), (GtkCallback) gtk_widget_show, NULL);
+  gtk_container_foreach (GTK_CONTAINER (self->map_grid), show_child, NULL);
   gtk_widget_show (GTK_WIDGET (self->map_grid));
   self->filling = FALSE;
 }
