@@ -643,6 +643,52 @@ test_io_errors (void)
   g_clear_error (&error);
 }
 
+/* ---- first opens at once ------------------------------------------------ */
+
+typedef struct {
+  const char *dir;
+  GError *error;
+} FirstOpen;
+
+static gpointer
+first_open_thread (gpointer data)
+{
+  FirstOpen *o = data;
+  LbLibrary *lib = lb_library_open (o->dir, TRUE, LB_LIBRARY_READ, &o->error);
+
+  if (lib != NULL)
+    g_object_unref (lib);
+  return NULL;
+}
+
+/* The window and its Preferences open a new library at the same moment:
+ * both must get it, each seeing the catalog created and upgraded once.
+ * Before the catalog lock, one lost BEGIN IMMEDIATE at once ("busy") about
+ * one run in ten under a sanitizer. */
+static void
+test_first_opens_at_once (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  for (guint round = 0; round < 40; round++)
+    {
+      g_autofree char *dir = g_strdup_printf ("%s-%u", f->lib, round);
+      FirstOpen opens[4];
+      GThread *threads[4];
+
+      g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+      for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+        {
+          opens[i] = (FirstOpen) { dir, NULL };
+          threads[i] = g_thread_new ("first-open", first_open_thread, &opens[i]);
+        }
+      for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+        {
+          g_thread_join (threads[i]);
+          g_assert_no_error (opens[i].error);
+        }
+    }
+}
+
 static gpointer
 list_from_thread (gpointer lib)
 {
@@ -683,6 +729,7 @@ main (int argc, char **argv)
   ADD_TEST ("/library/open/stale-running", test_stale_running);
   ADD_TEST ("/library/lock/writers-and-readers", test_lock);
   ADD_TEST ("/library/lock/reader-sees-commits", test_reader_sees_commits);
+  ADD_TEST ("/library/lock/first-opens-at-once", test_first_opens_at_once);
   g_test_add_func ("/library/lock/other-thread", test_other_thread);
   ADD_TEST ("/library/catalog/migrations", test_migrations);
   ADD_TEST ("/library/catalog/migrate-v1-data", test_migrate_v1_data);

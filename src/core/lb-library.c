@@ -351,8 +351,18 @@ lb_library_open (const char *dir, gboolean create, LbLibraryMode mode, GError **
       if (!make_dir (blobs, error) || !make_dir (tmp, error))
         return NULL;
     }
-  if (!open_catalog (self, initialize, error))
-    return NULL;
+  /* Two first opens at once (the window's and its Preferences', two
+   * processes) would both create or upgrade the catalog, and SQLite gives
+   * the loser of BEGIN IMMEDIATE an instant "busy" rather than a wait. */
+  {
+    gboolean held = lb_lock_hold (self->lock_fd, LB_LOCK_CATALOG);
+    gboolean ok = open_catalog (self, initialize, error);
+
+    if (held)
+      lb_lock_release (self->lock_fd, LB_LOCK_CATALOG);
+    if (!ok)
+      return NULL;
+  }
 
   if (mode == LB_LIBRARY_WRITE)
     {

@@ -35,18 +35,35 @@ lb_lock_open (const char *path, GError **error)
   return fd;
 }
 
+/* The byte each kind locks (lb-lock.h). */
+static off_t
+byte_of (LbLockKind kind)
+{
+  return kind == LB_LOCK_WRITER ? 0 : kind == LB_LOCK_CATALOG ? 2 : 1;
+}
+
 static gboolean
 set_lock_cmd (int fd, LbLockKind kind, short type, int cmd)
 {
   struct flock fl = {
     .l_type = type,
     .l_whence = SEEK_SET,
-    .l_start = kind == LB_LOCK_WRITER ? 0 : 1,
+    .l_start = byte_of (kind),
     .l_len = 1,
     .l_pid = 0,  /* must be 0 for OFD locks */
   };
 
   return fcntl (fd, cmd, &fl) == 0;
+}
+
+gboolean
+lb_lock_hold (int fd, LbLockKind kind)
+{
+  gboolean ok;
+
+  while (!(ok = set_lock_cmd (fd, kind, kind == LB_LOCK_READER ? F_RDLCK : F_WRLCK, F_OFD_SETLKW)) && errno == EINTR)
+    ;
+  return ok;
 }
 
 static gboolean
@@ -122,7 +139,7 @@ lb_lock_held_by_other (const char *path, LbLockKind kind)
   struct flock fl = {
     .l_type = kind == LB_LOCK_READER ? F_RDLCK : F_WRLCK,
     .l_whence = SEEK_SET,
-    .l_start = kind == LB_LOCK_WRITER ? 0 : 1,
+    .l_start = byte_of (kind),
     .l_len = 1,
     .l_pid = 0,
   };
