@@ -82,9 +82,10 @@ encode_snapshots (GArray *ids)
 }
 
 /* A tag from the repository is input like any other: a range that is not
- * numbers is ignored, and so is one that would take a copy past
- * LB_OFFSITE_MAX_SNAPSHOTS (a 3 KB tag of long ranges once asked for
- * gigabytes). */
+ * numbers, or numbers past gint64, is ignored, and so is one that would
+ * take a copy past LB_OFFSITE_MAX_SNAPSHOTS (a 3 KB tag of long ranges
+ * once asked for gigabytes).  The loop stops at last itself: an id of
+ * G_MAXINT64 must not be stepped past (UBSan, in make fuzz). */
 static void
 decode_snapshots (const char *tag, GArray *ids)
 {
@@ -93,16 +94,23 @@ decode_snapshots (const char *tag, GArray *ids)
   for (char **r = ranges; *r; r++)
     {
       char *end = NULL;
-      gint64 first = g_ascii_strtoll (*r, &end, 10), last = first;
+      gint64 first, last;
 
+      errno = 0;
+      first = last = g_ascii_strtoll (*r, &end, 10);
       if (end == *r || first <= 0)
         continue;
       if (*end == '-')
         last = g_ascii_strtoll (end + 1, &end, 10);
-      if (*end != '\0' || last < first || last - first >= LB_OFFSITE_MAX_SNAPSHOTS - (gint64) ids->len)
+      if (errno == ERANGE || *end != '\0' || last < first ||
+          last - first >= LB_OFFSITE_MAX_SNAPSHOTS - (gint64) ids->len)
         continue;
-      for (gint64 id = first; id <= last; id++)
-        g_array_append_val (ids, id);
+      for (gint64 id = first;; id++)
+        {
+          g_array_append_val (ids, id);
+          if (id == last)
+            break;
+        }
     }
 }
 
