@@ -11,7 +11,7 @@
 
 #include <libusb.h>
 
-#include "lb-hotplug.h"
+#include "lb-device-private.h"
 
 struct _LbHotplug
 {
@@ -69,6 +69,12 @@ lb_hotplug_new (void (*event) (gpointer user_data), gpointer user_data)
     g_warning ("Cannot watch the USB bus for phones (libusb: %s)", libusb_strerror (r));
   self->registered = r == LIBUSB_SUCCESS;
   return self;
+}
+
+libusb_context *
+lb_hotplug_get_context (LbHotplug *self)
+{
+  return self->ctx;
 }
 
 gboolean

@@ -6,6 +6,7 @@
 #include <libmtp.h>
 
 #include "lb-device.h"
+#include "lb-hotplug.h"
 
 G_BEGIN_DECLS
 
@@ -79,6 +80,16 @@ char *lb_usb_bus_serial (LbUsbBus *bus, guint8 busnum, guint8 address);
 gboolean lb_usb_is_present (guint8 busnum, guint8 address, guint16 vendor_id, guint16 product_id);
 gboolean lb_usb_bus_is_present (LbUsbBus *bus, guint8 busnum, guint8 address, guint16 vendor_id,
                                 guint16 product_id);
+struct libusb_context;
+struct libusb_device;
+
+/* lb-device-hotplug.c: the context LbHotplug waits on (lb-device-unlock.c
+ * listens to phones on it). */
+struct libusb_context *lb_hotplug_get_context (LbHotplug *self);
+
+/* The interface libmtp would claim on dev (a struct libusb_device), and
+ * its endpoints (0: none of that kind). */
+int lb_usb_mtp_interface (struct libusb_device *dev, guint8 *bulk_in, guint8 *bulk_out, guint8 *interrupt_in);
 /* A string descriptor's text (len bytes of it in buf, as the phone sent
  * them) as UTF-8, or NULL when it is not a string descriptor or not UTF-16.
  * Pure: tests/fuzz/fuzz-usb-string.c feeds it anything. */

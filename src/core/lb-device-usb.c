@@ -110,17 +110,38 @@ looks_like_phone (libusb_device *dev, const struct libusb_device_descriptor *des
   return phone;
 }
 
+static void
+endpoints (const struct libusb_interface_descriptor *d, guint8 *bulk_in, guint8 *bulk_out, guint8 *interrupt_in)
+{
+  *bulk_in = *bulk_out = *interrupt_in = 0;
+  for (int e = 0; e < d->bNumEndpoints; e++)
+    {
+      guint8 address = d->endpoint[e].bEndpointAddress;
+      guint8 type = d->endpoint[e].bmAttributes & LIBUSB_TRANSFER_TYPE_MASK;
+      gboolean in = (address & LIBUSB_ENDPOINT_DIR_MASK) == LIBUSB_ENDPOINT_IN;
+
+      if (type == LIBUSB_TRANSFER_TYPE_BULK && in && *bulk_in == 0)
+        *bulk_in = address;
+      else if (type == LIBUSB_TRANSFER_TYPE_BULK && !in && *bulk_out == 0)
+        *bulk_out = address;
+      else if (type == LIBUSB_TRANSFER_TYPE_INTERRUPT && in && *interrupt_in == 0)
+        *interrupt_in = address;
+    }
+}
+
 /* The interface libmtp would claim: the still-image (PTP/MTP) one, else a
  * vendor-specific one with MTP's three endpoints, else the first. */
-static int
-mtp_interface_number (libusb_device *dev)
+int
+lb_usb_mtp_interface (libusb_device *dev, guint8 *bulk_in, guint8 *bulk_out, guint8 *interrupt_in)
 {
   struct libusb_config_descriptor *config = NULL;
-  int vendor = -1, found = -1;
+  const struct libusb_interface_descriptor *vendor = NULL, *found = NULL;
+  int number;
 
+  *bulk_in = *bulk_out = *interrupt_in = 0;
   if (libusb_get_active_config_descriptor (dev, &config) != 0)
     return 0;
-  for (int i = 0; i < config->bNumInterfaces && found < 0; i++)
+  for (int i = 0; i < config->bNumInterfaces && found == NULL; i++)
     {
       const struct libusb_interface_descriptor *d;
 
@@ -128,14 +149,24 @@ mtp_interface_number (libusb_device *dev)
         continue;
       d = &config->interface[i].altsetting[0];
       if (d->bInterfaceClass == LIBUSB_CLASS_PTP)
-        found = d->bInterfaceNumber;
-      else if (d->bInterfaceClass == LIBUSB_CLASS_VENDOR_SPEC && d->bNumEndpoints == 3 && vendor < 0)
-        vendor = d->bInterfaceNumber;
+        found = d;
+      else if (d->bInterfaceClass == LIBUSB_CLASS_VENDOR_SPEC && d->bNumEndpoints == 3 && vendor == NULL)
+        vendor = d;
     }
-  if (found < 0)
-    found = vendor >= 0 ? vendor : config->interface[0].altsetting[0].bInterfaceNumber;
+  if (found == NULL)
+    found = vendor != NULL ? vendor : &config->interface[0].altsetting[0];
+  number = found->bInterfaceNumber;
+  endpoints (found, bulk_in, bulk_out, interrupt_in);
   libusb_free_config_descriptor (config);
-  return found;
+  return number;
+}
+
+static int
+mtp_interface_number (libusb_device *dev)
+{
+  guint8 bulk_in, bulk_out, interrupt_in;
+
+  return lb_usb_mtp_interface (dev, &bulk_in, &bulk_out, &interrupt_in);
 }
 
 char *

@@ -23,4 +23,28 @@ void lb_hotplug_wait (LbHotplug *self, gint64 timeout_us);
 void lb_hotplug_wake (LbHotplug *self);
 void lb_hotplug_free (LbHotplug *self);
 
+/* Listening to a locked phone (lb-device-unlock.c).
+ *
+ * A locked Android phone has no storage; unlocked, it adds them, each with
+ * a StoreAdded event on its interrupt endpoint, but only to a host with a
+ * session open (AOSP: MtpServer::addStorage() calls sendStoreAdded(), and
+ * MtpServer::sendEvent() sends nothing unless mSessionOpen).  libmtp reads
+ * events only on a libusb context of its own, where no other thread can end
+ * a wait, so a listener opens a session of its own on the hot-plug context
+ * instead: lb_hotplug_wait() then also returns when the phone says
+ * anything.  While it listens the phone's interface is claimed: nobody
+ * else, libmtp in this process included, can open it. */
+typedef struct _LbUnlockListener LbUnlockListener;
+
+/* Opens a session with the phone at bus/address and listens; NULL (and
+ * error) when it cannot: not there, claimed by another program, no answer. */
+LbUnlockListener *lb_unlock_listener_new (LbHotplug *hotplug, guint8 bus, guint8 address, GError **error);
+/* StoreAdded events heard since the last call, or -1 once the listening
+ * has ended (unplugged, the phone failed it).  The hot-plug thread only. */
+int lb_unlock_listener_take (LbUnlockListener *self);
+/* Stops listening, closes the session and lets go of the phone (the
+ * hot-plug thread, between waits). */
+void lb_unlock_listener_free (LbUnlockListener *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LbUnlockListener, lb_unlock_listener_free)
+
 G_END_DECLS

@@ -6,23 +6,47 @@
  * the time of the next probe, and probes the bus itself.  What it found
  * goes to the main context as one pending list (a newer scan replaces an
  * undelivered one), where it is compared with the last list and turned
- * into signals.  Idle with only ready phones plugged in, nothing wakes it;
- * a locked, busy or charging-only phone is looked at again every few
- * seconds, because unlocking a phone is no USB event. */
+ * into signals.
+ *
+ * Nothing is polled: each state a phone can wait in has an event that
+ * ends it.  A phone switched from charging-only to File transfer
+ * re-enumerates (a bus event).  A locked phone says StoreAdded when
+ * unlocked, to a session the thread keeps open with it (an
+ * LbUnlockListener, heard in the same wait).  A phone the desktop's file
+ * manager has is let go of when GVfs's mount of it goes away (GIO's
+ * "mount-removed", on the main context).  Only when that event cannot be
+ * had is a phone looked at again every UNHEARD_S; otherwise once in
+ * SAFETY_S, in case a phone never sends it.  Those two run on the wall
+ * clock of lb-clock.h, so that tests move them with the test clock and a
+ * resume from suspend counts the sleep. */
 #include "config.h"
 
 #include <string.h>
 
+#include "lb-clock.h"
+#include "lb-gvfs.h"
 #include "lb-hotplug.h"
 #include "lb-monitor.h"
 
 /* A phone switching USB mode (charging → file transfer) leaves and
  * arrives several times within a few hundred milliseconds. */
 #define SETTLE_US (500 * G_TIME_SPAN_MILLISECOND)
-/* Phones that may turn ready without a USB event (unlocked, released). */
-#define WAITING_US (3 * G_USEC_PER_SEC)
-/* Only when libusb cannot report bus events. */
-#define NO_EVENTS_US (5 * G_USEC_PER_SEC)
+/* A phone that may turn ready with no event we can have: a locked one
+ * that cannot be listened to (another program has it, or it refused a
+ * session), a busy one that no GVfs mount holds.  Seconds. */
+#define UNHEARD_S 30
+/* A phone waiting for an event all the same: a phone that never sends
+ * StoreAdded must not wait for a replug forever.  Seconds. */
+#define SAFETY_S (10 * 60)
+/* Only when libusb cannot report bus events.  Seconds. */
+#define NO_EVENTS_S 5
+
+typedef struct {
+  LbUnlockListener *listener;
+  char *serial;
+  guint8 bus, address;
+  gboolean ended;           /* unplugged, or the phone failed the transfer */
+} Listening;
 
 typedef struct {
   guint count;
@@ -44,12 +68,19 @@ struct _LbMonitor
   gboolean stop;
   gboolean refresh;
   gint64 settle_until;      /* probe then (monotonic µs); 0: no bus event pending */
-  gint64 look_again_at;     /* 0: nothing to look at again */
+  gint64 probed_at;         /* lb_clock_now() of the last probe */
+  gboolean unheard;         /* a phone of it may change with no event */
+  gboolean waiting;         /* a phone of it waits for an event */
+  gboolean busy_unheard;    /* set by the main context: a busy phone no mount holds */
+  GPtrArray *listening;     /* Listening*; changed by the thread only, with the lock */
   GHashTable *held;         /* serial → Held* */
   gboolean opening;         /* the thread has a phone open at */
   guint8 opening_bus, opening_address;
   GPtrArray *pending;       /* a scan not delivered yet */
   GSource *delivery;
+
+  LbClockWatch *clock;      /* the main context's */
+  GVolumeMonitor *volumes;  /* the main context's; only while a phone is busy */
 };
 
 G_DEFINE_FINAL_TYPE (LbMonitor, lb_monitor, G_TYPE_OBJECT)
@@ -62,6 +93,14 @@ held_free (Held *held)
 {
   lb_device_info_free (held->info);
   g_free (held);
+}
+
+static void
+listening_free (Listening *l)
+{
+  lb_unlock_listener_free (l->listener);
+  g_free (l->serial);
+  g_free (l);
 }
 
 /* ---- the thread ------------------------------------------------------------ */
@@ -155,12 +194,102 @@ post_locked (LbMonitor *self, GPtrArray *infos)
 }
 
 static gboolean
-worth_looking_again (GPtrArray *infos)
+is_held_locked (LbMonitor *self, const char *serial)
+{
+  return g_hash_table_contains (self->held, serial);
+}
+
+/* Stops listening to the phones for which stop() says so (NULL: all);
+ * without the lock, since freeing a listener runs libusb's event handling
+ * and with it on_bus_event. */
+static void
+stop_listening (LbMonitor *self, gboolean (*stop) (LbMonitor *self, const Listening *l))
+{
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func ((GDestroyNotify) listening_free);
+
+  g_mutex_lock (&self->lock);
+  for (guint i = self->listening->len; i-- > 0;)
+    if (stop == NULL || stop (self, self->listening->pdata[i]))
+      g_ptr_array_add (gone, g_ptr_array_steal_index (self->listening, i));
+  g_mutex_unlock (&self->lock);
+  if (gone->len == 0)
+    return;
+  g_clear_pointer (&gone, g_ptr_array_unref);
+  g_mutex_lock (&self->lock);
+  g_cond_broadcast (&self->closed);
+  g_mutex_unlock (&self->lock);
+}
+
+static gboolean
+listener_done (LbMonitor *self, const Listening *l)
+{
+  return is_held_locked (self, l->serial) || l->ended;
+}
+
+/* After a wait: what the listeners heard.  A phone unlocked adds its
+ * storages one after another, each with its StoreAdded: the bus is given
+ * time to settle before it is probed, as after a bus event. */
+static void
+take_heard (LbMonitor *self)
+{
+  gboolean heard = FALSE;
+
+  for (guint i = 0; i < self->listening->len; i++)
+    {
+      Listening *l = self->listening->pdata[i];
+      int took = lb_unlock_listener_take (l->listener);
+
+      /* Ended: let go of (listener_done), and the bus looked at. */
+      l->ended = took < 0;
+      heard = heard || took != 0;
+    }
+  if (heard)
+    {
+      g_mutex_lock (&self->lock);
+      self->settle_until = g_get_monotonic_time () + SETTLE_US;
+      g_mutex_unlock (&self->lock);
+    }
+}
+
+static void
+listen_to_locked (LbMonitor *self, GPtrArray *infos)
 {
   for (guint i = 0; i < infos->len; i++)
-    if (((const LbDeviceInfo *) infos->pdata[i])->state != LB_DEVICE_READY)
-      return TRUE;
-  return FALSE;
+    {
+      const LbDeviceInfo *info = infos->pdata[i];
+      g_autoptr(GError) error = NULL;
+      LbUnlockListener *listener;
+      Listening *l;
+      gboolean held;
+
+      if (info->state != LB_DEVICE_LOCKED)
+        continue;
+      g_mutex_lock (&self->lock);
+      held = is_held_locked (self, info->serial);
+      g_mutex_unlock (&self->lock);
+      /* Held phones are reported as given: no reason to look at them. */
+      if (held)
+        continue;
+      listener = lb_unlock_listener_new (self->hotplug, info->bus, info->address, &error);
+      g_mutex_lock (&self->lock);
+      if (listener == NULL)
+        {
+          g_debug ("Cannot listen to %s for its unlocking (%s); looking at it every %d s",
+                   info->serial, error->message, UNHEARD_S);
+          self->unheard = TRUE;
+        }
+      else
+        {
+          l = g_new0 (Listening, 1);
+          l->listener = listener;
+          l->serial = g_strdup (info->serial);
+          l->bus = info->bus;
+          l->address = info->address;
+          g_ptr_array_add (self->listening, l);
+          self->waiting = TRUE;
+        }
+      g_mutex_unlock (&self->lock);
+    }
 }
 
 static void
@@ -168,40 +297,63 @@ probe (LbMonitor *self)
 {
   LbScanGuard guard = { guard_skip, guard_closed, self };
   g_autoptr(GError) error = NULL;
-  GPtrArray *infos = lb_device_enumerate_guarded (&guard, &error);
-  gint64 now = g_get_monotonic_time ();
+  GPtrArray *infos;
 
+  /* The phones listened to are opened by the probe like the others. */
+  stop_listening (self, NULL);
+  infos = lb_device_enumerate_guarded (&guard, &error);
   g_mutex_lock (&self->lock);
+  self->probed_at = lb_clock_now ();
+  self->unheard = infos == NULL;
+  self->waiting = FALSE;
   if (infos == NULL)
-    {
-      g_warning ("Looking for phones failed: %s", error->message);
-      self->look_again_at = now + WAITING_US;
-    }
+    g_warning ("Looking for phones failed: %s", error->message);
   else
-    {
-      /* Held phones are reported as given: no reason to look at them. */
-      if (worth_looking_again (infos))
-        self->look_again_at = now + WAITING_US;
-      post_locked (self, infos);
-    }
-  if (!lb_hotplug_has_events (self->hotplug) && self->look_again_at == 0)
-    self->look_again_at = now + NO_EVENTS_US;
+    for (guint i = 0; i < infos->len; i++)
+      {
+        const LbDeviceInfo *info = infos->pdata[i];
+
+        /* Busy: waits for GVfs to let go, heard on the main context.  A
+         * charging-only phone switched to File transfer re-enumerates: a
+         * bus event.  A locked one is listened to, below. */
+        if (info->state == LB_DEVICE_BUSY && !is_held_locked (self, info->serial))
+          self->waiting = TRUE;
+      }
+  g_mutex_unlock (&self->lock);
+  if (infos == NULL)
+    return;
+  listen_to_locked (self, infos);
+  g_mutex_lock (&self->lock);
+  post_locked (self, infos);
   g_mutex_unlock (&self->lock);
 }
 
-/* When the next probe is due; G_MAXINT64: not before a bus event. */
+/* When the next probe is due (monotonic µs); G_MAXINT64: not before an
+ * event. */
 static gint64
 next_probe_locked (LbMonitor *self)
 {
-  gint64 at = G_MAXINT64;
+  gint64 at = G_MAXINT64, seconds = G_MAXINT64;
 
   if (self->refresh)
     return 0;
   /* A bus in the middle of changing is not worth a look before it settles. */
   if (self->settle_until != 0)
     return self->settle_until;
-  if (self->look_again_at != 0)
-    at = self->look_again_at;
+  if (!lb_hotplug_has_events (self->hotplug))
+    seconds = NO_EVENTS_S;
+  if (self->unheard || (self->waiting && self->busy_unheard))
+    seconds = MIN (seconds, UNHEARD_S);
+  else if (self->waiting)
+    seconds = MIN (seconds, SAFETY_S);
+  if (seconds != G_MAXINT64)
+    {
+      /* On the wall clock: a jump of it (a resume, the test clock) wakes
+       * the thread to come here again. */
+      gint64 left = self->probed_at + seconds - lb_clock_now ();
+
+      at = g_get_monotonic_time () + MAX (left, 0) * G_USEC_PER_SEC;
+    }
   return at;
 }
 
@@ -219,18 +371,24 @@ watch (gpointer data)
         {
           self->refresh = FALSE;
           self->settle_until = 0;
-          self->look_again_at = 0;
           g_mutex_unlock (&self->lock);
           probe (self);
         }
       else
         {
           g_mutex_unlock (&self->lock);
+          /* A job wants a phone listened to: lb_monitor_hold woke us, or
+           * came while the listener was being opened.  Or its listening
+           * ended. */
+          stop_listening (self, listener_done);
           lb_hotplug_wait (self->hotplug, at == G_MAXINT64 ? -1 : at - now);
+          take_heard (self);
+          stop_listening (self, listener_done);
         }
       g_mutex_lock (&self->lock);
     }
   g_mutex_unlock (&self->lock);
+  stop_listening (self, NULL);
   return NULL;
 }
 
@@ -300,6 +458,69 @@ by_key (GPtrArray *infos)
   return table;
 }
 
+static void
+on_mount_removed (LbMonitor *self, GMount *mount)
+{
+  (void) mount;
+  /* GVfs lets go of the phone's interface as it takes the mount away,
+   * maybe a moment after saying so: looked at once the bus settles. */
+  g_mutex_lock (&self->lock);
+  self->settle_until = g_get_monotonic_time () + SETTLE_US;
+  g_mutex_unlock (&self->lock);
+  lb_hotplug_wake (self->hotplug);
+}
+
+/* Whether every busy phone of infos is held by a GVfs mount, whose going
+ * away we hear.  GIO's volume monitor is for the main thread with no
+ * thread-default context only (its documentation); elsewhere (tests'
+ * contexts) busy phones count as unheard. */
+static gboolean
+busy_heard (LbMonitor *self, GPtrArray *infos)
+{
+  g_autolist(GMount) mounts = NULL;
+  gboolean heard = TRUE, any = FALSE;
+
+  for (guint i = 0; i < infos->len; i++)
+    any = any || ((const LbDeviceInfo *) infos->pdata[i])->state == LB_DEVICE_BUSY;
+  if (!any)
+    {
+      /* Not kept for nothing: it talks to GVfs's monitors over D-Bus. */
+      if (self->volumes != NULL)
+        g_signal_handlers_disconnect_by_data (self->volumes, self);
+      g_clear_object (&self->volumes);
+      return TRUE;
+    }
+  if (self->context != g_main_context_default () || g_main_context_get_thread_default () != NULL)
+    return FALSE;
+  if (self->volumes == NULL)
+    {
+      self->volumes = g_volume_monitor_get ();
+      g_signal_connect_swapped (self->volumes, "mount-removed", G_CALLBACK (on_mount_removed), self);
+    }
+  mounts = g_volume_monitor_get_mounts (self->volumes);
+  for (guint i = 0; i < infos->len; i++)
+    {
+      const LbDeviceInfo *info = infos->pdata[i];
+
+      if (info->state == LB_DEVICE_BUSY && lb_gvfs_find_mount (mounts, info) == NULL)
+        heard = FALSE;
+    }
+  return heard;
+}
+
+static void
+note_busy (LbMonitor *self, GPtrArray *infos)
+{
+  gboolean unheard = !busy_heard (self, infos), changed;
+
+  g_mutex_lock (&self->lock);
+  changed = self->busy_unheard != unheard;
+  self->busy_unheard = unheard;
+  g_mutex_unlock (&self->lock);
+  if (changed)
+    lb_hotplug_wake (self->hotplug);
+}
+
 static gboolean
 deliver (gpointer data)
 {
@@ -321,6 +542,7 @@ deliver (gpointer data)
   self->devices = infos;
   old_keys = by_key (old);
   new_keys = by_key (infos);
+  note_busy (self, infos);
 
   g_object_ref (self);
   for (guint i = 0; i < old->len; i++)
@@ -388,7 +610,20 @@ lb_monitor_hold (LbMonitor *self, const char *serial)
       g_hash_table_insert (self->held, g_strdup (serial), held);
     }
   held->count++;
+  for (guint i = 0; i < self->listening->len; i++)
+    if (g_str_equal (((Listening *) self->listening->pdata[i])->serial, serial))
+      /* The thread lets go of it between waits. */
+      lb_hotplug_wake (self->hotplug);
   g_mutex_unlock (&self->lock);
+}
+
+static gboolean
+listened_to_locked (LbMonitor *self, const char *serial)
+{
+  for (guint i = 0; i < self->listening->len; i++)
+    if (g_str_equal (((Listening *) self->listening->pdata[i])->serial, serial))
+      return TRUE;
+  return FALSE;
 }
 
 void
@@ -403,9 +638,11 @@ lb_monitor_wait_unused (LbMonitor *self, const char *serial)
   held = g_hash_table_lookup (self->held, serial);
   /* The job opens the phone right after this: it must not find it open
    * here.  A phone never seen may be the one being opened. */
-  while (held != NULL && self->opening
-         && (held->info == NULL
-             || (held->info->bus == self->opening_bus && held->info->address == self->opening_address)))
+  while (held != NULL
+         && ((self->opening
+              && (held->info == NULL
+                  || (held->info->bus == self->opening_bus && held->info->address == self->opening_address)))
+             || listened_to_locked (self, serial)))
     g_cond_wait (&self->closed, &self->lock);
   g_mutex_unlock (&self->lock);
 }
@@ -454,6 +691,10 @@ lb_monitor_dispose (GObject *object)
       /* At most the time one phone takes to answer a probe. */
       g_thread_join (g_steal_pointer (&self->thread));
     }
+  g_clear_pointer (&self->clock, lb_clock_watch_free);
+  if (self->volumes != NULL)
+    g_signal_handlers_disconnect_by_data (self->volumes, self);
+  g_clear_object (&self->volumes);
   g_clear_pointer (&self->hotplug, lb_hotplug_free);
   /* The thread is gone: nothing attaches a delivery any more. */
   if (self->delivery != NULL)
@@ -472,6 +713,7 @@ lb_monitor_finalize (GObject *object)
 
   g_clear_pointer (&self->devices, g_ptr_array_unref);
   g_clear_pointer (&self->held, g_hash_table_unref);
+  g_clear_pointer (&self->listening, g_ptr_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->closed);
@@ -505,6 +747,16 @@ lb_monitor_init (LbMonitor *self)
   g_cond_init (&self->closed);
   self->devices = g_ptr_array_new_with_free_func ((GDestroyNotify) lb_device_info_free);
   self->held = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) held_free);
+  self->listening = g_ptr_array_new ();
+}
+
+static void
+on_clock_jump (gpointer data)
+{
+  LbMonitor *self = data;
+
+  /* The next look's time is computed again, on the clock as it is now. */
+  lb_hotplug_wake (self->hotplug);
 }
 
 LbMonitor *
@@ -514,6 +766,7 @@ lb_monitor_new (void)
 
   self->context = g_main_context_ref_thread_default ();
   self->hotplug = lb_hotplug_new (on_bus_event, self);
+  self->clock = lb_clock_watch_new (G_CALLBACK (on_clock_jump), self);
   self->refresh = TRUE;  /* the phones already plugged in */
   self->thread = g_thread_new ("lb-monitor", watch, self);
   return self;

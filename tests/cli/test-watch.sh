@@ -4,7 +4,7 @@
 # policy `lifeboat-cli auto` keeps in the library.  Time is moved with the
 # test clock ($LIFEBOAT_TEST_CLOCK, lb-clock.h), never slept through.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 45
+plan 46
 
 . "$(dirname "$0")/restore-lib.sh"
 export LIFEBOAT_TEST_CLOCK="$WORK/clock"
@@ -84,7 +84,13 @@ wait_log 4 "A: snapshot .* complete"; wait_log 2 "B: snapshot .* complete"
 
 mark "L locked"
 "$CTL" plug L; wait_log 1 "(L) is connected but locked"
-sleep 4; echo "L-locked=$(snap L)" >>"$WORK/counts"
+# Docked locked for 12 s of real time, then 10 minutes of the test clock
+# in steps: the sessions it opens are counted (the rig's stats).
+sleep 0.5; "$CTL" stats L >"$WORK/l-before.json"
+sleep 12
+for i in $(seq 10); do echo $((90000 + i * 60)) >"$WORK/clock"; sleep 0.3; done
+sleep 1; "$CTL" stats L >"$WORK/l-after.json"
+echo "L-locked=$(snap L)" >>"$WORK/counts"
 mark "L unlocked"
 "$CTL" unlock L; wait_log 1 "L: snapshot .* complete"
 "$CTL" unplug L
@@ -172,6 +178,13 @@ grep -q "A.*started" "$WORK/ab" && grep -q "B.*started" "$WORK/ab" &&
 ok $? "two phones plugged at once are both backed up, one after the other; the look-up of one does not put off the other's prune"
 grep -qx "L-locked=0" "$WORK/counts" && [ "$(section "L locked" | grep -c "connected but locked")" = 1 ]
 ok $? "a locked phone is waited for, and said so once"
+sessions='d["operations"].get("OpenSession", 0)'
+opened=$(( $(json "$sessions" <"$WORK/l-after.json") - $(json "$sessions" <"$WORK/l-before.json") ))
+# Looking again every 3 s, as before StoreAdded was listened for, opened 4
+# in the 12 s alone; now one look at most, after 10 minutes (SAFETY_S in
+# lb-monitor.c): its session and the listener's.
+[ "$opened" -le 2 ]
+ok $? "docked locked for 12 s and 10 minutes of the test clock, it is opened $opened times (at most 2)"
 is "$(section "L unlocked" | grep -c "L: snapshot .* complete")" 1 "unlocked, it is backed up without a replug"
 is "$(section "Q charging" | grep -c "connected for charging only")" 1 "a phone in charging-only mode is said so once, in 7 s"
 is "$(section "Q charging" | grep -c "started")" 0 "and not backed up"

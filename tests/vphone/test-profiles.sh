@@ -3,7 +3,7 @@
 # The rig's other profiles (locked, charging-only, player, hostile) and its
 # faults, each seen through the real libmtp.
 . "$(dirname "$0")/tap.sh"
-plan 45
+plan 46
 
 PHONE="$WORK/phone"
 INT="$PHONE/Internal shared storage"
@@ -17,6 +17,13 @@ vrun --phone "$PHONE,profile=android-locked,serial=LOCKED" -- bash -c '
   "$PROBE" "$WORK/locked" "$VP/vphone-ctl"
 ok $? "unlocking sends StoreAdded on the interrupt endpoint"
 is "$(grep -E '^[0-9]+$' "$WORK/locked" | tr '\n' ' ')" "0 1 " "a locked phone shows no storage, then one after unlock"
+# Unlocked while no host had a session open: AOSP's MtpServer::sendEvent
+# sends nothing then, and a session opened afterwards hears nothing of it.
+vrun --phone "$PHONE,profile=android-locked,serial=LOCKED" -- bash -c '
+  "$1" unlock LOCKED; "$0" wait-store 2 >"$2" 2>/dev/null' \
+  "$PROBE" "$VP/vphone-ctl" "$WORK/unlocked-before"
+is "$?:$(grep -E '^[0-9]+$' "$WORK/unlocked-before" | tr '\n' ' ')" "1:1 1 " \
+   "an unlock before any session is open sends no StoreAdded to a later one"
 
 vrun --phone "$PHONE,serial=LOCKME" -- bash -c '
   "$0" wait-store 20 removed >"$1" 2>/dev/null & sleep 1; "$2" lock LOCKME; wait $!' \

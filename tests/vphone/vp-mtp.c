@@ -240,8 +240,14 @@ respond0 (VpMtp *m, guint16 rc)
 void
 vp_mtp_queue_event (VpMtp *m, guint16 code, guint32 param)
 {
-  GByteArray *b = container_new (VP_CONTAINER_EVENT, code, 0);
+  GByteArray *b;
 
+  /* AOSP's MtpServer::sendEvent() sends only while mSessionOpen: a locked
+   * phone unlocked with no session open tells nobody, and a host that
+   * opens one later hears nothing of it. */
+  if (!m->session_open)
+    return;
+  b = container_new (VP_CONTAINER_EVENT, code, 0);
   vp_put_u32 (b, param);
   vp_set_u32_at (b, 0, b->len);
   /* Nobody may be listening: keep only the latest few hundred. */
@@ -2064,6 +2070,9 @@ vp_mtp_reset (VpMtp *m)
   vp_mtp_cancel (m);
   drop_pending (m);
   m->session_open = FALSE;
+  /* A new connection: nothing waits on its interrupt endpoint yet. */
+  while (!g_queue_is_empty (&m->events))
+    g_bytes_unref (g_queue_pop_head (&m->events));
 }
 
 void
