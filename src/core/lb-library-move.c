@@ -213,8 +213,10 @@ lb_move_remove_tree (int at, const char *path, GString *failed)
 static void
 remove_parts (const char *dir)
 {
-  static const char *const parts[] = { "blobs", "tmp", LB_OFFSITE_STAGING, "lock", LB_MOVE_FROM_RECORD,
-                                       LB_MOVE_INCOMPLETE_MARKER };
+  /* thumbnails/: the window's cache of pictures (src/gui/lb-thumbnails.c),
+   * not moved: made again where the library goes. */
+  static const char *const parts[] = { "blobs", "tmp", "thumbnails", LB_OFFSITE_STAGING, "lock",
+                                       LB_MOVE_FROM_RECORD, LB_MOVE_INCOMPLETE_MARKER };
 
   for (gsize i = 0; i < G_N_ELEMENTS (parts); i++)
     {

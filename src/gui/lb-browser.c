@@ -8,6 +8,7 @@
 #include "lb-browser.h"
 #include "lb-browser-deleted.h"
 #include "lb-browser-load.h"
+#include "lb-browser-photos.h"
 #include "lb-browser-search.h"
 #include "lb-diff.h"
 #include "lb-extract.h"
@@ -23,7 +24,7 @@
 enum { CH_ICON, CH_KIND, CH_PATH, N_CH_COLS };
 
 /* The notebook's pages. */
-enum { PAGE_FILES, PAGE_CHANGES, PAGE_DELETED, PAGE_SEARCH };
+enum { PAGE_FILES, PAGE_CHANGES, PAGE_DELETED, PAGE_SEARCH, PAGE_PHOTOS };
 
 struct _LbBrowser {
   GtkWindow parent_instance;
@@ -68,6 +69,9 @@ struct _LbBrowser {
   GtkSpinner *save_spinner;
   GtkLabel *save_label;
   GtkButton *save_cancel_button;
+  GtkIconView *photos_view;
+  GtkLabel *photos_label;
+  LbBrowserPhotos *photos;
 };
 
 G_DEFINE_FINAL_TYPE (LbBrowser, lb_browser, GTK_TYPE_WINDOW)
@@ -300,6 +304,8 @@ load_done (GObject *source, GAsyncResult *res, gpointer user_data)
   expand_storages (self, GTK_TREE_MODEL (store));
   gtk_stack_set_visible_child_name (self->files_stack, "files");
   show_changes (self, job->diff, job->diff_error);
+  self->photos = lb_browser_photos_new (self->photos_view, self->photos_label, self->library);
+  lb_browser_photos_fill (self->photos, job->rows);
   start_deleted (self);
 }
 
@@ -416,6 +422,57 @@ on_selection_changed (LbBrowser *self)
   if (gtk_tree_model_get_iter (model, &iter, rows->data))
     show_selected (self, model, &iter);
   g_list_free_full (g_steal_pointer (&rows), (GDestroyNotify) gtk_tree_path_free);
+}
+
+/* The row of a phone path in the file tree, searched from parent down. */
+static gboolean
+find_path (GtkTreeModel *model, GtkTreeIter *parent, const char *path, GtkTreeIter *found)
+{
+  GtkTreeIter iter;
+
+  for (gboolean more = gtk_tree_model_iter_children (model, &iter, parent); more;
+       more = gtk_tree_model_iter_next (model, &iter))
+    {
+      g_autofree char *here = NULL;
+      gsize n;
+
+      gtk_tree_model_get (model, &iter, COL_PATH, &here, -1);
+      n = strlen (here);
+      if (g_str_equal (here, path))
+        {
+          *found = iter;
+          return TRUE;
+        }
+      /* Only down the folder that holds it. */
+      if (g_str_has_prefix (path, here) && path[n] == '/' && find_path (model, &iter, path, found))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A photo of the grid, shown among the files: selected (with its
+ * preview), its folders opened, Save… and Restore to Phone… at hand. */
+static void
+on_photo_activated (LbBrowser *self, GtkTreePath *item)
+{
+  GtkTreeModel *photos = gtk_icon_view_get_model (self->photos_view);
+  GtkTreeModel *files = gtk_tree_view_get_model (self->files_view);
+  g_autofree char *path = NULL;
+  g_autoptr(GtkTreePath) row = NULL;
+  GtkTreeIter iter;
+
+  if (photos == NULL || files == NULL || !gtk_tree_model_get_iter (photos, &iter, item))
+    return;
+  gtk_tree_model_get (photos, &iter, PHOTO_PATH, &path, -1);
+  if (!find_path (files, NULL, path, &iter))
+    return;
+  row = gtk_tree_model_get_path (files, &iter);
+  gtk_tree_view_expand_to_path (self->files_view, row);
+  gtk_notebook_set_current_page (self->notebook, PAGE_FILES);
+  gtk_tree_selection_unselect_all (self->files_selection);
+  gtk_tree_selection_select_path (self->files_selection, row);
+  gtk_tree_view_scroll_to_cell (self->files_view, row, NULL, TRUE, 0.5, 0.0);
+  gtk_widget_grab_focus (GTK_WIDGET (self->files_view));
 }
 
 static void
@@ -968,6 +1025,7 @@ lb_browser_dispose (GObject *object)
   /* Jobs still running hold the window; they only clean up from now on. */
   self->destroyed = TRUE;
   g_clear_handle_id (&self->fit_idle, g_source_remove);
+  g_clear_pointer (&self->photos, lb_browser_photos_free);
   g_cancellable_cancel (self->cancellable);
   if (self->preview_cancellable != NULL)
     g_cancellable_cancel (self->preview_cancellable);
@@ -1034,8 +1092,11 @@ lb_browser_class_init (LbBrowserClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, save_spinner);
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, save_label);
   gtk_widget_class_bind_template_child (widget_class, LbBrowser, save_cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, photos_view);
+  gtk_widget_class_bind_template_child (widget_class, LbBrowser, photos_label);
   gtk_widget_class_bind_template_callback (widget_class, on_selection_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_row_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_photo_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_save_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_save_cancel_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);

@@ -19,6 +19,7 @@
 #include "lb-browser-deleted.h"
 #include "lb-browser-load.h"
 #include "lb-browser-search.h"
+#include "lb-browser-photos.h"
 #include "lb-autostart.h"
 #include "lb-preferences.h"
 #include "lb-prune.h"
@@ -934,6 +935,190 @@ static void
 test_browse_and_save (void)
 {
   gui_run_app (browse_and_save, NULL);
+}
+
+/* ---- the photo grid ---------------------------------------------------------------- */
+
+typedef struct {
+  GtkIconView *view;
+  guint want;                /* rows that must show a thumbnail */
+} WantThumbnails;
+
+static guint
+thumbnails_shown (GtkIconView *view)
+{
+  GtkTreeModel *model = gtk_icon_view_get_model (view);
+  GtkTreeIter iter;
+  guint n = 0;
+
+  for (gboolean more = model && gtk_tree_model_get_iter_first (model, &iter); more;
+       more = gtk_tree_model_iter_next (model, &iter))
+    {
+      g_autoptr(GdkPixbuf) pixbuf = NULL;
+      gtk_tree_model_get (model, &iter, PHOTO_PIXBUF, &pixbuf, -1);
+      /* Not the icon of a file that does not decode (half the size). */
+      n += pixbuf != NULL && MAX (gdk_pixbuf_get_width (pixbuf), gdk_pixbuf_get_height (pixbuf)) == LB_THUMBNAIL_SIZE;
+    }
+  return n;
+}
+
+static gboolean
+all_thumbnails_shown (gpointer data)
+{
+  const WantThumbnails *w = data;
+  return thumbnails_shown (w->view) >= w->want;
+}
+
+/* Whether the pixel at (x, y) is the red block make-phone puts in the
+ * stored top-left corner of its pictures. */
+static gboolean
+is_red (GdkPixbuf *pixbuf, int x, int y)
+{
+  const guint8 *p = gdk_pixbuf_read_pixels (pixbuf) + y * gdk_pixbuf_get_rowstride (pixbuf)
+                    + x * gdk_pixbuf_get_n_channels (pixbuf);
+  return p[0] > 200 && p[1] < 60 && p[2] < 60;
+}
+
+/* Opens the newest backup's browser on its Photos tab and waits for every
+ * decodable picture's thumbnail; returns how many the grid made. */
+static GtkWidget *
+open_photos (LbWindow *window, const char *library, const LbSnapshot *snapshot, guint *decodable)
+{
+  GtkWidget *browser = lb_browser_new (GTK_WINDOW (window), library, snapshot);
+  WantText files = { browser, "files_stack", "files" };
+  GtkIconView *view = GTK_ICON_VIEW (gui_find (browser, "photos_view"));
+  GtkTreeModel *model;
+  GtkTreeIter iter;
+  WantThumbnails want = { view, 0 };
+
+  gtk_window_resize (GTK_WINDOW (browser), 900, 700);
+  gtk_widget_show (browser);
+  gui_wait (stack_shows, &files, 60, "the snapshot's files");
+  gtk_notebook_set_current_page (GTK_NOTEBOOK (gui_find (browser, "notebook")), 4);
+  model = gtk_icon_view_get_model (view);
+  g_assert_nonnull (model);
+  /* The pictures GdkPixbuf reads, judged from the phone's own files. */
+  for (gboolean more = gtk_tree_model_get_iter_first (model, &iter); more; more = gtk_tree_model_iter_next (model, &iter))
+    {
+      g_autofree char *path = NULL, *original = NULL;
+      g_autoptr(GdkPixbuf) pixbuf = NULL;
+
+      gtk_tree_model_get (model, &iter, PHOTO_PATH, &path, -1);
+      original = g_build_filename (gui_phones_dir, "small", path, NULL);
+      pixbuf = gdk_pixbuf_new_from_file (original, NULL);
+      want.want += pixbuf != NULL;
+    }
+  g_assert_cmpuint (want.want, >=, 5);
+  gui_wait (all_thumbnails_shown, &want, 60, "the thumbnails");
+  *decodable = want.want;
+  return browser;
+}
+
+static void
+photo_grid (LbApplication *app, LbWindow *window, gpointer data)
+{
+  GtkWidget *w = GTK_WIDGET (window);
+  LbPhone *phone = show_only (window, PHONE_A, LB_DEVICE_READY);
+  g_autoptr(GPtrArray) snapshots = NULL;
+  g_autofree char *library = NULL, *cache = NULL;
+  GtkWidget *browser;
+  GtkIconView *view;
+  GtkTreeModel *model;
+  GtkTreeIter iter;
+  gboolean may_create;
+  guint decodable, turned = 0;
+  struct stat st;
+
+  gui_click (w, "backup_button");
+  gui_wait (is_idle_with_result, phone, 120, "the backup");
+  g_assert_true (lb_phone_get_result (phone)->ok);
+  snapshots = gui_snapshots (PHONE_A);
+  library = lb_config_library_path (&may_create);
+
+  browser = open_photos (window, library, snapshots->pdata[0], &decodable);
+  view = GTK_ICON_VIEW (gui_find (browser, "photos_view"));
+  model = gtk_icon_view_get_model (view);
+  g_assert_cmpuint (lb_thumbnails_get_made (g_object_get_data (G_OBJECT (view), "lb-thumbnails")), ==, decodable);
+  gui_screenshot (browser, "browser-photos");
+
+  /* Each thumbnail turned as its EXIF Orientation says: the red block of
+   * the stored top-left corner where the tag puts it. */
+  for (gboolean more = gtk_tree_model_get_iter_first (model, &iter); more; more = gtk_tree_model_iter_next (model, &iter))
+    {
+      g_autofree char *path = NULL, *original = NULL;
+      g_autoptr(GdkPixbuf) thumb = NULL, stored = NULL;
+      const char *tag;
+      int o, tw, th;
+
+      gtk_tree_model_get (model, &iter, PHOTO_PATH, &path, PHOTO_PIXBUF, &thumb, -1);
+      original = g_build_filename (gui_phones_dir, "small", path, NULL);
+      stored = gdk_pixbuf_new_from_file (original, NULL);
+      if (stored == NULL || !g_str_has_suffix (path, ".jpg"))
+        continue;
+      g_assert_nonnull (thumb);
+      tag = gdk_pixbuf_get_option (stored, "orientation");
+      o = tag != NULL ? atoi (tag) : 1;
+      tw = gdk_pixbuf_get_width (thumb) - 3, th = gdk_pixbuf_get_height (thumb) - 3;
+      g_test_message ("%s: orientation %d, thumbnail %dx%d", path, o, tw + 3, th + 3);
+      g_assert_cmpint (MAX (tw, th) + 3, ==, LB_THUMBNAIL_SIZE);
+      /* 160x120 stored; 5 to 8 turn it a quarter. */
+      g_assert_true ((o >= 5) == (th > tw));
+      g_assert_true (is_red (thumb, o == 6 || o == 3 ? tw : 2, o == 8 || o == 3 ? th : 2));
+      turned += o != 1;
+    }
+  g_assert_cmpuint (turned, >, 0);
+
+  /* Kept in the library, private to its owner. */
+  cache = g_build_filename (library, "thumbnails", NULL);
+  g_assert_cmpint (g_stat (cache, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+  {
+    g_autoptr(GDir) dir = g_dir_open (cache, 0, NULL);
+    const char *prefix = g_dir_read_name (dir);
+    g_autofree char *sub = g_build_filename (cache, prefix, NULL);
+    g_autoptr(GDir) files = g_dir_open (sub, 0, NULL);
+    g_autofree char *one = g_build_filename (sub, g_dir_read_name (files), NULL);
+
+    g_assert_cmpint (g_stat (one, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  }
+
+  /* Double-click: the photo among the files, selected. */
+  g_assert_true (gtk_tree_model_get_iter_first (model, &iter));
+  {
+    g_autoptr(GtkTreePath) first = gtk_tree_path_new_first ();
+    GtkTreeView *files = GTK_TREE_VIEW (gui_find (browser, "files_view"));
+    g_autofree char *want = NULL, *got = NULL;
+    GtkTreeModel *files_model;
+    GList *rows;
+    GtkTreeIter row;
+
+    gtk_tree_model_get (model, &iter, PHOTO_PATH, &want, -1);
+    gtk_icon_view_item_activated (view, first);
+    g_assert_cmpint (gtk_notebook_get_current_page (GTK_NOTEBOOK (gui_find (browser, "notebook"))), ==, 0);
+    rows = gtk_tree_selection_get_selected_rows (gtk_tree_view_get_selection (files), &files_model);
+    g_assert_cmpuint (g_list_length (rows), ==, 1);
+    g_assert_true (gtk_tree_model_get_iter (files_model, &row, rows->data));
+    g_list_free_full (rows, (GDestroyNotify) gtk_tree_path_free);
+    gtk_tree_model_get (files_model, &row, COL_PATH, &got, -1);
+    g_assert_cmpstr (got, ==, want);
+    g_assert_true (gtk_widget_is_sensitive (gui_find (browser, "save_button")));
+  }
+  gtk_widget_destroy (browser);
+
+  /* Opened again: every thumbnail from the cache, none made. */
+  browser = open_photos (window, library, snapshots->pdata[0], &decodable);
+  view = GTK_ICON_VIEW (gui_find (browser, "photos_view"));
+  g_assert_cmpuint (lb_thumbnails_get_made (g_object_get_data (G_OBJECT (view), "lb-thumbnails")), ==, 0);
+  gtk_widget_destroy (browser);
+  (void) app;
+  (void) data;
+}
+
+static void
+test_photo_grid (void)
+{
+  gui_run_app (photo_grid, NULL);
 }
 
 /* ---- deleted from the phone, and searched for, found and saved -------------------- */
@@ -1869,6 +2054,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gui/restore-card-onto-no-card", test_restore_card_onto_no_card);
   g_test_add_func ("/gui/auto-switch", test_auto_switch);
   g_test_add_func ("/gui/browse-and-save", test_browse_and_save);
+  g_test_add_func ("/gui/photo-grid", test_photo_grid);
   g_test_add_func ("/gui/deleted-view", test_deleted_view);
   g_test_add_func ("/gui/restore-mapped", test_restore_mapped);
   g_test_add_func ("/gui/move-library", test_move_library);
