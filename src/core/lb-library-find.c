@@ -2,21 +2,31 @@
 /* Finding a file by name across a phone's whole history: each version with
  * the snapshots that hold it. */
 #include "config.h"
+
+#include <string.h>
+
 #include "lb-library-private.h"
+#include "lb-error.h"
+
+#include <glib/gi18n-lib.h>
 
 
 /* ---- SQL, by table ---------------------------------------------------------- */
 
 /* ?1 the device, ?2 the text, ?3 and ?4 the dates (0: none).  A version
- * holds for the device's snapshots first_seq..last_seq. */
+ * holds for the device's snapshots first_seq..last_seq.  The phone paths
+ * of the matches are made in C from their folders' (folder_sql, each
+ * folder once): naming every path of the phone first (LB_SQL_PHONE_PATHS)
+ * cost 80 ms on 30,000 paths, for a handful of matches. */
 static const char find_sql[] =
-  LB_SQL_PHONE_PATHS
-  "SELECT t.phone_path, v.size, v.mtime, b.sha256, v.first_seq, v.last_seq "
-  "FROM paths p JOIN versions v ON v.path_id = p.id JOIN tree t ON t.id = p.id"
+  "SELECT p.parent_id, p.storage, p.name, v.size, v.mtime, b.sha256, v.first_seq, v.last_seq "
+  "FROM paths p JOIN versions v ON v.path_id = p.id"
   "  LEFT JOIN blobs b ON b.id = v.blob_id "
   "WHERE p.device_id = ?1 AND p.is_folder = 0 AND instr(lower(p.name), lower(?2)) > 0"
-  "  AND (?3 = 0 OR v.mtime >= ?3) AND (?4 = 0 OR v.mtime < ?4) "
-  "ORDER BY t.phone_path, v.first_seq";
+  "  AND (?3 = 0 OR v.mtime >= ?3) AND (?4 = 0 OR v.mtime < ?4)";
+/* paths */
+static const char folder_sql[] = "SELECT parent_id, storage, name FROM paths WHERE id = ?1";
+
 /* The device's snapshots by seq: a version's seqs become snapshot ids in
  * C, which costs a binary search, not a query per version. */
 static const char find_snapshots_sql[] =
@@ -33,6 +43,70 @@ lb_found_file_free (LbFoundFile *file)
   g_free (file->blob);
   g_array_unref (file->snapshot_ids);
   g_free (file);
+}
+
+/* "/storage/a/b" of a folder, kept in folders (id → path) for its other
+ * files and subfolders; NULL and error set when the catalog fails. */
+static const char *
+folder_path (LbLibrary *self, GHashTable *folders, gint64 id, GError **error)
+{
+  g_autoptr(LbStmt) stmt = NULL;
+  const char *known = g_hash_table_lookup (folders, &id);
+  g_autofree char *storage = NULL, *name = NULL;
+  const char *parent;
+  gint64 parent_id, *key;
+  char *path;
+  int rc;
+
+  if (known != NULL)
+    return known;
+  if ((stmt = lb_db_prepare (self->db, folder_sql, error)) == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, id);
+  rc = lb_db_step (self->db, stmt, error);
+  if (rc != SQLITE_ROW)
+    {
+      if (rc == SQLITE_DONE)
+        {
+          g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+          g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_DAMAGED,
+                       _("The library’s catalog is damaged: folder %s of the phone is missing from it. "
+                         "“lifeboat-cli verify” checks the whole library."), number);
+        }
+      return NULL;
+    }
+  parent_id = sqlite3_column_int64 (stmt, 0);
+  storage = g_strdup (lb_db_column_text (stmt, 1));
+  name = g_strdup (lb_db_column_text (stmt, 2));
+  g_clear_pointer (&stmt, lb_stmt_release);
+  /* Folders are a tree (the catalog's paths_key): the recursion ends at
+   * the storage, as deep as the phone's folders go. */
+  if (parent_id == 0)
+    path = g_strconcat ("/", storage, "/", name, NULL);
+  else if ((parent = folder_path (self, folders, parent_id, error)) == NULL)
+    return NULL;
+  else
+    path = g_strconcat (parent, "/", name, NULL);
+  key = g_new (gint64, 1);
+  *key = id;
+  g_hash_table_insert (folders, key, path);
+  return path;
+}
+
+typedef struct {
+  LbFoundFile *file;
+  gint64 first_seq;
+} Found;
+
+static int
+by_path_then_seq (gconstpointer a, gconstpointer b)
+{
+  const Found *x = a, *y = b;
+  int c = strcmp (x->file->phone_path, y->file->phone_path);
+
+  if (c != 0)
+    return c;
+  return (x->first_seq > y->first_seq) - (x->first_seq < y->first_seq);
 }
 
 /* The ids of the snapshots (seqs[i], ids[i] sorted by seq) in first..last. */
@@ -62,6 +136,8 @@ lb_library_find (LbLibrary *self, gint64 snapshot_id, const char *text, gint64 f
   g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) lb_found_file_free);
   g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GHashTable) folders = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  g_autoptr(GArray) found = g_array_new (FALSE, FALSE, sizeof (Found));
   gint64 device_id, seq;
   int rc;
 
@@ -87,7 +163,9 @@ lb_library_find (LbLibrary *self, gint64 snapshot_id, const char *text, gint64 f
   sqlite3_bind_int64 (stmt, 4, to);
   while ((rc = lb_db_step (self->db, stmt, error)) == SQLITE_ROW)
     {
-      GArray *held = ids_between (seqs, ids, sqlite3_column_int64 (stmt, 4), sqlite3_column_int64 (stmt, 5));
+      GArray *held = ids_between (seqs, ids, sqlite3_column_int64 (stmt, 6), sqlite3_column_int64 (stmt, 7));
+      gint64 parent_id = sqlite3_column_int64 (stmt, 0);
+      const char *folder;
       LbFoundFile *f;
 
       /* A version only a running snapshot holds: nothing to restore from. */
@@ -97,13 +175,25 @@ lb_library_find (LbLibrary *self, gint64 snapshot_id, const char *text, gint64 f
           continue;
         }
       f = g_new0 (LbFoundFile, 1);
-      f->phone_path = g_strdup (lb_db_column_text (stmt, 0));
-      f->size = sqlite3_column_int64 (stmt, 1);
-      f->mtime = sqlite3_column_int64 (stmt, 2);
-      if (sqlite3_column_type (stmt, 3) != SQLITE_NULL)
-        f->blob = g_strdup (lb_db_column_text (stmt, 3));
       f->snapshot_ids = held;
       g_ptr_array_add (list, f);
+      g_array_append_vals (found, &(Found) { f, sqlite3_column_int64 (stmt, 6) }, 1);
+      if (parent_id == 0)
+        f->phone_path = g_strconcat ("/", lb_db_column_text (stmt, 1), "/", lb_db_column_text (stmt, 2), NULL);
+      else if ((folder = folder_path (self, folders, parent_id, error)) == NULL)
+        return NULL;
+      else
+        f->phone_path = g_strconcat (folder, "/", lb_db_column_text (stmt, 2), NULL);
+      f->size = sqlite3_column_int64 (stmt, 3);
+      f->mtime = sqlite3_column_int64 (stmt, 4);
+      if (sqlite3_column_type (stmt, 5) != SQLITE_NULL)
+        f->blob = g_strdup (lb_db_column_text (stmt, 5));
     }
-  return rc == SQLITE_DONE ? g_steal_pointer (&list) : NULL;
+  if (rc != SQLITE_DONE)
+    return NULL;
+  /* By phone path (byte order, as SQLite's), then oldest version first. */
+  g_array_sort (found, by_path_then_seq);
+  for (guint i = 0; i < found->len; i++)
+    list->pdata[i] = g_array_index (found, Found, i).file;
+  return g_steal_pointer (&list);
 }
