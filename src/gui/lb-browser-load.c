@@ -58,6 +58,7 @@ lb_browser_row_free (Row *r)
   g_free (r->date_text);
   g_free (r->path);
   g_free (r->preview);
+  g_free (r->video);
   g_free (r);
 }
 
@@ -74,14 +75,20 @@ lb_browser_load_job_free (LoadJob *job)
 
 /* Judged by the name alone: no blob is read to decide. */
 static gboolean
-is_picture (const LbEntry *e)
+is_kind (const LbEntry *e, const char *prefix)
 {
   g_autofree char *type = NULL;
 
-  if (e->is_folder || e->blob == NULL || e->size == 0 || e->size > PREVIEW_MAX_BYTES)
+  if (e->is_folder || e->blob == NULL || e->size == 0)
     return FALSE;
   type = g_content_type_guess (e->name, NULL, 0, NULL);
-  return type != NULL && g_str_has_prefix (type, "image/");
+  return type != NULL && g_str_has_prefix (type, prefix);
+}
+
+static gboolean
+is_picture (const LbEntry *e)
+{
+  return e->size <= PREVIEW_MAX_BYTES && is_kind (e, "image/");
 }
 
 static Row *
@@ -106,6 +113,11 @@ row_new (LbLibrary *library, const LbEntry *e)
   r->icon = e->is_folder ? "folder" : e->blob == NULL ? "action-unavailable-symbolic" : picture ? "image-x-generic" : "text-x-generic";
   if (picture)
     r->preview = lb_library_blob_path (library, e->blob);
+  else if (is_kind (e, "video/"))
+    {
+      r->icon = "video-x-generic";
+      r->video = lb_library_blob_path (library, e->blob);
+    }
   return r;
 }
 

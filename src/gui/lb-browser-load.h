@@ -36,6 +36,7 @@ typedef struct {
   char *date_text;
   char *path;
   char *preview;
+  char *video;               /* blob file of a video, for its thumbnail, or NULL */
   const char *icon;
   guint64 size;
   gint64 mtime;

@@ -30,7 +30,7 @@ struct _LbBrowserPhotos
   guint flush_timeout;
   GPtrArray *came;           /* ready, not in the grid yet: sha256, GdkPixbuf pairs */
   gulong ready_handler;
-  GdkPixbuf *no_picture;     /* for files GdkPixbuf cannot read */
+  GdkPixbuf *no_thumbnail[2]; /* icons for a picture, a video, without a thumbnail */
 };
 
 static void
@@ -56,13 +56,22 @@ show_thumbnail (LbBrowserPhotos *self, const char *sha, GdkPixbuf *pixbuf)
   g_hash_table_remove (self->asked, sha);
   if (rows == NULL)
     return;
-  if (pixbuf == NULL && self->no_picture == NULL)
-    self->no_picture = gtk_icon_theme_load_icon (gtk_icon_theme_get_default (), "image-x-generic",
-                                                 LB_THUMBNAIL_SIZE / 2, 0, NULL);
   /* A picture that does not decode (cut short, or not what its name
-   * says) is said so by an icon, not left an empty square. */
+   * says), or a video without a thumbnailer, is said so by an icon, not
+   * left an empty square. */
   if (pixbuf == NULL)
-    pixbuf = self->no_picture;
+    {
+      GtkTreeIter iter;
+      gboolean video = FALSE;
+
+      if (gtk_tree_model_iter_nth_child (GTK_TREE_MODEL (self->store), &iter, NULL, g_array_index (rows, int, 0)))
+        gtk_tree_model_get (GTK_TREE_MODEL (self->store), &iter, PHOTO_IS_VIDEO, &video, -1);
+      if (self->no_thumbnail[video] == NULL)
+        self->no_thumbnail[video] = gtk_icon_theme_load_icon (gtk_icon_theme_get_default (),
+                                                              video ? "video-x-generic" : "image-x-generic",
+                                                              LB_THUMBNAIL_SIZE / 2, 0, NULL);
+      pixbuf = self->no_thumbnail[video];
+    }
   for (guint i = 0; i < rows->len; i++)
     set_pixbuf (self, g_array_index (rows, int, i), pixbuf);
 }
@@ -136,15 +145,16 @@ look (gpointer data)
       GtkTreeIter iter;
       g_autoptr(GdkPixbuf) pixbuf = NULL;
       g_autofree char *blob = NULL, *sha = NULL;
+      gboolean video;
 
       if (!gtk_tree_model_iter_nth_child (GTK_TREE_MODEL (self->store), &iter, NULL, row))
         continue;
       gtk_tree_model_get (GTK_TREE_MODEL (self->store), &iter, PHOTO_PIXBUF, &pixbuf, PHOTO_BLOB, &blob,
-                          PHOTO_SHA, &sha, -1);
+                          PHOTO_SHA, &sha, PHOTO_IS_VIDEO, &video, -1);
       if (pixbuf != NULL || g_hash_table_contains (self->asked, sha))
         continue;
       g_hash_table_add (self->asked, g_strdup (sha));
-      lb_thumbnails_request (self->thumbnails, blob);
+      lb_thumbnails_request (self->thumbnails, blob, video);
     }
   return G_SOURCE_REMOVE;
 }
@@ -187,7 +197,7 @@ lb_browser_photos_new (GtkIconView *view, GtkLabel *label, const char *library)
   /* Pairs: the free function must tell a string from a pixbuf. */
   self->came = g_ptr_array_new ();
   self->store = gtk_list_store_new (N_PHOTO_COLS, GDK_TYPE_PIXBUF, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
-                                    G_TYPE_STRING, G_TYPE_INT64);
+                                    G_TYPE_STRING, G_TYPE_INT64, G_TYPE_BOOLEAN);
   PangoLayout *line = gtk_widget_create_pango_layout (GTK_WIDGET (view), "Ag");
   int ypad, text_height;
 
@@ -232,18 +242,20 @@ lb_browser_photos_fill (LbBrowserPhotos *self, GPtrArray *rows)
   g_autofree char *text = NULL;
 
   for (guint i = 0; i < rows->len; i++)
-    if (((Row *) rows->pdata[i])->preview != NULL)
+    if (((Row *) rows->pdata[i])->preview != NULL || ((Row *) rows->pdata[i])->video != NULL)
       g_ptr_array_add (photos, rows->pdata[i]);
   g_ptr_array_sort (photos, newest_first);
   for (guint i = 0; i < photos->len; i++)
     {
       const Row *r = photos->pdata[i];
-      g_autofree char *sha = g_path_get_basename (r->preview);
+      const char *blob = r->preview != NULL ? r->preview : r->video;
+      g_autofree char *sha = g_path_get_basename (blob);
       GArray *at = g_hash_table_lookup (self->rows_of, sha);
       int row = (int) i;
 
       gtk_list_store_insert_with_values (self->store, NULL, -1, PHOTO_NAME, r->name, PHOTO_PATH, r->path,
-                                         PHOTO_BLOB, r->preview, PHOTO_SHA, sha, PHOTO_MTIME, r->mtime, -1);
+                                         PHOTO_BLOB, blob, PHOTO_SHA, sha, PHOTO_MTIME, r->mtime,
+                                         PHOTO_IS_VIDEO, r->video != NULL, -1);
       if (at == NULL)
         {
           at = g_array_new (FALSE, FALSE, sizeof (int));
@@ -253,9 +265,10 @@ lb_browser_photos_fill (LbBrowserPhotos *self, GPtrArray *rows)
     }
   gtk_icon_view_set_model (self->view, GTK_TREE_MODEL (self->store));
   text = photos->len == 0
-           ? g_strdup (_("This backup holds no photos."))
-           : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u photo, newest first. Double-click one to find it among the files.",
-                                           "%u photos, newest first. Double-click one to find it among the files.",
+           ? g_strdup (_("This backup holds no photos or videos."))
+           : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "%u photo or video, newest first. Double-click one to find it among the files.",
+                                           "%u photos and videos, newest first. Double-click one to find it among the files.",
                                            photos->len),
                               photos->len);
   gtk_label_set_text (self->label, text);
@@ -287,7 +300,8 @@ lb_browser_photos_free (LbBrowserPhotos *self)
   g_signal_handler_disconnect (self->thumbnails, self->ready_handler);
   g_object_unref (self->thumbnails);
   g_object_unref (self->store);
-  g_clear_object (&self->no_picture);
+  g_clear_object (&self->no_thumbnail[0]);
+  g_clear_object (&self->no_thumbnail[1]);
   g_hash_table_unref (self->rows_of);
   g_hash_table_unref (self->asked);
   g_free (self);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The browser's "Photos" tab: every picture of the snapshot in a grid
+/* The browser's "Photos" tab: every picture and video of the snapshot in a grid
  * (a GtkIconView: a GtkFlowBox of thousands of children is slow in GTK 3),
  * newest first, with thumbnails made (LbThumbnails) only for what is on
  * screen and the rows around it.  A photo activated (double-click, Enter)
@@ -21,6 +21,7 @@ enum {
   PHOTO_BLOB,        /* the blob file the thumbnail is made from */
   PHOTO_SHA,
   PHOTO_MTIME,
+  PHOTO_IS_VIDEO,
   N_PHOTO_COLS
 };
 
@@ -28,7 +29,7 @@ typedef struct _LbBrowserPhotos LbBrowserPhotos;
 
 LbBrowserPhotos *lb_browser_photos_new (GtkIconView *view, GtkLabel *label, const char *library);
 /* Fills the grid from the load job's rows (Row*, lb-browser-load.h): those
- * with a preview, newest first. */
+ * with a preview or a video, newest first. */
 void lb_browser_photos_fill (LbBrowserPhotos *self, GPtrArray *rows);
 void lb_browser_photos_free (LbBrowserPhotos *self);
 

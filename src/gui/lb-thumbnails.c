@@ -24,13 +24,28 @@ struct _LbThumbnails
   GMainContext *context;
 
   GMutex lock;               /* guards the rest */
-  GQueue waiting;            /* char* blob paths; the newest at the head */
+  GQueue waiting;            /* Request*; the newest at the head */
   gboolean working;          /* a worker is draining waiting */
   GHashTable *unreadable;    /* sha256 of blobs that are no picture */
   guint made;
 };
 
 G_DEFINE_FINAL_TYPE (LbThumbnails, lb_thumbnails, G_TYPE_OBJECT)
+
+/* A video whose thumbnailer runs longer than this is given up. */
+#define VIDEO_SECONDS 20
+
+typedef struct {
+  char *blob_path;
+  gboolean video;
+} Request;
+
+static void
+request_free (Request *r)
+{
+  g_free (r->blob_path);
+  g_free (r);
+}
 
 enum { READY, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -99,10 +114,90 @@ store (LbThumbnails *self, const char *path, GdkPixbuf *pixbuf)
     g_debug ("Cannot keep the thumbnail %s: %s", path, error->message);
 }
 
-/* The thumbnail, from the cache or made; NULL when the blob is no
- * picture GdkPixbuf reads. */
+static gboolean
+cancel_soon (gpointer data)
+{
+  g_cancellable_cancel (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_exited (GObject *source, GAsyncResult *result, gpointer data)
+{
+  gboolean *done = data;
+
+  (void) source;
+  (void) result;
+  *done = TRUE;
+}
+
+/* ffmpegthumbnailer's PNG of the video at blob_path, at path; FALSE when
+ * it is not installed, failed or ran out of time. */
+static gboolean
+run_video_thumbnailer (const char *blob_path, const char *path)
+{
+  g_autofree char *program = g_find_program_in_path ("ffmpegthumbnailer");
+  g_autoptr(GMainContext) context = NULL;
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(GCancellable) cancellable = NULL;
+  g_autoptr(GSource) timeout = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *size = g_strdup_printf ("%d", LB_THUMBNAIL_SIZE);
+  gboolean done = FALSE;
+
+  if (program == NULL)
+    return FALSE;
+  /* -f: a film-strip edge, so that a video looks like one. */
+  child = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, program,
+                            "-i", blob_path, "-o", path, "-s", size, "-c", "png", "-f", NULL);
+  if (child == NULL)
+    {
+      g_debug ("Cannot run ffmpegthumbnailer: %s", error->message);
+      return FALSE;
+    }
+  /* Waited for on a context of this worker's own, with a time limit. */
+  context = g_main_context_new ();
+  g_main_context_push_thread_default (context);
+  cancellable = g_cancellable_new ();
+  timeout = g_timeout_source_new_seconds (VIDEO_SECONDS);
+  g_source_set_callback (timeout, cancel_soon, cancellable, NULL);
+  g_source_attach (timeout, context);
+  g_subprocess_wait_async (child, cancellable, on_exited, &done);
+  while (!done)
+    g_main_context_iteration (context, TRUE);
+  g_source_destroy (timeout);
+  g_main_context_pop_thread_default (context);
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      g_debug ("ffmpegthumbnailer ran out of time on %s", blob_path);
+      g_subprocess_force_exit (child);
+      g_subprocess_wait (child, NULL, NULL);
+      return FALSE;
+    }
+  return g_subprocess_get_successful (child);
+}
+
+/* A video's thumbnail: made in a temporary file beside its place, then
+ * put there whole and private, like a picture's. */
 static GdkPixbuf *
-thumbnail (LbThumbnails *self, const char *blob_path, const char *sha)
+video_thumbnail (LbThumbnails *self, const char *blob_path, const char *cached)
+{
+  g_autofree char *dir = g_path_get_dirname (cached);
+  g_autofree char *partial = g_strdup_printf ("%s.%p.partial", cached, (void *) g_thread_self ());
+  GdkPixbuf *pixbuf = NULL;
+
+  if ((g_mkdir (self->cache, 0700) < 0 && errno != EEXIST) || (g_mkdir (dir, 0700) < 0 && errno != EEXIST))
+    return NULL;
+  if (run_video_thumbnailer (blob_path, partial) && (pixbuf = gdk_pixbuf_new_from_file (partial, NULL)) != NULL
+      && (g_chmod (partial, 0600) < 0 || g_rename (partial, cached) < 0))
+    g_debug ("Cannot keep the thumbnail %s: %s", cached, g_strerror (errno));
+  g_unlink (partial);
+  return pixbuf;
+}
+
+/* The thumbnail, from the cache or made; NULL when none can be. */
+static GdkPixbuf *
+thumbnail (LbThumbnails *self, const char *blob_path, gboolean video, const char *sha)
 {
   g_autofree char *cached = cache_path (self, sha);
   g_autoptr(GdkPixbuf) pixbuf = NULL;
@@ -115,6 +210,17 @@ thumbnail (LbThumbnails *self, const char *blob_path, const char *sha)
   turned = gdk_pixbuf_new_from_file (cached, NULL);
   if (turned != NULL)
     return turned;
+  if (video)
+    {
+      turned = video_thumbnail (self, blob_path, cached);
+      if (turned != NULL)
+        {
+          g_mutex_lock (&self->lock);
+          self->made++;
+          g_mutex_unlock (&self->lock);
+        }
+      return turned;
+    }
   if (gdk_pixbuf_get_file_info (blob_path, &width, &height) == NULL || width <= 0 || height <= 0
       || width > MAX_SIDE || height > MAX_SIDE || (gint64) width * height > MAX_PIXELS)
     return NULL;
@@ -142,26 +248,27 @@ drain (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
   (void) cancellable;
   for (;;)
     {
-      g_autofree char *blob_path = NULL;
+      Request *request;
       g_autofree char *sha = NULL;
       Result *r;
       gboolean known_bad;
 
       g_mutex_lock (&self->lock);
-      blob_path = g_queue_pop_head (&self->waiting);
-      if (blob_path == NULL)
+      request = g_queue_pop_head (&self->waiting);
+      if (request == NULL)
         self->working = FALSE;
       g_mutex_unlock (&self->lock);
-      if (blob_path == NULL)
+      if (request == NULL)
         break;
-      sha = g_path_get_basename (blob_path);
+      sha = g_path_get_basename (request->blob_path);
       r = g_new0 (Result, 1);
       r->self = g_object_ref (self);
       g_mutex_lock (&self->lock);
       known_bad = !is_sha256 (sha) || g_hash_table_contains (self->unreadable, sha);
       g_mutex_unlock (&self->lock);
       if (!known_bad)
-        r->pixbuf = thumbnail (self, blob_path, sha);
+        r->pixbuf = thumbnail (self, request->blob_path, request->video, sha);
+      request_free (request);
       if (!known_bad && r->pixbuf == NULL)
         {
           g_mutex_lock (&self->lock);
@@ -176,15 +283,19 @@ drain (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 }
 
 void
-lb_thumbnails_request (LbThumbnails *self, const char *blob_path)
+lb_thumbnails_request (LbThumbnails *self, const char *blob_path, gboolean video)
 {
+  Request *request;
   gboolean start;
 
   g_return_if_fail (LB_IS_THUMBNAILS (self));
   g_return_if_fail (blob_path != NULL);
 
+  request = g_new0 (Request, 1);
+  request->blob_path = g_strdup (blob_path);
+  request->video = video;
   g_mutex_lock (&self->lock);
-  g_queue_push_head (&self->waiting, g_strdup (blob_path));
+  g_queue_push_head (&self->waiting, request);
   start = !self->working;
   self->working = TRUE;
   g_mutex_unlock (&self->lock);
@@ -204,7 +315,7 @@ lb_thumbnails_forget_waiting (LbThumbnails *self)
   g_return_if_fail (LB_IS_THUMBNAILS (self));
 
   g_mutex_lock (&self->lock);
-  g_queue_clear_full (&self->waiting, g_free);
+  g_queue_clear_full (&self->waiting, (GDestroyNotify) request_free);
   g_mutex_unlock (&self->lock);
 }
 
@@ -226,7 +337,7 @@ lb_thumbnails_finalize (GObject *object)
 {
   LbThumbnails *self = LB_THUMBNAILS (object);
 
-  g_queue_clear_full (&self->waiting, g_free);
+  g_queue_clear_full (&self->waiting, (GDestroyNotify) request_free);
   g_hash_table_unref (self->unreadable);
   g_mutex_clear (&self->lock);
   g_main_context_unref (self->context);

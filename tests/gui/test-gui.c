@@ -1121,6 +1121,111 @@ test_photo_grid (void)
   gui_run_app (photo_grid, NULL);
 }
 
+/* ---- a video's thumbnail ------------------------------------------------------------- */
+
+typedef struct {
+  gboolean came;
+  GdkPixbuf *pixbuf;
+} Ready;
+
+static void
+on_thumbnail_ready (LbThumbnails *thumbnails, const char *sha, GdkPixbuf *pixbuf, gpointer data)
+{
+  Ready *r = data;
+
+  (void) thumbnails;
+  (void) sha;
+  r->came = TRUE;
+  g_set_object (&r->pixbuf, pixbuf);
+}
+
+/* A thumbnail of the blob at path, by a new LbThumbnails of library;
+ * *made: how many it made rather than read from its cache. */
+static GdkPixbuf *
+thumbnail_of (const char *library, const char *path, gboolean video, guint *made)
+{
+  g_autoptr(LbThumbnails) thumbnails = lb_thumbnails_new (library);
+  Ready r = { FALSE, NULL };
+  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  g_signal_connect (thumbnails, "ready", G_CALLBACK (on_thumbnail_ready), &r);
+  lb_thumbnails_request (thumbnails, path, video);
+  while (!r.came && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (r.came);
+  *made = lb_thumbnails_get_made (thumbnails);
+  return r.pixbuf;
+}
+
+static void
+test_video_thumbnail (void)
+{
+  g_autofree char *library = g_dir_make_tmp ("lb-thumbs-XXXXXX", NULL);
+  g_autofree char *camera = g_build_filename (gui_phones_dir, "typical", "Internal shared storage", "DCIM", "Camera", NULL);
+  g_autoptr(GDir) dir = g_dir_open (camera, 0, NULL);
+  g_autofree char *video = NULL, *contents = NULL, *blob = NULL, *blobs = NULL, *cached = NULL, *junk = NULL;
+  g_autofree char *sha = NULL, *junk_sha = NULL;
+  g_autoptr(GdkPixbuf) first = NULL, again = NULL, none = NULL;
+  const char *name;
+  gsize length;
+  guint made;
+  struct stat st;
+
+  if (g_find_program_in_path ("ffmpegthumbnailer") == NULL)
+    {
+      /* CI installs it (.ci/run): there, missing is a failure. */
+      g_assert_null (g_getenv ("CI"));
+      g_test_skip ("ffmpegthumbnailer is not installed");
+      return;
+    }
+  /* A real MP4 of make-phone (Motion-JPEG frames), not a sparse one. */
+  while ((name = g_dir_read_name (dir)) != NULL && video == NULL)
+    {
+      g_autofree char *path = g_build_filename (camera, name, NULL);
+      if (g_str_has_suffix (name, ".mp4") && g_stat (path, &st) == 0 && st.st_size < 100 * 1024 * 1024)
+        video = g_steal_pointer (&path);
+    }
+  g_assert_nonnull (video);
+  g_assert_true (g_file_get_contents (video, &contents, &length, NULL));
+  sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
+  blobs = g_build_filename (library, "blobs", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (blobs, 0700), ==, 0);
+  blob = g_build_filename (blobs, sha, NULL);
+  g_assert_true (g_file_set_contents (blob, contents, (gssize) length, NULL));
+
+  first = thumbnail_of (library, blob, TRUE, &made);
+  g_assert_nonnull (first);
+  g_assert_cmpint (MAX (gdk_pixbuf_get_width (first), gdk_pixbuf_get_height (first)), ==, LB_THUMBNAIL_SIZE);
+  g_assert_cmpuint (made, ==, 1);
+  cached = g_strdup_printf ("%s/thumbnails/%.2s/%s.png", library, sha, sha);
+  g_assert_cmpint (g_stat (cached, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  /* Made once: a second window reads it from the library. */
+  again = thumbnail_of (library, blob, TRUE, &made);
+  g_assert_nonnull (again);
+  g_assert_cmpuint (made, ==, 0);
+
+  /* Random bytes called a video: no thumbnail, no crash, and nothing kept. */
+  junk_sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256, "junk", -1);
+  junk = g_build_filename (blobs, junk_sha, NULL);
+  {
+    static const char fake[] = "\0\0\0\x18" "ftypisom, and then not a video at all";
+    g_assert_true (g_file_set_contents (junk, fake, sizeof fake - 1, NULL));
+  }
+  none = thumbnail_of (library, junk, TRUE, &made);
+  g_assert_null (none);
+  g_assert_cmpuint (made, ==, 0);
+  {
+    g_autofree char *junk_cached = g_strdup_printf ("%s/thumbnails/%.2s", library, junk_sha);
+    g_autoptr(GDir) left = g_dir_open (junk_cached, 0, NULL);
+    g_assert_true (left == NULL || g_dir_read_name (left) == NULL);
+  }
+  {
+    const char *rm[] = { "rm", "-rf", library, NULL };
+    g_assert_true (g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL));
+  }
+}
+
 /* ---- deleted from the phone, and searched for, found and saved -------------------- */
 
 static gboolean
@@ -2133,6 +2238,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gui/auto-switch", test_auto_switch);
   g_test_add_func ("/gui/browse-and-save", test_browse_and_save);
   g_test_add_func ("/gui/photo-grid", test_photo_grid);
+  g_test_add_func ("/gui/video-thumbnail", test_video_thumbnail);
   g_test_add_func ("/gui/deleted-view", test_deleted_view);
   g_test_add_func ("/gui/photo-grid-scroll", test_photo_grid_scroll);
   g_test_add_func ("/gui/restore-mapped", test_restore_mapped);
