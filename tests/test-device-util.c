@@ -277,6 +277,23 @@ transactions (const char *serial)
   return g_ascii_strtoull (p + strlen ("\"transactions\": "), NULL, 10);
 }
 
+guint64
+stats_count (const char *stats, const char *name)
+{
+  g_autofree char *key = g_strdup_printf ("\"%s\": ", name);
+  const char *p = strstr (stats, key);
+
+  return p != NULL ? g_ascii_strtoull (p + strlen (key), NULL, 10) : 0;
+}
+
+guint64
+operation_count (const char *serial, const char *operation)
+{
+  g_autofree char *stats = ctl ("stats", serial, NULL);
+
+  return stats_count (stats, operation);
+}
+
 char *
 phone_path (const char *folder, const char *relative)
 {

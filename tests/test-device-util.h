@@ -42,6 +42,10 @@ char *ctl (const char *first, ...) G_GNUC_NULL_TERMINATED;
 void ctl_quick (const char *command, const char *serial);
 void plug_only (const char *const *serials);
 guint64 transactions (const char *serial);
+/* The number after "name": in the rig's stats (JSON text), 0 without it. */
+guint64 stats_count (const char *stats, const char *name);
+/* How many times the phone was asked operation (MTP name) so far. */
+guint64 operation_count (const char *serial, const char *operation);
 char *phone_path (const char *folder, const char *relative);
 LbDevice *open_phone (const char *serial);
 

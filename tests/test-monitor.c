@@ -174,16 +174,6 @@ is_ready (Fixture *f, gconstpointer serial)
   return info != NULL && info->state == LB_DEVICE_READY;
 }
 
-static guint64
-operation_count (const char *serial, const char *operation)
-{
-  g_autofree char *stats = ctl ("stats", serial, NULL);
-  g_autofree char *key = g_strdup_printf ("\"%s\": ", operation);
-  const char *p = strstr (stats, key);
-
-  return p != NULL ? g_ascii_strtoull (p + strlen (key), NULL, 10) : 0;
-}
-
 static gboolean
 plugged (const char *serial)
 {

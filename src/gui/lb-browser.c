@@ -710,6 +710,7 @@ save_count (LbBrowser *self)
 }
 
 static GArray *selected_groups (LbBrowser *self);
+static guint selected_snapshots (LbBrowser *self);
 
 /* The window that opened the browser restores (win.restore-only). */
 static gboolean
@@ -727,17 +728,16 @@ can_restore_to_phone (LbBrowser *self)
 static void
 update_save_button (LbBrowser *self)
 {
-  GArray *groups;
+  guint snapshots;
 
   if (self->destroyed)
     return;
   gtk_widget_set_sensitive (GTK_WIDGET (self->save_button), save_count (self) > 0 && self->save_cancellable == NULL);
-  groups = selected_groups (self);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->restore_button), groups->len == 1 && can_restore_to_phone (self));
+  snapshots = selected_snapshots (self);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->restore_button), snapshots == 1 && can_restore_to_phone (self));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->restore_button),
-                               groups->len > 1 ? _("The selected files come from several backups: restore those of one at a time")
-                                               : _("Put the selected files and folders back onto a phone, after showing the plan"));
-  free_groups (groups);
+                               snapshots > 1 ? _("The selected files come from several backups: restore those of one at a time")
+                                             : _("Put the selected files and folders back onto a phone, after showing the plan"));
 }
 
 static void
@@ -819,45 +819,61 @@ save_done (GObject *source, GAsyncResult *res, gpointer user_data)
   set_saving (self, FALSE);
 }
 
-/* The selected rows of the tab in front, as groups of phone paths by the
- * snapshot to save them from. */
-static GArray *
-selected_groups (LbBrowser *self)
+/* Calls func for each selected row of the tab in front that has a copy
+ * in the library (a row without a phone path has none), with the
+ * snapshot to save it from. */
+static void
+for_each_selected (LbBrowser *self, void (*func) (gint64 snapshot_id, const char *path, gpointer data), gpointer data)
 {
   GtkTreeSelection *selection;
   int path_column, snapshot_column;
   GtkTreeModel *model;
   GList *rows = save_source (self, &selection, &path_column, &snapshot_column)
                   ? gtk_tree_selection_get_selected_rows (selection, &model) : NULL;
-  g_autoptr(GHashTable) builders = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
-                                                          (GDestroyNotify) g_strv_builder_unref);
-  GArray *groups = g_array_new (FALSE, FALSE, sizeof (SaveGroup));
-  GHashTableIter it;
-  gpointer key, value;
 
   for (GList *l = rows; l != NULL; l = l->next)
     {
       GtkTreeIter iter;
       g_autofree char *path = NULL;
       gint64 id = self->snapshot->id;
-      GStrvBuilder *builder;
 
       if (!gtk_tree_model_get_iter (model, &iter, l->data))
         continue;
       gtk_tree_model_get (model, &iter, path_column, &path, -1);
       if (snapshot_column >= 0)
         gtk_tree_model_get (model, &iter, snapshot_column, &id, -1);
-      /* No path: a file without a copy in the library. */
-      if (path == NULL)
-        continue;
-      if ((builder = g_hash_table_lookup (builders, &id)) == NULL)
-        {
-          builder = g_strv_builder_new ();
-          g_hash_table_insert (builders, g_memdup2 (&id, sizeof id), builder);
-        }
-      g_strv_builder_add (builder, path);
+      if (path != NULL)
+        func (id, path, data);
     }
   g_list_free_full (rows, (GDestroyNotify) gtk_tree_path_free);
+}
+
+static void
+add_to_group (gint64 snapshot_id, const char *path, gpointer data)
+{
+  GHashTable *builders = data;
+  GStrvBuilder *builder = g_hash_table_lookup (builders, &snapshot_id);
+
+  if (builder == NULL)
+    {
+      builder = g_strv_builder_new ();
+      g_hash_table_insert (builders, g_memdup2 (&snapshot_id, sizeof snapshot_id), builder);
+    }
+  g_strv_builder_add (builder, path);
+}
+
+/* The selected rows of the tab in front, as groups of phone paths by the
+ * snapshot to save them from. */
+static GArray *
+selected_groups (LbBrowser *self)
+{
+  g_autoptr(GHashTable) builders = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                                          (GDestroyNotify) g_strv_builder_unref);
+  GArray *groups = g_array_new (FALSE, FALSE, sizeof (SaveGroup));
+  GHashTableIter it;
+  gpointer key, value;
+
+  for_each_selected (self, add_to_group, builders);
   g_hash_table_iter_init (&it, builders);
   while (g_hash_table_iter_next (&it, &key, &value))
     {
@@ -865,6 +881,24 @@ selected_groups (LbBrowser *self)
       g_array_append_val (groups, g);
     }
   return groups;
+}
+
+static void
+add_snapshot (gint64 snapshot_id, const char *path, gpointer data)
+{
+  (void) path;
+  g_hash_table_add (data, g_memdup2 (&snapshot_id, sizeof snapshot_id));
+}
+
+/* How many snapshots the selected rows are saved from: what the buttons
+ * need at each change of the selection, without the paths. */
+static guint
+selected_snapshots (LbBrowser *self)
+{
+  g_autoptr(GHashTable) ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+
+  for_each_selected (self, add_snapshot, ids);
+  return g_hash_table_size (ids);
 }
 
 /* Main thread: files and bytes saved so far, and the time left. */

@@ -468,13 +468,24 @@ back_up_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 
 /* "win.restore-only" (snapshot id, phone paths): the browser's "Restore to
  * Phone…", the Restore dialog limited to what was chosen in a snapshot. */
+/* The restore dialog for the phone's snapshot id (0: the dialog's
+ * choice), limited to paths (NULL: everything); the window reloads when
+ * it is done. */
+static void
+open_restore (LbWindow *self, LbPhone *phone, gint64 id, const char *const *paths)
+{
+  GtkWidget *dialog = lb_restore_dialog_new (GTK_WINDOW (self), self->monitor, self->phones, phone, id, paths);
+
+  g_signal_connect_swapped (dialog, "finished", G_CALLBACK (lb_window_reload), self);
+  gtk_widget_show (dialog);
+}
+
 static void
 restore_only_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   LbWindow *self = user_data;
   gint64 id;
   g_autofree const char **paths = NULL;
-  GtkWidget *dialog;
 
   (void) action;
   g_variant_get (param, "(x^a&s)", &id, &paths);
@@ -486,10 +497,7 @@ restore_only_activated (GSimpleAction *action, GVariant *param, gpointer user_da
       for (guint j = 0; j < snapshots->len; j++)
         if (((LbSnapshot *) g_ptr_array_index (snapshots, j))->id == id)
           {
-            dialog = lb_restore_dialog_new (GTK_WINDOW (self), self->monitor, self->phones, phone, id,
-                                            (const char *const *) paths);
-            g_signal_connect_swapped (dialog, "finished", G_CALLBACK (lb_window_reload), self);
-            gtk_widget_show (dialog);
+            open_restore (self, phone, id, (const char *const *) paths);
             return;
           }
     }
@@ -523,13 +531,9 @@ restore_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
   LbWindow *self = user_data;
   LbPhone *phone = lb_window_get_selected_phone (self);
   const LbSnapshot *s = phone ? selected_snapshot (self, phone) : NULL;
-  GtkWidget *dialog;
 
-  if (phone == NULL)
-    return;
-  dialog = lb_restore_dialog_new (GTK_WINDOW (self), self->monitor, self->phones, phone, s ? s->id : 0, NULL);
-  g_signal_connect_swapped (dialog, "finished", G_CALLBACK (lb_window_reload), self);
-  gtk_widget_show (dialog);
+  if (phone != NULL)
+    open_restore (self, phone, s ? s->id : 0, NULL);
 }
 
 static void
