@@ -17,6 +17,7 @@
 
 #include "lb-monitor.h"
 #include "test-device-util.h"
+#include "fake-mount.h"
 
 #define M_READY  "MON-READY"
 #define M_LOCKED "MON-LOCKED"
@@ -463,6 +464,37 @@ test_in_use (Fixture *f, gconstpointer data)
   g_assert_cmpuint (listed (f, M_READY)->storages->len, ==, 1);
 }
 
+/* The desktop's file manager holds the phone (GVfs's MTP backend, as the
+ * rig's busy fault does) and shows it as a mount: its going away is the
+ * event, heard through GIO's volume monitor (a FakeVolumes here). */
+static void
+test_in_use_gvfs (Fixture *f, gconstpointer data)
+{
+  const LbDeviceInfo *info = listed (f, M_READY);
+  g_autofree char *uri = g_strdup_printf ("mtp://[usb:%03u,%03u]/", info->bus, info->address);
+  g_autoptr(FakeMount) mount = fake_mount_new (uri);
+  guint64 opened;
+
+  (void) data;
+  fake_volumes_add (G_MOUNT (mount));
+  g_free (ctl ("fault", M_READY, "busy", NULL));
+  lb_monitor_refresh (f->monitor);
+  g_assert_true (run_until (f, is_busy, M_READY, 5000));
+  opened = operation_count (M_READY, "OpenSession");
+
+  /* Let go without the mount going (GVfs still shows it): nothing looks,
+   * also past UNHEARD_S (30 s) of the wall clock; only the mount's going
+   * away is waited for (and SAFETY_S, 10 min). */
+  g_free (ctl ("fault", M_READY, "clear", NULL));
+  move_clock (31);
+  g_assert_false (run_until (f, is_ready, M_READY, 2000));
+  g_assert_cmpuint (operation_count (M_READY, "OpenSession"), ==, opened);
+
+  /* Unmounted in the file manager: ready within the settling time. */
+  fake_volumes_remove (G_MOUNT (mount));
+  g_assert_true (run_until (f, is_ready, M_READY, SETTLE_MS + 2000));
+}
+
 static guint64
 thread_stat (const char *name, guint64 *switches)
 {
@@ -594,6 +626,7 @@ main (int argc, char **argv)
   g_assert_true (g_file_set_contents (clock_path, "0\n", -1, NULL));
   g_setenv ("LIFEBOAT_TEST_CLOCK", clock_path, TRUE);
   g_test_init (&argc, &argv, NULL);
+  fake_volumes_install ();
   main_thread = g_thread_self ();
   lb_device_forbid_thread (main_thread);
 
@@ -604,6 +637,7 @@ main (int argc, char **argv)
   ADD ("unlock", test_unlock);
   ADD ("hold", test_hold);
   ADD ("in-use", test_in_use);
+  ADD ("in-use-gvfs", test_in_use_gvfs);
   ADD ("locked-idle", test_locked_idle);
   ADD ("idle", test_idle);
 #undef ADD
