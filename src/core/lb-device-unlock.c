@@ -5,15 +5,14 @@
  * context: OpenSession, then an interrupt IN transfer kept submitted until
  * freed, then CloseSession.  Nothing else of MTP is spoken here; what the
  * phone holds is libmtp's business once the monitor probes it again.
- * These messages go to the log only: the monitor falls back to looking
- * again now and then when a phone cannot be listened to. */
+ * Why a phone cannot be listened to goes to the debug log only: the
+ * monitor then looks at it again now and then. */
 #include "config.h"
 
 #include <string.h>
 #include <libusb.h>
 
 #include "lb-device-private.h"
-#include "lb-error.h"
 
 #define PTP_CONTAINER_COMMAND 1
 #define PTP_CONTAINER_RESPONSE 3
@@ -131,7 +130,7 @@ open_at (libusb_context *ctx, guint8 bus, guint8 address, libusb_device **found)
 }
 
 LbUnlockListener *
-lb_unlock_listener_new (LbHotplug *hotplug, guint8 bus, guint8 address, GError **error)
+lb_unlock_listener_new (LbHotplug *hotplug, guint8 bus, guint8 address)
 {
   g_autoptr(LbUnlockListener) self = g_new0 (LbUnlockListener, 1);
   libusb_device *dev = NULL;
@@ -142,33 +141,33 @@ lb_unlock_listener_new (LbHotplug *hotplug, guint8 bus, guint8 address, GError *
   self->ctx = lb_hotplug_get_context (hotplug);
   if (self->ctx == NULL)
     {
-      g_set_error (error, LB_ERROR, LB_ERROR_NOT_SUPPORTED, "libusb cannot be used");
+      g_debug ("Not listening for the unlocking of a phone: libusb cannot be used");
       return NULL;
     }
   self->handle = open_at (self->ctx, bus, address, &dev);
   if (self->handle == NULL)
     {
-      g_set_error (error, LB_ERROR, LB_ERROR_DEVICE_GONE, "the phone at %u.%u cannot be opened", bus, address);
+      g_debug ("Not listening for the unlocking of the phone at %u.%u: it cannot be opened", bus, address);
       return NULL;
     }
   r = lb_usb_mtp_interface (dev, &self->bulk_in, &self->bulk_out, &self->interrupt_in);
   libusb_unref_device (dev);
   if (self->bulk_in == 0 || self->bulk_out == 0 || self->interrupt_in == 0)
     {
-      g_set_error (error, LB_ERROR, LB_ERROR_NOT_SUPPORTED, "the phone at %u.%u has no MTP event endpoint",
+      g_debug ("Not listening for the unlocking of the phone at %u.%u: it has no MTP event endpoint",
                    bus, address);
       return NULL;
     }
   if (libusb_claim_interface (self->handle, r) != 0)
     {
-      g_set_error (error, LB_ERROR, LB_ERROR_DEVICE_BUSY, "the phone at %u.%u is claimed", bus, address);
+      g_debug ("Not listening for the unlocking of the phone at %u.%u: it is claimed", bus, address);
       return NULL;
     }
   self->interface = r;
   rc = transact (self, PTP_OC_OPEN_SESSION, 0, SESSION_ID);
   if (rc != PTP_RC_OK && rc != PTP_RC_SESSION_ALREADY_OPEN)
     {
-      g_set_error (error, LB_ERROR, LB_ERROR_FAILED, "the phone at %u.%u did not open a session (0x%04x)",
+      g_debug ("Not listening for the unlocking of the phone at %u.%u: it did not open a session (0x%04x)",
                    bus, address, rc);
       return NULL;
     }
@@ -179,7 +178,7 @@ lb_unlock_listener_new (LbHotplug *hotplug, guint8 bus, guint8 address, GError *
                                   sizeof self->event, on_event, self, 0);
   if (libusb_submit_transfer (self->transfer) != 0)
     {
-      g_set_error (error, LB_ERROR, LB_ERROR_FAILED, "cannot listen to the phone at %u.%u", bus, address);
+      g_debug ("Not listening for the unlocking of the phone at %u.%u: its event transfer failed", bus, address);
       return NULL;
     }
   self->in_flight = TRUE;

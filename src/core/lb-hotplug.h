@@ -36,9 +36,10 @@ void lb_hotplug_free (LbHotplug *self);
  * else, libmtp in this process included, can open it. */
 typedef struct _LbUnlockListener LbUnlockListener;
 
-/* Opens a session with the phone at bus/address and listens; NULL (and
- * error) when it cannot: not there, claimed by another program, no answer. */
-LbUnlockListener *lb_unlock_listener_new (LbHotplug *hotplug, guint8 bus, guint8 address, GError **error);
+/* Opens a session with the phone at bus/address and listens; NULL when it
+ * cannot (not there, claimed by another program, no answer: the debug log
+ * says which). */
+LbUnlockListener *lb_unlock_listener_new (LbHotplug *hotplug, guint8 bus, guint8 address);
 /* StoreAdded events heard since the last call, or -1 once the listening
  * has ended (unplugged, the phone failed it).  The hot-plug thread only. */
 int lb_unlock_listener_take (LbUnlockListener *self);

@@ -257,7 +257,6 @@ listen_to_locked (LbMonitor *self, GPtrArray *infos)
   for (guint i = 0; i < infos->len; i++)
     {
       const LbDeviceInfo *info = infos->pdata[i];
-      g_autoptr(GError) error = NULL;
       LbUnlockListener *listener;
       Listening *l;
       gboolean held;
@@ -270,12 +269,11 @@ listen_to_locked (LbMonitor *self, GPtrArray *infos)
       /* Held phones are reported as given: no reason to look at them. */
       if (held)
         continue;
-      listener = lb_unlock_listener_new (self->hotplug, info->bus, info->address, &error);
+      listener = lb_unlock_listener_new (self->hotplug, info->bus, info->address);
       g_mutex_lock (&self->lock);
       if (listener == NULL)
         {
-          g_debug ("Cannot listen to %s for its unlocking (%s); looking at it every %d s",
-                   info->serial, error->message, UNHEARD_S);
+          g_debug ("Looking at %s every %d s for its unlocking", info->serial, UNHEARD_S);
           self->unheard = TRUE;
         }
       else

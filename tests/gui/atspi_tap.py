@@ -3,6 +3,7 @@
 tree (AT-SPI, with dogtail) share: TAP output, waiting for a node while the
 tree changes, and stopping the window.  Imported by tests/gui/e2e.py and
 tests/dist/window-de.py."""
+import os
 import subprocess
 import sys
 import time
@@ -47,6 +48,17 @@ def wait_for(find, seconds):
             pass
         time.sleep(0.25)
     return None
+
+
+def start_window(builddir, env):
+    """Starts the window; its process, and its application node in the
+    accessibility tree once it shows there (None after 30 s: checked, as
+    the script's first TAP line)."""
+    from dogtail import tree
+    proc = subprocess.Popen([os.path.join(builddir, "src/gui/lifeboat")], env=env)
+    app = wait_for(lambda: tree.root.application("lifeboat"), 30)
+    ok(app is not None, "the window appears in the accessibility tree")
+    return proc, app
 
 
 def stop(proc):

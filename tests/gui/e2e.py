@@ -11,8 +11,7 @@ import sys
 
 sys.dont_write_bytecode = True  # nothing written into the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from atspi_tap import finish, ok, stop, wait_for  # noqa: E402
-from dogtail import tree  # noqa: E402
+from atspi_tap import finish, ok, start_window, stop, wait_for  # noqa: E402
 
 builddir = os.environ["top_builddir"]
 # Lifeboat's own programs run with the sanitizer options of the build.
@@ -26,10 +25,8 @@ def label_starting(app, prefix):
     return None
 
 
-app_proc = subprocess.Popen([os.path.join(builddir, "src/gui/lifeboat")], env=ours)
+app_proc, app = start_window(builddir, ours)
 try:
-    app = wait_for(lambda: tree.root.application("lifeboat"), 30)
-    ok(app is not None, "the window appears in the accessibility tree")
     if app is None:
         sys.exit(1)
     button = wait_for(lambda: app.child(name="Back Up", roleName="push button", retry=False)

@@ -3,7 +3,8 @@
 # The real window driven from outside, through accessibility, as a person
 # would: start it on a virtual phone, click Back Up, wait for the result,
 # and check the library with lifeboat-cli (tests/gui/e2e.py).  LB_E2E_PHONE:
-# the phone's options (test-e2e-umtprd.sh).
+# the phone's options (test-e2e-umtprd.sh); LB_E2E_SCRIPT: another script
+# of tests/gui run the same way (test-a11y.sh).
 . "$(dirname "$0")/../vphone/tap.sh"
 
 "$MAKE_PHONE" "$WORK/phone" --preset small >/dev/null || { echo "1..0 # cannot build the phone"; exit 1; }
@@ -22,4 +23,4 @@ export top_builddir
 export LB_E2E_ASAN_OPTIONS="${ASAN_OPTIONS:-}"
 timeout -k 5 600 dbus-run-session -- xvfb-run -a -s "-screen 0 1024x768x24" \
   "$VP/vphone-run" --phone "$WORK/phone,${LB_E2E_PHONE:-serial=E2E-PHONE}" -- \
-  env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" /usr/bin/python3 "$top_srcdir/tests/gui/e2e.py"
+  env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" /usr/bin/python3 "$top_srcdir/tests/gui/${LB_E2E_SCRIPT:-e2e.py}"
