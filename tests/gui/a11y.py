@@ -119,6 +119,10 @@ try:
     done = wait_for(lambda: next((x for x in app.findChildren(lambda x: x.roleName == "label")
                                   if x.name.startswith("Backup complete")), None), 120)
     ok(done is not None, "the backup completes")
+    # The walk sees only what shows: the lists it must name, showing.
+    for name in ("Phones", "Backups of this phone"):
+        ok(wait_for(lambda: main.child(name=name, roleName="list box", retry=False), 10) is not None,
+           "the list “%s” shows" % name)
     check(main, "the main window after a backup")
 
     for action, path, what in (("preferences", APP_PATH, "Preferences"),
@@ -133,7 +137,8 @@ try:
         if window is None:
             continue
         if what == "the snapshot browser":
-            wait_for(lambda: window.child(roleName="tree table", retry=False), 30)
+            ok(wait_for(lambda: window.child(name="Files of the backup", roleName="tree table", retry=False), 30)
+               is not None, "the browser's file tree shows")
             tabs = [t for t in window.findChildren(lambda x: x.roleName == "page tab")]
             for tab in tabs:
                 name = tab.name

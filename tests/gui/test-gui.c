@@ -4,6 +4,8 @@
  * program under dbus-run-session, Xvfb and vphone-run). */
 #include "config.h"
 
+#include <math.h>
+
 #include <string.h>
 #include <time.h>
 #include <glib/gstdio.h>
@@ -187,6 +189,73 @@ static void
 test_lists_phone (void)
 {
   gui_run_app (lists_phone, NULL);
+}
+
+/* WCAG 2's relative luminance of a colour, and the contrast of two. */
+static double
+luminance (const GdkRGBA *c)
+{
+  double v[3] = { c->red, c->green, c->blue };
+
+  for (int i = 0; i < 3; i++)
+    v[i] = v[i] <= 0.03928 ? v[i] / 12.92 : pow ((v[i] + 0.055) / 1.055, 2.4);
+  return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2];
+}
+
+static double
+contrast (const GdkRGBA *a, const GdkRGBA *b)
+{
+  double x = luminance (a), y = luminance (b);
+
+  return (MAX (x, y) + 0.05) / (MIN (x, y) + 0.05);
+}
+
+/* The text of a label against the window's background. */
+static double
+label_contrast (GtkWidget *root, const char *label)
+{
+  GtkStyleContext *text = gtk_widget_get_style_context (gui_find (root, label));
+  GtkStyleContext *window = gtk_widget_get_style_context (root);
+  g_autoptr(GdkRGBA) background = NULL;
+  GdkRGBA color;
+
+  gtk_style_context_get_color (text, gtk_style_context_get_state (text), &color);
+  gtk_style_context_get (window, gtk_style_context_get_state (window), "background-color", &background, NULL);
+  return contrast (&color, background);
+}
+
+static void
+high_contrast (LbApplication *app, LbWindow *window, gpointer data)
+{
+  GtkWidget *w = GTK_WIDGET (window);
+  g_autofree char *theme = NULL;
+  double before, after;
+
+  show_only (window, PHONE_A, LB_DEVICE_READY);
+  gtk_window_resize (GTK_WINDOW (window), 1024, 768);
+  before = label_contrast (w, "last_label");
+  /* What GNOME's "High Contrast" setting switches to. */
+  g_object_set (gtk_settings_get_default (), "gtk-theme-name", "HighContrast", NULL);
+  gui_spin (0.5);
+  g_object_get (gtk_settings_get_default (), "gtk-theme-name", &theme, NULL);
+  g_assert_cmpstr (theme, ==, "HighContrast");
+  after = label_contrast (w, "last_label");
+  g_test_message ("the phone page's text against the window: contrast %.1f:1 in Adwaita, %.1f:1 in HighContrast",
+                  before, after);
+  /* Nothing of ours overrides the theme's colours: WCAG's AAA (7:1). */
+  g_assert_cmpfloat (after, >=, 7.0);
+  gui_screenshot (w, "high-contrast");
+  /* The sidebar's phone, drawn in the theme's selection colours. */
+  g_assert_true (gtk_widget_get_mapped (gui_find (w, "name_label")));
+  g_object_set (gtk_settings_get_default (), "gtk-theme-name", "Adwaita", NULL);
+  (void) app;
+  (void) data;
+}
+
+static void
+test_high_contrast (void)
+{
+  gui_run_app (high_contrast, NULL);
 }
 
 static void
@@ -2228,6 +2297,7 @@ main (int argc, char **argv)
   gtk_init (&argc, &argv);
   g_test_add_func ("/gui/main-thread-guard", test_main_thread_guard);
   g_test_add_func ("/gui/lists-phone", test_lists_phone);
+  g_test_add_func ("/gui/high-contrast", test_high_contrast);
   g_test_add_func ("/gui/backup-history", test_backup_history);
   g_test_add_func ("/gui/guidance", test_guidance);
   g_test_add_func ("/gui/hotplug", test_hotplug);
