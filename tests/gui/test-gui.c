@@ -228,26 +228,18 @@ static void
 high_contrast (LbApplication *app, LbWindow *window, gpointer data)
 {
   GtkWidget *w = GTK_WIDGET (window);
-  g_autofree char *theme = NULL;
-  double before, after;
+  double seen;
 
   show_only (window, PHONE_A, LB_DEVICE_READY);
   gtk_window_resize (GTK_WINDOW (window), 1024, 768);
-  before = label_contrast (w, "last_label");
-  /* What GNOME's "High Contrast" setting switches to. */
-  g_object_set (gtk_settings_get_default (), "gtk-theme-name", "HighContrast", NULL);
-  gui_spin (0.5);
-  g_object_get (gtk_settings_get_default (), "gtk-theme-name", &theme, NULL);
-  g_assert_cmpstr (theme, ==, "HighContrast");
-  after = label_contrast (w, "last_label");
-  g_test_message ("the phone page's text against the window: contrast %.1f:1 in Adwaita, %.1f:1 in HighContrast",
-                  before, after);
+  seen = label_contrast (w, "last_label");
+  g_test_message ("the phone page's text against the window in %s: contrast %.1f:1", g_getenv ("GTK_THEME"), seen);
   /* Nothing of ours overrides the theme's colours: WCAG's AAA (7:1). */
-  g_assert_cmpfloat (after, >=, 7.0);
-  gui_screenshot (w, "high-contrast");
-  /* The sidebar's phone, drawn in the theme's selection colours. */
+  g_assert_cmpfloat (seen, >=, 7.0);
+  /* The sidebar's phone and the history (its placeholder) show. */
   g_assert_true (gtk_widget_get_mapped (gui_find (w, "name_label")));
-  g_object_set (gtk_settings_get_default (), "gtk-theme-name", "Adwaita", NULL);
+  g_assert_true (gtk_widget_get_mapped (gui_find (w, "history_list")));
+  gui_screenshot (w, "high-contrast");
   (void) app;
   (void) data;
 }
@@ -255,6 +247,16 @@ high_contrast (LbApplication *app, LbWindow *window, gpointer data)
 static void
 test_high_contrast (void)
 {
+  /* Switching GTK's theme in a process that has made and destroyed
+   * windows before trips over GTK's own caches (a CRITICAL in
+   * gtk_widget_get_scale_factor): tests/gui/test-high-contrast.sh starts
+   * a process in HighContrast from the first, as a desktop set to High
+   * Contrast starts Lifeboat. */
+  if (g_strcmp0 (g_getenv ("GTK_THEME"), "HighContrast") != 0)
+    {
+      g_test_skip ("run by tests/gui/test-high-contrast.sh, with GTK_THEME=HighContrast");
+      return;
+    }
   gui_run_app (high_contrast, NULL);
 }
 
