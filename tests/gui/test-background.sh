@@ -52,8 +52,15 @@ wait_for 20 xdotool search --onlyvisible --name '^Lifeboat$' >/dev/null 2>&1 && 
 ours timeout 20 "$APP" --background >/dev/null 2>&1; say "third-exit=$?"
 # /proc with bash's own read, not pgrep: procps is not in every image, and
 # under a sanitizer build the rig preloads its runtime into every command.
+# This session's processes only: make -j2 may run another test's Lifeboat
+# (test-e2e.sh, test-a11y.sh) beside this one.
 n=0
-for f in /proc/[0-9]*/comm; do read -r c <"$f" 2>/dev/null && [ "$c" = lifeboat ] && n=$((n + 1)); done
+for d in /proc/[0-9]*; do
+  read -r c <"$d/comm" 2>/dev/null && [ "$c" = lifeboat ] || continue
+  while IFS= read -r -d '' kv; do
+    [ "$kv" = "DBUS_SESSION_BUS_ADDRESS=$DBUS_SESSION_BUS_ADDRESS" ] && { n=$((n + 1)); break; }
+  done <"$d/environ" 2>/dev/null
+done
 say "processes=$n"
 
 kill -TERM $bg
