@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "lb-config.h"
+#include "lb-error.h"
 #include "lb-library.h"
 
 #include <stdlib.h>
@@ -87,4 +88,58 @@ lb_config_save_library (const char *path, GError **error)
     }
   g_settings_sync ();
   return TRUE;
+}
+
+/* A folder that holds nothing, or is not there. */
+static gboolean
+empty_or_missing (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+
+  return d == NULL ? !g_file_test (dir, G_FILE_TEST_EXISTS) : g_dir_read_name (d) == NULL;
+}
+
+static gboolean
+holds_library (const char *dir)
+{
+  g_autofree char *catalog = g_build_filename (dir, "catalog.db", NULL);
+
+  return g_file_test (catalog, G_FILE_TEST_EXISTS);
+}
+
+char *
+lb_config_start_library (const char *chosen, gboolean *created, GError **error)
+{
+  g_autofree char *dir = lb_config_resolve (chosen);
+  g_autoptr(LbLibrary) library = NULL;
+
+  *created = FALSE;
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_MISSING,
+                   _("%s is not a folder that can be opened. If it is on an external disk, connect and mount "
+                     "the disk."), dir);
+      return NULL;
+    }
+  if (!holds_library (dir) && !empty_or_missing (dir))
+    {
+      /* Not "Lifeboat" translated: the folder's name must not change with
+       * the language of whoever starts the window next. */
+      char *inside = g_build_filename (dir, "Lifeboat", NULL);
+
+      g_free (dir);
+      dir = inside;
+    }
+  *created = !holds_library (dir);
+  /* A library found there is opened for reading: it is checked, not
+   * changed.  create only makes the Lifeboat folder inside the chosen one;
+   * a Lifeboat folder with other files in it is refused by the library. */
+  library = lb_library_open (dir, !g_file_test (dir, G_FILE_TEST_EXISTS),
+                             *created ? LB_LIBRARY_WRITE : LB_LIBRARY_READ, error);
+  if (library == NULL)
+    return NULL;
+  g_clear_object (&library);
+  if (!lb_config_save_library (dir, error))
+    return NULL;
+  return g_steal_pointer (&dir);
 }

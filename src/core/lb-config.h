@@ -35,4 +35,13 @@ gboolean lb_config_names_library (const char *dir);
  * G_IO_ERROR_PERMISSION_DENIED when the key is locked. */
 gboolean lb_config_save_library (const char *path, GError **error);
 
+/* The window's first run: the person chose the folder CHOSEN for the
+ * library.  A library already there is used as it is (a disk from an old
+ * computer); an empty folder becomes one; a folder with other files in it
+ * (a disk's top folder, say) gets the library in CHOSEN/Lifeboat.  The
+ * place is then saved as the library location.  Returns that folder
+ * (absolute), and *created tells whether the library is new.  Worker
+ * threads only: it opens the library. */
+char *lb_config_start_library (const char *chosen, gboolean *created, GError **error);
+
 G_END_DECLS

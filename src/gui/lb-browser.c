@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "lb-browser.h"
+#include "lb-close-keys.h"
 #include "lb-browser-deleted.h"
 #include "lb-browser-load.h"
 #include "lb-browser-photos.h"
@@ -1151,6 +1152,7 @@ lb_browser_init (LbBrowser *self)
   self->cancellable = g_cancellable_new ();
   g_action_map_add_action_entries (G_ACTION_MAP (actions), browser_entries, G_N_ELEMENTS (browser_entries), self);
   gtk_widget_insert_action_group (GTK_WIDGET (self), "browser", G_ACTION_GROUP (actions));
+  lb_close_keys_attach (GTK_WINDOW (self));
 }
 
 static void

@@ -7,6 +7,7 @@
 #include "lb-config.h"
 #include "lb-docked.h"
 #include "lb-error.h"
+#include "lb-first-run.h"
 #include "lb-gvfs.h"
 #include "lb-phone-page.h"
 #include "lb-phone-row.h"
@@ -23,6 +24,11 @@ struct _LbWindow {
   GCancellable *load;          /* the library read in flight: a newer one replaces it */
   gboolean closing;            /* the user agreed to stop running backups */
 
+  gboolean first_run_kept;      /* "Keep Here": not asked again while this process runs */
+  GtkInfoBar *first_run_bar;
+  GtkLabel *first_run_label;
+  GtkWidget *first_run_choose;
+  GtkWidget *first_run_keep;
   GtkInfoBar *library_bar;
   GtkLabel *library_label;
   GtkListBox *phone_list;
@@ -229,6 +235,7 @@ on_device_removed (LbWindow *self, const char *serial)
 typedef struct {
   char *path;
   gboolean may_create;
+  gboolean first_run;          /* the default library, not made yet, and no place chosen */
   GHashTable *policies;        /* serial -> LbAutoPolicy*, filled by the worker */
 } LoadJob;
 
@@ -270,6 +277,7 @@ load_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancella
   /* Reading never creates the default library: a first backup does. */
   if (job->may_create && !g_file_test (job->path, G_FILE_TEST_EXISTS))
     {
+      job->first_run = TRUE;
       g_task_return_pointer (task, g_ptr_array_new_with_free_func ((GDestroyNotify) lb_snapshot_free),
                              (GDestroyNotify) g_ptr_array_unref);
       return;
@@ -309,6 +317,68 @@ show_library_problem (LbWindow *self, const char *path, const GError *error)
   gtk_widget_show (GTK_WIDGET (self->library_bar));
 }
 
+/* ---- the first run: where the library goes ------------------------------- */
+
+static void
+show_first_run (LbWindow *self, const LoadJob *job)
+{
+  g_autofree char *text = NULL;
+
+  if (!job->first_run || self->first_run_kept)
+    {
+      gtk_widget_hide (GTK_WIDGET (self->first_run_bar));
+      return;
+    }
+  text = g_strdup_printf (_("Backups will be kept in %s, on this computer’s own disk. To keep them on another "
+                            "disk, choose a folder there now; Preferences can move them later too."), job->path);
+  gtk_label_set_text (self->first_run_label, text);
+  gtk_info_bar_set_message_type (self->first_run_bar, GTK_MESSAGE_INFO);
+  gtk_widget_show (GTK_WIDGET (self->first_run_bar));
+}
+
+static void
+first_run_chosen (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  LbWindow *self = LB_WINDOW (source);
+  g_autoptr(GError) error = NULL;
+  gboolean created = FALSE;
+  g_autofree char *library = lb_first_run_choose_finish (res, &created, &error);
+
+  gtk_widget_set_sensitive (self->first_run_choose, TRUE);
+  gtk_widget_set_sensitive (self->first_run_keep, TRUE);
+  if (library == NULL)
+    {
+      g_autofree char *text = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      text = g_strdup_printf (_("The library cannot go there: %s"), error->message);
+      gtk_label_set_text (self->first_run_label, text);
+      gtk_info_bar_set_message_type (self->first_run_bar, GTK_MESSAGE_ERROR);
+      return;
+    }
+  g_debug ("library %s: %s", created ? "started" : "found", library);
+  gtk_widget_hide (GTK_WIDGET (self->first_run_bar));
+  /* The saved place is the library from now on; one found there may
+   * bring a whole history with it. */
+  lb_window_reload (self);
+}
+
+static void
+on_first_run_choose (LbWindow *self)
+{
+  gtk_widget_set_sensitive (self->first_run_choose, FALSE);
+  gtk_widget_set_sensitive (self->first_run_keep, FALSE);
+  lb_first_run_choose (GTK_WINDOW (self), self->cancellable, first_run_chosen, NULL);
+}
+
+static void
+on_first_run_keep (LbWindow *self)
+{
+  self->first_run_kept = TRUE;
+  gtk_widget_hide (GTK_WIDGET (self->first_run_bar));
+}
+
 static int
 newest_first (gconstpointer a, gconstpointer b)
 {
@@ -340,6 +410,7 @@ load_done (GObject *source, GAsyncResult *res, gpointer user_data)
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   show_library_problem (self, job->path, error);
+  show_first_run (self, job);
   if (all == NULL)
     all = g_ptr_array_new ();
   /* Newest first, per phone, whatever order the catalog gives. */
@@ -692,6 +763,10 @@ lb_window_class_init (LbWindowClass *klass)
 
   g_type_ensure (LB_TYPE_PHONE_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/lifeboat/Lifeboat/lb-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, LbWindow, first_run_bar);
+  gtk_widget_class_bind_template_child (widget_class, LbWindow, first_run_label);
+  gtk_widget_class_bind_template_child (widget_class, LbWindow, first_run_choose);
+  gtk_widget_class_bind_template_child (widget_class, LbWindow, first_run_keep);
   gtk_widget_class_bind_template_child (widget_class, LbWindow, library_bar);
   gtk_widget_class_bind_template_child (widget_class, LbWindow, library_label);
   gtk_widget_class_bind_template_child (widget_class, LbWindow, phone_list);
@@ -699,6 +774,8 @@ lb_window_class_init (LbWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LbWindow, phone_page);
   gtk_widget_class_bind_template_callback (widget_class, on_phone_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_retry);
+  gtk_widget_class_bind_template_callback (widget_class, on_first_run_choose);
+  gtk_widget_class_bind_template_callback (widget_class, on_first_run_keep);
   gtk_widget_class_bind_template_callback (widget_class, on_release);
   gtk_widget_class_bind_template_callback (widget_class, on_browse);
 }

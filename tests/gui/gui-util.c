@@ -179,8 +179,8 @@ on_activate (GApplication *app, AppRun *run)
   g_idle_add (run_body, run);
 }
 
-void
-gui_run_app (GuiBody body, gpointer data)
+static void
+run_app (GuiBody body, gpointer data, gboolean own_library)
 {
   static guint runs;
   AppRun run = { body, data, lb_application_new () };
@@ -188,7 +188,7 @@ gui_run_app (GuiBody body, gpointer data)
   g_autofree char *configured = g_settings_get_string (settings, "library-location");
 
   /* A library of its own for each test, unless the test chose one. */
-  if (*configured == '\0')
+  if (own_library && *configured == '\0')
     {
       g_autofree char *name = g_strdup_printf ("library-%u", ++runs);
       g_autofree char *dir = g_build_filename (gui_phones_dir, name, NULL);
@@ -203,6 +203,21 @@ gui_run_app (GuiBody body, gpointer data)
   g_assert_cmpint (g_application_run (G_APPLICATION (run.app), 0, NULL), ==, 0);
   g_object_unref (run.app);
   g_settings_reset (settings, "library-location");
+}
+
+void
+gui_run_app (GuiBody body, gpointer data)
+{
+  run_app (body, data, TRUE);
+}
+
+void
+gui_run_app_first_time (GuiBody body, gpointer data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (LB_APPLICATION_ID);
+
+  g_settings_reset (settings, "library-location");
+  run_app (body, data, FALSE);
 }
 
 static gboolean
@@ -404,4 +419,27 @@ GPtrArray *
 gui_snapshots (const char *serial)
 {
   return gui_off_main (list_snapshots, (gpointer) serial);
+}
+
+void
+gui_press_key (GtkWidget *window, guint keyval, GdkModifierType mods)
+{
+  GdkEvent *event = gdk_event_new (GDK_KEY_PRESS);
+  g_autofree GdkKeymapKey *keys = NULL;
+  gint n = 0;
+
+  g_assert_true (gtk_widget_get_realized (window));
+  event->key.window = g_object_ref (gtk_widget_get_window (window));
+  event->key.send_event = TRUE;
+  event->key.time = GDK_CURRENT_TIME;
+  event->key.state = mods;
+  event->key.keyval = keyval;
+  if (gdk_keymap_get_entries_for_keyval (gdk_keymap_get_for_display (gtk_widget_get_display (window)),
+                                         keyval, &keys, &n) && n > 0)
+    event->key.hardware_keycode = keys[0].keycode;
+  gdk_event_set_device (event, gdk_seat_get_keyboard (gdk_display_get_default_seat (gtk_widget_get_display (window))));
+  /* Only the press: what a press does (closing the window) may leave no
+   * window for a release. */
+  gtk_main_do_event (event);
+  gdk_event_free (event);
 }

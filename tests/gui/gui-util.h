@@ -31,6 +31,9 @@ void gui_plug_only (const char *const *serials);
 /* Runs body inside a fresh application's main loop, with its window. */
 typedef void (*GuiBody) (LbApplication *app, LbWindow *window, gpointer data);
 void gui_run_app (GuiBody body, gpointer data);
+/* The same with no library chosen: the window's first run, with the
+ * default library ($XDG_DATA_HOME/lifeboat) to be made or chosen. */
+void gui_run_app_first_time (GuiBody body, gpointer data);
 
 /* Spins the main loop until cond(data) holds; fails after seconds. */
 typedef gboolean (*GuiCond) (gpointer data);
@@ -45,6 +48,8 @@ GtkWidget *gui_find_toplevel (GType type);
 const char *gui_label (GtkWidget *root, const char *id);
 gboolean gui_visible (GtkWidget *root, const char *id);
 void gui_click (GtkWidget *root, const char *id);
+/* A key pressed in WINDOW (a toplevel), as the keyboard delivers it. */
+void gui_press_key (GtkWidget *window, guint keyval, GdkModifierType mods);
 
 /* Saves the window as tests/gui/screenshots/NAME.png in the build tree. */
 void gui_screenshot (GtkWidget *window, const char *name);

@@ -590,6 +590,236 @@ test_library_missing (void)
   g_settings_reset (settings, "library-location");
 }
 
+/* ---- the first run: choosing where the library goes ------------------------------ */
+
+typedef struct {
+  char *choose;        /* the folder picked in the chooser, or NULL for "Keep Here" */
+  const char *refused; /* the start of the error the bar must show, or NULL */
+  const char *library; /* the library the setting must then name */
+  guint history;       /* snapshots of PHONE_A the window must then show */
+} FirstRun;
+
+static gboolean
+first_run_bar_shown (gpointer data)
+{
+  return gui_visible (data, "first_run_bar");
+}
+
+static gboolean
+first_run_bar_gone (gpointer data)
+{
+  return !gui_visible (data, "first_run_bar");
+}
+
+static gboolean
+chooser_shown (gpointer data)
+{
+  return gui_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG) != NULL;
+}
+
+static gboolean
+chooser_in (gpointer data)
+{
+  GtkWidget *chooser = gui_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG);
+  g_autofree char *folder = chooser ? gtk_file_chooser_get_current_folder (GTK_FILE_CHOOSER (chooser)) : NULL;
+
+  return g_strcmp0 (folder, data) == 0;
+}
+
+static gboolean
+first_run_refused (gpointer data)
+{
+  GtkInfoBar *bar = GTK_INFO_BAR (gui_find (data, "first_run_bar"));
+  return gtk_info_bar_get_message_type (bar) == GTK_MESSAGE_ERROR;
+}
+
+static void
+first_run (LbApplication *app, LbWindow *window, gpointer data)
+{
+  FirstRun *run = data;
+  GtkWidget *w = GTK_WIDGET (window);
+  g_autofree char *default_library = g_build_filename (g_get_user_data_dir (), "lifeboat", NULL);
+  GtkWidget *chooser;
+  g_autofree char *saved = NULL;
+  LbPhone *phone = show_only (window, PHONE_A, LB_DEVICE_READY);
+
+  gui_wait (first_run_bar_shown, w, 10, "the first run's question");
+  g_assert_nonnull (strstr (gui_label (w, "first_run_label"), default_library));
+  g_assert_false (g_file_test (default_library, G_FILE_TEST_EXISTS));
+  /* Nothing is asked before a backup: it may go ahead at once. */
+  g_assert_true (gtk_widget_is_sensitive (gui_find (w, "backup_button")));
+  if (run->choose == NULL)
+    {
+      gui_click (w, "first_run_keep");
+      g_assert_false (gui_visible (w, "first_run_bar"));
+      gui_click (w, "backup_button");
+      gui_wait (is_idle_with_result, phone, 120, "the backup to finish");
+      g_assert_true (lb_phone_get_result (phone)->ok);
+      /* The default library, made by the first backup. */
+      g_assert_true (g_file_test (default_library, G_FILE_TEST_IS_DIR));
+      return;
+    }
+  gtk_window_resize (GTK_WINDOW (window), 1024, 768);
+  gui_screenshot (w, "first-run");
+
+  /* The real chooser GTK shows (no portal here), answered as a person does. */
+  gui_click (w, "first_run_choose");
+  gui_wait (chooser_shown, NULL, 10, "the folder chooser");
+  chooser = gui_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG);
+  g_assert_false (gtk_widget_is_sensitive (gui_find (w, "first_run_choose")));
+  gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), run->choose);
+  gui_wait (chooser_in, run->choose, 10, "the chooser in the chosen folder");
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+
+  if (run->refused != NULL)
+    {
+      gui_wait (first_run_refused, w, 20, "the chosen folder to be refused");
+      g_assert_true (g_str_has_prefix (gui_label (w, "first_run_label"), run->refused));
+      g_assert_true (gtk_widget_is_sensitive (gui_find (w, "first_run_choose")));
+      saved = lb_config_saved_library ();
+      g_assert_cmpstr (saved, ==, "");
+      return;
+    }
+  gui_wait (first_run_bar_gone, w, 20, "the library to be started");
+  saved = lb_config_saved_library ();
+  g_assert_cmpstr (saved, ==, run->library);
+  {
+    WantRows want = { window, run->history };
+    gui_wait (has_history_rows, &want, 20, "the history of the chosen library");
+  }
+  if (run->history == 0)
+    {
+      /* A backup now goes into the chosen library. */
+      gui_click (w, "backup_button");
+      gui_wait (is_idle_with_result, phone, 120, "the backup to finish");
+      g_assert_true (lb_phone_get_result (phone)->ok);
+    }
+}
+
+static void
+test_first_run (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.lifeboat.Lifeboat");
+  g_autofree char *disk = g_build_filename (gui_phones_dir, "first-run-disk", NULL);
+  g_autofree char *notes = g_build_filename (disk, "notes.txt", NULL);
+  g_autofree char *library = g_build_filename (disk, "Lifeboat", NULL);
+  g_autofree char *catalog = g_build_filename (library, "catalog.db", NULL);
+  g_autofree char *other = g_build_filename (gui_phones_dir, "first-run-other", NULL);
+  g_autofree char *other_inside = g_build_filename (other, "Lifeboat", "letter.txt", NULL);
+  g_autofree char *saved = NULL;
+  g_autofree char *default_library = g_build_filename (g_get_user_data_dir (), "lifeboat", NULL);
+  g_autoptr(GPtrArray) snapshots = NULL;
+  FirstRun run = { NULL, NULL, library, 0 };
+
+  /* A disk's top folder, with other files in it: the library goes into a
+   * folder of its own there, and the first backup into that library. */
+  g_assert_cmpint (g_mkdir_with_parents (disk, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (notes, "not a library\n", -1, NULL));
+  run.choose = disk;
+  gui_run_app_first_time (first_run, &run);
+  g_assert_true (g_file_test (catalog, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (default_library, G_FILE_TEST_EXISTS));
+  /* gui_run_app forgets the place when its window closes. */
+  g_settings_set_string (settings, "library-location", library);
+  snapshots = gui_snapshots (PHONE_A);
+  g_assert_cmpuint (snapshots->len, ==, 1);
+
+  /* A new computer, the same disk: choosing it finds the library and its
+   * history, and changes nothing in it. */
+  run.history = 1;
+  gui_run_app_first_time (first_run, &run);
+  g_assert_false (g_file_test (default_library, G_FILE_TEST_EXISTS));
+
+  /* A Lifeboat folder there that holds something else is refused, and
+   * nothing is saved. */
+  g_assert_cmpint (g_mkdir_with_parents (other_inside, 0700), ==, 0);
+  g_assert_cmpint (g_rmdir (other_inside), ==, 0);
+  g_assert_true (g_file_set_contents (other_inside, "dear diary\n", -1, NULL));
+  run.choose = other;
+  run.refused = "The library cannot go there: The folder";
+  gui_run_app_first_time (first_run, &run);
+
+  /* "Keep Here": the first backup makes the default library. */
+  run.choose = NULL;
+  run.refused = NULL;
+  gui_run_app_first_time (first_run, &run);
+  saved = g_settings_get_string (settings, "library-location");
+  g_assert_cmpstr (saved, ==, "");
+  g_assert_true (g_file_test (default_library, G_FILE_TEST_IS_DIR));
+}
+
+/* ---- help ------------------------------------------------------------------------- */
+
+static GtkWidget *
+help_window (void)
+{
+  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (GTK_IS_BUILDABLE (l->data) && gtk_widget_get_visible (l->data) &&
+        g_strcmp0 (gtk_buildable_get_name (l->data), "help_window") == 0)
+      return l->data;
+  return NULL;
+}
+
+static gboolean
+help_shown (gpointer data)
+{
+  return help_window () != NULL;
+}
+
+static gboolean
+help_gone (gpointer data)
+{
+  return help_window () == NULL;
+}
+
+static void
+help (LbApplication *app, LbWindow *window, gpointer data)
+{
+  /* What the help must tell (issue: first backup, automatic backups,
+   * restoring to a new phone, what USB cannot back up, troubleshooting a
+   * real phone), by topic, and words each topic's text must use. */
+  static const struct { const char *topic; const char *words[6]; } topics[] = {
+    { "first", { "File transfer", "Back Up", "snapshot", NULL } },
+    { "automatic", { "Back up automatically when connected", "Start at login", "lifeboat-cli watch", "locked", NULL } },
+    { "cannot", { "Contacts", "messages", "app data", NULL } },
+    { "inside", { "Look Inside", "search", "deleted", "Ctrl+W", NULL } },
+    { "restore", { "new phone", "Onto", "different phone", "memory card", NULL } },
+    { "trouble", { "Charging only", "Release", "udev", "libmtp-common", "lifeboat-cli devices", NULL } },
+    { "library", { "Preferences", "external disk", "lifeboat-cli", "offsite", NULL } },
+  };
+  GtkWidget *w;
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "help", NULL);
+  gui_wait (help_shown, NULL, 10, "the help window");
+  w = help_window ();
+  for (guint i = 0; i < G_N_ELEMENTS (topics); i++)
+    {
+      g_autofree char *title = g_strdup_printf ("help_%s_title", topics[i].topic);
+      g_autofree char *body = g_strdup_printf ("help_%s", topics[i].topic);
+
+      g_assert_true (gui_visible (w, title));
+      g_assert_cmpuint (strlen (gui_label (w, title)), >, 0);
+      g_assert_true (gui_visible (w, body));
+      for (guint k = 0; topics[i].words[k] != NULL; k++)
+        if (strstr (gtk_label_get_text (GTK_LABEL (gui_find (w, body))), topics[i].words[k]) == NULL)
+          g_error ("the help's topic “%s” does not mention “%s”", gui_label (w, title), topics[i].words[k]);
+    }
+  gtk_window_resize (GTK_WINDOW (w), 600, 700);
+  gui_spin (0.3);
+  gui_screenshot (w, "help");
+  /* Escape closes it, as it closes a dialog. */
+  gui_press_key (w, GDK_KEY_Escape, 0);
+  gui_wait (help_gone, NULL, 5, "Escape to close the help");
+}
+
+static void
+test_help (void)
+{
+  gui_run_app (help, NULL);
+}
+
 /* ---- structure ---------------------------------------------------------------------- */
 
 static void
@@ -2305,6 +2535,8 @@ main (int argc, char **argv)
   g_test_add_func ("/gui/hotplug", test_hotplug);
   g_test_add_func ("/gui/narrow", test_narrow);
   g_test_add_func ("/gui/library-missing", test_library_missing);
+  g_test_add_func ("/gui/first-run", test_first_run);
+  g_test_add_func ("/gui/help", test_help);
   g_test_add_func ("/gui/restore-to-new-phone", test_restore_to_new_phone);
   g_test_add_func ("/gui/restore-card-onto-no-card", test_restore_card_onto_no_card);
   g_test_add_func ("/gui/auto-switch", test_auto_switch);
