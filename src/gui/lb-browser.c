@@ -200,9 +200,9 @@ show_changes (LbBrowser *self, const LbDiff *diff, const GError *error)
       add_changes (store, diff->changed, "document-edit-symbolic", _("Changed"));
       add_changes (store, diff->removed, "list-remove-symbolic", _("Removed"));
       /* Translators: the tab's title with counts of added, changed and removed items */
-      tab = g_strdup_printf (_("Changes (%u added, %u changed, %u removed)"), diff->added->len, diff->changed->len,
+      tab = g_strdup_printf (_("C_hanges (%u added, %u changed, %u removed)"), diff->added->len, diff->changed->len,
                              diff->removed->len);
-      gtk_label_set_text (self->changes_tab_label, tab);
+      gtk_label_set_text_with_mnemonic (self->changes_tab_label, tab);
       gtk_label_set_text (self->changes_label,
                           diff->added->len + diff->changed->len + diff->removed->len == 0
                             ? _("Nothing changed since the phone’s previous backup.")
@@ -240,8 +240,8 @@ deleted_done (GObject *source, GAsyncResult *res, gpointer user_data)
     }
   store = lb_browser_deleted_store (deleted);
   /* Translators: the tab's title with the number of files */
-  tab = g_strdup_printf (_("Deleted from the phone (%u)"), deleted->len);
-  gtk_label_set_text (self->deleted_tab_label, tab);
+  tab = g_strdup_printf (_("_Deleted from the phone (%u)"), deleted->len);
+  gtk_label_set_text_with_mnemonic (self->deleted_tab_label, tab);
   gtk_label_set_text (self->deleted_label,
                       deleted->len == 0
                         ? _("Every file of the phone’s earlier backups is in this one too.")

@@ -19,6 +19,7 @@ struct _LbRestoreDialog {
   LbPhone *source;
   char *library;
   gint64 preselected;
+  char *target;                 /* the phone offered first, or NULL for the source */
   GStrv only;                    /* the chosen paths of the snapshot, or NULL: all */
   GHashTable *map;               /* backup storage → the phone storage the person chose */
   char *map_serial;              /* the phone those choices are for */
@@ -62,7 +63,9 @@ G_DEFINE_FINAL_TYPE (LbRestoreDialog, lb_restore_dialog, GTK_TYPE_DIALOG)
 enum { FINISHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-enum { COL_ID, COL_TEXT, N_COLS };
+/* The text first: a screen reader names a combo box by the first text
+ * column of its model. */
+enum { COL_TEXT, COL_ID, N_COLS };
 
 /* ---- the choices -------------------------------------------------------------- */
 
@@ -197,8 +200,11 @@ fill_targets (LbRestoreDialog *self)
   g_object_unref (store);
   if (was == NULL || !gtk_combo_box_set_active_id (self->target_combo, was))
     {
-      /* The backup's own phone first: restoring onto it is the common case. */
-      if (!is_target (self->source) || !gtk_combo_box_set_active_id (self->target_combo, lb_phone_get_serial (self->source)))
+      /* The phone asked for, else the backup's own phone: restoring onto it
+       * is the common case. */
+      if (!(self->target != NULL && gtk_combo_box_set_active_id (self->target_combo, self->target)) &&
+          (!is_target (self->source) ||
+           !gtk_combo_box_set_active_id (self->target_combo, lb_phone_get_serial (self->source))))
         gtk_combo_box_set_active (self->target_combo, n > 0 ? 0 : -1);
     }
   gtk_widget_set_sensitive (GTK_WIDGET (self->target_combo), n > 0);
@@ -798,6 +804,7 @@ lb_restore_dialog_dispose (GObject *object)
   g_clear_pointer (&self->plan_serial, g_free);
   g_clear_pointer (&self->library, g_free);
   g_clear_pointer (&self->only, g_strfreev);
+  g_clear_pointer (&self->target, g_free);
   g_clear_pointer (&self->map, g_hash_table_unref);
   g_clear_pointer (&self->map_serial, g_free);
   G_OBJECT_CLASS (lb_restore_dialog_parent_class)->dispose (object);
@@ -865,7 +872,7 @@ lb_restore_dialog_init (LbRestoreDialog *self)
 
 GtkWidget *
 lb_restore_dialog_new (GtkWindow *parent, LbMonitor *monitor, GPtrArray *phones, LbPhone *source, gint64 snapshot_id,
-                       const char *const *only)
+                       const char *const *only, const char *target)
 {
   LbRestoreDialog *self = g_object_new (LB_TYPE_RESTORE_DIALOG, "transient-for", parent, "use-header-bar", TRUE, NULL);
   gboolean may_create;
@@ -877,6 +884,7 @@ lb_restore_dialog_new (GtkWindow *parent, LbMonitor *monitor, GPtrArray *phones,
   self->phones = g_ptr_array_ref (phones);
   self->source = g_object_ref (source);
   self->preselected = snapshot_id;
+  self->target = g_strdup (target);
   self->only = g_strdupv ((char **) only);
   self->library = lb_config_library_path (&may_create);
   /* After the window's own handlers (connected first), so the phones are

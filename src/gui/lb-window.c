@@ -61,6 +61,29 @@ find_row (LbWindow *self, LbPhone *phone)
   return NULL;
 }
 
+/* The phone, other than PHONE, whose last backup is the newest: what a
+ * new phone's Restore… offers. */
+static LbPhone *
+newest_backed_up_other (LbWindow *self, LbPhone *phone)
+{
+  LbPhone *best = NULL;
+  gint64 newest = G_MININT64;
+
+  for (guint i = 0; i < self->phones->len; i++)
+    {
+      LbPhone *other = g_ptr_array_index (self->phones, i);
+      GPtrArray *snapshots = lb_phone_get_snapshots (other);
+
+      /* Newest first (load_done). */
+      if (other != phone && snapshots->len > 0 && ((LbSnapshot *) snapshots->pdata[0])->started > newest)
+        {
+          best = other;
+          newest = ((LbSnapshot *) snapshots->pdata[0])->started;
+        }
+    }
+  return best;
+}
+
 static void
 update_actions (LbWindow *self)
 {
@@ -76,7 +99,10 @@ update_actions (LbWindow *self)
   a = g_action_map_lookup_action (G_ACTION_MAP (self), "cancel");
   g_simple_action_set_enabled (G_SIMPLE_ACTION (a), phone != NULL && lb_phone_get_activity (phone) == LB_PHONE_BACKING_UP);
   a = g_action_map_lookup_action (G_ACTION_MAP (self), "restore");
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (a), idle && has_snapshot);
+  /* A connected phone with no backup of its own can take another's. */
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (a), idle && (has_snapshot ||
+                               (info != NULL && info->state == LB_DEVICE_READY &&
+                                newest_backed_up_other (self, phone) != NULL)));
   a = g_action_map_lookup_action (G_ACTION_MAP (self), "browse");
   g_simple_action_set_enabled (G_SIMPLE_ACTION (a), has_snapshot);
 }
@@ -543,12 +569,13 @@ back_up_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
  * choice), limited to paths (NULL: everything); the window reloads when
  * it is done. */
 static void
-open_restore (LbWindow *self, LbPhone *phone, gint64 id, const char *const *paths)
+open_restore (LbWindow *self, LbPhone *phone, gint64 id, const char *const *paths, const char *target)
 {
-  GtkWidget *dialog = lb_restore_dialog_new (GTK_WINDOW (self), self->monitor, self->phones, phone, id, paths);
+  GtkWidget *dialog = lb_restore_dialog_new (GTK_WINDOW (self), self->monitor, self->phones, phone, id, paths, target);
 
   g_signal_connect_swapped (dialog, "finished", G_CALLBACK (lb_window_reload), self);
-  gtk_widget_show (dialog);
+  /* Presented, not only shown: it takes the keyboard focus. */
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -568,7 +595,7 @@ restore_only_activated (GSimpleAction *action, GVariant *param, gpointer user_da
       for (guint j = 0; j < snapshots->len; j++)
         if (((LbSnapshot *) g_ptr_array_index (snapshots, j))->id == id)
           {
-            open_restore (self, phone, id, (const char *const *) paths);
+            open_restore (self, phone, id, (const char *const *) paths, NULL);
             return;
           }
     }
@@ -603,8 +630,16 @@ restore_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
   LbPhone *phone = lb_window_get_selected_phone (self);
   const LbSnapshot *s = phone ? selected_snapshot (self, phone) : NULL;
 
-  if (phone != NULL)
-    open_restore (self, phone, s ? s->id : 0, NULL);
+  LbPhone *source;
+
+  if (phone == NULL)
+    return;
+  if (lb_phone_get_snapshots (phone)->len > 0)
+    open_restore (self, phone, s ? s->id : 0, NULL, NULL);
+  /* A new phone, selected because it was just plugged in: the newest
+   * backup of the one it replaces, onto it. */
+  else if ((source = newest_backed_up_other (self, phone)) != NULL)
+    open_restore (self, source, 0, NULL, lb_phone_get_serial (phone));
 }
 
 static void
@@ -620,7 +655,7 @@ browse_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
   if (s == NULL)
     return;
   browser = lb_browser_new (GTK_WINDOW (self), library, s);
-  gtk_widget_show (browser);
+  gtk_window_present (GTK_WINDOW (browser));
 }
 
 static void

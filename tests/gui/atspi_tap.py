@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """What the scripts that drive the real window through the accessibility
 tree (AT-SPI, with dogtail) share: TAP output, waiting for a node while the
-tree changes, and stopping the window.  Imported by tests/gui/e2e.py and
-tests/dist/window-de.py."""
+tree changes, windows opening and closing, and stopping the window.
+Imported by tests/gui/e2e.py, a11y.py, keyboard.py and tests/dist/window-de.py."""
 import os
 import subprocess
 import sys
@@ -59,6 +59,38 @@ def start_window(builddir, env):
     app = wait_for(lambda: tree.root.application("lifeboat"), 30)
     ok(app is not None, "the window appears in the accessibility tree")
     return proc, app
+
+
+def new_window(app, before, seconds=20):
+    """A frame or dialog of app that was not among before (a list of its
+    children), once it shows; None after seconds."""
+    def find():
+        for child in app.children:
+            if child not in before and child.showing:
+                return child
+        return None
+    return wait_for(find, seconds)
+
+
+def back_up_button(app, what="the phone is listed and Back Up can be pressed"):
+    """The Back Up button once it can be pressed (checked, as what), or None."""
+    button = wait_for(lambda: app.child(name="Back Up", roleName="push button", retry=False), 30)
+    ready = button is not None and wait_for(lambda: button.sensitive or None, 30) is not None
+    ok(ready, what)
+    return button if ready else None
+
+
+def label_starting(node, prefix):
+    """The first showing label under node whose text starts with prefix."""
+    for x in node.findChildren(lambda x: x.roleName == "label", showingOnly=True):
+        if x.name.startswith(prefix):
+            return x
+    return None
+
+
+def closed(app, window, seconds=10):
+    """True once window is no longer a showing child of app, else None."""
+    return wait_for(lambda: None if window in list(app.children) and window.showing else True, seconds)
 
 
 def stop(proc):

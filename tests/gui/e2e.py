@@ -11,18 +11,11 @@ import sys
 
 sys.dont_write_bytecode = True  # nothing written into the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from atspi_tap import finish, ok, start_window, stop, wait_for  # noqa: E402
+from atspi_tap import finish, label_starting, ok, start_window, stop, wait_for  # noqa: E402
 
 builddir = os.environ["top_builddir"]
 # Lifeboat's own programs run with the sanitizer options of the build.
 ours = dict(os.environ, ASAN_OPTIONS=os.environ.get("LB_E2E_ASAN_OPTIONS", ""))
-
-
-def label_starting(app, prefix):
-    for node in app.findChildren(lambda x: x.roleName == "label", showingOnly=True):
-        if node.name.startswith(prefix):
-            return node
-    return None
 
 
 app_proc, app = start_window(builddir, ours)
