@@ -114,8 +114,11 @@ lb_cli_find (LbCli *cli, int argc, char **argv)
       g_autofree char *size = g_format_size (f->size);
       g_autofree char *date = lb_cli_local_time (f->mtime);
       g_autofree char *ids = id_ranges (f->snapshot_ids);
-      /* Translators: path, size, date, the snapshots that hold it ("3–5, 9") */
-      printf (_("%s (%s, %s): in snapshots %s\n"), path, size, date, ids);
+      /* Translators: path, size, date, the snapshots that hold it ("3–5, 9";
+       * "4" for the singular) */
+      printf (g_dngettext (GETTEXT_PACKAGE, "%s (%s, %s): in snapshot %s\n", "%s (%s, %s): in snapshots %s\n",
+                           f->snapshot_ids->len),
+              path, size, date, ids);
     }
   if (found->len == 0)
     printf ("%s\n", _("No file of that name in any snapshot of this phone."));

@@ -589,6 +589,15 @@ find_known (LbMonitor *self, const char *serial)
   return NULL;
 }
 
+static gboolean
+listened_to_locked (LbMonitor *self, const char *serial)
+{
+  for (guint i = 0; i < self->listening->len; i++)
+    if (g_str_equal (((Listening *) self->listening->pdata[i])->serial, serial))
+      return TRUE;
+  return FALSE;
+}
+
 void
 lb_monitor_hold (LbMonitor *self, const char *serial)
 {
@@ -608,20 +617,10 @@ lb_monitor_hold (LbMonitor *self, const char *serial)
       g_hash_table_insert (self->held, g_strdup (serial), held);
     }
   held->count++;
-  for (guint i = 0; i < self->listening->len; i++)
-    if (g_str_equal (((Listening *) self->listening->pdata[i])->serial, serial))
-      /* The thread lets go of it between waits. */
-      lb_hotplug_wake (self->hotplug);
+  /* The thread lets go of it between waits. */
+  if (listened_to_locked (self, serial))
+    lb_hotplug_wake (self->hotplug);
   g_mutex_unlock (&self->lock);
-}
-
-static gboolean
-listened_to_locked (LbMonitor *self, const char *serial)
-{
-  for (guint i = 0; i < self->listening->len; i++)
-    if (g_str_equal (((Listening *) self->listening->pdata[i])->serial, serial))
-      return TRUE;
-  return FALSE;
 }
 
 void

@@ -73,29 +73,22 @@ lb_browser_load_job_free (LoadJob *job)
   g_free (job);
 }
 
-/* Judged by the name alone: no blob is read to decide. */
-static gboolean
-is_kind (const LbEntry *e, const char *prefix)
+/* The content type of a stored file, judged by its name alone (no blob is
+ * read to decide), or NULL for folders, empty files and files left out. */
+static char *
+stored_type (const LbEntry *e)
 {
-  g_autofree char *type = NULL;
-
   if (e->is_folder || e->blob == NULL || e->size == 0)
-    return FALSE;
-  type = g_content_type_guess (e->name, NULL, 0, NULL);
-  return type != NULL && g_str_has_prefix (type, prefix);
-}
-
-static gboolean
-is_picture (const LbEntry *e)
-{
-  return e->size <= PREVIEW_MAX_BYTES && is_kind (e, "image/");
+    return NULL;
+  return g_content_type_guess (e->name, NULL, 0, NULL);
 }
 
 static Row *
 row_new (LbLibrary *library, const LbEntry *e)
 {
   Row *r = g_new0 (Row, 1);
-  gboolean picture = is_picture (e);
+  g_autofree char *type = stored_type (e);
+  gboolean picture = type != NULL && g_str_has_prefix (type, "image/") && e->size <= PREVIEW_MAX_BYTES;
 
   r->path_id = e->path_id;
   r->parent_id = e->parent_id;
@@ -113,7 +106,7 @@ row_new (LbLibrary *library, const LbEntry *e)
   r->icon = e->is_folder ? "folder" : e->blob == NULL ? "action-unavailable-symbolic" : picture ? "image-x-generic" : "text-x-generic";
   if (picture)
     r->preview = lb_library_blob_path (library, e->blob);
-  else if (is_kind (e, "video/"))
+  else if (type != NULL && g_str_has_prefix (type, "video/"))
     {
       r->icon = "video-x-generic";
       r->video = lb_library_blob_path (library, e->blob);

@@ -94,21 +94,32 @@ cache_path (LbThumbnails *self, const char *sha)
   return g_build_filename (self->cache, prefix, name, NULL);
 }
 
+/* The cache's folder for the thumbnail at PATH, made private (0700) if
+ * new; FALSE, said in the log, when it cannot be. */
+static gboolean
+make_folder (LbThumbnails *self, const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  if ((g_mkdir (self->cache, 0700) < 0 && errno != EEXIST) || (g_mkdir (dir, 0700) < 0 && errno != EEXIST))
+    {
+      g_debug ("Cannot make the thumbnail folder %s: %s", dir, g_strerror (errno));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Kept as the library keeps its own files: private, and whole or not at
  * all (a crash leaves a temporary file, never half a PNG). */
 static void
 store (LbThumbnails *self, const char *path, GdkPixbuf *pixbuf)
 {
-  g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *buffer = NULL;
   gsize length = 0;
   g_autoptr(GError) error = NULL;
 
-  if ((g_mkdir (self->cache, 0700) < 0 && errno != EEXIST) || (g_mkdir (dir, 0700) < 0 && errno != EEXIST))
-    {
-      g_debug ("Cannot make the thumbnail folder %s: %s", dir, g_strerror (errno));
-      return;
-    }
+  if (!make_folder (self, path))
+    return;
   if (!gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &length, "png", &error, NULL)
       || !g_file_set_contents_full (path, buffer, (gssize) length, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
     g_debug ("Cannot keep the thumbnail %s: %s", path, error->message);
@@ -182,11 +193,10 @@ run_video_thumbnailer (const char *blob_path, const char *path)
 static GdkPixbuf *
 video_thumbnail (LbThumbnails *self, const char *blob_path, const char *cached)
 {
-  g_autofree char *dir = g_path_get_dirname (cached);
   g_autofree char *partial = g_strdup_printf ("%s.%p.partial", cached, (void *) g_thread_self ());
   GdkPixbuf *pixbuf = NULL;
 
-  if ((g_mkdir (self->cache, 0700) < 0 && errno != EEXIST) || (g_mkdir (dir, 0700) < 0 && errno != EEXIST))
+  if (!make_folder (self, cached))
     return NULL;
   if (run_video_thumbnailer (blob_path, partial) && (pixbuf = gdk_pixbuf_new_from_file (partial, NULL)) != NULL
       && (g_chmod (partial, 0600) < 0 || g_rename (partial, cached) < 0))

@@ -7,7 +7,7 @@
 # file and nothing else.  Search: a renamed file is found under each name
 # in the snapshots that had it.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 13
+plan 14
 
 . "$(dirname "$0")/restore-lib.sh"
 
@@ -63,3 +63,5 @@ is "$(json '[(x["path"], x["snapshots"]) for x in d]' <"$WORK/f-new")" \
   "$CLI" find "" --from 2100-01-01 | grep -q "No file of that name" &&
   ! "$CLI" find x --from yesterday 2>"$WORK/f.err" && grep -q "YEAR-MONTH-DAY" "$WORK/f.err"
 ok $? "both are the same content; a date range with nothing in it finds nothing; a bad date is explained"
+"$CLI" find diary | grep -q ": in snapshot $id3\$" && "$CLI" find NOTES | grep -q ": in snapshots $id1[–-]$id2\$"
+ok $? "for people: 'in snapshot N' for one, 'in snapshots N–M' for more"
