@@ -358,6 +358,13 @@ run (const LbResticRepo *repo, const char *const *args, const char *cwd, LbResti
     return FALSE;
   /* restic's messages are what we parse: always in English. */
   g_subprocess_launcher_setenv (launcher, "LC_ALL", "C", TRUE);
+  if (repo->password != NULL)
+    {
+      /* restic prefers a password file or command to RESTIC_PASSWORD. */
+      g_subprocess_launcher_unsetenv (launcher, "RESTIC_PASSWORD_FILE");
+      g_subprocess_launcher_unsetenv (launcher, "RESTIC_PASSWORD_COMMAND");
+      g_subprocess_launcher_setenv (launcher, "RESTIC_PASSWORD", repo->password, TRUE);
+    }
   g_subprocess_launcher_set_cwd (launcher, cwd);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
   child = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &local);

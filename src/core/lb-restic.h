@@ -28,6 +28,11 @@ typedef struct {
   const char *repo;              /* restic's syntax: /mnt/disk/repo, sftp:host:/p, rest:..., s3:..., rclone:... */
   const char *password_file;
   const char *password_command;
+  /* The password itself (the window's, from the desktop keyring): given to
+   * restic as RESTIC_PASSWORD in its own environment, never on its command
+   * line, where every user of the computer could read it; the other
+   * password variables are then taken out of its environment. */
+  const char *password;
 } LbResticRepo;
 
 /* Called on the calling thread for each JSON object restic prints on a line

@@ -7,6 +7,7 @@
 
 #include "lb-application.h"
 #include "lb-background.h"
+#include "lb-offsite-copier.h"
 #include "lb-config.h"
 #include "lb-device.h"
 #include "lb-help.h"
@@ -19,6 +20,7 @@ struct _LbApplication {
   LbMonitor *monitor;
   /* --background: automatic backups, the process kept without a window. */
   LbBackground *background;
+  LbOffsiteCopier *copier;  /* off-site copies, after backups or asked for */
   gboolean no_window_once;  /* the --background start shows no window */
   guint on_term, on_int;    /* its SIGTERM and SIGINT sources */
 };
@@ -54,7 +56,7 @@ static void
 preferences_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   LbApplication *self = user_data;
-  GtkWidget *dialog = lb_preferences_new (GTK_WINDOW (main_window (self)));
+  GtkWidget *dialog = lb_preferences_new (GTK_WINDOW (main_window (self)), self->copier);
 
   g_signal_connect_object (dialog, "library-moved", G_CALLBACK (library_moved), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (dialog, "start-background", G_CALLBACK (lb_application_start_background), self,
@@ -97,6 +99,7 @@ show_window (LbApplication *self)
   if (window == NULL)
     {
       window = lb_window_new (GTK_APPLICATION (self), self->monitor);
+      lb_window_set_copier (window, self->copier);
       if (self->background != NULL)
         lb_window_set_docked (window, lb_background_get_docked (self->background));
     }
@@ -158,6 +161,7 @@ lb_application_startup (GApplication *app)
     gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action, accels[i].accels);
   gtk_window_set_default_icon_name (LB_APPLICATION_ID);
   self->monitor = lb_monitor_new ();
+  self->copier = lb_offsite_copier_new (app);
 }
 
 static void
@@ -174,12 +178,14 @@ lb_application_activate (GApplication *app)
 }
 
 static void
-background_backup_finished (LbApplication *self)
+background_backup_finished (LbApplication *self, gboolean made)
 {
   LbWindow *window = main_window (self);
 
   if (window != NULL)
     lb_window_reload (window);
+  if (made)
+    lb_offsite_copier_after_backup (self->copier);
 }
 
 static void
@@ -249,6 +255,9 @@ lb_application_shutdown (GApplication *app)
   g_clear_handle_id (&self->on_term, g_source_remove);
   g_clear_handle_id (&self->on_int, g_source_remove);
   g_clear_object (&self->background);
+  /* restic is told to stop; the repository keeps what it had. */
+  lb_offsite_copier_cancel (self->copier);
+  g_clear_object (&self->copier);
   g_clear_object (&self->monitor);
   lb_device_forbid_thread (NULL);
 }

@@ -197,7 +197,7 @@ on_finished (LbDocked *d, const char *serial, LbSnapshot *s, GError *error, LbBa
       else
         notify (self, serial, title, body, TRUE, _("Open Lifeboat"));
     }
-  g_signal_emit (self, signals[BACKUP_FINISHED], 0);
+  g_signal_emit (self, signals[BACKUP_FINISHED], 0, s != NULL);
 }
 
 /* Put off (a reader held the library) is routine; only a failure is
@@ -276,7 +276,7 @@ lb_background_class_init (LbBackgroundClass *klass)
   object_class->dispose = lb_background_dispose;
   object_class->finalize = lb_background_finalize;
   signals[BACKUP_FINISHED] = g_signal_new ("backup-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                           NULL, NULL, NULL, G_TYPE_NONE, 0);
+                                           NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
   signals[STOPPED] = g_signal_new ("stopped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                    NULL, NULL, NULL, G_TYPE_NONE, 0);
 }

@@ -27,8 +27,9 @@ void lb_background_stop (LbBackground *self);
 LbDocked *lb_background_get_docked (LbBackground *self);
 
 /* Signals:
- *   "backup-finished" (): an automatic backup ended (the window re-reads
- *                     the library)
+ *   "backup-finished" (gboolean made): an automatic backup ended (the
+ *                     window re-reads the library); made: with a new
+ *                     snapshot (an off-site copy may follow)
  *   "stopped"         () */
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 #include "lb-config.h"
 #include "lb-keep-setting.h"
 #include "lb-library-move.h"
+#include "lb-offsite-panel.h"
 #include "lb-preferences.h"
 #include "lb-relay.h"
 
@@ -30,6 +31,7 @@ struct _LbPreferences {
   GtkLabel *start_note;
   GtkComboBoxText *keep_combo;
   GtkLabel *keep_note;
+  LbOffsitePanel *offsite_panel;
   LbKeepRules custom_keep;       /* the "custom" entry's rules (set with lifeboat-cli) */
 
   GCancellable *closing;         /* cancelled when the dialog goes */
@@ -384,7 +386,9 @@ lb_preferences_class_init (LbPreferencesClass *klass)
    * service in this process now. */
   signals[START_BACKGROUND] = g_signal_new ("start-background", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                             NULL, NULL, NULL, G_TYPE_NONE, 0);
+  g_type_ensure (LB_TYPE_OFFSITE_PANEL);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/lifeboat/Lifeboat/lb-preferences.ui");
+  gtk_widget_class_bind_template_child (widget_class, LbPreferences, offsite_panel);
   gtk_widget_class_bind_template_child (widget_class, LbPreferences, location_label);
   gtk_widget_class_bind_template_child (widget_class, LbPreferences, move_button);
   gtk_widget_class_bind_template_child (widget_class, LbPreferences, size_label);
@@ -411,11 +415,12 @@ lb_preferences_init (LbPreferences *self)
 }
 
 GtkWidget *
-lb_preferences_new (GtkWindow *parent)
+lb_preferences_new (GtkWindow *parent, LbOffsiteCopier *copier)
 {
   LbPreferences *self = g_object_new (LB_TYPE_PREFERENCES, "transient-for", parent, "use-header-bar", TRUE, NULL);
   g_autoptr(GSettings) settings = lb_config_settings ();
 
+  lb_offsite_panel_set_copier (self->offsite_panel, copier);
   show_location (self);
   lb_keep_setting_load_async (self->library, NULL, self->closing, keep_loaded, g_object_ref (self));
   if (settings == NULL)

@@ -19,6 +19,7 @@ struct _LbWindow {
 
   LbMonitor *monitor;
   LbDocked *docked;            /* the process's automatic backups, or NULL */
+  LbOffsiteCopier *copier;     /* the application's off-site copies, or NULL */
   GPtrArray *phones;           /* LbPhone*, in list order */
   GCancellable *cancellable;   /* library reads and releases */
   GCancellable *load;          /* the library read in flight: a newer one replaces it */
@@ -164,6 +165,13 @@ on_auto_finished (LbWindow *self, const char *serial, const LbSnapshot *snapshot
 
   if (phone != NULL)
     lb_phone_follow_finished (phone, snapshot, error);
+}
+
+void
+lb_window_set_copier (LbWindow *self, LbOffsiteCopier *copier)
+{
+  g_return_if_fail (LB_IS_WINDOW (self));
+  g_set_object (&self->copier, copier);
 }
 
 void
@@ -501,7 +509,12 @@ lb_window_reload (LbWindow *self)
 static void
 on_backup_finished (LbWindow *self, LbPhone *phone)
 {
+  const LbBackupResult *r = lb_phone_get_result (phone);
+
   lb_window_reload (self);
+  /* An automatic one is the background service's to follow up. */
+  if (self->copier != NULL && r != NULL && r->ok && !r->automatic)
+    lb_offsite_copier_after_backup (self->copier);
   /* Whatever the backup met (an unplug, a lock), look at the phone again. */
   lb_monitor_refresh (self->monitor);
 }
@@ -774,6 +787,7 @@ lb_window_dispose (GObject *object)
   if (self->docked != NULL)
     g_signal_handlers_disconnect_by_data (self->docked, self);
   g_clear_object (&self->docked);
+  g_clear_object (&self->copier);
   if (self->phones != NULL)
     for (guint i = 0; i < self->phones->len; i++)
       {

@@ -4,6 +4,7 @@
 
 #include <gtk/gtk.h>
 #include "lb-docked.h"
+#include "lb-offsite-copier.h"
 #include "lb-monitor.h"
 #include "lb-phone.h"
 
@@ -29,5 +30,9 @@ void lb_window_select_phone (LbWindow *self, const char *serial);
  * shows a backup they run on its phone (progress, result), and the
  * phone's Stop stops it.  Takes a reference. */
 void lb_window_set_docked (LbWindow *self, LbDocked *docked);
+
+/* The application's off-site copies: one follows a backup made here by
+ * hand when the settings ask for it.  Takes a reference. */
+void lb_window_set_copier (LbWindow *self, LbOffsiteCopier *copier);
 
 G_END_DECLS

@@ -23,7 +23,7 @@ on_progress (const LbOffsiteProgress *p, gpointer user_data)
 static void
 read_lines (const char *text)
 {
-  const LbResticRepo repo = { "/nonexistent/lifeboat-fuzz-repo", NULL, NULL };
+  const LbResticRepo repo = { "/nonexistent/lifeboat-fuzz-repo", NULL, NULL, NULL };
   g_autoptr(LbOffsitePush) result = g_new0 (LbOffsitePush, 1);
   g_autoptr(GString) capture = g_string_new (NULL);
   g_autoptr(GError) error = NULL;

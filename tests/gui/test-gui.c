@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 
 #include "gui-util.h"
 #include "test-device-util.h"
@@ -2476,6 +2477,215 @@ test_notification_prune (void)
   gui_run_app (notification_prune, NULL);
 }
 
+/* ---- the off-site copy ------------------------------------------------------------- */
+
+#define OFFSITE_PASSWORD "correct horse battery staple"
+
+/* The desktop keyring, in the rig's D-Bus session: GNOME Keyring's Secret
+ * Service with a login keyring unlocked by a password on its stdin, as a
+ * login manager does.  It ends with the session. */
+static void
+start_keyring (void)
+{
+  static gboolean started;
+  const char *argv[] = { "gnome-keyring-daemon", "--unlock", "--components=secrets", "--daemonize", NULL };
+  g_autoptr(GSubprocess) daemon = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GVariant) owner = NULL;
+
+  if (started)
+    return;
+  daemon = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (daemon, "login-password", NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (daemon));
+  /* The daemon takes its name on the bus a moment after --daemonize
+   * returns.  (Asking the bus to start it would start another, locked.) */
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  for (int i = 0; i < 100 && owner == NULL; i++)
+    {
+      g_clear_error (&error);
+      owner = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                           "GetNameOwner", g_variant_new ("(s)", "org.freedesktop.secrets"), NULL,
+                                           G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
+      if (owner == NULL)
+        g_usleep (100 * 1000);
+    }
+  g_assert_no_error (error);
+  started = TRUE;
+}
+
+/* What a program outside Lifeboat finds in the keyring for the repository
+ * (libsecret's own secret-tool), or NULL. */
+static char *
+keyring_holds (const char *repository)
+{
+  const char *argv[] = { "secret-tool", "lookup", "repository", repository, NULL };
+  g_autofree char *out = NULL;
+  int status = 0;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                               NULL, &out, NULL, &status, NULL));
+  return g_spawn_check_wait_status (status, NULL) ? g_steal_pointer (&out) : NULL;
+}
+
+/* The copies restic itself lists in the repository. */
+static guint
+restic_copies (const char *repository)
+{
+  const char *argv[] = { "restic", "--repo", repository, "--no-lock", "snapshots", "--json", "--tag", "lifeboat", NULL };
+  g_auto(GStrv) env = g_environ_setenv (g_get_environ (), "RESTIC_PASSWORD", OFFSITE_PASSWORD, TRUE);
+  g_autofree char *out = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  int status = 0;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                               &out, NULL, &status, NULL));
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+  return json_array_get_length (json_node_get_array (json_parser_get_root (parser)));
+}
+
+typedef struct {
+  GSettings *settings;
+  char *message;             /* the last copy's message before this one */
+} CopyEnded;
+
+static gboolean
+copy_ended (gpointer data)
+{
+  CopyEnded *c = data;
+  g_autofree char *now = g_settings_get_string (c->settings, "offsite-last-message");
+
+  return g_settings_get_int64 (c->settings, "offsite-last-time") != 0 && g_strcmp0 (now, c->message) != 0;
+}
+
+/* Waits for the next copy to end; TRUE when it worked. */
+static gboolean
+next_copy (GSettings *settings, const char *what)
+{
+  CopyEnded c = { settings, g_settings_get_string (settings, "offsite-last-message") };
+
+  gui_wait (copy_ended, &c, 120, what);
+  g_free (c.message);
+  return g_settings_get_boolean (settings, "offsite-last-ok");
+}
+
+static gboolean
+status_starts (gpointer data)
+{
+  const char *const *want = data;
+  GtkWidget *prefs = gui_find_toplevel (LB_TYPE_PREFERENCES);
+  return prefs != NULL && g_str_has_prefix (gui_label (prefs, "status_label"), want[0]);
+}
+
+static void
+set_up_offsite (GtkWidget *prefs, const char *repository, const char *password, const char *expect)
+{
+  const char *want[] = { expect, NULL };
+
+  gtk_entry_set_text (GTK_ENTRY (gui_find (prefs, "repo_entry")), repository);
+  gtk_entry_set_text (GTK_ENTRY (gui_find (prefs, "password_entry")), password);
+  g_assert_true (gtk_widget_is_sensitive (gui_find (prefs, "setup_button")));
+  gui_click (prefs, "setup_button");
+  gui_wait (status_starts, want, 60, expect);
+}
+
+static void
+offsite (LbApplication *app, LbWindow *window, gpointer data)
+{
+  GtkWidget *w = GTK_WIDGET (window);
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.lifeboat.Lifeboat");
+  g_autofree char *repository = g_build_filename (gui_phones_dir, "offsite-repo", NULL);
+  g_autofree char *gone = g_build_filename (gui_phones_dir, "offsite-repo-unplugged", NULL);
+  g_autofree char *held = NULL;
+  g_autofree char *message = NULL;
+  g_autoptr(GPtrArray) snapshots = NULL;
+  LbPhone *phone = show_only (window, PHONE_A, LB_DEVICE_READY);
+  GtkWidget *prefs = open_preferences (app, "Preferences");
+  const char *want_last[] = { "Last copy ", NULL };
+  LbSnapshot made = { .serial = (char *) PHONE_A, .files = 1 };
+
+  /* Nothing set up: only the place and the password can be typed. */
+  g_assert_true (g_str_has_prefix (gui_label (prefs, "status_label"), "Not set up"));
+  g_assert_false (gtk_widget_is_sensitive (gui_find (prefs, "copy_button")));
+  g_assert_false (gtk_widget_is_sensitive (gui_find (prefs, "after_check")));
+
+  /* A wrong password for a repository that is there is refused, and not
+   * kept; a new place becomes a repository, and its password is kept in
+   * the desktop keyring, where other programs find it too. */
+  set_up_offsite (prefs, repository, OFFSITE_PASSWORD, "Set up: a new, empty repository");
+  g_assert_true (g_file_test (repository, G_FILE_TEST_IS_DIR));
+  held = keyring_holds (repository);
+  g_assert_cmpstr (held, ==, OFFSITE_PASSWORD);
+  g_clear_pointer (&held, g_free);
+  g_assert_cmpstr (g_settings_get_string (settings, "offsite-repository"), ==, repository);
+  g_assert_cmpstr (gtk_entry_get_text (GTK_ENTRY (gui_find (prefs, "password_entry"))), ==, "");
+  set_up_offsite (prefs, repository, "not the password", "Not set up: The password is wrong");
+  held = keyring_holds (repository);
+  g_assert_cmpstr (held, ==, OFFSITE_PASSWORD);
+
+  /* Copy after each backup: one made by hand here... */
+  gui_click (prefs, "after_check");
+  g_assert_true (g_settings_get_boolean (settings, "offsite-after-backup"));
+  gtk_widget_destroy (prefs);
+  gui_click (w, "backup_button");
+  gui_wait (is_idle_with_result, phone, 120, "the backup to finish");
+  g_assert_true (lb_phone_get_result (phone)->ok);
+  g_assert_true (next_copy (settings, "the copy after the backup"));
+  message = g_settings_get_string (settings, "offsite-last-message");
+  g_assert_true (strstr (message, " sent (restic snapshot ") != NULL);
+  g_assert_cmpuint (restic_copies (repository), ==, 1);
+
+  /* ...and an automatic one, as the background service ends it. */
+  lb_application_start_background (app);
+  g_signal_emit_by_name (lb_background_get_docked (lb_application_get_background (app)), "backup-finished",
+                         PHONE_A, &made, NULL);
+  g_assert_true (next_copy (settings, "the copy after the automatic backup"));
+  g_assert_cmpuint (restic_copies (repository), ==, 2);
+
+  prefs = open_preferences (app, "Preferences again");
+  gui_wait (status_starts, want_last, 10, "the last copy in Preferences");
+  g_assert_nonnull (strstr (gui_label (prefs, "status_label"), "restic snapshot"));
+  g_assert_true (gtk_widget_is_sensitive (gui_find (prefs, "copy_button")));
+  gui_screenshot (prefs, "preferences-offsite");
+
+  /* The disk with the repository is gone: Copy Now fails, says so in a
+   * notification, and the library is as it was. */
+  g_assert_cmpint (g_rename (repository, gone), ==, 0);
+  gui_click (prefs, "copy_button");
+  g_assert_false (next_copy (settings, "the copy to a repository that is gone"));
+  gui_wait (notified, (gpointer) "The off-site copy failed", 20, "the notification of the failed copy");
+  g_assert_nonnull (strstr (gui_label (prefs, "status_label"), "failed"));
+  snapshots = gui_snapshots (PHONE_A);
+  g_assert_cmpuint (snapshots->len, ==, 1);
+  g_assert_cmpint (((LbSnapshot *) snapshots->pdata[0])->state, ==, LB_SNAPSHOT_COMPLETE);
+  /* Back again: the next copy completes. */
+  g_assert_cmpint (g_rename (gone, repository), ==, 0);
+  gui_click (prefs, "copy_button");
+  g_assert_true (next_copy (settings, "the copy once the repository is back"));
+  g_assert_cmpuint (restic_copies (repository), ==, 3);
+  gtk_widget_destroy (prefs);
+  lb_background_stop (lb_application_get_background (app));
+}
+
+static void
+test_offsite (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.lifeboat.Lifeboat");
+
+  start_keyring ();
+  gui_run_app (offsite, NULL);
+  g_settings_reset (settings, "offsite-repository");
+  g_settings_reset (settings, "offsite-after-backup");
+  g_settings_reset (settings, "offsite-last-time");
+  g_settings_reset (settings, "offsite-last-ok");
+  g_settings_reset (settings, "offsite-last-message");
+}
+
 /* The desktop's notification server, in the rig's D-Bus session: the
  * window's background service sends to it (tests/gui/notifyd.py records
  * what; tests/gui/test-background.sh checks it).  It ends with the
@@ -2549,6 +2759,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gui/move-library", test_move_library);
   g_test_add_func ("/gui/start-at-login", test_start_at_login);
   g_test_add_func ("/gui/keep-rules", test_keep_rules);
+  g_test_add_func ("/gui/offsite", test_offsite);
   g_test_add_func ("/gui/automatic-in-window", test_automatic_in_window);
   g_test_add_func ("/gui/notification-no-room", test_notification_no_room);
   g_test_add_func ("/gui/notification-prune", test_notification_prune);
