@@ -59,9 +59,11 @@ lb_db_set_error (LbDb *db, int rc, const char *what, GError **error)
       break;
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
+      /* Not always after BUSY_TIMEOUT_MS: SQLite answers BUSY at once where
+       * waiting could deadlock (a reader's snapshot too old to write). */
       g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_LOCKED,
-                   _("The library's catalog %s stayed busy for %d seconds; another program "
-                     "is using it (%s: %s)"), db->path, BUSY_TIMEOUT_MS / 1000, what, msg);
+                   _("The library's catalog %s is busy: another program is using it (%s: %s)"),
+                   db->path, what, msg);
       return;
     default:
       break;
