@@ -16,9 +16,8 @@ typedef struct {
 static void
 choice_free (Choice *c)
 {
-  if (c->chooser != NULL)
-    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (c->chooser));
-  g_clear_object (&c->chooser);
+  /* on_response destroyed the chooser already. */
+  g_warn_if_fail (c->chooser == NULL);
   g_free (c->chosen);
   g_free (c->library);
   g_free (c);
@@ -46,6 +45,11 @@ on_response (GtkNativeDialog *chooser, int response, GTask *task)
   gtk_native_dialog_hide (chooser);
   if (response == GTK_RESPONSE_ACCEPT)
     file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  /* Gone here, on the main thread: the task's data may be freed on the
+   * worker's, where no GTK call belongs. */
+  g_signal_handlers_disconnect_by_data (chooser, task);
+  gtk_native_dialog_destroy (chooser);
+  g_clear_object (&c->chooser);
   if (file == NULL || (c->chosen = g_file_get_path (file)) == NULL)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s", _("No folder was chosen"));

@@ -642,7 +642,6 @@ restore_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
   LbWindow *self = user_data;
   LbPhone *phone = lb_window_get_selected_phone (self);
   const LbSnapshot *s = phone ? selected_snapshot (self, phone) : NULL;
-
   LbPhone *source;
 
   if (phone == NULL)
