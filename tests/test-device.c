@@ -25,6 +25,51 @@ test_state_strings (void)
   g_assert_cmpstr (lb_device_state_to_string (LB_DEVICE_BUSY), ==, "busy");
 }
 
+/* ---- device keys ---------------------------------------------------------------- */
+
+/* Serial and model come from the phone: whatever they hold, a key gives
+ * them back apart, and a plain serial is never taken for a key. */
+static void
+test_keys (void)
+{
+  const char *serials[] = { "0123456789ABCDEF", "", "\x1f" "1209:3:abc", "a:b", "12:34", "é/ü\n" };
+  const char *models[] = { "Redmi 9A", "", "\x1f", "3:x", "Pixel 7" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (serials); i++)
+    for (guint j = 0; j < G_N_ELEMENTS (models); j++)
+      {
+        g_autofree char *key = lb_device_key (serials[i], 0x18d1, models[j]);
+        g_autofree char *serial = NULL, *model = NULL, *plain = NULL;
+        guint16 vendor = 0;
+
+        g_assert_true (lb_device_key_parse (key, &serial, &vendor, &model));
+        g_assert_cmpstr (serial, ==, serials[i]);
+        g_assert_cmpstr (model, ==, models[j]);
+        g_assert_cmphex (vendor, ==, 0x18d1);
+        plain = lb_device_key_dup_serial (key);
+        g_assert_cmpstr (plain, ==, serials[i]);
+        g_assert_true (lb_device_key_matches (key, serials[i], 0x18d1, models[j]));
+        g_assert_true (lb_device_key_matches (key, serials[i], 0x18d1, NULL));
+        g_assert_false (lb_device_key_matches (key, serials[i], 0x04e8, models[j]));
+        g_assert_false (lb_device_key_matches (key, "other", 0x18d1, models[j]));
+        if (j > 0)
+          g_assert_false (lb_device_key_matches (key, serials[i], 0x18d1, models[j - 1]));
+      }
+  /* A plain serial matches every phone with it, whatever its model. */
+  g_assert_false (lb_device_key_parse ("0123456789ABCDEF", NULL, NULL, NULL));
+  g_assert_true (lb_device_key_matches ("0123456789ABCDEF", "0123456789ABCDEF", 0x1234, "Any"));
+  g_assert_false (lb_device_key_matches ("0123456789ABCDEF", "0123456789ABCDEE", 0x1234, "Any"));
+  {
+    g_autofree char *plain = lb_device_key_dup_serial ("R58M");
+    g_assert_cmpstr (plain, ==, "R58M");
+  }
+  /* Truncated or malformed keys are not keys. */
+  g_assert_false (lb_device_key_parse ("\x1f" "18d1:99:short", NULL, NULL, NULL));
+  g_assert_false (lb_device_key_parse ("\x1f" "18d1:x:abc", NULL, NULL, NULL));
+  g_assert_false (lb_device_key_parse ("\x1f" "18d:3:abc", NULL, NULL, NULL));
+  g_assert_false (lb_device_key_parse ("\x1f", NULL, NULL, NULL));
+}
+
 /* ---- enumerate ------------------------------------------------------------ */
 
 static const LbDeviceInfo *
@@ -364,6 +409,7 @@ main (int argc, char **argv)
   g_assert_nonnull (phones_dir);
 
   g_test_add_func ("/device/state-strings", test_state_strings);
+  g_test_add_func ("/device/keys", test_keys);
   g_test_add_func ("/device/enumerate/all", test_enumerate);
   g_test_add_func ("/device/enumerate/none", test_enumerate_none);
   g_test_add_func ("/device/open/serial", test_open_serial);

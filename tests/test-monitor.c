@@ -22,6 +22,14 @@
 #define M_READY  "MON-READY"
 #define M_LOCKED "MON-LOCKED"
 #define M_PLUG   "MON-PLUG"     /* starts unplugged */
+/* Two cheap phones sharing one fake serial, unplugged at start; vphone-ctl
+ * knows them by these names. */
+#define M_TWIN1  "MON-TWIN1"
+#define M_TWIN2  "MON-TWIN2"
+#define FAKE_SERIAL "0123456789ABCDEF"
+#define TWIN1_MODEL "Redmi 9A"
+#define TWIN2_MODEL "Galaxy A03"
+#define RIG_VENDOR 0x1209
 
 /* The monitor settles 500 ms after the last bus event, then probes. */
 #define SETTLE_MS 500
@@ -31,6 +39,7 @@ static GThread *main_thread;
 typedef struct {
   char kind;                /* 'a'dded, 'c'hanged, 'r'emoved */
   char *serial;
+  char *key;                /* lb_device_info_key */
   LbDeviceState state;
   guint8 address;
   gint64 when;
@@ -45,18 +54,22 @@ static void
 event_free (Event *e)
 {
   g_free (e->serial);
+  g_free (e->key);
   g_free (e);
 }
 
 static void
-record (Fixture *f, char kind, const char *serial, const LbDeviceInfo *info)
+record (Fixture *f, char kind, const char *key, const LbDeviceInfo *info)
 {
   Event *e = g_new0 (Event, 1);
 
   /* Signals come on the main context's thread, never the monitor's. */
   g_assert_true (g_thread_self () == main_thread);
+  /* Phones are named by device key, not by serial. */
+  g_assert_true (lb_device_key_parse (key, NULL, NULL, NULL));
   e->kind = kind;
-  e->serial = g_strdup (serial);
+  e->key = g_strdup (key);
+  e->serial = lb_device_key_dup_serial (key);
   e->state = info != NULL ? info->state : 0;
   e->address = info != NULL ? info->address : 0;
   e->when = g_get_monotonic_time ();
@@ -76,24 +89,29 @@ record (Fixture *f, char kind, const char *serial, const LbDeviceInfo *info)
 static void
 on_added (LbMonitor *monitor, LbDeviceInfo *info, Fixture *f)
 {
+  g_autofree char *key = lb_device_info_key (info);
+
   (void) monitor;
-  record (f, 'a', info->serial, info);
+  record (f, 'a', key, info);
 }
 
 static void
 on_changed (LbMonitor *monitor, LbDeviceInfo *info, Fixture *f)
 {
+  g_autofree char *key = lb_device_info_key (info);
+
   (void) monitor;
-  record (f, 'c', info->serial, info);
+  record (f, 'c', key, info);
 }
 
 static void
-on_removed (LbMonitor *monitor, const char *serial, Fixture *f)
+on_removed (LbMonitor *monitor, const char *key, Fixture *f)
 {
   (void) monitor;
-  record (f, 'r', serial, NULL);
+  record (f, 'r', key, NULL);
 }
 
+/* The phone with this serial, or this device key. */
 static const LbDeviceInfo *
 listed (Fixture *f, const char *serial)
 {
@@ -101,7 +119,7 @@ listed (Fixture *f, const char *serial)
   const LbDeviceInfo *found = NULL;
 
   for (guint i = 0; i < devices->len; i++)
-    if (g_str_equal (((LbDeviceInfo *) devices->pdata[i])->serial, serial))
+    if (lb_device_info_matches (serial, devices->pdata[i]))
       {
         g_assert_null (found);
         found = devices->pdata[i];
@@ -122,14 +140,15 @@ count_events (Fixture *f, char kind, const char *serial)
   return n;
 }
 
-/* The first event of kind for serial at or after index from, or NULL. */
+/* The first event of kind for serial (or device key) at or after index
+ * from, or NULL. */
 static const Event *
 find_event (Fixture *f, guint from, char kind, const char *serial)
 {
   for (guint i = from; i < f->events->len; i++)
     {
       const Event *e = f->events->pdata[i];
-      if (e->kind == kind && g_str_equal (e->serial, serial))
+      if (e->kind == kind && (g_str_equal (e->serial, serial) || g_str_equal (e->key, serial)))
         return e;
     }
   return NULL;
@@ -197,6 +216,8 @@ fixture_set_up (Fixture *f, gconstpointer data)
   set_plugged (M_READY, TRUE);
   set_plugged (M_LOCKED, TRUE);
   set_plugged (M_PLUG, FALSE);
+  set_plugged (M_TWIN1, FALSE);
+  set_plugged (M_TWIN2, FALSE);
   f->events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
   f->monitor = lb_monitor_new ();
   g_signal_connect (f->monitor, "device-added", G_CALLBACK (on_added), f);
@@ -361,11 +382,25 @@ test_unlock (Fixture *f, gconstpointer data)
   g_assert_nonnull (find_event (f, mark, 'c', M_LOCKED));
 }
 
+typedef struct {
+  const char *phone;        /* its vphone-ctl name */
+  guint64 at_least;
+} Opens;
+
+/* The phone was opened (OpenSession) at least that many times. */
+static gboolean
+opened (Fixture *f, gconstpointer data)
+{
+  const Opens *want = data;
+
+  (void) f;
+  return operation_count (want->phone, "OpenSession") >= want->at_least;
+}
+
 static gboolean
 locked_opened_more (Fixture *f, gconstpointer data)
 {
-  (void) f;
-  return operation_count (M_LOCKED, "OpenSession") >= *(const guint64 *) data;
+  return opened (f, &(Opens) { M_LOCKED, *(const guint64 *) data });
 }
 
 static void
@@ -416,6 +451,52 @@ test_hold (Fixture *f, gconstpointer data)
   while (operation_count (M_READY, "OpenSession") < want)
     run_until (f, NULL, NULL, 100);
   g_assert_true (run_until (f, is_ready, M_READY, 3000));
+}
+
+/* ---- two phones, one fake serial ------------------------------------------------ */
+
+/* A held phone is recognised on its return by its USB serial, but not
+ * when another phone on the bus reports the same one: that other phone
+ * must go on being itself (probed, listed under its own key). */
+static void
+test_hold_twin (Fixture *f, gconstpointer data)
+{
+  g_autofree char *k1 = lb_device_key (FAKE_SERIAL, RIG_VENDOR, TWIN1_MODEL);
+  g_autofree char *k2 = lb_device_key (FAKE_SERIAL, RIG_VENDOR, TWIN2_MODEL);
+  guint64 want;
+  guint mark;
+
+  (void) data;
+  set_plugged (M_TWIN1, TRUE);
+  set_plugged (M_TWIN2, TRUE);
+  g_assert_true (run_until (f, is_ready, k1, SETTLE_MS + 5000));
+  g_assert_true (run_until (f, is_ready, k2, SETTLE_MS + 5000));
+  g_assert_cmpstr (listed (f, k1)->model, ==, TWIN1_MODEL);
+  g_assert_cmpstr (listed (f, k2)->model, ==, TWIN2_MODEL);
+
+  lb_monitor_hold (f->monitor, k1);
+  mark = f->events->len;
+  g_free (ctl ("unplug", M_TWIN1, NULL));
+  g_assert_true (run_until (f, has_not_listed, k1, SETTLE_MS + 3000));
+  g_assert_nonnull (find_event (f, mark, 'r', k1));
+
+  /* The other one is probed as itself, not taken for the held one back. */
+  want = operation_count (M_TWIN2, "OpenSession") + 1;
+  lb_monitor_refresh (f->monitor);
+  g_assert_true (run_until (f, opened, &(Opens) { M_TWIN2, want }, 3000));
+  run_until (f, NULL, NULL, SETTLE_MS);
+  g_assert_true (is_ready (f, k2));
+  g_assert_cmpstr (listed (f, k2)->model, ==, TWIN2_MODEL);
+  g_assert_null (find_event (f, mark, 'r', k2));
+  g_assert_true (has_not_listed (f, k1));
+
+  /* Back while held: its descriptor cannot tell it from its twin, so it
+   * is opened and listed as itself. */
+  g_free (ctl ("plug", M_TWIN1, NULL));
+  g_assert_true (run_until (f, is_ready, k1, SETTLE_MS + 3000));
+  g_assert_cmpstr (listed (f, k1)->model, ==, TWIN1_MODEL);
+  g_assert_true (is_ready (f, k2));
+  lb_monitor_unhold (f->monitor, k1);
 }
 
 static gboolean
@@ -613,6 +694,8 @@ main (int argc, char **argv)
     "small,serial=" M_READY,
     "small,serial=" M_LOCKED ",profile=android-locked",
     "small,serial=" M_PLUG ",plugged=no",
+    "small,name=" M_TWIN1 ",serial=" FAKE_SERIAL ",model=" TWIN1_MODEL ",plugged=no",
+    "small,name=" M_TWIN2 ",serial=" FAKE_SERIAL ",model=" TWIN2_MODEL ",plugged=no",
     NULL
   };
 
@@ -636,6 +719,7 @@ main (int argc, char **argv)
   ADD ("replug-storm", test_replug_storm);
   ADD ("unlock", test_unlock);
   ADD ("hold", test_hold);
+  ADD ("hold-twin", test_hold_twin);
   ADD ("in-use", test_in_use);
   ADD ("in-use-gvfs", test_in_use_gvfs);
   ADD ("locked-idle", test_locked_idle);

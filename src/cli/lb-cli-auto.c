@@ -253,19 +253,27 @@ on_started (LbDocked *d, LbDeviceInfo *info, Watch *w)
   say (w, _("%s: automatic backup started"), name);
 }
 
-static void
-on_backup_waiting (LbDocked *d, const char *serial, Watch *w)
+/* The docked phones' signals name them by device key (lb-device.h). */
+static char *
+key_printable (const char *key)
 {
-  g_autofree char *printable = lb_cli_printable (serial);
+  g_autofree char *serial = lb_device_key_dup_serial (key);
+  return lb_cli_printable (serial);
+}
+
+static void
+on_backup_waiting (LbDocked *d, const char *key, Watch *w)
+{
+  g_autofree char *printable = key_printable (key);
 
   (void) d;
   say (w, _("%s: waiting for another Lifeboat to finish with the library"), printable);
 }
 
 static void
-on_finished (LbDocked *d, const char *serial, LbSnapshot *s, GError *error, Watch *w)
+on_finished (LbDocked *d, const char *key, LbSnapshot *s, GError *error, Watch *w)
 {
-  g_autofree char *printable = lb_cli_printable (serial);
+  g_autofree char *printable = key_printable (key);
 
   (void) d;
   if (s != NULL)
@@ -285,9 +293,9 @@ on_finished (LbDocked *d, const char *serial, LbSnapshot *s, GError *error, Watc
 }
 
 static void
-on_pruned (LbDocked *d, const char *serial, guint removed, guint64 freed, GError *error, Watch *w)
+on_pruned (LbDocked *d, const char *key, guint removed, guint64 freed, GError *error, Watch *w)
 {
-  g_autofree char *printable = lb_cli_printable (serial);
+  g_autofree char *printable = key_printable (key);
   g_autofree char *size = g_format_size (freed);
 
   (void) d;

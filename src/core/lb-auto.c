@@ -29,7 +29,7 @@ static const char keep_set_sql[] =
 
 static const char snapshot_last_complete_sql[] =
   "SELECT ifnull(max(s.started), 0) FROM snapshots s JOIN devices d ON d.id = s.device_id "
-  "WHERE d.serial = ?1 AND s.state = 'complete'";
+  "WHERE " LB_SQL_DEVICE_CHOSEN " AND s.state = 'complete'";
 
 static const struct { const char *name; gint64 every; } frequencies[] = {
   { "connect", 0 },
@@ -44,9 +44,10 @@ lb_auto_last_backup (LbLibrary *lib, const char *serial, gint64 *started, GError
   LbStmt *stmt;
 
   g_return_val_if_fail (lb_library_owned (lib), FALSE);
+  g_return_val_if_fail (serial != NULL, FALSE);
   if ((stmt = lb_db_prepare (lib->db, snapshot_last_complete_sql, error)) == NULL)
     return FALSE;
-  lb_db_bind_text (stmt, 1, serial);
+  lb_library_bind_device (stmt, serial);
   return lb_db_query_int (lib->db, stmt, started, NULL, error);
 }
 
@@ -54,13 +55,16 @@ gboolean
 lb_auto_get_policy (LbLibrary *lib, const char *serial, LbAutoPolicy *policy, GError **error)
 {
   g_autoptr(LbStmt) stmt = NULL;
+  g_autofree char *plain = NULL;
   gint64 last = 0;
   int rc;
 
   g_return_val_if_fail (lb_library_owned (lib), FALSE);
+  g_return_val_if_fail (serial != NULL, FALSE);
   if ((stmt = lb_db_prepare (lib->db, auto_get_sql, error)) == NULL)
     return FALSE;
-  lb_db_bind_text (stmt, 1, serial);
+  plain = lb_device_key_dup_serial (serial);
+  lb_db_bind_text (stmt, 1, plain);
   if ((rc = lb_db_step (lib->db, stmt, error)) < 0)
     return FALSE;
   if (rc == SQLITE_ROW)
@@ -127,10 +131,12 @@ gboolean
 lb_auto_set_policy (LbLibrary *lib, const char *serial, gboolean enabled, gint64 every, GError **error)
 {
   const gint64 values[] = { enabled ? 1 : 0, every };
+  g_autofree char *plain = NULL;
 
   g_return_val_if_fail (lb_library_owned (lib), FALSE);
   g_return_val_if_fail (serial != NULL && every >= 0, FALSE);
-  return write_setting (lib, auto_set_sql, serial, values, G_N_ELEMENTS (values), error);
+  plain = lb_device_key_dup_serial (serial);
+  return write_setting (lib, auto_set_sql, plain, values, G_N_ELEMENTS (values), error);
 }
 
 gboolean

@@ -27,6 +27,8 @@ typedef struct {
   gint64 every;          /* seconds between backups at most; 0: one per connection */
 } LbAutoPolicy;
 
+/* serial: a serial or a device key (lb-device.h).  The choice is kept per
+ * serial: phones sharing a fake one share it. */
 gboolean lb_auto_get_policy (LbLibrary *library, const char *serial, LbAutoPolicy *policy, GError **error);
 gboolean lb_auto_set_policy (LbLibrary *library, const char *serial, gboolean enabled, gint64 every,
                              GError **error);
@@ -47,8 +49,9 @@ gboolean lb_auto_set_policy (LbLibrary *library, const char *serial, gboolean en
 gboolean lb_auto_get_keep (LbLibrary *library, LbKeepRules *rules, gboolean *chosen, GError **error);
 gboolean lb_auto_set_keep (LbLibrary *library, const LbKeepRules *rules, GError **error);
 
-/* When the newest complete snapshot of the phone began (Unix seconds), 0
- * when there is none.  Manual backups count as much as automatic ones. */
+/* When the newest complete snapshot of the phone (a serial or a device
+ * key) began (Unix seconds), 0 when there is none.  Manual backups count
+ * as much as automatic ones. */
 gboolean lb_auto_last_backup (LbLibrary *library, const char *serial, gint64 *started, GError **error);
 /* A file of the library rewritten after each change of a policy, for a
  * file monitor to notice. */

@@ -382,8 +382,9 @@ still_due (LbLibrary *library, const LbBackupOptions *options, GError **error)
     return FALSE;
   if (last >= options->unless_since)
     {
+      g_autofree char *serial = lb_device_key_dup_serial (options->serial);
       g_set_error (error, LB_ERROR, LB_ERROR_UP_TO_DATE,
-                   _("The library already holds a snapshot of %s from after the due time"), options->serial);
+                   _("The library already holds a snapshot of %s from after the due time"), serial);
       return FALSE;
     }
   return TRUE;

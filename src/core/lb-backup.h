@@ -42,7 +42,7 @@ void lb_backup_progress_free (LbBackupProgress *progress);
 typedef struct {
   const char *library;      /* the library's folder */
   gboolean create_library;  /* may create it (the default location only) */
-  const char *serial;       /* NULL: the only phone connected */
+  const char *serial;       /* or a device key (lb-device.h); NULL: the only phone connected */
   /* 0, or (with serial): when the library already holds a complete
    * snapshot of this phone begun at or after this time (Unix seconds),
    * do nothing and fail with LB_ERROR_UP_TO_DATE.  Decided once the

@@ -76,8 +76,15 @@ serial_list (GPtrArray *infos)
   for (guint i = 0; i < infos->len; i++)
     {
       const LbDeviceInfo *info = infos->pdata[i];
+      gboolean shared = FALSE;
+
+      for (guint j = 0; j < infos->len && !shared; j++)
+        shared = j != i && g_str_equal (((const LbDeviceInfo *) infos->pdata[j])->serial, info->serial);
       g_string_append_printf (s, "%s%s", i > 0 ? ", " : "",
                               *info->serial != '\0' ? info->serial : _("(no serial)"));
+      /* Phones sharing a fake serial: the model is what tells them apart. */
+      if (shared)
+        g_string_append_printf (s, " (%s)", info->model);
     }
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
@@ -96,12 +103,13 @@ choose (GPtrArray *infos, const char *serial, GError **error)
 {
   g_autoptr(GPtrArray) matches = g_ptr_array_new ();
   const LbDeviceInfo *busy = NULL, *charging = NULL;
+  g_autofree char *plain = serial != NULL ? lb_device_key_dup_serial (serial) : NULL;
 
   for (guint i = 0; i < infos->len; i++)
     {
       const LbDeviceInfo *info = infos->pdata[i];
 
-      if (serial != NULL ? g_str_equal (info->serial, serial) : speaks_mtp (info))
+      if (serial != NULL ? lb_device_info_matches (serial, info) : speaks_mtp (info))
         g_ptr_array_add (matches, (gpointer) info);
       else if (serial == NULL && info->state == LB_DEVICE_BUSY && busy == NULL)
         busy = info;
@@ -115,7 +123,7 @@ choose (GPtrArray *infos, const char *serial, GError **error)
     g_set_error_literal (error, LB_ERROR, LB_ERROR_NO_DEVICE,
                          _("No phone is connected. Connect it with a USB cable and unlock it."));
   else if (matches->len == 0)
-    g_set_error (error, LB_ERROR, LB_ERROR_NO_DEVICE, _("No phone with serial %s is connected."), serial);
+    g_set_error (error, LB_ERROR, LB_ERROR_NO_DEVICE, _("No phone with serial %s is connected."), plain);
   else if (matches->len > 1 && serial == NULL)
     {
       g_autofree char *serials = serial_list (matches);
@@ -125,7 +133,7 @@ choose (GPtrArray *infos, const char *serial, GError **error)
   else if (matches->len > 1)
     g_set_error (error, LB_ERROR, LB_ERROR_AMBIGUOUS_DEVICE,
                  _("%u connected phones report the same serial %s. Connect only the one to use."),
-                 matches->len, serial);
+                 matches->len, plain);
   else if (((const LbDeviceInfo *) matches->pdata[0])->state != LB_DEVICE_READY)
     lb_device_error_for_state (((const LbDeviceInfo *) matches->pdata[0])->state, error);
   else
@@ -133,15 +141,16 @@ choose (GPtrArray *infos, const char *serial, GError **error)
   return NULL;
 }
 
-/* LbScanGuard.skip: a phone whose USB descriptor names a serial other
- * than the one wanted, left alone and reported as nothing. */
+/* LbScanGuard.skip: a phone whose USB descriptor names a serial (or, for
+ * a key, a vendor) other than the one wanted, left alone and reported as
+ * nothing. */
 static gboolean
 other_serial (guint8 bus, guint8 address, guint16 vendor_id, guint16 product_id, const char *usb_serial,
               LbDeviceInfo **instead, gpointer user_data)
 {
-  (void) bus; (void) address; (void) vendor_id; (void) product_id;
+  (void) bus; (void) address; (void) product_id;
   *instead = NULL;
-  return usb_serial != NULL && *usb_serial != '\0' && g_strcmp0 (usb_serial, user_data) != 0;
+  return usb_serial != NULL && *usb_serial != '\0' && !lb_device_key_matches (user_data, usb_serial, vendor_id, NULL);
 }
 
 LbDevice *

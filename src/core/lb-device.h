@@ -61,6 +61,32 @@ void lb_device_info_free (LbDeviceInfo *info);
 GType lb_device_info_get_type (void) G_GNUC_CONST;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LbDeviceInfo, lb_device_info_free)
 
+/* A phone's identity as one string: serial, USB vendor id and model.
+ * Cheap phones share a fake serial ("0123456789ABCDEF"), so the serial
+ * alone does not tell them apart.  The product id stays out: a phone
+ * changes it with its USB mode (file transfer, charging only); vendor and
+ * model stay (Android's USB gadget names the model as product in every
+ * mode).  A key is opaque, not for people.  What takes a serial to choose
+ * a phone (lb_device_open, LbBackupOptions and LbRestoreOptions' serial,
+ * lb_library_list_snapshots, lb_auto_last_backup, lb_monitor_hold, ...)
+ * takes a key as well, and then matches all three. */
+char *lb_device_key (const char *serial, guint16 vendor_id, const char *model);
+char *lb_device_info_key (const LbDeviceInfo *info);
+/* FALSE for a plain serial; otherwise the parts, each out parameter may be
+ * NULL (strings newly allocated). */
+gboolean lb_device_key_parse (const char *key, char **serial, guint16 *vendor_id, char **model);
+/* The serial a key or a plain serial names, newly allocated. */
+char *lb_device_key_dup_serial (const char *key_or_serial);
+/* Whether a phone with these fields is the one key_or_serial names; model
+ * NULL when it is not known yet (USB descriptors only: then serial and
+ * vendor decide). */
+gboolean lb_device_key_matches (const char *key_or_serial, const char *serial, guint16 vendor_id,
+                                const char *model);
+/* The same for a phone as listed.  A busy or charging-only phone's model
+ * is its USB product string, which need not be its MTP model (Samsung's
+ * is "SAMSUNG_Android"): there serial and vendor decide. */
+gboolean lb_device_info_matches (const char *key_or_serial, const LbDeviceInfo *info);
+
 /* One object as libmtp listed it.  Everything here came from the phone and
  * is untrusted: names can be empty, contain "/" or control characters. */
 typedef struct {

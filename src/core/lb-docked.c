@@ -38,9 +38,10 @@ struct _LbDocked
   LbMonitor *monitor;
   LbClockWatch *clock;
   GFileMonitor *policies;   /* lb_auto_changed_path */
-  GHashTable *phones;       /* serial → Phone* */
-  GQueue queue;             /* serials due, oldest first */
-  char *running;            /* serial being backed up, or NULL */
+  /* Phones go by device key (lb-device.h): cheap ones share serials. */
+  GHashTable *phones;       /* key → Phone* */
+  GQueue queue;             /* keys due, oldest first */
+  char *running;            /* key of the phone being backed up, or NULL */
   GCancellable *cancellable;
   guint timer;
   guint known;              /* feeds a shared monitor's phones, once */
@@ -81,14 +82,14 @@ phone_free (Phone *p)
 /* ---- the library, in a worker ------------------------------------------------ */
 
 typedef struct {
-  char *serial;
+  char *key;
   LbAutoPolicy policy;
   gint64 last;
 } Answer;
 
 typedef struct {
   char *library;
-  GPtrArray *serials;       /* char* */
+  GPtrArray *keys;          /* char* */
   GArray *answers;          /* Answer */
 } Question;
 
@@ -96,7 +97,7 @@ static void
 clear_answers (Question *q)
 {
   for (guint i = 0; q->answers && i < q->answers->len; i++)
-    g_free (g_array_index (q->answers, Answer, i).serial);
+    g_free (g_array_index (q->answers, Answer, i).key);
   g_clear_pointer (&q->answers, g_array_unref);
 }
 
@@ -104,7 +105,7 @@ static void
 question_free (Question *q)
 {
   g_free (q->library);
-  g_ptr_array_unref (q->serials);
+  g_ptr_array_unref (q->keys);
   clear_answers (q);
   g_free (q);
 }
@@ -114,13 +115,13 @@ static gboolean
 read_answers (Question *q, LbLibrary *lib, GError **error)
 {
   q->answers = g_array_new (FALSE, TRUE, sizeof (Answer));
-  for (guint i = 0; i < q->serials->len; i++)
+  for (guint i = 0; i < q->keys->len; i++)
     {
-      Answer a = { g_strdup (q->serials->pdata[i]), { 0 }, 0 };
-      if (!lb_auto_get_policy (lib, a.serial, &a.policy, error) ||
-          !lb_auto_last_backup (lib, a.serial, &a.last, error))
+      Answer a = { g_strdup (q->keys->pdata[i]), { 0 }, 0 };
+      if (!lb_auto_get_policy (lib, a.key, &a.policy, error) ||
+          !lb_auto_last_backup (lib, a.key, &a.last, error))
         {
-          g_free (a.serial);
+          g_free (a.key);
           return FALSE;
         }
       g_array_append_val (q->answers, a);
@@ -205,10 +206,10 @@ arm_timer (LbDocked *self)
 }
 
 static gboolean
-queued (LbDocked *self, const char *serial)
+queued (LbDocked *self, const char *key)
 {
-  return g_strcmp0 (self->running, serial) == 0 ||
-         g_queue_find_custom (&self->queue, serial, (GCompareFunc) g_strcmp0) != NULL;
+  return g_strcmp0 (self->running, key) == 0 ||
+         g_queue_find_custom (&self->queue, key, (GCompareFunc) g_strcmp0) != NULL;
 }
 
 static void
@@ -252,7 +253,7 @@ on_answers (GObject *source, GAsyncResult *result, gpointer data)
   for (guint i = 0; q->answers != NULL && i < q->answers->len; i++)
     {
       Answer *a = &g_array_index (q->answers, Answer, i);
-      Phone *p = g_hash_table_lookup (self->phones, a->serial);
+      Phone *p = g_hash_table_lookup (self->phones, a->key);
 
       if (p == NULL || p->info->state != LB_DEVICE_READY)
         continue;  /* unplugged meanwhile */
@@ -269,10 +270,10 @@ on_answers (GObject *source, GAsyncResult *result, gpointer data)
       p->told_off = FALSE;
       if (next_try (p) <= now)
         {
-          if (!queued (self, a->serial))
-            g_queue_push_tail (&self->queue, g_strdup (a->serial));
+          if (!queued (self, a->key))
+            g_queue_push_tail (&self->queue, g_strdup (a->key));
         }
-      else if (!queued (self, a->serial) && p->scheduled != next_try (p))
+      else if (!queued (self, a->key) && p->scheduled != next_try (p))
         {
           p->scheduled = next_try (p);
           /* Up to date only when its due time decides; a retry after a
@@ -310,11 +311,11 @@ ask_library (LbDocked *self)
     }
   q = g_new0 (Question, 1);
   q->library = g_strdup (self->library);
-  q->serials = g_ptr_array_new_with_free_func (g_free);
+  q->keys = g_ptr_array_new_with_free_func (g_free);
   g_hash_table_iter_init (&it, self->phones);
   while (g_hash_table_iter_next (&it, &key, &value))
     if (((Phone *) value)->info->state == LB_DEVICE_READY)
-      g_ptr_array_add (q->serials, g_strdup (key));
+      g_ptr_array_add (q->keys, g_strdup (key));
   self->asking = g_cancellable_new ();
   task = g_task_new (self, self->asking, on_answers, NULL);
   g_task_set_source_tag (task, ask_library);
@@ -327,7 +328,7 @@ ask_library (LbDocked *self)
 typedef struct {
   char *library;
   char *lock_path;
-  char *serial;
+  char *key;
   gboolean may_create;
   gint64 unless_since;
   LbMonitor *monitor;
@@ -346,7 +347,7 @@ job_free (Job *job)
 {
   g_free (job->library);
   g_free (job->lock_path);
-  g_free (job->serial);
+  g_free (job->key);
   g_object_unref (job->monitor);
   g_object_unref (job->docked);
   g_main_context_unref (job->context);
@@ -373,7 +374,7 @@ prune_after (Job *job, GCancellable *cancellable)
       /* (Otherwise everything is kept: nothing to do, nothing to tell.) */
       job->pruned = TRUE;
       if (job->prune_error == NULL)
-        job->prune_report = lb_prune (library, job->serial, &rules, tz, FALSE, cancellable, &job->prune_error);
+        job->prune_report = lb_prune (library, job->key, &rules, tz, FALSE, cancellable, &job->prune_error);
     }
   g_clear_object (&library);
   g_mutex_unlock (&job->docked->turns);
@@ -381,7 +382,7 @@ prune_after (Job *job, GCancellable *cancellable)
 
 typedef struct {
   LbDocked *docked;
-  char *serial;
+  char *key;
 } Waiting;
 
 static gboolean
@@ -389,10 +390,10 @@ emit_waiting (gpointer data)
 {
   Waiting *w = data;
 
-  if (g_strcmp0 (w->docked->running, w->serial) == 0)
-    g_signal_emit (w->docked, signals[BACKUP_WAITING], 0, w->serial);
+  if (g_strcmp0 (w->docked->running, w->key) == 0)
+    g_signal_emit (w->docked, signals[BACKUP_WAITING], 0, w->key);
   g_object_unref (w->docked);
-  g_free (w->serial);
+  g_free (w->key);
   g_free (w);
   return G_SOURCE_REMOVE;
 }
@@ -421,7 +422,7 @@ backup_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel
 {
   Job *job = data;
   LbBackupOptions options = { .library = job->library, .create_library = job->may_create,
-                              .serial = job->serial, .unless_since = job->unless_since,
+                              .serial = job->key, .unless_since = job->unless_since,
                               .automatic = TRUE };
 
   (void) source;
@@ -438,7 +439,7 @@ backup_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel
         {
           Waiting *w = g_new0 (Waiting, 1);
           w->docked = g_object_ref (job->docked);
-          w->serial = g_strdup (job->serial);
+          w->key = g_strdup (job->key);
           g_main_context_invoke (job->context, emit_waiting, w);
         }
       if (g_file_test (job->library, G_FILE_TEST_IS_DIR) &&
@@ -449,7 +450,7 @@ backup_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel
         }
       if (!g_task_set_return_on_cancel (task, FALSE))
         return;
-      lb_monitor_wait_unused (job->monitor, job->serial);
+      lb_monitor_wait_unused (job->monitor, job->key);
       snapshot = lb_backup_run (&options, post_progress, job, cancellable, &error);
       if (snapshot != NULL)
         {
@@ -472,7 +473,7 @@ on_backup_done (GObject *source, GAsyncResult *result, gpointer data)
   LbDocked *self = LB_DOCKED (source);
   g_autoptr(GError) error = NULL;
   g_autoptr(LbSnapshot) snapshot = g_task_propagate_pointer (G_TASK (result), &error);
-  g_autofree char *serial = NULL;
+  g_autofree char *key = NULL;
   Phone *p;
   Job *job = g_task_get_task_data (G_TASK (result));
 
@@ -480,10 +481,10 @@ on_backup_done (GObject *source, GAsyncResult *result, gpointer data)
   /* The worker has returned, or was left to a lock wait it never comes
    * back from to copy anything: no report can arrive any more. */
   g_clear_pointer (&job->relay, lb_relay_free);
-  serial = g_steal_pointer (&self->running);
-  p = g_hash_table_lookup (self->phones, serial);
+  key = g_steal_pointer (&self->running);
+  p = g_hash_table_lookup (self->phones, key);
   g_clear_object (&self->cancellable);
-  lb_monitor_unhold (self->monitor, serial);
+  lb_monitor_unhold (self->monitor, key);
   lb_monitor_refresh (self->monitor);
   if (p != NULL && !self->stopping && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     p->retry_at = G_MAXINT64;  /* stopped by its owner (lb_docked_get_running) */
@@ -493,9 +494,9 @@ on_backup_done (GObject *source, GAsyncResult *result, gpointer data)
     p->retry_at = 0;
   if (p != NULL)
     p->scheduled = 0;
-  g_signal_emit (self, signals[BACKUP_FINISHED], 0, serial, snapshot, error);
+  g_signal_emit (self, signals[BACKUP_FINISHED], 0, key, snapshot, error);
   if (job->pruned)
-    g_signal_emit (self, signals[PRUNED], 0, serial,
+    g_signal_emit (self, signals[PRUNED], 0, key,
                    job->prune_report ? job->prune_report->removed->len : 0u,
                    job->prune_report ? job->prune_report->freed_bytes : (guint64) 0, job->prune_error);
   if (self->stopping)
@@ -513,27 +514,27 @@ run_next (LbDocked *self)
   g_autoptr(GTask) task = NULL;
   Job *job;
   Phone *p = NULL;
-  char *serial = NULL;
+  char *key = NULL;
 
   if (self->running != NULL || self->stopping)
     return;
-  while (p == NULL && (serial = g_queue_pop_head (&self->queue)) != NULL)
+  while (p == NULL && (key = g_queue_pop_head (&self->queue)) != NULL)
     {
-      p = g_hash_table_lookup (self->phones, serial);
+      p = g_hash_table_lookup (self->phones, key);
       if (p == NULL || p->info->state != LB_DEVICE_READY)
         {
           p = NULL;
-          g_free (serial);
+          g_free (key);
         }
     }
   if (p == NULL)
     return;
-  self->running = serial;
+  self->running = key;
   self->cancellable = g_cancellable_new ();
   job = g_new0 (Job, 1);
   job->library = g_strdup (self->library);
   job->lock_path = g_build_filename (self->library, "lock", NULL);
-  job->serial = g_strdup (serial);
+  job->key = g_strdup (key);
   job->may_create = self->may_create;
   /* Due means: no complete snapshot since the connection began (once per
    * connection), or within the interval. */
@@ -542,7 +543,7 @@ run_next (LbDocked *self)
   job->docked = g_object_ref (self);
   job->context = g_main_context_ref_thread_default ();
   job->relay = lb_relay_new (emit_progress, self, (GDestroyNotify) lb_backup_progress_free);
-  lb_monitor_hold (self->monitor, serial);
+  lb_monitor_hold (self->monitor, key);
   g_signal_emit (self, signals[BACKUP_STARTED], 0, p->info);
   task = g_task_new (self, self->cancellable, on_backup_done, NULL);
   g_task_set_source_tag (task, run_next);
@@ -556,7 +557,8 @@ static void
 on_device (LbMonitor *monitor, LbDeviceInfo *info, gpointer data)
 {
   LbDocked *self = data;
-  Phone *p = g_hash_table_lookup (self->phones, info->serial);
+  g_autofree char *key = lb_device_info_key (info);
+  Phone *p = g_hash_table_lookup (self->phones, key);
 
   (void) monitor;
   if (p == NULL)
@@ -565,7 +567,7 @@ on_device (LbMonitor *monitor, LbDeviceInfo *info, gpointer data)
       p->connected_at = lb_clock_now ();
       p->waiting_state = -1;
       p->due = G_MAXINT64;
-      g_hash_table_insert (self->phones, g_strdup (info->serial), p);
+      g_hash_table_insert (self->phones, g_strdup (key), p);
     }
   else if (p->info->bus != info->bus || p->info->address != info->address)
     {
@@ -590,14 +592,14 @@ on_device (LbMonitor *monitor, LbDeviceInfo *info, gpointer data)
 }
 
 static void
-on_device_removed (LbMonitor *monitor, const char *serial, gpointer data)
+on_device_removed (LbMonitor *monitor, const char *key, gpointer data)
 {
   LbDocked *self = data;
   GList *l;
 
   (void) monitor;
-  g_hash_table_remove (self->phones, serial);
-  while ((l = g_queue_find_custom (&self->queue, serial, (GCompareFunc) g_strcmp0)) != NULL)
+  g_hash_table_remove (self->phones, key);
+  while ((l = g_queue_find_custom (&self->queue, key, (GCompareFunc) g_strcmp0)) != NULL)
     {
       g_free (l->data);
       g_queue_delete_link (&self->queue, l);

@@ -42,7 +42,8 @@ void lb_docked_set_library (LbDocked *self, const char *library, gboolean may_cr
  * is emitted when nothing runs any more. */
 void lb_docked_stop (LbDocked *self);
 
-/* The serial of the phone being backed up, or NULL; and, when asked, the
+/* The device key (lb-device.h) of the phone being backed up, or NULL;
+ * and, when asked, the
  * backup's cancellable (owned by the LbDocked, valid until
  * "backup-finished").  Cancelling it is its owner's "Stop": the backup
  * ends as cancelled, its snapshot kept as interrupted, and the phone is
@@ -61,16 +62,16 @@ const char *lb_docked_get_running (LbDocked *self, GCancellable **cancellable);
  *                       next automatic backup is at due (Unix seconds, or
  *                       G_MAXINT64: at the next connection)
  *   "backup-started"    (LbDeviceInfo *info)
- *   "backup-progress"   (const char *serial, gpointer progress): the newest
+ *   "backup-progress"   (const char *key, gpointer progress): the newest
  *                       LbBackupProgress* of the running backup, at most
  *                       one report per main-loop turn (LbRelay)
- *   "backup-waiting"    (const char *serial): another Lifeboat holds the
+ *   "backup-waiting"    (const char *key): another Lifeboat holds the
  *                       library; the backup waits for it
- *   "backup-finished"   (const char *serial, gpointer snapshot, GError *error):
+ *   "backup-finished"   (const char *key, gpointer snapshot, GError *error):
  *                       snapshot an LbSnapshot*, or NULL with error
  *                       (LB_ERROR_UP_TO_DATE: someone else backed it up
  *                       while we waited for the library)
- *   "pruned"            (const char *serial, guint removed, guint64 freed,
+ *   "pruned"            (const char *key, guint removed, guint64 freed,
  *                       GError *error): after a complete backup, the
  *                       phone's snapshots were pruned by the keep rules
  *                       (lb_auto_get_keep; not emitted when they keep

@@ -20,7 +20,7 @@
   "FROM snapshots s JOIN devices d ON d.id = s.device_id "
 /* Newest first by id: the wall clock may have jumped between snapshots. */
 static const char snapshot_list_sql[] =
-  SNAPSHOT_COLUMNS "WHERE ?1 IS NULL OR d.serial = ?1 ORDER BY s.id DESC";
+  SNAPSHOT_COLUMNS "WHERE " LB_SQL_DEVICE_CHOSEN " ORDER BY s.id DESC";
 static const char snapshot_get_sql[] =
   SNAPSHOT_COLUMNS "WHERE s.id = ?";
 
@@ -192,6 +192,22 @@ settle_orphans (GPtrArray *list, gboolean alive_before, gboolean alive_after)
     }
 }
 
+void
+lb_library_bind_device (LbStmt *stmt, const char *key_or_serial)
+{
+  g_autofree char *serial = NULL, *model = NULL;
+  guint16 vendor_id;
+
+  if (!lb_device_key_parse (key_or_serial, &serial, &vendor_id, &model))
+    {
+      lb_db_bind_text (stmt, 1, key_or_serial);
+      return;
+    }
+  lb_db_bind_text (stmt, 1, serial);
+  sqlite3_bind_int (stmt, 2, vendor_id);
+  lb_db_bind_text (stmt, 3, model);
+}
+
 GPtrArray *
 lb_library_list_snapshots (LbLibrary *self, const char *serial, GError **error)
 {
@@ -206,7 +222,7 @@ lb_library_list_snapshots (LbLibrary *self, const char *serial, GError **error)
   stmt = lb_db_prepare (self->db, snapshot_list_sql, error);
   if (stmt == NULL)
     return NULL;
-  lb_db_bind_text (stmt, 1, serial);
+  lb_library_bind_device (stmt, serial);
   while ((rc = lb_db_step (self->db, stmt, error)) == SQLITE_ROW)
     g_ptr_array_add (list, snapshot_from_row (stmt));
   if (rc != SQLITE_DONE)

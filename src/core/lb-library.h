@@ -100,7 +100,8 @@ const char *lb_library_get_path (LbLibrary *self);
 
 /* ---- reading ---------------------------------------------------------- */
 
-/* Newest first; serial NULL for every device. */
+/* Newest first; serial: a serial, or a device key (lb-device.h) for one
+ * phone of those sharing a serial; NULL for every device. */
 GPtrArray *lb_library_list_snapshots (LbLibrary *self, const char *serial, GError **error);
 /* LB_ERROR_NOT_FOUND when there is no such snapshot. */
 LbSnapshot *lb_library_get_snapshot (LbLibrary *self, gint64 id, GError **error);

@@ -43,7 +43,9 @@
 
 typedef struct {
   LbUnlockListener *listener;
-  char *serial;
+  char *serial;             /* the phone's, as a device key matches them */
+  guint16 vendor_id;
+  char *model;
   guint8 bus, address;
   gboolean ended;           /* unplugged, or the phone failed the transfer */
 } Listening;
@@ -51,6 +53,9 @@ typedef struct {
 typedef struct {
   guint count;
   LbDeviceInfo *info;       /* as last reported; NULL when never seen */
+  /* Another phone on the bus reports the same serial and vendor (a fake
+   * serial): its USB descriptor cannot tell a replug from the other one. */
+  gboolean twinned;
 } Held;
 
 struct _LbMonitor
@@ -73,7 +78,7 @@ struct _LbMonitor
   gboolean waiting;         /* a phone of it waits for an event */
   gboolean busy_unheard;    /* set by the main context: a busy phone no mount holds */
   GPtrArray *listening;     /* Listening*; changed by the thread only, with the lock */
-  GHashTable *held;         /* serial → Held* */
+  GHashTable *held;         /* device key (lb-device.h) → Held* */
   gboolean opening;         /* the thread has a phone open at */
   guint8 opening_bus, opening_address;
   GPtrArray *pending;       /* a scan not delivered yet */
@@ -100,6 +105,7 @@ listening_free (Listening *l)
 {
   lb_unlock_listener_free (l->listener);
   g_free (l->serial);
+  g_free (l->model);
   g_free (l);
 }
 
@@ -128,18 +134,18 @@ guard_skip (guint8 bus, guint8 address, guint16 vendor_id, guint16 product_id,
 {
   LbMonitor *self = data;
   GHashTableIter iter;
-  gpointer serial, value;
+  gpointer key, value;
   gboolean skip = FALSE;
 
   g_mutex_lock (&self->lock);
   g_hash_table_iter_init (&iter, self->held);
-  while (!skip && g_hash_table_iter_next (&iter, &serial, &value))
+  while (!skip && g_hash_table_iter_next (&iter, &key, &value))
     {
       Held *held = value;
 
       if (held->info != NULL && same_place (held->info, bus, address, vendor_id, product_id))
         skip = TRUE;
-      else if (*usb_serial != '\0' && g_str_equal (usb_serial, serial))
+      else if (!held->twinned && *usb_serial != '\0' && lb_device_key_matches (key, usb_serial, vendor_id, NULL))
         {
           /* Replugged while held: same phone at a new place. */
           skip = TRUE;
@@ -193,10 +199,31 @@ post_locked (LbMonitor *self, GPtrArray *infos)
     }
 }
 
+/* Holds are by device key, or by serial (every phone with it). */
 static gboolean
-is_held_locked (LbMonitor *self, const char *serial)
+is_held_locked (LbMonitor *self, const char *serial, guint16 vendor_id, const char *model)
 {
-  return g_hash_table_contains (self->held, serial);
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->held);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (lb_device_key_matches (key, serial, vendor_id, model))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+info_held_locked (LbMonitor *self, const LbDeviceInfo *info)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->held);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (lb_device_info_matches (key, info))
+      return TRUE;
+  return FALSE;
 }
 
 /* Stops listening to the phones for which stop() says so (NULL: all);
@@ -223,7 +250,7 @@ stop_listening (LbMonitor *self, gboolean (*stop) (LbMonitor *self, const Listen
 static gboolean
 listener_done (LbMonitor *self, const Listening *l)
 {
-  return is_held_locked (self, l->serial) || l->ended;
+  return is_held_locked (self, l->serial, l->vendor_id, l->model) || l->ended;
 }
 
 /* After a wait: what the listeners heard.  A phone unlocked adds its
@@ -264,7 +291,7 @@ listen_to_locked (LbMonitor *self, GPtrArray *infos)
       if (info->state != LB_DEVICE_LOCKED)
         continue;
       g_mutex_lock (&self->lock);
-      held = is_held_locked (self, info->serial);
+      held = info_held_locked (self, info);
       g_mutex_unlock (&self->lock);
       /* Held phones are reported as given: no reason to look at them. */
       if (held)
@@ -281,6 +308,8 @@ listen_to_locked (LbMonitor *self, GPtrArray *infos)
           l = g_new0 (Listening, 1);
           l->listener = listener;
           l->serial = g_strdup (info->serial);
+          l->vendor_id = info->vendor_id;
+          l->model = g_strdup (info->model);
           l->bus = info->bus;
           l->address = info->address;
           g_ptr_array_add (self->listening, l);
@@ -314,7 +343,7 @@ probe (LbMonitor *self)
         /* Busy: waits for GVfs to let go, heard on the main context.  A
          * charging-only phone switched to File transfer re-enumerates: a
          * bus event.  A locked one is listened to, below. */
-        if (info->state == LB_DEVICE_BUSY && !is_held_locked (self, info->serial))
+        if (info->state == LB_DEVICE_BUSY && !info_held_locked (self, info))
           self->waiting = TRUE;
       }
   g_mutex_unlock (&self->lock);
@@ -420,30 +449,33 @@ info_equal (const LbDeviceInfo *a, const LbDeviceInfo *b)
 }
 
 static gboolean
-shares_serial (GPtrArray *infos, const LbDeviceInfo *info, gboolean same_ids)
+shares_key (GPtrArray *infos, const LbDeviceInfo *info, const char *key)
 {
   for (guint i = 0; i < infos->len; i++)
     {
-      const LbDeviceInfo *other = infos->pdata[i];
+      g_autofree char *other_key = NULL;
 
-      if (other != info && g_str_equal (other->serial, info->serial)
-          && (!same_ids || (other->vendor_id == info->vendor_id && other->product_id == info->product_id)))
+      if (infos->pdata[i] == info)
+        continue;
+      other_key = lb_device_info_key (infos->pdata[i]);
+      if (g_str_equal (other_key, key))
         return TRUE;
     }
   return FALSE;
 }
 
-/* The serial, unless several phones of this list share it (fake serials)
- * or it has none: then USB ids, then the place on the bus, tell them apart. */
+/* What tells the phones of one list apart, from one list to the next: the
+ * device key (serial, vendor, model: stable across a replug), and the
+ * place on the bus when that is not enough (no serial, or two phones of
+ * one model sharing a fake one). */
 static char *
 key_of (GPtrArray *infos, const LbDeviceInfo *info)
 {
-  if (*info->serial == '\0' || shares_serial (infos, info, TRUE))
-    return g_strdup_printf ("%s/%04x:%04x@%u.%u", info->serial, info->vendor_id, info->product_id,
-                            info->bus, info->address);
-  if (shares_serial (infos, info, FALSE))
-    return g_strdup_printf ("%s/%04x:%04x", info->serial, info->vendor_id, info->product_id);
-  return g_strdup (info->serial);
+  g_autofree char *key = lb_device_info_key (info);
+
+  if (*info->serial == '\0' || shares_key (infos, info, key))
+    return g_strdup_printf ("%s@%u.%u", key, info->bus, info->address);
+  return g_steal_pointer (&key);
 }
 
 static GHashTable *
@@ -549,7 +581,10 @@ deliver (gpointer data)
       g_autofree char *key = key_of (old, info);
 
       if (!g_hash_table_contains (new_keys, key))
-        g_signal_emit (self, signals[DEVICE_REMOVED], 0, info->serial);
+        {
+          g_autofree char *device_key = lb_device_info_key (info);
+          g_signal_emit (self, signals[DEVICE_REMOVED], 0, device_key);
+        }
     }
   for (guint i = 0; i < infos->len; i++)
     {
@@ -578,86 +613,95 @@ lb_monitor_get_devices (LbMonitor *self)
 }
 
 static const LbDeviceInfo *
-find_known (LbMonitor *self, const char *serial)
+find_known (LbMonitor *self, const char *key)
 {
   for (guint i = 0; i < self->devices->len; i++)
     {
       const LbDeviceInfo *info = self->devices->pdata[i];
-      if (g_str_equal (info->serial, serial))
+      if (lb_device_info_matches (key, info))
         return info;
     }
   return NULL;
 }
 
 static gboolean
-listened_to_locked (LbMonitor *self, const char *serial)
+listened_to_locked (LbMonitor *self, const char *key)
 {
   for (guint i = 0; i < self->listening->len; i++)
-    if (g_str_equal (((Listening *) self->listening->pdata[i])->serial, serial))
-      return TRUE;
+    {
+      const Listening *l = self->listening->pdata[i];
+      if (lb_device_key_matches (key, l->serial, l->vendor_id, l->model))
+        return TRUE;
+    }
   return FALSE;
 }
 
 void
-lb_monitor_hold (LbMonitor *self, const char *serial)
+lb_monitor_hold (LbMonitor *self, const char *key)
 {
   Held *held;
 
   g_return_if_fail (LB_IS_MONITOR (self));
-  g_return_if_fail (serial != NULL);
+  g_return_if_fail (key != NULL);
 
   g_mutex_lock (&self->lock);
-  held = g_hash_table_lookup (self->held, serial);
+  held = g_hash_table_lookup (self->held, key);
   if (held == NULL)
     {
-      const LbDeviceInfo *known = find_known (self, serial);
+      const LbDeviceInfo *known = find_known (self, key);
 
       held = g_new0 (Held, 1);
       held->info = known != NULL ? lb_device_info_copy (known) : NULL;
-      g_hash_table_insert (self->held, g_strdup (serial), held);
+      for (guint i = 0; known != NULL && i < self->devices->len; i++)
+        {
+          const LbDeviceInfo *other = self->devices->pdata[i];
+          held->twinned |= other != known && g_str_equal (other->serial, known->serial)
+                           && other->vendor_id == known->vendor_id;
+        }
+      g_hash_table_insert (self->held, g_strdup (key), held);
     }
   held->count++;
   /* The thread lets go of it between waits. */
-  if (listened_to_locked (self, serial))
+  if (listened_to_locked (self, key))
     lb_hotplug_wake (self->hotplug);
   g_mutex_unlock (&self->lock);
 }
 
 void
-lb_monitor_wait_unused (LbMonitor *self, const char *serial)
+lb_monitor_wait_unused (LbMonitor *self, const char *key)
 {
   Held *held;
 
   g_return_if_fail (LB_IS_MONITOR (self));
-  g_return_if_fail (serial != NULL);
+  g_return_if_fail (key != NULL);
 
   g_mutex_lock (&self->lock);
-  held = g_hash_table_lookup (self->held, serial);
+  held = g_hash_table_lookup (self->held, key);
   /* The job opens the phone right after this: it must not find it open
    * here.  A phone never seen may be the one being opened. */
   while (held != NULL
          && ((self->opening
               && (held->info == NULL
                   || (held->info->bus == self->opening_bus && held->info->address == self->opening_address)))
-             || listened_to_locked (self, serial)))
+             || listened_to_locked (self, key)))
     g_cond_wait (&self->closed, &self->lock);
   g_mutex_unlock (&self->lock);
 }
 
 void
-lb_monitor_unhold (LbMonitor *self, const char *serial)
+lb_monitor_unhold (LbMonitor *self, const char *key)
 {
   Held *held;
 
   g_return_if_fail (LB_IS_MONITOR (self));
-  g_return_if_fail (serial != NULL);
+  g_return_if_fail (key != NULL);
 
   g_mutex_lock (&self->lock);
-  held = g_hash_table_lookup (self->held, serial);
+  held = g_hash_table_lookup (self->held, key);
   if (held == NULL)
-    g_critical ("lb_monitor_unhold: %s is not held", serial);
+    g_critical ("lb_monitor_unhold: %s is not held", key);
   else if (--held->count == 0)
-    g_hash_table_remove (self->held, serial);
+    g_hash_table_remove (self->held, key);
   g_mutex_unlock (&self->lock);
 }
 

@@ -32,14 +32,14 @@ GPtrArray *lb_monitor_get_devices (LbMonitor *self);
  * last info, and still notices its removal (also when it comes back
  * replugged: the USB descriptor's serial is read without opening it).
  * Holds nest.  Never blocks: the GUI calls it on its main thread. */
-void lb_monitor_hold (LbMonitor *self, const char *serial);
+void lb_monitor_hold (LbMonitor *self, const char *key);
 /* Called by the job's worker thread, after lb_monitor_hold and before it
  * opens the phone: if the monitor is opening that phone at this moment,
  * waits until it has closed it again (a fraction of a second). */
-void lb_monitor_wait_unused (LbMonitor *self, const char *serial);
+void lb_monitor_wait_unused (LbMonitor *self, const char *key);
 /* Does not re-probe: the job may still be closing the phone.  Call
  * lb_monitor_refresh() once it has. */
-void lb_monitor_unhold (LbMonitor *self, const char *serial);
+void lb_monitor_unhold (LbMonitor *self, const char *key);
 
 /* Re-probe now (the user pressed "Try again" after unlocking, or after a
  * Release). */
@@ -49,8 +49,8 @@ void lb_monitor_refresh (LbMonitor *self);
  *   "device-added"   (LbDeviceInfo *info)
  *   "device-changed" (LbDeviceInfo *info): state, storages or place on the
  *                    bus changed (locked -> ready, replugged)
- *   "device-removed" (const char *serial)
- * A phone is identified by its serial; phones sharing a fake serial are
- * told apart by USB ids, then by place on the bus. */
+ *   "device-removed" (const char *key): its lb_device_info_key
+ * Phones sharing a fake serial are told apart by USB ids, then by place on
+ * the bus; holds and "device-removed" go by device key (lb-device.h). */
 
 G_END_DECLS

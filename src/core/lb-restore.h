@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 typedef struct {
   const char *library;
   gint64 snapshot_id;
-  const char *serial;             /* target phone; NULL: the only one */
+  const char *serial;             /* target phone (or its device key, lb-device.h); NULL: the only one */
   const char *const *only;        /* phone paths to restore; NULL: all */
   const char *const *map;         /* "SD card=Internal shared storage" */
   gboolean to_new_device;         /* allow a target other than the snapshot's phone */

@@ -15,7 +15,7 @@ struct _LbBackground {
   GApplication *app;        /* weak */
   GSettings *settings;      /* the library's location: followed when it moves */
   LbDocked *docked;
-  GHashTable *names;        /* serial → the phone's name for people */
+  GHashTable *names;        /* device key (lb-device.h) → the phone's name for people */
 };
 
 G_DEFINE_FINAL_TYPE (LbBackground, lb_background, G_TYPE_OBJECT)
@@ -61,13 +61,13 @@ remember_name (LbBackground *self, const LbDeviceInfo *info)
 {
   const char *name = info->friendly_name != NULL && *info->friendly_name ? info->friendly_name : info->model;
 
-  g_hash_table_replace (self->names, g_strdup (info->serial), plain (name, 60));
+  g_hash_table_replace (self->names, lb_device_info_key (info), plain (name, 60));
 }
 
 static const char *
-name_of (LbBackground *self, const char *serial)
+name_of (LbBackground *self, const char *key)
 {
-  const char *name = g_hash_table_lookup (self->names, serial);
+  const char *name = g_hash_table_lookup (self->names, key);
 
   return name != NULL && *name ? name : _("The phone");
 }
@@ -75,11 +75,11 @@ name_of (LbBackground *self, const char *serial)
 /* One notification per phone: a new one replaces the last (its id), so a
  * phone never stacks up a storm of them. */
 static void
-notify_with (LbBackground *self, const char *serial, const char *title, const char *body, gboolean urgent,
+notify_with (LbBackground *self, const char *key, const char *title, const char *body, gboolean urgent,
              const char *button, const char *button_action)
 {
   g_autoptr(GNotification) n = g_notification_new (title);
-  g_autofree char *id = g_strdup_printf ("phone-%s", serial);
+  g_autofree char *id = g_strdup_printf ("phone-%s", key);
   g_autofree char *safe_body = body != NULL ? plain (body, 300) : NULL;
 
   if (self->app == NULL)
@@ -87,25 +87,26 @@ notify_with (LbBackground *self, const char *serial, const char *title, const ch
   if (safe_body != NULL)
     g_notification_set_body (n, safe_body);
   g_notification_set_priority (n, urgent ? G_NOTIFICATION_PRIORITY_HIGH : G_NOTIFICATION_PRIORITY_NORMAL);
-  g_notification_set_default_action_and_target (n, "app.show-phone", "s", serial);
+  g_notification_set_default_action_and_target (n, "app.show-phone", "s", key);
   if (button != NULL && button_action != NULL)
     g_notification_add_button (n, button, button_action);
   else if (button != NULL)
-    g_notification_add_button_with_target (n, button, "app.show-phone", "s", serial);
+    g_notification_add_button_with_target (n, button, "app.show-phone", "s", key);
   g_application_send_notification (self->app, id, n);
 }
 
 /* button, when given, opens the window on the phone. */
 static void
-notify (LbBackground *self, const char *serial, const char *title, const char *body, gboolean urgent,
+notify (LbBackground *self, const char *key, const char *title, const char *body, gboolean urgent,
         const char *button)
 {
-  notify_with (self, serial, title, body, urgent, button, NULL);
+  notify_with (self, key, title, body, urgent, button, NULL);
 }
 
 static void
 on_waiting (LbDocked *d, LbDeviceInfo *info, LbBackground *self)
 {
+  g_autofree char *key = lb_device_info_key (info);
   g_autofree char *title = NULL;
   const char *body = NULL;
 
@@ -114,28 +115,29 @@ on_waiting (LbDocked *d, LbDeviceInfo *info, LbBackground *self)
   switch (info->state)
     {
     case LB_DEVICE_LOCKED:
-      title = g_strdup_printf (_("Unlock %s to back it up"), name_of (self, info->serial));
+      title = g_strdup_printf (_("Unlock %s to back it up"), name_of (self, key));
       body = _("The phone is connected, but its files stay hidden while it is locked. "
                "The backup starts as soon as it is unlocked.");
       break;
     case LB_DEVICE_CHARGING_ONLY:
-      title = g_strdup_printf (_("Choose “File transfer” on %s"), name_of (self, info->serial));
+      title = g_strdup_printf (_("Choose “File transfer” on %s"), name_of (self, key));
       body = _("The phone is connected for charging only. On the phone, tap the “Charging this device "
                "via USB” notification and choose “File transfer”; the backup then starts by itself.");
       break;
     case LB_DEVICE_BUSY:
-      title = g_strdup_printf (_("%s is in use by another program"), name_of (self, info->serial));
+      title = g_strdup_printf (_("%s is in use by another program"), name_of (self, key));
       body = _("Another program (the file manager?) holds the phone. Release it there, and the backup starts.");
       break;
     default:
       return;
     }
-  notify (self, info->serial, title, body, FALSE, NULL);
+  notify (self, key, title, body, FALSE, NULL);
 }
 
 static void
 on_not_enabled (LbDocked *d, LbDeviceInfo *info, gboolean chosen, LbBackground *self)
 {
+  g_autofree char *key = lb_device_info_key (info);
   g_autofree char *title = NULL;
 
   (void) d;
@@ -143,8 +145,8 @@ on_not_enabled (LbDocked *d, LbDeviceInfo *info, gboolean chosen, LbBackground *
   /* Turned off by its owner: nothing to say at each connection. */
   if (chosen)
     return;
-  title = g_strdup_printf (_("Back up %s automatically?"), name_of (self, info->serial));
-  notify (self, info->serial, title,
+  title = g_strdup_printf (_("Back up %s automatically?"), name_of (self, key));
+  notify (self, key, title,
           _("This phone has never been backed up. Open Lifeboat to back it up now, and to turn on "
             "automatic backups when it is connected."),
           FALSE, _("Open Lifeboat"));
@@ -158,7 +160,7 @@ on_started (LbDocked *d, LbDeviceInfo *info, LbBackground *self)
 }
 
 static void
-on_finished (LbDocked *d, const char *serial, LbSnapshot *s, GError *error, LbBackground *self)
+on_finished (LbDocked *d, const char *key, LbSnapshot *s, GError *error, LbBackground *self)
 {
   g_autofree char *title = NULL;
   g_autofree char *body = NULL;
@@ -171,12 +173,12 @@ on_finished (LbDocked *d, const char *serial, LbSnapshot *s, GError *error, LbBa
 
       g_autofree char *count = g_strdup_printf ("%" G_GUINT64_FORMAT, s->files);
 
-      title = g_strdup_printf (_("%s is backed up"), name_of (self, serial));
+      title = g_strdup_printf (_("%s is backed up"), name_of (self, key));
       body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s file; %s read from the phone, the library grew by %s.",
                                            "%s files; %s read from the phone, the library grew by %s.",
                                            s->files > G_MAXULONG ? G_MAXULONG : (gulong) s->files),
                               count, read, grew);
-      notify (self, serial, title, body, FALSE, NULL);
+      notify (self, key, title, body, FALSE, NULL);
     }
   else if (g_error_matches (error, LB_ERROR, LB_ERROR_UP_TO_DATE) ||
            g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -186,16 +188,16 @@ on_finished (LbDocked *d, const char *serial, LbSnapshot *s, GError *error, LbBa
     }
   else
     {
-      title = g_strdup_printf (_("The automatic backup of %s failed"), name_of (self, serial));
+      title = g_strdup_printf (_("The automatic backup of %s failed"), name_of (self, key));
       body = g_strdup_printf (_("%s What was copied is kept; the backup is tried again at the next "
                                 "connection, or in 10 minutes."),
                               error != NULL ? error->message : "");
       /* The message names the two ways out, pruning and moving the
        * library: both are in Preferences. */
       if (g_error_matches (error, LB_ERROR, LB_ERROR_STORAGE_FULL))
-        notify_with (self, serial, title, body, TRUE, _("Make Room…"), "app.preferences");
+        notify_with (self, key, title, body, TRUE, _("Make Room…"), "app.preferences");
       else
-        notify (self, serial, title, body, TRUE, _("Open Lifeboat"));
+        notify (self, key, title, body, TRUE, _("Open Lifeboat"));
     }
   g_signal_emit (self, signals[BACKUP_FINISHED], 0, s != NULL);
 }
@@ -203,7 +205,7 @@ on_finished (LbDocked *d, const char *serial, LbSnapshot *s, GError *error, LbBa
 /* Put off (a reader held the library) is routine; only a failure is
  * worth a word, as the library may need looking after. */
 static void
-on_pruned (LbDocked *d, const char *serial, guint removed, guint64 freed, GError *error, LbBackground *self)
+on_pruned (LbDocked *d, const char *key, guint removed, guint64 freed, GError *error, LbBackground *self)
 {
   g_autofree char *title = NULL;
   g_autofree char *body = NULL;
@@ -211,10 +213,10 @@ on_pruned (LbDocked *d, const char *serial, guint removed, guint64 freed, GError
   (void) d; (void) removed; (void) freed;
   if (error == NULL || g_error_matches (error, LB_ERROR, LB_ERROR_LIBRARY_LOCKED))
     return;
-  title = g_strdup_printf (_("Old snapshots of %s could not be removed"), name_of (self, serial));
+  title = g_strdup_printf (_("Old snapshots of %s could not be removed"), name_of (self, key));
   body = g_strdup_printf (_("%s The backup itself is complete; removing is tried again after the next one."),
                           error->message);
-  notify (self, serial, title, body, TRUE, _("Open Lifeboat"));
+  notify (self, key, title, body, TRUE, _("Open Lifeboat"));
 }
 
 static void

@@ -13,6 +13,7 @@
 struct _LbPhone {
   GObject parent_instance;
 
+  char *key;                   /* lb_device_key: cheap phones share serials */
   char *serial;
   LbMonitor *monitor;          /* weak: the application outlives phones' jobs */
   LbDeviceInfo *info;          /* NULL: not connected */
@@ -46,7 +47,7 @@ static guint signals[N_SIGNALS];
 
 typedef struct AutoJob {
   char *library;
-  char *serial;
+  char *key;
   gboolean may_create;
   LbAutoPolicy policy;
 } AutoJob;
@@ -55,7 +56,7 @@ static void
 auto_job_free (AutoJob *job)
 {
   g_free (job->library);
-  g_free (job->serial);
+  g_free (job->key);
   g_free (job);
 }
 
@@ -82,7 +83,7 @@ lb_phone_finalize (GObject *object)
   backup_result_clear (&self->result);
   g_free (self->auto_error);
   g_clear_pointer (&self->auto_next, auto_job_free);
-  g_free (self->serial);
+  g_free (self->key);
   G_OBJECT_CLASS (lb_phone_parent_class)->finalize (object);
 }
 
@@ -110,13 +111,20 @@ lb_phone_init (LbPhone *self)
 }
 
 LbPhone *
-lb_phone_new (const char *serial, LbMonitor *monitor)
+lb_phone_new (const char *key, LbMonitor *monitor)
 {
   LbPhone *self = g_object_new (LB_TYPE_PHONE, NULL);
 
-  self->serial = g_strdup (serial);
+  self->key = g_strdup (key);
+  self->serial = lb_device_key_dup_serial (key);
   g_set_weak_pointer (&self->monitor, monitor);
   return self;
+}
+
+const char *
+lb_phone_get_key (LbPhone *self)
+{
+  return self->key;
 }
 
 const char *
@@ -226,9 +234,9 @@ lb_phone_set_activity (LbPhone *self, LbPhoneActivity activity)
   if (self->monitor != NULL && !self->following)
     {
       if (activity != LB_PHONE_IDLE && self->activity == LB_PHONE_IDLE)
-        lb_monitor_hold (self->monitor, self->serial);
+        lb_monitor_hold (self->monitor, self->key);
       else if (activity == LB_PHONE_IDLE)
-        lb_monitor_unhold (self->monitor, self->serial);
+        lb_monitor_unhold (self->monitor, self->key);
     }
   self->activity = activity;
   g_signal_emit (self, signals[CHANGED], 0);
@@ -253,7 +261,7 @@ lb_phone_get_result (LbPhone *self)
 typedef struct {
   char *library;
   gboolean may_create;
-  char *serial;
+  char *key;
   LbRelay *relay;
   LbMonitor *monitor;      /* may be NULL */
   gint64 started;
@@ -264,7 +272,7 @@ backup_job_free (BackupJob *job)
 {
   g_clear_object (&job->monitor);
   g_free (job->library);
-  g_free (job->serial);
+  g_free (job->key);
   g_free (job);
 }
 
@@ -359,7 +367,7 @@ static void
 backup_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
   BackupJob *job = data;
-  LbBackupOptions options = { .library = job->library, .create_library = job->may_create, .serial = job->serial };
+  LbBackupOptions options = { .library = job->library, .create_library = job->may_create, .serial = job->key };
   LbBackupResult *r = g_new0 (LbBackupResult, 1);
   g_autoptr(LbSnapshot) snapshot = NULL;
   g_autoptr(GError) error = NULL;
@@ -367,7 +375,7 @@ backup_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel
   r->error_code = -1;
   /* The monitor may be looking at the phone this very moment. */
   if (job->monitor != NULL)
-    lb_monitor_wait_unused (job->monitor, job->serial);
+    lb_monitor_wait_unused (job->monitor, job->key);
   snapshot = lb_backup_run (&options, on_backup_progress, job, cancellable, &error);
   r->seconds = (g_get_monotonic_time () - job->started) / G_USEC_PER_SEC;
   if (snapshot != NULL)
@@ -415,7 +423,7 @@ lb_phone_back_up (LbPhone *self, const char *library, gboolean may_create)
   job = g_new0 (BackupJob, 1);
   job->library = g_strdup (library);
   job->may_create = may_create;
-  job->serial = g_strdup (self->serial);
+  job->key = g_strdup (self->key);
   job->started = g_get_monotonic_time ();
   job->relay = lb_relay_new (show_progress, self, (GDestroyNotify) lb_backup_progress_free);
   job->monitor = self->monitor ? g_object_ref (self->monitor) : NULL;
@@ -529,7 +537,7 @@ save_auto_thread (GTask *task, gpointer source, gpointer data, GCancellable *can
   /* The policy is no part of a snapshot: read access is enough, and a
    * backup running meanwhile does not make this wait (lb-auto.h). */
   library = lb_library_open (job->library, job->may_create, LB_LIBRARY_READ, &error);
-  if (library == NULL || !lb_auto_set_policy (library, job->serial, job->policy.enabled, job->policy.every, &error))
+  if (library == NULL || !lb_auto_set_policy (library, job->key, job->policy.enabled, job->policy.every, &error))
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
@@ -579,7 +587,7 @@ lb_phone_save_auto (LbPhone *self, const char *library, gboolean may_create, gbo
   AutoJob *job = g_new0 (AutoJob, 1);
 
   job->library = g_strdup (library);
-  job->serial = g_strdup (self->serial);
+  job->key = g_strdup (self->key);
   job->may_create = may_create;
   job->policy = (LbAutoPolicy) { .enabled = enabled, .chosen = TRUE, .every = every };
   if (!self->auto_saving)

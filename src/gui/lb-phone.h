@@ -34,8 +34,11 @@ typedef struct {
                               * into added/changed/unchanged */
 } LbBackupResult;
 
-/* monitor: told to keep its hands off the phone while a job has it. */
-LbPhone *lb_phone_new (const char *serial, LbMonitor *monitor);
+/* key: lb_device_key (lb-device.h), what the phone is known by.
+ * monitor: told to keep its hands off the phone while a job has it. */
+LbPhone *lb_phone_new (const char *key, LbMonitor *monitor);
+const char *lb_phone_get_key (LbPhone *self);
+/* Its serial, for people. */
 const char *lb_phone_get_serial (LbPhone *self);
 
 /* The phone's name for people: its own name, else maker and model. */

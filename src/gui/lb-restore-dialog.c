@@ -22,14 +22,14 @@ struct _LbRestoreDialog {
   char *target;                 /* the phone offered first, or NULL for the source */
   GStrv only;                    /* the chosen paths of the snapshot, or NULL: all */
   GHashTable *map;               /* backup storage → the phone storage the person chose */
-  char *map_serial;              /* the phone those choices are for */
+  char *map_key;                 /* the phone those choices are for (lb_device_key) */
   gboolean destroyed;            /* widgets are gone: late callbacks only clean up */
   gboolean filling;              /* combos being refilled: not a user's choice */
 
   GCancellable *plan_cancellable; /* the plan in flight, NULL when none */
   gboolean replan;               /* the choice changed meanwhile: plan again after it */
   LbRestoreReport *plan;         /* the newest plan (a dry run's report), NULL when none */
-  char *plan_serial;             /* the target it was made for */
+  char *plan_key;                /* the target it was made for */
 
   GCancellable *run_cancellable; /* the restore running, NULL when none */
   gint64 run_started;            /* monotonic µs */
@@ -96,12 +96,12 @@ is_target (LbPhone *phone)
 static LbPhone *
 chosen_target (LbRestoreDialog *self)
 {
-  const char *serial = gtk_combo_box_get_active_id (self->target_combo);
+  const char *key = gtk_combo_box_get_active_id (self->target_combo);
 
-  for (guint i = 0; serial != NULL && i < self->phones->len; i++)
+  for (guint i = 0; key != NULL && i < self->phones->len; i++)
     {
       LbPhone *phone = g_ptr_array_index (self->phones, i);
-      if (g_strcmp0 (lb_phone_get_serial (phone), serial) == 0 && is_target (phone))
+      if (g_strcmp0 (lb_phone_get_key (phone), key) == 0 && is_target (phone))
         return phone;
     }
   return NULL;
@@ -193,7 +193,7 @@ fill_targets (LbRestoreDialog *self)
       if (!is_target (phone))
         continue;
       text = target_text (self, phone);
-      gtk_list_store_insert_with_values (store, NULL, -1, COL_ID, lb_phone_get_serial (phone), COL_TEXT, text, -1);
+      gtk_list_store_insert_with_values (store, NULL, -1, COL_ID, lb_phone_get_key (phone), COL_TEXT, text, -1);
       n++;
     }
   gtk_combo_box_set_model (self->target_combo, GTK_TREE_MODEL (store));
@@ -204,7 +204,7 @@ fill_targets (LbRestoreDialog *self)
        * is the common case. */
       if (!(self->target != NULL && gtk_combo_box_set_active_id (self->target_combo, self->target)) &&
           (!is_target (self->source) ||
-           !gtk_combo_box_set_active_id (self->target_combo, lb_phone_get_serial (self->source))))
+           !gtk_combo_box_set_active_id (self->target_combo, lb_phone_get_key (self->source))))
         gtk_combo_box_set_active (self->target_combo, n > 0 ? 0 : -1);
     }
   gtk_widget_set_sensitive (GTK_WIDGET (self->target_combo), n > 0);
@@ -220,7 +220,7 @@ typedef struct {
   gint64 snapshot_id;
   GStrv only;
   GStrv map;                     /* "SD card=Internal shared storage", as --map */
-  char *serial;
+  char *key;                     /* the target's lb_device_key */
   gboolean mirror;
   gboolean no_merge;
   gboolean to_new_device;
@@ -238,7 +238,7 @@ job_free (Job *job)
   g_free (job->library);
   g_strfreev (job->only);
   g_strfreev (job->map);
-  g_free (job->serial);
+  g_free (job->key);
   g_clear_object (&job->monitor);
   g_clear_object (&job->target);
   g_clear_pointer (&job->report, lb_restore_report_free);
@@ -279,7 +279,7 @@ job_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellab
   options.snapshot_id = job->snapshot_id;
   options.only = (const char *const *) job->only;
   options.map = (const char *const *) job->map;
-  options.serial = job->serial;
+  options.serial = job->key;
   options.mirror = job->mirror;
   options.no_merge = job->no_merge;
   options.to_new_device = job->to_new_device;
@@ -287,7 +287,7 @@ job_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellab
   options.plain_hints = TRUE;
   /* Held by now; the monitor may still be looking at the phone this moment. */
   if (job->monitor != NULL)
-    lb_monitor_wait_unused (job->monitor, job->serial);
+    lb_monitor_wait_unused (job->monitor, job->key);
   job->report = lb_restore_run (&options, on_run_progress, job, cancellable, &failed, &job->error);
   if (job->report == NULL)
     job->report = failed;
@@ -301,7 +301,7 @@ can_restore (LbRestoreDialog *self)
 
   return plan != NULL && self->plan_cancellable == NULL && self->run_cancellable == NULL && plan->fits &&
          plan->problems->len == 0 && chosen_target (self) != NULL &&
-         g_strcmp0 (lb_phone_get_serial (chosen_target (self)), self->plan_serial) == 0 &&
+         g_strcmp0 (lb_phone_get_key (chosen_target (self)), self->plan_key) == 0 &&
          (!plan->migration || gtk_toggle_button_get_active (self->migration_check));
 }
 
@@ -514,7 +514,7 @@ plan_done (GObject *source, GAsyncResult *res, gpointer user_data)
   /* The worker has returned: nothing posts to the relay any more. */
   g_clear_pointer (&job->relay, lb_relay_free);
   /* The job has closed the phone: the monitor may look at it again. */
-  lb_monitor_unhold (job->monitor, job->serial);
+  lb_monitor_unhold (job->monitor, job->key);
   g_clear_object (&self->plan_cancellable);
   if (self->destroyed)
     return;
@@ -525,8 +525,8 @@ plan_done (GObject *source, GAsyncResult *res, gpointer user_data)
       return;
     }
   g_clear_pointer (&self->plan, lb_restore_report_free);
-  g_free (self->plan_serial);
-  self->plan_serial = g_strdup (job->serial);
+  g_free (self->plan_key);
+  self->plan_key = g_strdup (job->key);
   self->plan = g_steal_pointer (&job->report);
   show_map (self, self->plan ? self->plan->plan : NULL);
   show_plan (self, self->plan ? self->plan->plan : NULL, job->error);
@@ -543,9 +543,9 @@ start_plan (LbRestoreDialog *self)
   if (self->destroyed || self->run_cancellable != NULL)
     return;
   g_clear_pointer (&self->plan, lb_restore_report_free);
-  if (target == NULL || g_strcmp0 (lb_phone_get_serial (target), self->plan_serial) != 0)
+  if (target == NULL || g_strcmp0 (lb_phone_get_key (target), self->plan_key) != 0)
     gtk_toggle_button_set_active (self->migration_check, FALSE);
-  g_clear_pointer (&self->plan_serial, g_free);
+  g_clear_pointer (&self->plan_key, g_free);
   update_restore_button (self);
   /* One plan at a time: two would open the same phone at once. */
   if (self->plan_cancellable != NULL)
@@ -574,13 +574,13 @@ start_plan (LbRestoreDialog *self)
   job->library = g_strdup (self->library);
   job->snapshot_id = snapshot->id;
   job->only = g_strdupv (self->only);
-  job->serial = g_strdup (lb_phone_get_serial (target));
+  job->key = g_strdup (lb_phone_get_key (target));
   /* Choices made for another phone do not carry over. */
-  if (g_strcmp0 (self->map_serial, job->serial) != 0)
+  if (g_strcmp0 (self->map_key, job->key) != 0)
     {
       g_hash_table_remove_all (self->map);
-      g_free (self->map_serial);
-      self->map_serial = g_strdup (job->serial);
+      g_free (self->map_key);
+      self->map_key = g_strdup (job->key);
     }
   job->map = map_choices (self);
   job->mirror = gtk_toggle_button_get_active (self->mirror_check);
@@ -591,7 +591,7 @@ start_plan (LbRestoreDialog *self)
   job->dry_run = TRUE;
   job->monitor = g_object_ref (self->monitor);
   /* The plan opens the phone: the monitor must not open it meanwhile. */
-  lb_monitor_hold (self->monitor, job->serial);
+  lb_monitor_hold (self->monitor, job->key);
 
   self->plan_cancellable = g_cancellable_new ();
   set_planning (self, TRUE);
@@ -724,7 +724,7 @@ on_restore_clicked (LbRestoreDialog *self)
   job->snapshot_id = plan->snapshot->id;
   job->only = g_strdupv (self->only);
   job->map = map_choices (self);
-  job->serial = g_strdup (self->plan_serial);
+  job->key = g_strdup (self->plan_key);
   job->mirror = gtk_toggle_button_get_active (self->mirror_check);
   job->no_merge = !gtk_toggle_button_get_active (self->merge_check);
   job->to_new_device = plan->migration && gtk_toggle_button_get_active (self->migration_check);
@@ -801,12 +801,12 @@ lb_restore_dialog_dispose (GObject *object)
   g_clear_object (&self->source);
   g_clear_pointer (&self->phones, g_ptr_array_unref);
   g_clear_pointer (&self->plan, lb_restore_report_free);
-  g_clear_pointer (&self->plan_serial, g_free);
+  g_clear_pointer (&self->plan_key, g_free);
   g_clear_pointer (&self->library, g_free);
   g_clear_pointer (&self->only, g_strfreev);
   g_clear_pointer (&self->target, g_free);
   g_clear_pointer (&self->map, g_hash_table_unref);
-  g_clear_pointer (&self->map_serial, g_free);
+  g_clear_pointer (&self->map_key, g_free);
   G_OBJECT_CLASS (lb_restore_dialog_parent_class)->dispose (object);
 }
 

@@ -18,7 +18,8 @@ G_DECLARE_FINAL_TYPE (LbRestoreDialog, lb_restore_dialog, LB, RESTORE_DIALOG, Gt
  * offered; snapshot_id: preselected, 0 for the newest complete one; only:
  * NULL for everything, or the phone paths (files and folders) of that
  * snapshot to restore, the snapshot then fixed (the browser's "Restore to
- * Phone…"; copied); target: the serial of the phone to offer first, NULL
+ * Phone…"; copied); target: the device key (lb_phone_get_key) of the
+ * phone to offer first, NULL
  * for the source itself (a new phone's page restores another's backup onto
  * it).  Emits "finished" after a restore ran (the window
  * reloads its history). */

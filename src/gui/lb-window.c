@@ -40,15 +40,40 @@ struct _LbWindow {
 G_DEFINE_FINAL_TYPE (LbWindow, lb_window, GTK_TYPE_APPLICATION_WINDOW)
 
 static LbPhone *
-find_phone (LbWindow *self, const char *serial)
+find_phone (LbWindow *self, const char *key)
 {
   for (guint i = 0; i < self->phones->len; i++)
     {
       LbPhone *phone = g_ptr_array_index (self->phones, i);
-      if (g_strcmp0 (lb_phone_get_serial (phone), serial) == 0)
+      if (g_strcmp0 (lb_phone_get_key (phone), key) == 0)
         return phone;
     }
   return NULL;
+}
+
+/* The row for a phone as the monitor lists it.  A busy or charging-only
+ * phone's USB product string stands in for its model, so its key may not
+ * be its row's: then the row its serial and vendor match, the one at its
+ * place on the bus first. */
+static LbPhone *
+find_phone_for (LbWindow *self, const LbDeviceInfo *info)
+{
+  g_autofree char *key = lb_device_info_key (info);
+  LbPhone *phone = find_phone (self, key), *any = NULL;
+
+  for (guint i = 0; phone == NULL && i < self->phones->len; i++)
+    {
+      LbPhone *p = g_ptr_array_index (self->phones, i);
+      const LbDeviceInfo *was = lb_phone_get_info (p);
+
+      if (!lb_device_info_matches (lb_phone_get_key (p), info))
+        continue;
+      if (was != NULL && was->bus == info->bus && was->address == info->address)
+        phone = p;
+      else if (any == NULL)
+        any = p;
+    }
+  return phone != NULL ? phone : any;
 }
 
 static GtkListBoxRow *
@@ -136,32 +161,32 @@ follow_if_running (LbWindow *self, LbPhone *phone)
   GCancellable *cancellable = NULL;
   const char *running = self->docked ? lb_docked_get_running (self->docked, &cancellable) : NULL;
 
-  if (running != NULL && cancellable != NULL && g_strcmp0 (running, lb_phone_get_serial (phone)) == 0)
+  if (running != NULL && cancellable != NULL && g_strcmp0 (running, lb_phone_get_key (phone)) == 0)
     lb_phone_follow_backup (phone, cancellable);
 }
 
 static void
 on_auto_started (LbWindow *self, const LbDeviceInfo *info)
 {
-  LbPhone *phone = find_phone (self, info->serial);
+  LbPhone *phone = find_phone_for (self, info);
 
   if (phone != NULL)
     follow_if_running (self, phone);
 }
 
 static void
-on_auto_progress (LbWindow *self, const char *serial, const LbBackupProgress *progress)
+on_auto_progress (LbWindow *self, const char *key, const LbBackupProgress *progress)
 {
-  LbPhone *phone = find_phone (self, serial);
+  LbPhone *phone = find_phone (self, key);
 
   if (phone != NULL)
     lb_phone_follow_progress (phone, progress);
 }
 
 static void
-on_auto_finished (LbWindow *self, const char *serial, const LbSnapshot *snapshot, const GError *error)
+on_auto_finished (LbWindow *self, const char *key, const LbSnapshot *snapshot, const GError *error)
 {
-  LbPhone *phone = find_phone (self, serial);
+  LbPhone *phone = find_phone (self, key);
 
   if (phone != NULL)
     lb_phone_follow_finished (phone, snapshot, error);
@@ -193,9 +218,9 @@ lb_window_set_docked (LbWindow *self, LbDocked *docked)
 }
 
 static LbPhone *
-add_phone (LbWindow *self, const char *serial)
+add_phone (LbWindow *self, const char *key)
 {
-  LbPhone *phone = lb_phone_new (serial, self->monitor);
+  LbPhone *phone = lb_phone_new (key, self->monitor);
   GtkWidget *row = lb_phone_row_new (phone);
 
   g_ptr_array_add (self->phones, phone);
@@ -230,12 +255,13 @@ remove_phone (LbWindow *self, LbPhone *phone)
 static void
 on_device (LbWindow *self, const LbDeviceInfo *info)
 {
-  LbPhone *phone = find_phone (self, info->serial);
+  LbPhone *phone = find_phone_for (self, info);
   gboolean was_connected;
 
   if (phone == NULL)
     {
-      phone = add_phone (self, info->serial);
+      g_autofree char *key = lb_device_info_key (info);
+      phone = add_phone (self, key);
       /* Its automatic-backup policy may be in the library already. */
       lb_window_reload (self);
     }
@@ -248,9 +274,21 @@ on_device (LbWindow *self, const LbDeviceInfo *info)
 }
 
 static void
-on_device_removed (LbWindow *self, const char *serial)
+on_device_removed (LbWindow *self, const char *key)
 {
-  LbPhone *phone = find_phone (self, serial);
+  LbPhone *phone = NULL;
+
+  /* The row showing it, which find_phone_for may have chosen by serial. */
+  for (guint i = 0; phone == NULL && i < self->phones->len; i++)
+    {
+      LbPhone *p = g_ptr_array_index (self->phones, i);
+      g_autofree char *shown = lb_phone_get_info (p) ? lb_device_info_key (lb_phone_get_info (p)) : NULL;
+
+      if (g_strcmp0 (shown, key) == 0)
+        phone = p;
+    }
+  if (phone == NULL)
+    phone = find_phone (self, key);
 
   if (phone == NULL)
     return;
@@ -421,14 +459,20 @@ newest_first (gconstpointer a, gconstpointer b)
   return (y->id > x->id) - (y->id < x->id);
 }
 
-/* A phone the library does not know yet waits to be asked (lb-auto.h). */
+/* A phone the library does not know yet waits to be asked (lb-auto.h).
+ * Choices are kept per serial; the default, on once backed up, is the
+ * phone's own: a phone sharing a fake serial with one backed up is new. */
 static void
 set_policy (LbPhone *phone, GHashTable *policies)
 {
   const LbAutoPolicy *p = g_hash_table_lookup (policies, lb_phone_get_serial (phone));
-  LbAutoPolicy none = { .enabled = FALSE, .chosen = FALSE, .every = LB_AUTO_DEFAULT_EVERY };
+  LbAutoPolicy policy = { .enabled = FALSE, .chosen = FALSE, .every = LB_AUTO_DEFAULT_EVERY };
 
-  lb_phone_set_auto (phone, p ? p : &none);
+  if (p != NULL)
+    policy = *p;
+  if (!policy.chosen)
+    policy.enabled = lb_phone_get_last_backup (phone) != NULL;
+  lb_phone_set_auto (phone, &policy);
 }
 
 static void
@@ -438,8 +482,9 @@ load_done (GObject *source, GAsyncResult *res, gpointer user_data)
   LoadJob *job = g_task_get_task_data (G_TASK (res));
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) all = g_task_propagate_pointer (G_TASK (res), &error);
-  g_autoptr(GHashTable) by_serial = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                                           (GDestroyNotify) g_ptr_array_unref);
+  /* Phones go by device key: cheap ones share a fake serial. */
+  g_autoptr(GHashTable) by_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                        (GDestroyNotify) g_ptr_array_unref);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -452,31 +497,33 @@ load_done (GObject *source, GAsyncResult *res, gpointer user_data)
   for (guint i = 0; i < all->len; i++)
     {
       LbSnapshot *s = g_ptr_array_index (all, i);
-      GPtrArray *list = g_hash_table_lookup (by_serial, s->serial);
+      g_autofree char *key = lb_device_key (s->serial, s->vendor_id, s->model);
+      GPtrArray *list = g_hash_table_lookup (by_key, key);
 
       if (list == NULL)
-        g_hash_table_insert (by_serial, s->serial, list = g_ptr_array_new ());
+        g_hash_table_insert (by_key, g_steal_pointer (&key), list = g_ptr_array_new ());
       g_ptr_array_add (list, s);
     }
   for (guint i = 0; i < self->phones->len; i++)
     {
       LbPhone *phone = g_ptr_array_index (self->phones, i);
-      GPtrArray *list = g_hash_table_lookup (by_serial, lb_phone_get_serial (phone));
+      GPtrArray *list = g_hash_table_lookup (by_key, lb_phone_get_key (phone));
       g_autoptr(GPtrArray) none = g_ptr_array_new ();
 
       lb_phone_set_snapshots (phone, list ? list : none);
-      g_hash_table_remove (by_serial, lb_phone_get_serial (phone));
+      g_hash_table_remove (by_key, lb_phone_get_key (phone));
       set_policy (phone, job->policies);
     }
   /* Phones known only from the library, after the others. */
   for (guint i = 0; i < all->len; i++)
     {
       LbSnapshot *s = g_ptr_array_index (all, i);
-      GPtrArray *list = g_hash_table_lookup (by_serial, s->serial);
+      g_autofree char *key = lb_device_key (s->serial, s->vendor_id, s->model);
+      GPtrArray *list = g_hash_table_lookup (by_key, key);
 
-      if (list != NULL && find_phone (self, s->serial) == NULL)
+      if (list != NULL && find_phone (self, key) == NULL)
         {
-          LbPhone *phone = add_phone (self, s->serial);
+          LbPhone *phone = add_phone (self, key);
           lb_phone_set_snapshots (phone, list);
           set_policy (phone, job->policies);
         }
@@ -651,7 +698,7 @@ restore_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
   /* A new phone, selected because it was just plugged in: the newest
    * backup of the one it replaces, onto it. */
   else if ((source = newest_backed_up_other (self, phone)) != NULL)
-    open_restore (self, source, 0, NULL, lb_phone_get_serial (phone));
+    open_restore (self, source, 0, NULL, lb_phone_get_key (phone));
 }
 
 static void
@@ -871,9 +918,9 @@ lb_window_get_selected_phone (LbWindow *self)
 }
 
 void
-lb_window_select_phone (LbWindow *self, const char *serial)
+lb_window_select_phone (LbWindow *self, const char *key)
 {
-  LbPhone *phone = find_phone (self, serial);
+  LbPhone *phone = find_phone (self, key);
   GtkListBoxRow *row = phone != NULL ? find_row (self, phone) : NULL;
 
   g_return_if_fail (LB_IS_WINDOW (self));

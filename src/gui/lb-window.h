@@ -22,9 +22,9 @@ void lb_window_reload (LbWindow *self);
 /* Every phone in the list (LbPhone*), connected or not. */
 GPtrArray *lb_window_get_phones (LbWindow *self);
 LbPhone *lb_window_get_selected_phone (LbWindow *self);
-/* Shows the phone with this serial, when the window lists it (a
- * notification's "Open Lifeboat"); nothing otherwise. */
-void lb_window_select_phone (LbWindow *self, const char *serial);
+/* Shows the phone with this device key (lb-device.h), when the window
+ * lists it (a notification's "Open Lifeboat"); nothing otherwise. */
+void lb_window_select_phone (LbWindow *self, const char *key);
 
 /* The process's automatic backups (LbBackground's), or NULL: the window
  * shows a backup they run on its phone (progress, result), and the

@@ -80,6 +80,8 @@ gui_run_under_rig (int argc, char **argv)
   PHONE ("small", "serial=" PHONE_CHARGE ",profile=charge-only,plugged=no");
   PHONE ("small", "serial=" PHONE_BUSY ",busy,plugged=no");
   PHONE ("card", "serial=" PHONE_CARD ",plugged=no");
+  PHONE ("small", "name=" PHONE_TWIN1 ",serial=" FAKE_SERIAL ",model=" TWIN1_MODEL ",plugged=no");
+  PHONE ("typical", "name=" PHONE_TWIN2 ",serial=" FAKE_SERIAL ",model=" TWIN2_MODEL ",plugged=no");
 #undef PHONE
   g_ptr_array_add (args, g_strdup ("--"));
   /* LB_TEST_DEBUGGER="gdb -batch -ex run -ex bt --args" to look at a crash. */
@@ -136,14 +138,18 @@ gui_run_under_rig (int argc, char **argv)
 void
 gui_plug_only (const char *const *serials)
 {
-  const char *all[] = { PHONE_A, PHONE_EMPTY, PHONE_TYPICAL, PHONE_LOCKED, PHONE_CHARGE, PHONE_BUSY, PHONE_CARD };
+  const char *all[] = { PHONE_A, PHONE_EMPTY, PHONE_TYPICAL, PHONE_LOCKED, PHONE_CHARGE, PHONE_BUSY, PHONE_CARD,
+                        PHONE_TWIN1, PHONE_TWIN2 };
   g_autofree char *stats = ctl ("stats", NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (all); i++)
     {
       gboolean want = g_strv_contains (serials, all[i]);
-      g_autofree char *plugged = g_strdup_printf ("\"serial\": \"%s\", \"plugged\": true", all[i]);
-      gboolean is = strstr (stats, plugged) != NULL;
+      g_autofree char *named = g_strdup_printf ("{\"name\": \"%s\", ", all[i]);
+      const char *at = strstr (stats, named);
+      const char *end = at != NULL ? strchr (at, '}') : NULL;
+      const char *plugged = at != NULL ? strstr (at, "\"plugged\": true") : NULL;
+      gboolean is = plugged != NULL && end != NULL && plugged < end;
 
       if (want && !is)
         g_free (ctl ("plug", all[i], NULL));

@@ -18,6 +18,13 @@
 #define PHONE_CHARGE  "GUI-CHARGE"   /* charge-only, unplugged at start */
 #define PHONE_BUSY    "GUI-BUSY"     /* held by "another program", unplugged at start */
 #define PHONE_CARD    "GUI-CARD"     /* small preset and a memory card, unplugged at start */
+/* Two cheap phones that report one fake serial; vphone-ctl knows them by
+ * these names.  Different models, both unplugged at start. */
+#define FAKE_SERIAL   "0123456789ABCDEF"
+#define PHONE_TWIN1   "GUI-TWIN1"    /* small preset, model TWIN1_MODEL */
+#define PHONE_TWIN2   "GUI-TWIN2"    /* typical preset, model TWIN2_MODEL */
+#define TWIN1_MODEL   "Redmi 9A"
+#define TWIN2_MODEL   "Galaxy A03"
 
 extern char *gui_phones_dir;
 extern char *gui_builddir;
@@ -25,7 +32,8 @@ extern char *gui_builddir;
 /* Builds the phones and runs this program again inside a D-Bus session,
  * Xvfb and vphone-run. */
 int gui_run_under_rig (int argc, char **argv);
-/* Exactly these phones plugged in. */
+/* Exactly these phones plugged in, by their vphone-ctl names (the serial,
+ * unless the rig gives a name). */
 void gui_plug_only (const char *const *serials);
 
 /* Runs body inside a fresh application's main loop, with its window. */

@@ -896,7 +896,8 @@ restore_onto_empty (LbWindow *window, const char *serial)
   gui_click (w, "restore_button");
   gui_wait (dialog_open, NULL, 10, "the Restore dialog");
   dialog = gui_find_toplevel (LB_TYPE_RESTORE_DIALOG);
-  g_assert_true (gtk_combo_box_set_active_id (GTK_COMBO_BOX (gui_find (dialog, "target_combo")), PHONE_EMPTY));
+  g_assert_true (gtk_combo_box_set_active_id (GTK_COMBO_BOX (gui_find (dialog, "target_combo")),
+                                              lb_phone_get_key (phone_of (window, PHONE_EMPTY))));
   return dialog;
 }
 
@@ -1112,6 +1113,162 @@ static void
 test_restore_card_onto_no_card (void)
 {
   gui_run_app (restore_card_onto_no_card, NULL);
+}
+
+/* ---- two phones, one fake serial ------------------------------------------------- */
+
+typedef struct {
+  LbWindow *window;
+  const char *model;
+} WantTwin;
+
+/* The row of the phone with the fake serial and this model. */
+static LbPhone *
+twin_of (LbWindow *window, const char *model)
+{
+  GPtrArray *phones = lb_window_get_phones (window);
+  LbPhone *found = NULL;
+
+  for (guint i = 0; i < phones->len; i++)
+    {
+      LbPhone *phone = g_ptr_array_index (phones, i);
+      g_autofree char *shown = lb_phone_dup_model (phone);
+
+      if (g_str_equal (lb_phone_get_serial (phone), FAKE_SERIAL) && g_str_has_suffix (shown, model))
+        {
+          g_assert_null (found);
+          found = phone;
+        }
+    }
+  return found;
+}
+
+static gboolean
+twin_ready (gpointer data)
+{
+  WantTwin *want = data;
+  LbPhone *phone = twin_of (want->window, want->model);
+  return phone != NULL && lb_phone_get_info (phone) != NULL && lb_phone_get_info (phone)->state == LB_DEVICE_READY;
+}
+
+static gboolean
+twin_backed_up (gpointer data)
+{
+  WantTwin *want = data;
+  LbPhone *phone = twin_of (want->window, want->model);
+  return phone != NULL && lb_phone_get_snapshots (phone)->len == 1;
+}
+
+static gboolean
+twins_unplugged (gpointer window)
+{
+  LbPhone *one = twin_of (window, TWIN1_MODEL), *two = twin_of (window, TWIN2_MODEL);
+  return one != NULL && two != NULL && lb_phone_get_info (one) == NULL && lb_phone_get_info (two) == NULL;
+}
+
+typedef struct {
+  char *library;
+  guint all, by_serial, by_key[2];
+  gint64 device[2];
+} TwinLibrary;
+
+/* Off the main thread, where the window forbids library work. */
+static gpointer
+read_twins (gpointer data)
+{
+  TwinLibrary *t = data;
+  const char *models[] = { TWIN1_MODEL, TWIN2_MODEL };
+  g_autoptr(LbLibrary) library = lb_library_open (t->library, FALSE, LB_LIBRARY_READ, NULL);
+  g_autoptr(GPtrArray) all = NULL, by_serial = NULL;
+
+  g_assert_nonnull (library);
+  all = lb_library_list_snapshots (library, NULL, NULL);
+  by_serial = lb_library_list_snapshots (library, FAKE_SERIAL, NULL);
+  t->all = all->len;
+  t->by_serial = by_serial->len;
+  for (guint i = 0; i < 2; i++)
+    {
+      /* The phones' vendor is the rig's (pid.codes' test id). */
+      g_autofree char *key = lb_device_key (FAKE_SERIAL, 0x1209, models[i]);
+      g_autoptr(GPtrArray) mine = lb_library_list_snapshots (library, key, NULL);
+
+      t->by_key[i] = mine->len;
+      t->device[i] = mine->len == 1 ? ((LbSnapshot *) mine->pdata[0])->device_id : -1;
+      if (mine->len == 1)
+        g_assert_cmpstr (((LbSnapshot *) mine->pdata[0])->model, ==, models[i]);
+    }
+  return NULL;
+}
+
+/* Cheap phones report one fake serial: two models, two rows, two
+ * histories, each backed up on its own while both are plugged in. */
+static void
+fake_serial (LbApplication *app, LbWindow *window, gpointer data)
+{
+  GtkWidget *w = GTK_WIDGET (window);
+  const char *twins[] = { PHONE_TWIN1, PHONE_TWIN2, NULL };
+  const char *models[] = { TWIN1_MODEL, TWIN2_MODEL };
+  GtkListBox *list = GTK_LIST_BOX (gui_find (w, "phone_list"));
+  gboolean may_create;
+  TwinLibrary t = { .library = lb_config_library_path (&may_create) };
+
+  gui_plug_only (twins);
+  for (guint i = 0; i < 2; i++)
+    {
+      WantTwin want = { window, models[i] };
+      gui_wait (twin_ready, &want, 30, models[i]);
+    }
+  g_assert_cmpuint (rows_for (window, FAKE_SERIAL), ==, 2);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      WantTwin want = { window, models[i] };
+      LbPhone *phone = twin_of (window, models[i]);
+      WantRows one = { window, 1 };
+      GtkListBoxRow *row = NULL;
+      g_autoptr(GList) rows = gtk_container_get_children (GTK_CONTAINER (list));
+
+      for (GList *l = rows; l != NULL; l = l->next)
+        if (LB_IS_PHONE_ROW (l->data) && lb_phone_row_get_phone (l->data) == phone)
+          row = l->data;
+      g_assert_nonnull (row);
+      gtk_list_box_select_row (list, row);
+      gui_click (w, "backup_button");
+      gui_wait (is_idle_with_result, phone, 120, "the backup to finish");
+      g_assert_true (lb_phone_get_result (phone)->ok);
+      gui_wait (twin_backed_up, &want, 20, "the twin's own snapshot");
+      /* Its History shows its own backup only. */
+      gui_wait (has_history_rows, &one, 10, "one snapshot in History");
+    }
+  /* The first one's history did not take the second's snapshot. */
+  for (guint i = 0; i < 2; i++)
+    {
+      LbPhone *phone = twin_of (window, models[i]);
+      const LbSnapshot *s = g_ptr_array_index (lb_phone_get_snapshots (phone), 0);
+
+      g_assert_cmpuint (lb_phone_get_snapshots (phone)->len, ==, 1);
+      g_assert_cmpstr (s->model, ==, models[i]);
+    }
+  gui_screenshot (w, "fake-serial");
+
+  g_thread_join (g_thread_new ("read-twins", read_twins, &t));
+  g_assert_cmpuint (t.all, ==, 2);
+  g_assert_cmpuint (t.by_serial, ==, 2);
+  g_assert_cmpuint (t.by_key[0], ==, 1);
+  g_assert_cmpuint (t.by_key[1], ==, 1);
+  g_assert_cmpint (t.device[0], !=, t.device[1]);
+  g_free (t.library);
+
+  /* Unplugged, both stay listed with their backups. */
+  gui_plug_only ((const char *[]) { NULL });
+  gui_wait (twins_unplugged, window, 20, "both phones unplugged");
+  g_assert_cmpuint (rows_for (window, FAKE_SERIAL), ==, 2);
+}
+
+static void
+test_fake_serial (void)
+{
+  gui_run_app (fake_serial, NULL);
 }
 
 /* ---- looking inside a snapshot ------------------------------------------------------ */
@@ -1820,7 +1977,8 @@ restore_mapped (LbApplication *app, LbWindow *window, gpointer data)
   gui_click (browser, "restore_button");
   gui_wait (dialog_open, NULL, 10, "the Restore dialog");
   dialog = gui_find_toplevel (LB_TYPE_RESTORE_DIALOG);
-  g_assert_true (gtk_combo_box_set_active_id (GTK_COMBO_BOX (gui_find (dialog, "target_combo")), PHONE_CARD));
+  g_assert_true (gtk_combo_box_set_active_id (GTK_COMBO_BOX (gui_find (dialog, "target_combo")),
+                                              lb_phone_get_key (phone_of (window, PHONE_CARD))));
   gui_wait (migration_asked, dialog, 60, "the plan for the other phone");
 
   /* The backup's one storage goes to the phone's of the same name; the
@@ -2758,6 +2916,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gui/help", test_help);
   g_test_add_func ("/gui/restore-to-new-phone", test_restore_to_new_phone);
   g_test_add_func ("/gui/restore-card-onto-no-card", test_restore_card_onto_no_card);
+  g_test_add_func ("/gui/fake-serial", test_fake_serial);
   g_test_add_func ("/gui/auto-switch", test_auto_switch);
   g_test_add_func ("/gui/browse-and-save", test_browse_and_save);
   g_test_add_func ("/gui/photo-grid", test_photo_grid);

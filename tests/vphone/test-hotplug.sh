@@ -3,7 +3,7 @@
 # Plugging, unplugging and the control socket, seen through libusb's
 # hot-plug callbacks and libmtp transfers.
 . "$(dirname "$0")/tap.sh"
-plan 13
+plan 15
 
 PHONE="$WORK/phone"
 INT="$PHONE/Internal shared storage"
@@ -30,12 +30,23 @@ ok $? "plugged=no starts unplugged; plug brings the phone"
 vrun --phone "$PHONE,serial=CTL" -- bash -c '
   "$1" list | grep -qx CTL || exit 1
   "$1" unplug NOPE 2>"$2/err" && exit 1
-  grep -q "no phone with serial NOPE" "$2/err" || exit 1
+  grep -q "no phone named NOPE" "$2/err" || exit 1
   "$1" unplug CTL && "$1" unplug CTL 2>"$2/err2" && exit 1
   grep -q "not plugged in" "$2/err2" || exit 1
   "$1" fault CTL sparkles 2>"$2/err3" && exit 1
   grep -q "unknown fault" "$2/err3"' "$PROBE" "$CTL" "$WORK"
 ok $? "vphone-ctl reports unknown phones, double unplugs and unknown faults clearly"
+
+# Cheap phones share a fake serial: the rig needs names to tell them apart.
+vrun --phone "$PHONE,serial=FAKE" --phone "$PHONE,serial=FAKE" -- true 2>"$WORK/twin-err"
+is "$?:$(cat "$WORK/twin-err")" "125:vphone-run: two phones are called FAKE; give one name= (or serial=)" \
+   "two phones with one serial and no names are refused"
+vrun --phone "$PHONE,serial=FAKE,name=ONE,model=A" --phone "$PHONE,serial=FAKE,name=TWO,model=B" -- bash -c '
+  [ "$("$1" list)" = "ONE TWO" ] || exit 1
+  "$1" unplug TWO || exit 1
+  "$0" raw | grep -c "^1209:0001" | grep -qx 1 || exit 1
+  "$1" stats TWO | grep -q "\"name\": \"TWO\", \"serial\": \"FAKE\", \"plugged\": false"' "$PROBE" "$CTL"
+ok $? "named, they share the serial and vphone-ctl tells them apart"
 
 # --- unplug in the middle of a transfer ---------------------------------------------
 id_of () { "$PROBE" ls 2>/dev/null | awk -v n="$1" '$5 == n {print $1; exit}'; }

@@ -20,7 +20,7 @@ run_command (VpRig *rig, const char *line)
     {
       GString *s = g_string_new ("ok");
       for (guint i = 0; i < rig->phones->len; i++)
-        g_string_append_printf (s, " %s", vp_phone_serial (rig->phones->pdata[i]));
+        g_string_append_printf (s, " %s", vp_phone_name (rig->phones->pdata[i]));
       return g_string_free (s, FALSE);
     }
   if (g_str_equal (w[0], "stats") && n == 1)
@@ -31,10 +31,10 @@ run_command (VpRig *rig, const char *line)
       return g_string_free (s, FALSE);
     }
   if (n < 2)
-    return g_strdup_printf ("error: %s needs a phone serial", w[0]);
+    return g_strdup_printf ("error: %s needs a phone name (its serial unless name= gave one)", w[0]);
   phone = vp_rig_find (rig, w[1]);
   if (phone == NULL)
-    return g_strdup_printf ("error: no phone with serial %s", w[1]);
+    return g_strdup_printf ("error: no phone named %s", w[1]);
   if (g_str_equal (w[0], "plug"))
     ok = vp_phone_plug (phone, &error);
   else if (g_str_equal (w[0], "unplug"))

@@ -72,6 +72,7 @@ struct _VpPhone {
   char *dir;
   VpProfile profile;
   char *serial;
+  char *name;               /* what vphone-ctl calls it: name=, else the serial */
   char *manufacturer;
   char *model;
   guint16 vid, pid;
@@ -1817,6 +1818,8 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
         }
       else if (g_str_equal (key, "serial"))
         p->serial = g_strdup (val);
+      else if (g_str_equal (key, "name"))
+        p->name = g_strdup (val);
       else if (g_str_equal (key, "manufacturer"))
         p->manufacturer = g_strdup (val);
       else if (g_str_equal (key, "model"))
@@ -1892,6 +1895,8 @@ vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
     }
   if (p->serial == NULL)
     p->serial = stable_serial (p->dir);
+  if (p->name == NULL)
+    p->name = g_strdup (p->serial);
   switch (p->profile)
     {
     case VP_PROFILE_PLAYER:
@@ -2011,6 +2016,7 @@ vp_phone_free (VpPhone *p)
   g_free (p->faults.flaky_op);
   g_free (p->dir);
   g_free (p->serial);
+  g_free (p->name);
   g_free (p->manufacturer);
   g_free (p->model);
   g_free (p->syspath);
@@ -2022,6 +2028,12 @@ const char *
 vp_phone_serial (VpPhone *p)
 {
   return p->serial;
+}
+
+const char *
+vp_phone_name (VpPhone *p)
+{
+  return p->name;
 }
 
 gboolean
@@ -2283,12 +2295,13 @@ static void
 stats_json_locked (VpPhone *p, GString *out)
 {
   g_autofree char *serial = g_strescape (p->serial, NULL);
+  g_autofree char *name = g_strescape (p->name, NULL);
   guint n = 0;
   g_autofree gpointer *keys = g_hash_table_get_keys_as_array (p->stats.operations, &n);
 
   qsort (keys, n, sizeof (gpointer), cmp_keys);
-  g_string_append_printf (out, "{\"serial\": \"%s\", \"plugged\": %s, \"operations\": {", serial,
-                          p->plugged ? "true" : "false");
+  g_string_append_printf (out, "{\"name\": \"%s\", \"serial\": \"%s\", \"plugged\": %s, \"operations\": {",
+                          name, serial, p->plugged ? "true" : "false");
   for (guint i = 0; i < n; i++)
     g_string_append_printf (out, "%s\"%s\": %u", i ? ", " : "", (char *) keys[i],
                             GPOINTER_TO_UINT (g_hash_table_lookup (p->stats.operations, keys[i])));
@@ -2320,10 +2333,10 @@ vp_rig_stats_json (VpRig *rig, GString *out)
 }
 
 VpPhone *
-vp_rig_find (VpRig *rig, const char *serial)
+vp_rig_find (VpRig *rig, const char *name)
 {
   for (guint i = 0; i < rig->phones->len; i++)
-    if (g_str_equal (((VpPhone *) rig->phones->pdata[i])->serial, serial))
+    if (g_str_equal (((VpPhone *) rig->phones->pdata[i])->name, name))
       return rig->phones->pdata[i];
   return NULL;
 }

@@ -39,8 +39,10 @@ VpPhone *vp_phone_new (VpRig *rig, const char *spec, guint port, GError **error)
 void vp_phone_free (VpPhone *phone);
 
 const char *vp_phone_serial (VpPhone *phone);
+/* What vphone-ctl calls it: its name= option, else its serial. */
+const char *vp_phone_name (VpPhone *phone);
 gboolean vp_phone_wants_plugged (VpPhone *phone);
-VpPhone *vp_rig_find (VpRig *rig, const char *serial);
+VpPhone *vp_rig_find (VpRig *rig, const char *name);
 
 /* These take the rig lock themselves; call them from the main thread. */
 gboolean vp_phone_plug (VpPhone *phone, GError **error);

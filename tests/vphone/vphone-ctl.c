@@ -8,15 +8,15 @@
 static const char usage[] =
   "Usage: vphone-ctl [--socket PATH] COMMAND [ARGS]\n"
   "\n"
-  "Commands (SERIAL is the phone's serial number):\n"
-  "  list                     serials of the rig's phones\n"
-  "  plug SERIAL              plug the phone in (udev \"add\")\n"
-  "  unplug SERIAL            pull the cable (udev \"remove\"; transfers fail with ENODEV)\n"
-  "  unlock SERIAL            unlock an android-locked phone (its storages appear)\n"
-  "  lock SERIAL              lock the phone (its storages go, with StoreRemoved)\n"
-  "  fault SERIAL KIND [ARG]  busy | device-busy | stall SECONDS | flaky N | vanish PATH |\n"
+  "Commands (NAME is the phone's name= option, else its serial):\n"
+  "  list                     names of the rig's phones\n"
+  "  plug NAME                plug the phone in (udev \"add\")\n"
+  "  unplug NAME              pull the cable (udev \"remove\"; transfers fail with ENODEV)\n"
+  "  unlock NAME              unlock an android-locked phone (its storages appear)\n"
+  "  lock NAME                lock the phone (its storages go, with StoreRemoved)\n"
+  "  fault NAME KIND [ARG]    busy | device-busy | stall SECONDS | flaky N | vanish PATH |\n"
   "                           disconnect-after-bytes N | store-full-after-bytes N | clear\n"
-  "  stats [SERIAL]           MTP statistics as JSON\n"
+  "  stats [NAME]             MTP statistics as JSON\n"
   "\n"
   "The socket defaults to $VPHONE_CONTROL, which vphone-run sets for its command.\n";
 

@@ -32,6 +32,8 @@ static const char summary[] =
   "  profile=android|android-locked|charge-only|player|player-proplist|hostile\n"
   "          (default android); profile=umtprd is responder=umtprd\n"
   "  serial=S  manufacturer=S  model=S  vid=HEX  pid=HEX\n"
+  "  name=S  what vphone-ctl calls the phone (default: its serial; phones\n"
+  "          sharing a fake serial need one)\n"
   "  capacity=BYTES (K/M/G suffixes)  tz=ZONE (e.g. Europe/Paris)  plugged=no\n"
   "  responder=umtprd | responder=ffs:COMMAND   (last option: it takes the rest)\n"
   "            the phone is an outside MTP responder (Debian's umtprd) on emulated\n"
@@ -178,9 +180,9 @@ main (int argc, char **argv)
           vp_rig_free (rig);
           return 125;
         }
-      if (vp_rig_find (rig, vp_phone_serial (p)) != NULL)
+      if (vp_rig_find (rig, vp_phone_name (p)) != NULL)
         {
-          g_printerr ("vphone-run: two phones have serial %s; give one serial=\n", vp_phone_serial (p));
+          g_printerr ("vphone-run: two phones are called %s; give one name= (or serial=)\n", vp_phone_name (p));
           vp_phone_free (p);
           vp_rig_free (rig);
           return 125;
