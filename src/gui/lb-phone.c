@@ -84,6 +84,7 @@ lb_phone_finalize (GObject *object)
   g_free (self->auto_error);
   g_clear_pointer (&self->auto_next, auto_job_free);
   g_free (self->key);
+  g_free (self->serial);
   G_OBJECT_CLASS (lb_phone_parent_class)->finalize (object);
 }
 
