@@ -5,6 +5,7 @@
 #include "lb-error.h"
 #include "lb-library-move.h"
 #include "lb-relay.h"
+#include "lb-clock.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -210,7 +211,7 @@ lb_cli_iso8601 (gint64 t)
 char *
 lb_cli_local_time (gint64 t)
 {
-  g_autoptr(GDateTime) dt = t ? g_date_time_new_from_unix_local (t) : NULL;
+  g_autoptr(GDateTime) dt = t ? lb_clock_local_time (t) : NULL;
   return dt ? g_date_time_format (dt, "%Y-%m-%d %H:%M") : g_strdup ("-");
 }
 

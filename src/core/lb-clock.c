@@ -149,3 +149,35 @@ lb_clock_watch_free (LbClockWatch *w)
     close (w->timer_fd);
   g_free (w);
 }
+
+GTimeZone *
+lb_clock_local_zone (void)
+{
+  static GMutex lock;
+  static GTimeZone *zone;
+  static gint64 looked_at;
+  gint64 now = g_get_monotonic_time ();
+  GTimeZone *z;
+
+  g_mutex_lock (&lock);
+  /* A zone changed meanwhile (a laptop carried abroad) shows within a
+   * second, also in a long-running `watch`. */
+  if (zone == NULL || now - looked_at >= G_USEC_PER_SEC)
+    {
+      g_clear_pointer (&zone, g_time_zone_unref);
+      zone = g_time_zone_new_local ();
+      looked_at = now;
+    }
+  z = g_time_zone_ref (zone);
+  g_mutex_unlock (&lock);
+  return z;
+}
+
+GDateTime *
+lb_clock_local_time (gint64 unix_seconds)
+{
+  g_autoptr(GTimeZone) zone = lb_clock_local_zone ();
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (unix_seconds);
+
+  return utc != NULL ? g_date_time_to_timezone (utc, zone) : NULL;
+}

@@ -9,6 +9,7 @@
 
 #include "lb-device-private.h"
 #include "lb-error.h"
+#include "lb-clock.h"
 
 #define PTP_RC_GENERAL_ERROR 0x2002
 #define PTP_RC_INVALID_PARAMETER 0x201D
@@ -278,7 +279,7 @@ lb_device_send_file (LbDevice *self, guint32 storage_id, guint32 parent, const c
 gboolean
 lb_device_set_mtime (LbDevice *self, guint32 handle, gint64 mtime, GError **error)
 {
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (mtime);
+  g_autoptr(GDateTime) dt = lb_clock_local_time (mtime);
   g_autofree char *text = NULL;
   int r;
 

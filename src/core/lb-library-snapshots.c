@@ -28,10 +28,15 @@ static const char snapshot_get_sql[] =
  * paths are joined in C from these same rows (entry_phone_path): naming
  * every path the device ever had in a recursive query, then sorting those
  * strings, cost a second for a phone of 100,000 files. */
+/* Versions first (CROSS JOIN fixes the order): one pass over the versions
+ * table and a rowid lookup per live one costs a quarter of what an index
+ * seek into versions per path of the device does (8 ms against 34 ms at
+ * 365 snapshots x 20,000 files), and stays linear in the catalog's size
+ * with several phones in it. */
 static const char entries_sql[] =
   "SELECT p.id, ifnull(p.parent_id, 0), p.storage, p.name, p.ordinal, p.is_folder,"
   "  v.filetype, v.size, v.mtime, b.sha256 "
-  "FROM paths p JOIN versions v ON v.path_id = p.id LEFT JOIN blobs b ON b.id = v.blob_id "
+  "FROM versions v CROSS JOIN paths p ON p.id = v.path_id LEFT JOIN blobs b ON b.id = v.blob_id "
   "WHERE p.device_id = ?1 AND v.first_seq <= ?2 AND v.last_seq >= ?2";
 /* A path's folders up to the top of the storage, one row each, nearest
  * first (each step finds at most one parent, so the rows come in order).
@@ -329,10 +334,9 @@ entry_phone_path (LbLibrary *self, GHashTable *by_id, GHashTable *lost, LbEntry 
 
 /* Storage, then phone path: parents before their children, since a
  * parent's phone path is a prefix of theirs (byte order, as SQLite's). */
-static int
-entry_order (gconstpointer a, gconstpointer b)
+int
+lb_entry_compare (const LbEntry *x, const LbEntry *y)
 {
-  const LbEntry *x = *(const LbEntry *const *) a, *y = *(const LbEntry *const *) b;
   int c;
 
   if ((c = strcmp (x->storage, y->storage)) != 0 || (c = strcmp (x->phone_path, y->phone_path)) != 0)
@@ -341,7 +345,16 @@ entry_order (gconstpointer a, gconstpointer b)
     return x->ordinal < y->ordinal ? -1 : 1;
   if (x->is_folder != y->is_folder)
     return x->is_folder ? -1 : 1;
-  return (x->path_id > y->path_id) - (x->path_id < y->path_id);
+  return 0;
+}
+
+static int
+entry_order (gconstpointer a, gconstpointer b)
+{
+  const LbEntry *x = *(const LbEntry *const *) a, *y = *(const LbEntry *const *) b;
+  int c = lb_entry_compare (x, y);
+
+  return c != 0 ? c : (x->path_id > y->path_id) - (x->path_id < y->path_id);
 }
 
 GPtrArray *

@@ -105,9 +105,12 @@ const char *lb_library_get_path (LbLibrary *self);
 GPtrArray *lb_library_list_snapshots (LbLibrary *self, const char *serial, GError **error);
 /* LB_ERROR_NOT_FOUND when there is no such snapshot. */
 LbSnapshot *lb_library_get_snapshot (LbLibrary *self, gint64 id, GError **error);
-/* Every object of a snapshot as LbEntry*, parents before children, then by
- * storage, phone_path and ordinal. */
+/* Every object of a snapshot as LbEntry*, parents before children, in
+ * lb_entry_compare's order. */
 GPtrArray *lb_library_list_entries (LbLibrary *self, gint64 snapshot_id, GError **error);
+/* By storage, phone_path (bytes), ordinal, folders first; 0: the same
+ * place, which two snapshots (of any phones) can be matched on. */
+int lb_entry_compare (const LbEntry *a, const LbEntry *b);
 /* A file earlier snapshots of a phone hold and a later one does not. */
 typedef struct {
   char *phone_path;

@@ -9,6 +9,7 @@
 #include "lb-error.h"
 #include "lb-extract.h"
 #include "lb-safe-name.h"
+#include "lb-clock.h"
 
 #include <string.h>
 #include <glib/gi18n-lib.h>
@@ -225,7 +226,7 @@ acceptable_name (const char *name, const LbStorageInfo *st)
 static char *
 restored_name (const char *name, gint64 when)
 {
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (when);
+  g_autoptr(GDateTime) dt = lb_clock_local_time (when);
   g_autofree char *day = g_date_time_format (dt, "%Y-%m-%d");
   const char *dot = strrchr (name, '.');
 

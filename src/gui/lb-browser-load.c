@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "lb-browser-load.h"
+#include "lb-clock.h"
 
 /* Bigger pictures are not decoded for a preview: a phone's 100 MB panorama
  * would stall the pane for a glance. */
@@ -38,7 +39,7 @@ lb_browser_display_text (const char *name)
 char *
 lb_browser_date_text (gint64 t)
 {
-  g_autoptr(GDateTime) dt = t != 0 ? g_date_time_new_from_unix_local (t) : NULL;
+  g_autoptr(GDateTime) dt = t != 0 ? lb_clock_local_time (t) : NULL;
 
   if (dt == NULL)
     return g_strdup ("");

@@ -15,6 +15,7 @@
 #include "lb-extract.h"
 #include "lb-format.h"
 #include "lb-relay.h"
+#include "lb-clock.h"
 
 #define PREVIEW_SIZE 240
 /* Renamed files listed in the result line; the rest are counted. */
@@ -1161,7 +1162,7 @@ set_titles (LbBrowser *self)
   const LbSnapshot *s = self->snapshot;
   const char *name = s->friendly_name && *s->friendly_name ? s->friendly_name : s->model;
   g_autofree char *shown = lb_browser_display_text (name);
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (s->started);
+  g_autoptr(GDateTime) dt = lb_clock_local_time (s->started);
   /* Translators: when a backup was made, e.g. "12 March 2026, 14:02" */
   g_autofree char *when = dt ? g_date_time_format (dt, _("%e %B %Y, %H:%M")) : g_strdup ("");
   g_autofree char *title = g_strdup_printf (_("Backup of %s"), shown);

@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "lb-format.h"
+#include "lb-clock.h"
 
 /* Calendar days from then to today, leap years included. */
 static int
@@ -21,8 +22,8 @@ days_between (GDateTime *then, GDateTime *today)
 char *
 lb_format_ahead (gint64 t, gint64 now)
 {
-  g_autoptr(GDateTime) then = g_date_time_new_from_unix_local (t);
-  g_autoptr(GDateTime) today = g_date_time_new_from_unix_local (now);
+  g_autoptr(GDateTime) then = lb_clock_local_time (t);
+  g_autoptr(GDateTime) today = lb_clock_local_time (now);
   int days;
 
   if (then == NULL || today == NULL)
@@ -41,8 +42,8 @@ lb_format_ahead (gint64 t, gint64 now)
 char *
 lb_format_when (gint64 t, gint64 now)
 {
-  g_autoptr(GDateTime) then = g_date_time_new_from_unix_local (t);
-  g_autoptr(GDateTime) today = g_date_time_new_from_unix_local (now);
+  g_autoptr(GDateTime) then = lb_clock_local_time (t);
+  g_autoptr(GDateTime) today = lb_clock_local_time (now);
   gint64 ago = now - t;
   int days;
 

@@ -8,6 +8,7 @@
 #include "lb-format.h"
 #include "lb-phone-page.h"
 #include "lb-phone-row.h"
+#include "lb-clock.h"
 
 struct _LbPhonePage {
   GtkBox parent_instance;
@@ -230,7 +231,7 @@ history_row (const LbSnapshot *s)
 {
   GtkWidget *row = gtk_list_box_row_new ();
   GtkWidget *grid = gtk_grid_new ();
-  g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (s->started);
+  g_autoptr(GDateTime) when = lb_clock_local_time (s->started);
   /* Translators: a snapshot's date in the history, e.g. "26 November 2026, 08:02" */
   g_autofree char *date = when ? g_date_time_format (when, _("%e %B %Y, %H:%M")) : g_strdup ("?");
   g_autofree char *size = g_format_size (s->bytes);

@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "lb-restore-text.h"
+#include "lb-clock.h"
 
 /* Long lists (conflicts, failures) are cut here: the rest is a count, so a
  * restore of 50,000 files never builds a label nobody can read. */
@@ -84,7 +85,7 @@ append_listed (GString *out, const char *heading, GPtrArray *lines)
 static char *
 snapshot_date (const LbSnapshot *s)
 {
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (s->started);
+  g_autoptr(GDateTime) dt = lb_clock_local_time (s->started);
 
   /* Translators: the date of a backup in a list, e.g. "12 March 2026, 14:02" */
   return dt ? g_date_time_format (dt, _("%e %B %Y, %H:%M")) : g_strdup (_("unknown date"));
