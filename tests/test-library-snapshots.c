@@ -679,6 +679,60 @@ test_deleted (Fixture *f, gconstpointer data)
   g_assert_cmpstr (((LbDeletedFile *) at4->pdata[0])->phone_path, ==, "/" STORAGE "/Moved/c.jpg");
 }
 
+/* A file deep in folders nesting thousands deep is listed with its whole
+ * path (joined without recursion); of two paths now holding a deleted
+ * file's content the first by bytes is named; a damaged catalog whose
+ * folders go round in a circle is said to be damaged, not walked forever. */
+static void
+test_deleted_deep (Fixture *f, gconstpointer data)
+{
+  g_autoptr(LbLibrary) lib = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *a = NULL, *b = NULL;
+  g_autoptr(GPtrArray) gone = NULL, damaged = NULL;
+  g_autoptr(GString) want = g_string_new (NULL);
+  LbSnapshotWriter *w;
+  gint64 folder = 0, id2;
+  sqlite3 *db;
+
+  (void) data;
+  lib = open_library (f->lib, LB_LIBRARY_WRITE);
+  a = store_text (lib, "deep");
+  b = store_text (lib, "twice");
+  w = lb_library_begin_snapshot (lib, &pixel, &error);
+  g_string_append (want, "/" STORAGE);
+  for (guint i = 0; i < 3000; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("f%u", i);
+      folder = add_folder (w, STORAGE, folder, name);
+      g_string_append_printf (want, "/%s", name);
+    }
+  g_string_append (want, "/deep.txt");
+  add_file (w, STORAGE, folder, "deep.txt", a, 4, 1700000000);
+  add_file (w, STORAGE, 0, "twice.txt", b, 5, 1700000000);
+  finish (w, LB_SNAPSHOT_COMPLETE);
+
+  w = lb_library_begin_snapshot (lib, &pixel, &error);
+  id2 = lb_snapshot_writer_get_id (w);
+  add_file (w, STORAGE, add_folder (w, STORAGE, 0, "b"), "copy.txt", b, 5, 1700000000);
+  add_file (w, STORAGE, add_folder (w, STORAGE, 0, "a"), "copy.txt", b, 5, 1700000000);
+  finish (w, LB_SNAPSHOT_COMPLETE);
+  g_assert_no_error (error);
+
+  gone = lb_library_list_deleted (lib, id2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (gone->len, ==, 2);
+  g_assert_cmpstr (find_deleted (gone, want->str)->blob, ==, a);
+  g_assert_cmpstr (find_deleted (gone, "/" STORAGE "/twice.txt")->moved_to, ==, "/" STORAGE "/a/copy.txt");
+
+  db = open_catalog (f->lib);
+  sql_exec (db, "UPDATE paths SET parent_id = (SELECT id FROM paths WHERE name = 'f2000') WHERE name = 'f10'");
+  sqlite3_close (db);
+  damaged = lb_library_list_deleted (lib, id2, &error);
+  g_assert_null (damaged);
+  g_assert_error (error, LB_ERROR, LB_ERROR_LIBRARY_DAMAGED);
+}
+
 static gint64
 found_ids (GPtrArray *found, guint i, guint j)
 {
@@ -759,6 +813,7 @@ add_snapshot_tests (void)
   ADD_TEST ("/library/snapshot/interrupted", test_interrupted);
   ADD_TEST ("/library/snapshot/catalog-full", test_catalog_full);
   ADD_TEST ("/library/snapshot/deleted", test_deleted);
+  ADD_TEST ("/library/snapshot/deleted-deep", test_deleted_deep);
   ADD_TEST ("/library/snapshot/find", test_find);
   g_test_add_func ("/library/snapshot/killed-writer", test_crash);
 }

@@ -45,52 +45,105 @@ lb_found_file_free (LbFoundFile *file)
   g_free (file);
 }
 
-/* "/storage/a/b" of a folder, kept in folders (id → path) for its other
- * files and subfolders; NULL and error set when the catalog fails. */
-static const char *
-folder_path (LbLibrary *self, GHashTable *folders, gint64 id, GError **error)
+/* One folder's row: its parent (0 at the top), storage and name; FALSE
+ * with error when the catalog fails or lacks it. */
+static gboolean
+folder_row (LbLibrary *self, gint64 id, gint64 *parent_id, char **storage, char **name, GError **error)
 {
   g_autoptr(LbStmt) stmt = NULL;
-  const char *known = g_hash_table_lookup (folders, &id);
-  g_autofree char *storage = NULL, *name = NULL;
-  const char *parent;
-  gint64 parent_id, *key;
-  char *path;
   int rc;
 
-  if (known != NULL)
-    return known;
   if ((stmt = lb_db_prepare (self->db, folder_sql, error)) == NULL)
-    return NULL;
+    return FALSE;
   sqlite3_bind_int64 (stmt, 1, id);
   rc = lb_db_step (self->db, stmt, error);
-  if (rc != SQLITE_ROW)
+  if (rc == SQLITE_ROW)
     {
-      if (rc == SQLITE_DONE)
-        {
-          g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, id);
-          g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_DAMAGED,
-                       _("The library’s catalog is damaged: folder %s of the phone is missing from it. "
-                         "“lifeboat-cli verify” checks the whole library."), number);
-        }
-      return NULL;
+      *parent_id = sqlite3_column_int64 (stmt, 0);
+      *storage = g_strdup (lb_db_column_text (stmt, 1));
+      *name = g_strdup (lb_db_column_text (stmt, 2));
+      return TRUE;
     }
-  parent_id = sqlite3_column_int64 (stmt, 0);
-  storage = g_strdup (lb_db_column_text (stmt, 1));
-  name = g_strdup (lb_db_column_text (stmt, 2));
-  g_clear_pointer (&stmt, lb_stmt_release);
-  /* Folders are a tree (the catalog's paths_key): the recursion ends at
-   * the storage, as deep as the phone's folders go. */
-  if (parent_id == 0)
-    path = g_strconcat ("/", storage, "/", name, NULL);
-  else if ((parent = folder_path (self, folders, parent_id, error)) == NULL)
-    return NULL;
-  else
-    path = g_strconcat (parent, "/", name, NULL);
-  key = g_new (gint64, 1);
-  *key = id;
-  g_hash_table_insert (folders, key, path);
+  if (rc == SQLITE_DONE)
+    {
+      g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+      g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_DAMAGED,
+                   _("The library’s catalog is damaged: folder %s of the phone is missing from it. "
+                     "“lifeboat-cli verify” checks the whole library."), number);
+    }
+  return FALSE;
+}
+
+typedef struct {
+  gint64 id;
+  char *name;
+} Climbed;
+
+static void
+climbed_clear (gpointer data)
+{
+  g_free (((Climbed *) data)->name);
+}
+
+const char *
+lb_library_folder_path (LbLibrary *self, GHashTable *folders, gint64 id, GError **error)
+{
+  g_autoptr(GArray) up = g_array_new (FALSE, FALSE, sizeof (Climbed));  /* id, then its parents */
+  g_autofree char *top = NULL;
+  const char *path;
+
+  g_array_set_clear_func (up, climbed_clear);
+  /* Up to a folder already joined or to the storage; iterative, as a
+   * phone's folders may nest thousands deep, and bounded, as a damaged
+   * catalog's may go round in a circle. */
+  while ((path = g_hash_table_lookup (folders, &id)) == NULL)
+    {
+      Climbed c = { id, NULL };
+      g_autofree char *storage = NULL;
+      gint64 parent_id;
+
+      if (up->len > LB_MAX_FOLDER_DEPTH)
+        {
+          g_set_error (error, LB_ERROR, LB_ERROR_LIBRARY_DAMAGED,
+                       _("The library’s catalog is damaged: its folders go round in a circle. "
+                         "“lifeboat-cli verify” checks the whole library."));
+          return NULL;
+        }
+      if (!folder_row (self, id, &parent_id, &storage, &c.name, error))
+        return NULL;
+      g_array_append_val (up, c);
+      if (parent_id == 0)
+        {
+          path = top = g_strconcat ("/", storage, NULL);
+          break;
+        }
+      id = parent_id;
+    }
+  /* Down again, each folder from its parent's. */
+  for (guint i = up->len; i > 0; i--)
+    {
+      const Climbed *f = &g_array_index (up, Climbed, i - 1);
+      gint64 *key = g_memdup2 (&f->id, sizeof f->id);
+      char *joined = g_strconcat (path, "/", f->name, NULL);
+
+      g_hash_table_insert (folders, key, joined);
+      path = joined;
+    }
   return path;
+}
+
+char *
+lb_library_row_path (LbLibrary *self, GHashTable *folders, LbStmt *stmt, int col, GError **error)
+{
+  gint64 parent_id = sqlite3_column_int64 (stmt, col);
+  const char *storage = lb_db_column_text (stmt, col + 1), *name = lb_db_column_text (stmt, col + 2);
+  const char *folder;
+
+  if (parent_id == 0)
+    return g_strconcat ("/", storage, "/", name, NULL);
+  if ((folder = lb_library_folder_path (self, folders, parent_id, error)) == NULL)
+    return NULL;
+  return g_strconcat (folder, "/", name, NULL);
 }
 
 typedef struct {
@@ -164,8 +217,6 @@ lb_library_find (LbLibrary *self, gint64 snapshot_id, const char *text, gint64 f
   while ((rc = lb_db_step (self->db, stmt, error)) == SQLITE_ROW)
     {
       GArray *held = ids_between (seqs, ids, sqlite3_column_int64 (stmt, 6), sqlite3_column_int64 (stmt, 7));
-      gint64 parent_id = sqlite3_column_int64 (stmt, 0);
-      const char *folder;
       LbFoundFile *f;
 
       /* A version only a running snapshot holds: nothing to restore from. */
@@ -178,12 +229,8 @@ lb_library_find (LbLibrary *self, gint64 snapshot_id, const char *text, gint64 f
       f->snapshot_ids = held;
       g_ptr_array_add (list, f);
       g_array_append_vals (found, &(Found) { f, sqlite3_column_int64 (stmt, 6) }, 1);
-      if (parent_id == 0)
-        f->phone_path = g_strconcat ("/", lb_db_column_text (stmt, 1), "/", lb_db_column_text (stmt, 2), NULL);
-      else if ((folder = folder_path (self, folders, parent_id, error)) == NULL)
+      if ((f->phone_path = lb_library_row_path (self, folders, stmt, 0, error)) == NULL)
         return NULL;
-      else
-        f->phone_path = g_strconcat (folder, "/", lb_db_column_text (stmt, 2), NULL);
       f->size = sqlite3_column_int64 (stmt, 3);
       f->mtime = sqlite3_column_int64 (stmt, 4);
       if (sqlite3_column_type (stmt, 5) != SQLITE_NULL)

@@ -67,6 +67,16 @@ gboolean lb_library_snapshot_key (LbLibrary *self, gint64 id, gint64 *device_id,
  * is no such path, LB_ERROR_LIBRARY_DAMAGED when its folders do not lead to
  * the top (a damaged catalog). */
 char *lb_library_phone_path (LbLibrary *self, gint64 path_id, GError **error);
+/* Deeper than any phone's folders: a climb that goes on is a loop in a
+ * damaged catalog. */
+#define LB_MAX_FOLDER_DEPTH 10000
+/* The phone path of folder id, joined in C and kept in folders (gint64*
+ * id -> char* path, both freed by the table) for its other files and
+ * subfolders: one small query per folder, not one per file. */
+const char *lb_library_folder_path (LbLibrary *self, GHashTable *folders, gint64 id, GError **error);
+/* The phone path of a paths row whose parent id (0 at the top), storage
+ * and name are stmt's columns col, col + 1 and col + 2 (newly allocated). */
+char *lb_library_row_path (LbLibrary *self, GHashTable *folders, LbStmt *stmt, int col, GError **error);
 
 /* The devices row of this device, created when new.  With new_seq it also
  * hands out the device's next snapshot seq in *seq (seq may be NULL

@@ -44,7 +44,7 @@ static const char entries_sql[] =
  * parent gone): the climb stops at MAX_PATH_DEPTH folders or
  * MAX_PATH_BYTES of names, and the names are joined in C, since joining
  * them in the query costs the square of the depth. */
-#define MAX_PATH_DEPTH 10000
+#define MAX_PATH_DEPTH LB_MAX_FOLDER_DEPTH
 #define MAX_PATH_BYTES (16 << 20)
 static const char path_folders_sql[] =
   "WITH RECURSIVE up (parent_id, name, storage, depth) AS ("
