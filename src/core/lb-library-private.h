@@ -6,15 +6,6 @@
 #include "lb-library.h"
 #include "lb-db.h"
 
-/* A query's first CTE: tree (id, phone_path) for every path of device ?1,
- * phone_path being "/" STORAGE "/" names joined by "/". */
-#define LB_SQL_PHONE_PATHS \
-  "WITH RECURSIVE tree (id, phone_path) AS (" \
-  "  SELECT id, '/' || storage || '/' || name FROM paths" \
-  "    WHERE device_id = ?1 AND parent_id IS NULL" \
-  "  UNION ALL" \
-  "  SELECT p.id, t.phone_path || '/' || p.name FROM paths p JOIN tree t ON p.parent_id = t.id)"
-
 G_BEGIN_DECLS
 
 struct _LbLibrary {
