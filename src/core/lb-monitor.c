@@ -43,10 +43,7 @@
 
 typedef struct {
   LbUnlockListener *listener;
-  char *serial;             /* the phone's, as a device key matches them */
-  guint16 vendor_id;
-  char *model;
-  guint8 bus, address;
+  LbDeviceInfo *info;       /* the phone listened to, as the probe found it */
   gboolean ended;           /* unplugged, or the phone failed the transfer */
 } Listening;
 
@@ -104,8 +101,7 @@ static void
 listening_free (Listening *l)
 {
   lb_unlock_listener_free (l->listener);
-  g_free (l->serial);
-  g_free (l->model);
+  lb_device_info_free (l->info);
   g_free (l);
 }
 
@@ -201,19 +197,6 @@ post_locked (LbMonitor *self, GPtrArray *infos)
 
 /* Holds are by device key, or by serial (every phone with it). */
 static gboolean
-is_held_locked (LbMonitor *self, const char *serial, guint16 vendor_id, const char *model)
-{
-  GHashTableIter iter;
-  gpointer key;
-
-  g_hash_table_iter_init (&iter, self->held);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    if (lb_device_key_matches (key, serial, vendor_id, model))
-      return TRUE;
-  return FALSE;
-}
-
-static gboolean
 info_held_locked (LbMonitor *self, const LbDeviceInfo *info)
 {
   GHashTableIter iter;
@@ -250,7 +233,7 @@ stop_listening (LbMonitor *self, gboolean (*stop) (LbMonitor *self, const Listen
 static gboolean
 listener_done (LbMonitor *self, const Listening *l)
 {
-  return is_held_locked (self, l->serial, l->vendor_id, l->model) || l->ended;
+  return info_held_locked (self, l->info) || l->ended;
 }
 
 /* After a wait: what the listeners heard.  A phone unlocked adds its
@@ -307,11 +290,7 @@ listen_to_locked (LbMonitor *self, GPtrArray *infos)
         {
           l = g_new0 (Listening, 1);
           l->listener = listener;
-          l->serial = g_strdup (info->serial);
-          l->vendor_id = info->vendor_id;
-          l->model = g_strdup (info->model);
-          l->bus = info->bus;
-          l->address = info->address;
+          l->info = lb_device_info_copy (info);
           g_ptr_array_add (self->listening, l);
           self->waiting = TRUE;
         }
@@ -628,11 +607,8 @@ static gboolean
 listened_to_locked (LbMonitor *self, const char *key)
 {
   for (guint i = 0; i < self->listening->len; i++)
-    {
-      const Listening *l = self->listening->pdata[i];
-      if (lb_device_key_matches (key, l->serial, l->vendor_id, l->model))
-        return TRUE;
-    }
+    if (lb_device_info_matches (key, ((const Listening *) self->listening->pdata[i])->info))
+      return TRUE;
   return FALSE;
 }
 

@@ -50,7 +50,8 @@ void lb_monitor_refresh (LbMonitor *self);
  *   "device-changed" (LbDeviceInfo *info): state, storages or place on the
  *                    bus changed (locked -> ready, replugged)
  *   "device-removed" (const char *key): its lb_device_info_key
- * Phones sharing a fake serial are told apart by USB ids, then by place on
- * the bus; holds and "device-removed" go by device key (lb-device.h). */
+ * Phones go by device key (lb-device.h: serial, vendor and model, so that
+ * phones sharing a fake serial are two), then by place on the bus when two
+ * share a key; holds take a device key or a serial. */
 
 G_END_DECLS
