@@ -34,12 +34,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LbClockWatch, lb_clock_watch_free)
  * far-off times fire early (a day at most) so that the caller recomputes. */
 guint lb_clock_timeout_at (gint64 when, GSourceFunc func, gpointer data);
 
-/* The local time zone (a reference for the caller), looked up again at
- * most once a second: GLib's g_time_zone_new_local() reads /etc/localtime's
- * link at each call, which cost 20,000 readlinks and stats, half of
- * `ls -r` of a 20,000-file snapshot.  Any thread. */
-GTimeZone *lb_clock_local_zone (void);
-/* unix (seconds) in that zone; NULL when out of range. */
+/* unix (seconds) in the local time zone, for people; NULL when out of
+ * range.  Use it instead of g_date_time_new_from_unix_local(), which reads
+ * /etc/localtime at each call (lb-clock.c).  Any thread. */
 GDateTime *lb_clock_local_time (gint64 unix_seconds);
 
 G_END_DECLS

@@ -35,7 +35,6 @@ lb_diff_snapshots (LbLibrary *library, gint64 a, gint64 b, GError **error)
 {
   g_autoptr(GPtrArray) ea = lb_library_list_entries (library, a, error);
   g_autoptr(GPtrArray) eb = NULL;
-  guint64 no_count = 0;
   guint i = 0, j = 0;
   LbDiff *d;
 
@@ -63,7 +62,7 @@ lb_diff_snapshots (LbLibrary *library, gint64 a, gint64 b, GError **error)
       else
         {
           if (!e->is_folder && (old->size != e->size || old->mtime != e->mtime || g_strcmp0 (old->blob, e->blob) != 0))
-            add_path (d->changed, &no_count, e);
+            g_ptr_array_add (d->changed, g_strdup (e->phone_path));
           i++;
           j++;
         }

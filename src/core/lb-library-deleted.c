@@ -122,7 +122,10 @@ lb_library_list_deleted (LbLibrary *self, gint64 snapshot_id, GError **error)
           if (now == NULL)
             break;
           if (f->moved_to == NULL || strcmp (now, f->moved_to) < 0)
-            g_free (g_steal_pointer (&f->moved_to)), f->moved_to = now;
+            {
+              g_free (f->moved_to);
+              f->moved_to = now;
+            }
           else
             g_free (now);
         }

@@ -18,8 +18,6 @@ struct _LbLibrary {
   LbSnapshotWriter *writer;  /* the one being written, if any (it holds a ref on us) */
 };
 
-/* The check every entry point makes: a library (like its SQLite
- * connection) is used only from the thread that opened it. */
 /* Chooses devices d by what lb_library_bind_device bound as ?1..?3: a
  * serial, or a device key (lb-device.h) and then vendor and model too; ?1
  * NULL: every device. */
@@ -27,6 +25,8 @@ struct _LbLibrary {
   "(?1 IS NULL OR (d.serial = ?1 AND (?2 IS NULL OR (d.vendor_id = ?2 AND d.model = ?3))))"
 void lb_library_bind_device (LbStmt *stmt, const char *key_or_serial);
 
+/* The check every entry point makes: a library (like its SQLite
+ * connection) is used only from the thread that opened it. */
 gboolean lb_library_owned (LbLibrary *self);
 
 /* ENOSPC and EDQUOT are LB_ERROR_STORAGE_FULL; other errnos G_IO_ERROR. */

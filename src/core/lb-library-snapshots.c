@@ -27,12 +27,12 @@ static const char snapshot_get_sql[] =
 /* The paths of the device with a version live at the seq.  Their phone
  * paths are joined in C from these same rows (entry_phone_path): naming
  * every path the device ever had in a recursive query, then sorting those
- * strings, cost a second for a phone of 100,000 files. */
-/* Versions first (CROSS JOIN fixes the order): one pass over the versions
- * table and a rowid lookup per live one costs a quarter of what an index
- * seek into versions per path of the device does (8 ms against 34 ms at
- * 365 snapshots x 20,000 files), and stays linear in the catalog's size
- * with several phones in it. */
+ * strings, cost a second for a phone of 100,000 files.  Versions first
+ * (CROSS JOIN fixes the order): one pass over the versions table and a
+ * rowid lookup per live one costs a quarter of what an index seek into
+ * versions per path of the device does (8 ms against 34 ms at 365
+ * snapshots x 20,000 files), and stays linear in the catalog's size with
+ * several phones in it. */
 static const char entries_sql[] =
   "SELECT p.id, ifnull(p.parent_id, 0), p.storage, p.name, p.ordinal, p.is_folder,"
   "  v.filetype, v.size, v.mtime, b.sha256 "
