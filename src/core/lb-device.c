@@ -68,8 +68,9 @@ lb_device_init (LbDevice *self)
   self->walked = g_hash_table_new (NULL, NULL);
 }
 
+/* "A, B (model), B (model)"; *repeated: some serial is there twice. */
 static char *
-serial_list (GPtrArray *infos)
+serial_list (GPtrArray *infos, gboolean *repeated)
 {
   g_autoptr(GString) s = g_string_new (NULL);
 
@@ -85,6 +86,7 @@ serial_list (GPtrArray *infos)
       /* Phones sharing a fake serial: the model is what tells them apart. */
       if (shared)
         g_string_append_printf (s, " (%s)", info->model);
+      *repeated |= shared;
     }
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
@@ -126,9 +128,17 @@ choose (GPtrArray *infos, const char *serial, GError **error)
     g_set_error (error, LB_ERROR, LB_ERROR_NO_DEVICE, _("No phone with serial %s is connected."), plain);
   else if (matches->len > 1 && serial == NULL)
     {
-      g_autofree char *serials = serial_list (matches);
-      g_set_error (error, LB_ERROR, LB_ERROR_AMBIGUOUS_DEVICE,
-                   _("Several phones are connected (%s). Choose one with --device SERIAL."), serials);
+      gboolean repeated = FALSE;
+      g_autofree char *serials = serial_list (matches, &repeated);
+
+      /* --device would not tell such phones apart: no use sending people there. */
+      if (repeated)
+        g_set_error (error, LB_ERROR, LB_ERROR_AMBIGUOUS_DEVICE,
+                     _("Several phones are connected (%s), and some of them report the same serial. "
+                       "Connect only the one to use."), serials);
+      else
+        g_set_error (error, LB_ERROR, LB_ERROR_AMBIGUOUS_DEVICE,
+                     _("Several phones are connected (%s). Choose one with --device SERIAL."), serials);
     }
   else if (matches->len > 1)
     g_set_error (error, LB_ERROR, LB_ERROR_AMBIGUOUS_DEVICE,

@@ -4,7 +4,7 @@
 # backs each one up into a history of its own, and the command line, which
 # chooses phones by serial, refuses to guess between them.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 7
+plan 8
 
 . "$(dirname "$0")/restore-lib.sh"
 FAKE=0123456789ABCDEF
@@ -18,6 +18,7 @@ ok $? "auto takes the shared serial"
 cat >"$WORK/twins.sh" <<'EOF2'
 CLI=$1 CTL=$2 WORK=$3 FAKE=$4 LOG="$WORK/watch.log"
 "$CLI" backup --device "$FAKE" >"$WORK/backup.out" 2>"$WORK/backup.err"; echo $? >"$WORK/backup.rc"
+"$CLI" backup >/dev/null 2>"$WORK/any.err"
 "$CLI" watch >"$LOG" 2>&1 & watch=$!
 for _ in $(seq 600); do [ "$(grep -c "$FAKE: snapshot .* complete" "$LOG")" -ge 2 ] && break; sleep 0.1; done
 sleep 1
@@ -30,6 +31,8 @@ vrun --speed usb2 --phone "$WORK/T1,name=T1,serial=$FAKE,model=Redmi 9A" \
 is "$(cat "$WORK/backup.rc")" 1 "backup --device with a shared serial fails"
 grep -q "2 connected phones report the same serial $FAKE. Connect only the one to use." "$WORK/backup.err"
 ok $? "and says why, and what to do"
+grep -qx "lifeboat-cli: Several phones are connected ($FAKE (Redmi 9A), $FAKE (Galaxy A03)), and some of them report the same serial. Connect only the one to use." "$WORK/any.err"
+ok $? "backup without --device names both by model and does not send people to --device"
 is "$(grep -c "$FAKE: snapshot .* complete" "$WORK/watch.log")" 2 "the watch backs up both"
 "$CLI" snapshots --json >"$WORK/snaps.json"
 is "$(json '" ".join(sorted(s["model"] + "=" + s["state"] for s in d))' <"$WORK/snaps.json")" \
