@@ -1259,19 +1259,44 @@ simple_ioctl_locked (VpPhone *p, Client *c, gulong request, guint n)
     }
 }
 
+/* The ioctl's argument struct in the client's memory, or NULL with the
+ * ioctl failed with EFAULT (copy_from_user's answer): a client killed
+ * while its ioctl waited for the rig's lock is gone, and its memory with
+ * it.  Every handler resolves through here or checks as hand_back does. */
+static UMockdevIoctlData *
+resolve_arg (UMockdevIoctlClient *ioc, gsize size)
+{
+  UMockdevIoctlData *d = umockdev_ioctl_data_resolve (umockdev_ioctl_client_get_arg (ioc), 0, size, NULL);
+
+  if (d == NULL)
+    umockdev_ioctl_client_complete (ioc, -1, EFAULT);
+  return d;
+}
+
 /* proc_control(): a synchronous control transfer; the ioctl returns the
  * bytes moved. */
 static void
 do_control (VpPhone *p, Client *c, UMockdevIoctlClient *ioc)
 {
-  UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg (ioc);
-  g_autoptr(UMockdevIoctlData) d = umockdev_ioctl_data_resolve (arg, 0, sizeof (struct usbdevfs_ctrltransfer), NULL);
-  const struct usbdevfs_ctrltransfer *ct = (const void *) d->data;
+  g_autoptr(UMockdevIoctlData) d = resolve_arg (ioc, sizeof (struct usbdevfs_ctrltransfer));
+  const struct usbdevfs_ctrltransfer *ct;
   g_autoptr(UMockdevIoctlData) data = NULL;
-  guint8 setup[8] = { ct->bRequestType, ct->bRequest, ct->wValue & 0xff, ct->wValue >> 8,
-                      ct->wIndex & 0xff, ct->wIndex >> 8, ct->wLength & 0xff, ct->wLength >> 8 };
+  guint8 setup[8];
   gsize actual = 0;
-  int err = check_ctrlrecip_locked (p, c, ct->bRequestType, ct->wIndex);
+  int err;
+
+  if (d == NULL)
+    return;
+  ct = (const void *) d->data;
+  setup[0] = ct->bRequestType;
+  setup[1] = ct->bRequest;
+  setup[2] = ct->wValue & 0xff;
+  setup[3] = ct->wValue >> 8;
+  setup[4] = ct->wIndex & 0xff;
+  setup[5] = ct->wIndex >> 8;
+  setup[6] = ct->wLength & 0xff;
+  setup[7] = ct->wLength >> 8;
+  err = check_ctrlrecip_locked (p, c, ct->bRequestType, ct->wIndex);
 
   if (err == 0 && ct->wLength > 4096)   /* PAGE_SIZE */
     err = EINVAL;
@@ -1302,7 +1327,6 @@ handle_ioctl (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer dat
 {
   VpPhone *p = data;
   gulong request = umockdev_ioctl_client_get_request (ioc);
-  UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg (ioc);
   Client *c;
 
   g_mutex_lock (&p->rig->lock);
@@ -1324,7 +1348,9 @@ handle_ioctl (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer dat
     {
     case USBDEVFS_GET_CAPABILITIES:
       {
-        g_autoptr(UMockdevIoctlData) d = umockdev_ioctl_data_resolve (arg, 0, sizeof (guint32), NULL);
+        g_autoptr(UMockdevIoctlData) d = resolve_arg (ioc, sizeof (guint32));
+        if (d == NULL)
+          break;
         *(guint32 *) d->data = USBDEVFS_CAP_BULK_CONTINUATION | USBDEVFS_CAP_NO_PACKET_SIZE_LIM |
                                USBDEVFS_CAP_ZERO_PACKET;
         umockdev_ioctl_client_complete (ioc, 0, 0);
@@ -1332,7 +1358,9 @@ handle_ioctl (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer dat
       }
     case USBDEVFS_CLAIMINTERFACE:
       {
-        g_autoptr(UMockdevIoctlData) d = umockdev_ioctl_data_resolve (arg, 0, sizeof (guint), NULL);
+        g_autoptr(UMockdevIoctlData) d = resolve_arg (ioc, sizeof (guint));
+        if (d == NULL)
+          break;
         do_claim (p, c, ioc, *(guint *) d->data);
         break;
       }
@@ -1341,13 +1369,17 @@ handle_ioctl (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer dat
     case USBDEVFS_CLEAR_HALT:
     case USBDEVFS_RESETEP:
       {
-        g_autoptr(UMockdevIoctlData) d = umockdev_ioctl_data_resolve (arg, 0, sizeof (guint), NULL);
+        g_autoptr(UMockdevIoctlData) d = resolve_arg (ioc, sizeof (guint));
+        if (d == NULL)
+          break;
         complete_errno (ioc, simple_ioctl_locked (p, c, request, *(guint *) d->data));
         break;
       }
     case USBDEVFS_SETINTERFACE:
       {
-        g_autoptr(UMockdevIoctlData) d = umockdev_ioctl_data_resolve (arg, 0, sizeof (struct usbdevfs_setinterface), NULL);
+        g_autoptr(UMockdevIoctlData) d = resolve_arg (ioc, sizeof (struct usbdevfs_setinterface));
+        if (d == NULL)
+          break;
         const struct usbdevfs_setinterface *si = (const void *) d->data;
         /* proc_setintf(): checkintf(), then usb_set_interface() knows
          * only alternate setting 0. */
@@ -1357,7 +1389,9 @@ handle_ioctl (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer dat
       }
     case USBDEVFS_GETDRIVER:
       {
-        g_autoptr(UMockdevIoctlData) d = umockdev_ioctl_data_resolve (arg, 0, sizeof (struct usbdevfs_getdriver), NULL);
+        g_autoptr(UMockdevIoctlData) d = resolve_arg (ioc, sizeof (struct usbdevfs_getdriver));
+        if (d == NULL)
+          break;
         struct usbdevfs_getdriver *gd = (void *) d->data;
         /* proc_getdriver(): the bound driver's name; a claim by any
          * usbfs file (GVfs's libmtp included) is "usbfs", which libusb's
@@ -1373,7 +1407,9 @@ handle_ioctl (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer dat
       }
     case USBDEVFS_DISCONNECT_CLAIM:
       {
-        g_autoptr(UMockdevIoctlData) d = umockdev_ioctl_data_resolve (arg, 0, sizeof (struct usbdevfs_disconnect_claim), NULL);
+        g_autoptr(UMockdevIoctlData) d = resolve_arg (ioc, sizeof (struct usbdevfs_disconnect_claim));
+        if (d == NULL)
+          break;
         const struct usbdevfs_disconnect_claim *dc = (const void *) d->data;
         gboolean is_usbfs = g_strcmp0 (dc->driver, "usbfs") == 0;
         /* proc_disconnect_claim(): with IF_DRIVER/EXCEPT_DRIVER naming
@@ -1394,7 +1430,9 @@ handle_ioctl (UMockdevIoctlBase *handler, UMockdevIoctlClient *ioc, gpointer dat
       }
     case USBDEVFS_IOCTL:
       {
-        g_autoptr(UMockdevIoctlData) d = umockdev_ioctl_data_resolve (arg, 0, sizeof (struct usbdevfs_ioctl), NULL);
+        g_autoptr(UMockdevIoctlData) d = resolve_arg (ioc, sizeof (struct usbdevfs_ioctl));
+        if (d == NULL)
+          break;
         const struct usbdevfs_ioctl *ctl = (const void *) d->data;
         /* proc_ioctl(): DISCONNECT unbinds whatever driver holds the
          * interface, another program's usbfs claim included; CONNECT
