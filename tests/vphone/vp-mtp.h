@@ -39,6 +39,7 @@ typedef struct {
   char *vanish;                  /* path below DIR that vanishes when read */
   gint64 disconnect_after;       /* vanish after this many bytes to the host; <0: off */
   gboolean keep_partial;         /* an unplug leaves a half-received object behind */
+  guint proplist_drops;          /* GetObjectPropList for all objects leaves out every Nth; 0: off */
 } VpFaults;
 
 VpMtp *vp_mtp_new (VpStore *store, const VpMtpIdentity *id, VpStats *stats, VpFaults *faults);

@@ -2278,6 +2278,8 @@ set_fault_locked (VpPhone *p, const char *kind, const char *arg, GError **error)
     }
   else if (g_str_equal (kind, "keep-partial"))
     p->faults.keep_partial = arg == NULL || *arg == '\0' || g_str_equal (arg, "yes") || g_str_equal (arg, "1");
+  else if (g_str_equal (kind, "proplist-drops") && has_n)
+    p->faults.proplist_drops = (guint) n;
   else if (g_str_equal (kind, "flaky") && has_n)
     p->faults.flaky = (guint) n;
   else if (g_str_equal (kind, "flaky-op") && arg != NULL && vp_mtp_operation_name_known (arg))
@@ -2291,6 +2293,7 @@ set_fault_locked (VpPhone *p, const char *kind, const char *arg, GError **error)
       p->busy = FALSE;
       p->faults.device_busy = FALSE;
       p->faults.flaky = 0;
+      p->faults.proplist_drops = 0;
       g_clear_pointer (&p->faults.flaky_op, g_free);
       p->faults.keep_partial = FALSE;
       p->faults.stall_seconds = 0;
