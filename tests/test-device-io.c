@@ -3,8 +3,10 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gstdio.h>
 
 #include "test-device-util.h"
+#include "lb-device-private.h"   /* the listing route's memory */
 
 /* ---- walk ---------------------------------------------------------------- */
 
@@ -42,6 +44,222 @@ test_walk_typical (void)
                   (double) (after - before) / log.objects->len, (double) (after - before) / files);
   g_assert_cmpuint (after - before, <=, 4 * log.objects->len);
   walk_log_clear (&log);
+}
+
+static void
+forget_routes (void)
+{
+  g_autofree char *path = g_build_filename (g_get_user_cache_dir (), "lifeboat", "listing.ini", NULL);
+
+  g_unlink (path);
+}
+
+static gboolean
+route_remembered (const char *serial)
+{
+  g_autofree char *path = g_build_filename (g_get_user_cache_dir (), "lifeboat", "listing.ini", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(GString) hex = g_string_new (NULL);
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return FALSE;
+  for (const char *p = serial; *p; p++)
+    g_string_append_printf (hex, "%02x", (guchar) *p);
+  return strstr (text, hex->str) != NULL;
+}
+
+/* Every object as the walk reported it, in order, one line each. */
+static GPtrArray *
+walk_fields (WalkLog *log)
+{
+  GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < log->objects->len; i++)
+    {
+      const Seen *s = log->objects->pdata[i];
+      g_ptr_array_add (lines, g_strdup_printf ("%u %u %s %d %" G_GUINT64_FORMAT " %" G_GINT64_FORMAT " %u",
+                                               s->handle, s->parent, s->path, s->is_folder, s->size,
+                                               s->mtime, s->filetype));
+    }
+  return lines;
+}
+
+/* The phone's objects through the fast listing, then through libmtp
+ * (the phone remembered as needing it), each walk's line by line; checks
+ * that each route is the one taken. */
+static void
+walk_both_routes (const char *serial, GPtrArray **fast, GPtrArray **slow)
+{
+  guint64 before, during_fast, during_slow, lists;
+  WalkLog log;
+
+  forget_routes ();
+  {
+    g_autoptr(LbDevice) device = NULL;
+
+    lists = operation_count (serial, "GetObjectPropList");
+    device = open_phone (serial);
+    /* The whole tree, and libmtp's look at one of its objects. */
+    g_assert_cmpuint (operation_count (serial, "GetObjectPropList") - lists, ==, 2);
+    walk_log_init (&log);
+    before = transactions (serial);
+    walk_all (device, &log);
+    during_fast = transactions (serial) - before;
+    g_assert_cmpuint (log.skips->len, ==, 0);
+    *fast = walk_fields (&log);
+    walk_log_clear (&log);
+    g_assert_false (route_remembered (serial));
+    lb_device_listing_remember (lb_device_get_info (device), "test: list through libmtp");
+  }
+  g_assert_true (route_remembered (serial));
+  {
+    g_autoptr(LbDevice) device = NULL;
+
+    lists = operation_count (serial, "GetObjectPropList");
+    device = open_phone (serial);
+    g_assert_cmpuint (operation_count (serial, "GetObjectPropList") - lists, ==, 0);
+    walk_log_init (&log);
+    before = transactions (serial);
+    walk_all (device, &log);
+    during_slow = transactions (serial) - before;
+    *slow = walk_fields (&log);
+    walk_log_clear (&log);
+  }
+  forget_routes ();
+  g_test_message ("%s: %u objects; the walk took %" G_GUINT64_FORMAT " transactions after the fast listing, "
+                  "%" G_GUINT64_FORMAT " through libmtp", serial, (*fast)->len, during_fast, during_slow);
+  g_assert_cmpuint (during_fast, ==, 0);
+  g_assert_cmpuint (during_slow, >, (*fast)->len);
+  for (guint i = 0; i < MIN ((*fast)->len, (*slow)->len); i++)
+    if (!g_str_equal ((*fast)->pdata[i], (*slow)->pdata[i]))
+      g_error ("fast listing: \"%s\", libmtp: \"%s\"", (char *) (*fast)->pdata[i], (char *) (*slow)->pdata[i]);
+  g_assert_cmpuint ((*fast)->len, ==, (*slow)->len);
+}
+
+typedef struct {
+  const guint8 *data;
+  gsize len, at;
+} Fill;
+
+static gssize
+fill_from (guint8 *buf, gsize len, gpointer user_data)
+{
+  Fill *f = user_data;
+  gsize n = MIN (len, f->len - f->at);
+
+  memcpy (buf, f->data + f->at, n);
+  f->at += n;
+  return (gssize) n;
+}
+
+/* The fast listing (one GetObjectPropList, lb-device-ptp.c) and libmtp's
+ * give the same objects, field by field and in the same order, names
+ * beyond the Basic Multilingual Plane included; a phone remembered as
+ * needing libmtp is listed through libmtp; a write makes the next walk ask
+ * the phone again. */
+static void
+test_walk_routes (void)
+{
+  static const char *const names[] = {
+    "smile \xf0\x9f\x98\x80.jpg", "\xe5\x86\x99\xe7\x9c\x9f.png", "Cafe\xcc\x81 menu.txt",
+    " lead and trail ", "UPPER.JPG", "a\xc2\xa0" "b", "\xf0\x9d\x84\x9e clef.mid",
+  };
+  g_autoptr(GPtrArray) fast = NULL, slow = NULL;
+  g_autoptr(GArray) sent = g_array_new (FALSE, FALSE, sizeof (guint32));
+  WalkLog log;
+
+  walk_both_routes (TYPICAL, &fast, &slow);
+  g_assert_cmpuint (fast->len, >, 2000);
+  g_clear_pointer (&fast, g_ptr_array_unref);
+  g_clear_pointer (&slow, g_ptr_array_unref);
+
+  /* Names that take UTF-16 surrogate pairs, combining marks, spaces. */
+  {
+    g_autoptr(LbDevice) device = open_phone (READY);
+
+    for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+      {
+        g_autoptr(GError) error = NULL;
+        Fill f = { (const guint8 *) names[i], strlen (names[i]), 0 };
+        gint64 mtime = 0;
+        guint32 h = lb_device_send_file (device, 0x00010001, 0, names[i], LIBMTP_FILETYPE_UNKNOWN, f.len,
+                                         fill_from, &f, &mtime, NULL, NULL, &error);
+
+        g_assert_no_error (error);
+        g_array_append_val (sent, h);
+      }
+  }
+  walk_both_routes (READY, &fast, &slow);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_strconcat (INTERNAL "/", names[i], NULL);
+      gboolean found = FALSE;
+
+      for (guint j = 0; j < fast->len && !found; j++)
+        found = strstr (fast->pdata[j], path) != NULL;
+      g_assert_true (found);
+    }
+
+  /* A write: the next walk sees the phone as it is now. */
+  {
+    g_autoptr(LbDevice) device = open_phone (READY);
+    g_autoptr(GError) error = NULL;
+    guint32 folder;
+
+    walk_log_init (&log);
+    walk_all (device, &log);
+    g_assert_null (find_by_path (&log, INTERNAL "/routes-new"));
+    walk_log_clear (&log);
+    folder = lb_device_create_folder (device, 0x00010001, 0, "routes-new", NULL, &error);
+    g_assert_no_error (error);
+    walk_log_init (&log);
+    walk_all (device, &log);
+    g_assert_nonnull (find_by_path (&log, INTERNAL "/routes-new"));
+    walk_log_clear (&log);
+    g_assert_true (lb_device_delete (device, folder, &error));
+    g_assert_no_error (error);
+    for (guint i = 0; i < sent->len; i++)
+      {
+        g_assert_true (lb_device_delete (device, g_array_index (sent, guint32, i), &error));
+        g_assert_no_error (error);
+      }
+  }
+}
+
+/* A phone that leaves objects out of its all-objects answer (the rig's
+ * proplist-drops fault) is listed through libmtp, whole, and remembered. */
+static void
+test_walk_proplist_drops (void)
+{
+  g_autofree char *phone = phone_path ("typical", NULL);
+  g_autoptr(GPtrArray) want = disk_listing (phone);
+  g_autoptr(GPtrArray) got = NULL;
+  guint64 lists;
+  WalkLog log;
+
+  forget_routes ();
+  g_free (ctl ("fault", TYPICAL, "proplist-drops", "7", NULL));
+  {
+    g_autoptr(LbDevice) device = open_phone (TYPICAL);
+
+    walk_log_init (&log);
+    walk_all (device, &log);
+    g_assert_cmpuint (log.skips->len, ==, 0);
+    got = walk_listing (&log);
+    g_assert_cmpuint (got->len, ==, want->len);
+    for (guint i = 0; i < want->len; i++)
+      g_assert_cmpstr (got->pdata[i], ==, want->pdata[i]);
+    walk_log_clear (&log);
+  }
+  g_assert_true (route_remembered (TYPICAL));
+  /* Not asked again. */
+  lists = operation_count (TYPICAL, "GetObjectPropList");
+  {
+    g_autoptr(LbDevice) device = open_phone (TYPICAL);
+    g_assert_cmpuint (operation_count (TYPICAL, "GetObjectPropList") - lists, ==, 0);
+  }
+  g_free (ctl ("fault", TYPICAL, "clear", NULL));
+  forget_routes ();
 }
 
 static void
@@ -478,6 +696,8 @@ void
 add_io_tests (void)
 {
   g_test_add_func ("/device/walk/typical", test_walk_typical);
+  g_test_add_func ("/device/walk/routes", test_walk_routes);
+  g_test_add_func ("/device/walk/proplist-drops", test_walk_proplist_drops);
   g_test_add_func ("/device/walk/hostile", test_walk_hostile);
   g_test_add_func ("/device/walk/stop", test_walk_stop);
   g_test_add_func ("/device/read/files", test_read_files);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <glib/gi18n-lib.h>
+#include <libusb.h>
 
 #include "lb-device-private.h"
 #include "lb-error.h"
@@ -26,6 +27,9 @@
 #define PTP_RC_DEVICE_BUSY           0x2019
 #define PTP_RC_OPERATION_NOT_SUPPORTED 0x2005
 #define PTP_RC_ACCESS_DENIED         0x200F
+#define PTP_RC_PARAMETER_NOT_SUPPORTED 0x2006
+#define MTP_RC_SPECIFICATION_BY_GROUP_UNSUPPORTED 0xA807
+#define MTP_RC_SPECIFICATION_BY_DEPTH_UNSUPPORTED 0xA808
 #define MTP_RC_INVALID_OBJECT_PROP_CODE   0xA801
 #define MTP_RC_INVALID_OBJECT_PROP_FORMAT 0xA802
 #define MTP_RC_OBJECT_PROP_NOT_SUPPORTED  0xA80A
@@ -279,4 +283,30 @@ lb_device_error_is_transient (const GError *error)
 {
   return g_error_matches (error, LB_ERROR, LB_ERROR_DEVICE_BUSY) ||
          g_error_matches (error, LB_ERROR, LB_ERROR_FAILED);
+}
+
+/* Lifeboat's own PTP session (lb-device-ptp.c) fails with a libusb error
+ * (usb_error < 0) or with the phone's response code (response != 0). */
+void
+lb_device_error_from_ptp (int usb_error, guint16 response, const char *doing, GError **error)
+{
+  if (usb_error == LIBUSB_ERROR_NO_DEVICE)
+    g_set_error_literal (error, LB_ERROR, LB_ERROR_DEVICE_GONE, _("The phone was disconnected."));
+  else if (usb_error == LIBUSB_ERROR_TIMEOUT)
+    g_set_error_literal (error, LB_ERROR, LB_ERROR_TIMED_OUT, _("The phone stopped answering."));
+  else if (usb_error == LIBUSB_ERROR_BUSY || usb_error == LIBUSB_ERROR_ACCESS)
+    g_set_error_literal (error, LB_ERROR, LB_ERROR_DEVICE_BUSY, busy_message ());
+  else if (usb_error < 0)
+    g_set_error (error, LB_ERROR, LB_ERROR_FAILED, _("%s (libusb: %s)"), doing, libusb_strerror (usb_error));
+  else if (response == PTP_RC_DEVICE_BUSY)
+    g_set_error_literal (error, LB_ERROR, LB_ERROR_DEVICE_BUSY,
+                         _("The phone says it is busy. Wait a moment and try again."));
+  else if (response == PTP_RC_STORE_NOT_AVAILABLE)
+    lb_device_error_for_state (LB_DEVICE_LOCKED, error);
+  else if (response == PTP_RC_OPERATION_NOT_SUPPORTED || response == PTP_RC_PARAMETER_NOT_SUPPORTED ||
+           response == MTP_RC_SPECIFICATION_BY_DEPTH_UNSUPPORTED ||
+           response == MTP_RC_SPECIFICATION_BY_GROUP_UNSUPPORTED)
+    g_set_error (error, LB_ERROR, LB_ERROR_NOT_SUPPORTED, _("%s: the phone does not offer it"), doing);
+  else
+    g_set_error (error, LB_ERROR, LB_ERROR_FAILED, _("%s: the phone answered 0x%04x"), doing, response);
 }

@@ -10,6 +10,10 @@
 
 G_BEGIN_DECLS
 
+/* The fast listing (lb-device-proplist.c): owned by whoever made it; one
+ * thread. */
+typedef struct _LbListing LbListing;
+
 struct _LbDevice
 {
   GObject parent_instance;
@@ -19,7 +23,86 @@ struct _LbDevice
   GThread *owner;           /* a reference, so its address is never reused */
   GHashTable *lists;        /* handle → LbListSeen*: playlists and albums walks saw */
   GHashTable *walked;       /* storage ids walked to the end */
+  LbListing *listing;       /* the fast listing read before libmtp opened,
+                             * or NULL: walks then list through libmtp;
+                             * dropped at the first write */
 };
+
+/* lb-device-proplist.c: the whole object tree from one GetObjectPropList
+ * answer, parsed as it streams in (pure: tests/fuzz/fuzz-proplist.c). */
+typedef enum {
+  LB_LISTED_STORAGE = 1 << 0,
+  LB_LISTED_PARENT = 1 << 1,
+  LB_LISTED_FORMAT = 1 << 2,
+  LB_LISTED_SIZE = 1 << 3,
+  LB_LISTED_NAME = 1 << 4,
+  LB_LISTED_MTIME = 1 << 5,
+  LB_LISTED_ALL = (1 << 6) - 1,
+} LbListedHave;
+
+/* One object, its fields as libmtp 1.1.20 would have made them. */
+typedef struct {
+  guint32 handle;
+  guint32 parent;
+  guint32 storage_id;
+  guint16 format;
+  guint8 have;              /* LbListedHave */
+  guint32 filetype;         /* LIBMTP_filetype_t, from format */
+  guint64 size;
+  gint64 mtime;             /* DateModified through mktime(), unchecked */
+  char *name;
+} LbListed;
+
+
+LbListing *lb_listing_new (void);
+void lb_listing_free (LbListing *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LbListing, lb_listing_free)
+/* The data phase's payload (after the container header), in pieces of
+ * any size.  FALSE (LB_ERROR_FAILED) at the first thing that cannot be. */
+gboolean lb_listing_feed (LbListing *self, const guint8 *data, gsize len, GError **error);
+/* After the last piece: checks the count and that every object has what a
+ * walk needs, and indexes children. */
+gboolean lb_listing_finish (LbListing *self, GError **error);
+/* After finish: a folder's objects in the phone's order (parent 0: the
+ * top of storage_id), or NULL for none.  Borrowed. */
+const GPtrArray *lb_listing_children (LbListing *self, guint32 storage_id, guint32 parent);
+const LbListed *lb_listing_lookup (LbListing *self, guint32 handle);
+guint lb_listing_count (LbListing *self, guint32 storage_id);
+guint lb_listing_size (LbListing *self);
+const LbListed *lb_listing_nth (LbListing *self, guint i);
+/* PTP is little-endian throughout. */
+static inline guint16
+lb_ptp_u16 (const guint8 *p)
+{
+  return (guint16) (p[0] | p[1] << 8);
+}
+
+static inline guint32
+lb_ptp_u32 (const guint8 *p)
+{
+  return (guint32) p[0] | (guint32) p[1] << 8 | (guint32) p[2] << 16 | (guint32) p[3] << 24;
+}
+
+/* libmtp 1.1.20's readings of a PTP string (n UTF-16LE units), a PTP date
+ * and an object format. */
+char *lb_ptp_string_decode (const guint8 *units, guint n);
+gint64 lb_ptp_time_parse (const char *s);
+guint32 lb_ptp_filetype (guint16 format);
+
+/* lb-device-ptp.c: the fast listing, in a PTP session of Lifeboat's own
+ * over libusb, before libmtp opens the phone at bus/address.  NULL (error
+ * set) when the phone does not offer it or its answer does not check out;
+ * the caller then lists through libmtp. */
+LbListing *lb_ptp_list_fetch (guint8 bus, guint8 address, GError **error);
+
+/* lb-device-listing.c: which route lists a phone.  The fast listing of
+ * chosen (a scan's info), or NULL when libmtp is to list it (remembered
+ * for phones whose fast listing failed for good). */
+LbListing *lb_device_fast_listing (const LbDeviceInfo *chosen);
+/* Whether libmtp's session reads the listing's objects alike (one of
+ * them); remembers a phone that does not. */
+gboolean lb_device_listing_agrees (LIBMTP_mtpdevice_t *mtp, const LbDeviceInfo *info, LbListing *listing);
+void lb_device_listing_remember (const LbDeviceInfo *info, const char *reason);
 
 /* A playlist or album a walk came across (lb_device_get_lists reads them). */
 typedef struct {
@@ -30,6 +113,8 @@ typedef struct {
 
 /* lb-device.c */
 gboolean lb_device_check_thread (LbDevice *self, const char *func, GError **error);
+/* The same for calls that change the phone: they also drop the listing. */
+gboolean lb_device_check_writer (LbDevice *self, const char *func, GError **error);
 
 /* lb-device-mtp.c: libmtp's one-time setup and its stdout chatter. */
 void lb_mtp_init (void);
@@ -65,6 +150,9 @@ void lb_device_error_from_mtp_prop (LIBMTP_mtpdevice_t *mtp,
  * GeneralError and other failures without a better code.  Never an unplug,
  * a time-out, a full storage or NOT_SUPPORTED. */
 gboolean lb_device_error_is_transient (const GError *error);
+/* A failure of Lifeboat's own PTP session (lb-device-ptp.c): a libusb
+ * error (usb_error < 0), else the phone's response code. */
+void lb_device_error_from_ptp (int usb_error, guint16 response, const char *doing, GError **error);
 void lb_device_error_for_state (LbDeviceState state, GError **error);
 gboolean lb_device_check_present (const LbDeviceInfo *info, GError **error);
 

@@ -122,7 +122,7 @@ lb_device_create_folder (LbDevice *self, guint32 storage_id, guint32 parent, con
   guint32 handle;
 
   g_return_val_if_fail (LB_IS_DEVICE (self), 0);
-  if (!lb_device_check_thread (self, G_STRFUNC, error))
+  if (!lb_device_check_writer (self, G_STRFUNC, error))
     return 0;
   LIBMTP_Clear_Errorstack (self->mtp);
   lb_quiet_begin (&quiet);
@@ -213,7 +213,7 @@ lb_device_send_file (LbDevice *self, guint32 storage_id, guint32 parent, const c
   int r;
 
   g_return_val_if_fail (LB_IS_DEVICE (self), 0);
-  if (!lb_device_check_thread (self, G_STRFUNC, error))
+  if (!lb_device_check_writer (self, G_STRFUNC, error))
     return 0;
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return 0;
@@ -284,7 +284,7 @@ lb_device_set_mtime (LbDevice *self, guint32 handle, gint64 mtime, GError **erro
   int r;
 
   g_return_val_if_fail (LB_IS_DEVICE (self), FALSE);
-  if (!lb_device_check_thread (self, G_STRFUNC, error))
+  if (!lb_device_check_writer (self, G_STRFUNC, error))
     return FALSE;
   if (dt == NULL)
     {
@@ -324,7 +324,7 @@ gboolean
 lb_device_delete (LbDevice *self, guint32 handle, GError **error)
 {
   g_return_val_if_fail (LB_IS_DEVICE (self), FALSE);
-  if (!lb_device_check_thread (self, G_STRFUNC, error))
+  if (!lb_device_check_writer (self, G_STRFUNC, error))
     return FALSE;
   LIBMTP_Clear_Errorstack (self->mtp);
   if (LIBMTP_Delete_Object (self->mtp, handle) == 0)
@@ -357,7 +357,7 @@ lb_device_create_list (LbDevice *self, const LbMediaList *list, GError **error)
   int r;
 
   g_return_val_if_fail (LB_IS_DEVICE (self), 0);
-  if (!lb_device_check_thread (self, G_STRFUNC, error))
+  if (!lb_device_check_writer (self, G_STRFUNC, error))
     return 0;
   /* Without abstract lists libmtp would leave an empty stand-in file on
    * the phone (or write a vendor's own playlist format): refuse instead. */

@@ -40,6 +40,17 @@ lb_device_check_thread (LbDevice *self, const char *func, GError **error)
   return TRUE;
 }
 
+/* A write makes the fast listing out of date: walks after it go through
+ * libmtp, which asks the phone as it is now. */
+gboolean
+lb_device_check_writer (LbDevice *self, const char *func, GError **error)
+{
+  if (!lb_device_check_thread (self, func, error))
+    return FALSE;
+  g_clear_pointer (&self->listing, lb_listing_free);
+  return TRUE;
+}
+
 /* The last reference may be dropped from any thread: by then nobody uses
  * the device, so ending its session here is safe. */
 static void
@@ -52,6 +63,7 @@ lb_device_finalize (GObject *object)
   g_clear_pointer (&self->owner, g_thread_unref);
   g_clear_pointer (&self->lists, g_hash_table_unref);
   g_clear_pointer (&self->walked, g_hash_table_unref);
+  g_clear_pointer (&self->listing, lb_listing_free);
   G_OBJECT_CLASS (lb_device_parent_class)->finalize (object);
 }
 
@@ -169,6 +181,7 @@ lb_device_open (const char *serial, GError **error)
   g_autoptr(GPtrArray) infos = NULL;
   const LbDeviceInfo *chosen = NULL;
   LbDeviceInfo *info = NULL;
+  g_autoptr(LbListing) listing = NULL;
   LIBMTP_mtpdevice_t *mtp;
   LbDevice *self;
 
@@ -214,14 +227,20 @@ lb_device_open (const char *serial, GError **error)
           return NULL;
         }
     }
+  /* Before libmtp opens the phone: the fast listing is a session of its
+   * own, and libmtp's must come after it on the same connection. */
+  listing = lb_device_fast_listing (chosen);
   mtp = lb_device_scan_open (chosen, &info, error);
   if (mtp == NULL)
     return NULL;
+  if (listing != NULL && !lb_device_listing_agrees (mtp, info, listing))
+    g_clear_pointer (&listing, lb_listing_free);
 
   self = g_object_new (LB_TYPE_DEVICE, NULL);
   self->mtp = mtp;
   self->info = info;
   self->owner = g_thread_ref (g_thread_self ());
+  self->listing = g_steal_pointer (&listing);
   return self;
 }
 

@@ -161,8 +161,11 @@ typedef gboolean (*LbObjectFunc) (const LbObject *object, gpointer user_data);
  * folder inside itself, ...), so that nothing disappears silently. */
 typedef void (*LbSkipFunc) (guint32 handle, const char *name, const char *reason, gpointer user_data);
 
-/* Walks one storage folder by folder in as few MTP transactions as libmtp
- * allows.  Never loops on a hostile phone: each handle is reported once. */
+/* Walks one storage folder by folder: from the fast listing read when the
+ * phone was opened (no transaction at all), or, where the phone did not
+ * give one that checks out and after any write through this device, in as
+ * few MTP transactions as libmtp allows.  Never loops on a hostile phone:
+ * each handle is reported once. */
 gboolean lb_device_walk (LbDevice *self,
                          guint32 storage_id,
                          LbObjectFunc func,
