@@ -6,8 +6,8 @@
 # The rig's --stats count the operations from the host's side of the cable
 # (the command containers it carries), so "no file read" is not umtprd's word.
 . "$(dirname "$0")/tap.sh"
-plan 38
-need_tool umtprd umtp-responder 38 || done_testing
+plan 41
+need_tool umtprd umtp-responder 41 || done_testing
 VRUN_TIMEOUT=300
 PHONE="$WORK/phone"
 "$MAKE_PHONE" "$PHONE" --preset small >/dev/null
@@ -77,7 +77,7 @@ rm -f "$PHONE/Internal shared storage/up.bin"
 # responder=umtprd as Debian configures it, inotify on: fine while nothing is
 # written into a folder umtprd watches (one it has listed); see below.
 CLI="$top_builddir/src/cli/lifeboat-cli"
-export LIFEBOAT_LIBRARY="$WORK/lib"
+export LIFEBOAT_LIBRARY="$WORK/lib" XDG_CACHE_HOME="$WORK/cache"
 mkdir -p "$LIFEBOAT_LIBRARY"
 ops () { python3 -c 'import json,sys; o=json.load(open(sys.argv[1]))["phones"][0]["operations"]; print(sum(o.get(k,0) for k in sys.argv[2:]))' "$@"; }
 files_of () { (cd "$1" && find . -path ./.vphone -prune -o -type f -printf '%P %s\n' | sort); }
@@ -106,8 +106,18 @@ mtimes () { (cd "$1" && find . -path ./.vphone -prune -o -type f -printf '%P %T@
 cmp -s <(mtimes "$PHONE") <(mtimes "$WORK/ext")
 ok $? "with the modification times umtprd reported (DateModified, to the second)"
 
+# umtprd describes one object per GetObjectPropList, whatever the depth
+# (mtp_op_getobjectproplist.c), and answers the all-objects form with
+# InvalidObjectHandle: Lifeboat's fast listing (src/core/lb-device-ptp.c)
+# falls back to libmtp's, as the backup above shows, and remembers it.
+is "$(ops "$WORK/s1.json" GetObjectPropList)" "$(( $(ops "$WORK/s1.json" GetObjectInfo) + 1 ))" \
+   "the fast listing was asked once, then libmtp listed the phone (one GetObjectPropList per ObjectInfo)"
+grep -q "^[0-9a-f]*=[0-9]* .*0x2009" "$XDG_CACHE_HOME/lifeboat/listing.ini"
+ok $? "the phone is remembered as one libmtp lists (why: InvalidObjectHandle, 0x2009)"
 vrun --stats "$WORK/s2.json" "${U[@]}" -- "$CLI" backup --json >"$WORK/b2" 2>"$WORK/b2.err"
 ok $? "a second backup with nothing changed succeeds"
+is "$(ops "$WORK/s2.json" GetObjectPropList)" "$(ops "$WORK/s2.json" GetObjectInfo)" \
+   "which does not ask for the fast listing again"
 is "$(json 'd["state"], d["transferred_bytes"], d["new_bytes"]' <"$WORK/b2")" "('complete', 0, 0)" \
    "it is complete and transferred nothing"
 is "$(ops "$WORK/s2.json" GetObject GetPartialObject GetPartialObject64)" 0 "no file data was read (no GetObject on the wire)"
