@@ -96,10 +96,13 @@ lb_device_fast_listing (const LbDeviceInfo *chosen)
   if (listing != NULL)
     return listing;
   g_debug ("no fast listing of %s: %s", chosen->serial, error->message);
-  /* Not offered, or answered wrongly: that stays so.  A busy, pulled or
-   * silent phone may do better next time. */
+  /* Not offered, answered wrongly, or too slow to answer (a phone that
+   * builds its answer for longer than lb-device-ptp.c waits would cost
+   * every backup that wait): that stays so.  A busy, locked or pulled
+   * phone may do better next time. */
   if (g_error_matches (error, LB_ERROR, LB_ERROR_NOT_SUPPORTED) ||
-      g_error_matches (error, LB_ERROR, LB_ERROR_FAILED))
+      g_error_matches (error, LB_ERROR, LB_ERROR_FAILED) ||
+      g_error_matches (error, LB_ERROR, LB_ERROR_TIMED_OUT))
     lb_device_listing_remember (chosen, error->message);
   return NULL;
 }

@@ -239,7 +239,7 @@ transact (Session *s, guint16 code, const guint32 *params, guint n_params, SinkF
             return FALSE;
         }
       /* What follows in this transfer, if anything, is the response. */
-      if (s->used == s->have && !read_more (s, COMMAND_TIMEOUT_MS, doing, error))
+      if (s->used == s->have && !read_more (s, DATA_TIMEOUT_MS, doing, error))
         return FALSE;
       memmove (s->buf, s->buf + s->used, s->have - s->used);
       s->have -= s->used;
