@@ -200,29 +200,55 @@ test_walk_routes (void)
       g_assert_true (found);
     }
 
-  /* A write: the next walk sees the phone as it is now. */
   {
     g_autoptr(LbDevice) device = open_phone (READY);
     g_autoptr(GError) error = NULL;
-    guint32 folder;
 
-    walk_log_init (&log);
-    walk_all (device, &log);
-    g_assert_null (find_by_path (&log, INTERNAL "/routes-new"));
-    walk_log_clear (&log);
-    folder = lb_device_create_folder (device, 0x00010001, 0, "routes-new", NULL, &error);
-    g_assert_no_error (error);
-    walk_log_init (&log);
-    walk_all (device, &log);
-    g_assert_nonnull (find_by_path (&log, INTERNAL "/routes-new"));
-    walk_log_clear (&log);
-    g_assert_true (lb_device_delete (device, folder, &error));
-    g_assert_no_error (error);
     for (guint i = 0; i < sent->len; i++)
       {
         g_assert_true (lb_device_delete (device, g_array_index (sent, guint32, i), &error));
         g_assert_no_error (error);
       }
+  }
+
+  /* A write: the next walk sees the phone as it is now, not the listing.
+   * TYPICAL has two storages: walking the first leaves the listing there
+   * for the second. */
+  {
+    g_autoptr(LbDevice) device = open_phone (TYPICAL);
+    g_autoptr(GError) error = NULL;
+    guint32 folder;
+
+    walk_log_init (&log);
+    log.storage_name = INTERNAL;
+    g_assert_true (lb_device_walk (device, 0x00010001, on_object, on_skip, &log, NULL, &error));
+    g_assert_null (find_by_path (&log, INTERNAL "/routes-new"));
+    walk_log_clear (&log);
+    folder = lb_device_create_folder (device, 0x00010001, 0, "routes-new", NULL, &error);
+    g_assert_no_error (error);
+    walk_log_init (&log);
+    log.storage_name = INTERNAL;
+    g_assert_true (lb_device_walk (device, 0x00010001, on_object, on_skip, &log, NULL, &error));
+    g_assert_nonnull (find_by_path (&log, INTERNAL "/routes-new"));
+    walk_log_clear (&log);
+    g_assert_true (lb_device_delete (device, folder, &error));
+    g_assert_no_error (error);
+  }
+
+  /* Once every storage is walked the listing is let go: a walk after that
+   * asks the phone. */
+  {
+    g_autoptr(LbDevice) device = open_phone (TYPICAL);
+    guint64 before;
+
+    walk_log_init (&log);
+    walk_all (device, &log);
+    walk_log_clear (&log);
+    walk_log_init (&log);
+    before = transactions (TYPICAL);
+    walk_all (device, &log);
+    g_assert_cmpuint (transactions (TYPICAL) - before, >, log.objects->len);
+    walk_log_clear (&log);
   }
 }
 

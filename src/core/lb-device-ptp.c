@@ -7,13 +7,12 @@
  * 1.1.20 ORs its "broken GetObjectPropList for all objects" flag into
  * every device that says "android.com", inside private structs, and
  * exports neither ptp_* calls nor a custom operation with a data phase.
- * Android has answered the all-objects form properly since
- * MtpDatabase.getObjectPropertyList() learnt "depth 0xFFFFFFFF from handle
- * 0 or 0xFFFFFFFF" (AOSP frameworks/base media/java/android/mtp/
- * MtpDatabase.java).
+ * Today's Android answers the all-objects form whole (AOSP frameworks/base
+ * media/java/android/mtp/MtpDatabase.java, getObjectPropertyList(), which
+ * the rig follows); a phone that does not is caught by the checks below.
  *
  * The session: OpenSession, GetStorageIDs, GetObjectPropList(0xFFFFFFFF,
- * no format, every property, no group, depth 0xFFFFFFFF), then checks,
+ * no format, every property, no group, depth 0), then checks,
  * then CloseSession, and no USB reset: lb_device_open() lets libmtp open
  * the phone right after, in a new session on the same connection.  AOSP
  * keeps its handles for as long as its MtpServer runs, which is the whole
@@ -460,7 +459,11 @@ LbListing *
 lb_ptp_list_fetch (guint8 bus, guint8 address, GError **error)
 {
   static const guint32 open_params[1] = { 1 };
-  static const guint32 list_params[5] = { 0xFFFFFFFFu, 0, 0xFFFFFFFFu, 0, 0xFFFFFFFFu };
+  /* Every object (handle 0xFFFFFFFF), every format, every property, no
+   * group, depth 0: the MTP specification's form for "all objects".
+   * AOSP's MtpDatabase.getObjectPropertyList() answers it as it answers
+   * depth 0xFFFFFFFF, which it turns into this. */
+  static const guint32 list_params[5] = { 0xFFFFFFFFu, 0, 0xFFFFFFFFu, 0, 0 };
   g_autoptr(LbListing) listing = lb_listing_new ();
   g_autoptr(GByteArray) data = NULL;
   g_autoptr(GArray) storages = NULL;

@@ -405,6 +405,11 @@ lb_device_walk_internal (LbDevice *self,
   if (!lb_device_check_present (self->info, error))
     return FALSE;
   g_hash_table_add (self->walked, GUINT_TO_POINTER (storage_id));
+  /* Every storage walked: the listing has served (a backup walks each
+   * once) and would only hold 16 MB for 100,000 objects while the files
+   * are read.  A later walk asks libmtp. */
+  if (self->listing != NULL && g_hash_table_size (self->walked) >= self->info->storages->len)
+    g_clear_pointer (&self->listing, lb_listing_free);
   return TRUE;
 }
 
