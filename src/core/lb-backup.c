@@ -41,7 +41,7 @@ typedef struct {
   /* the storage being walked */
   const LbStorageInfo *storage;
   GHashTable *paths;        /* handle -> path id (gint64 boxed) */
-  GHashTable *names;        /* handle -> phone path */
+  GHashTable *names;        /* folder handle -> phone path */
   GArray *files;            /* PendingFile */
   gint64 listed_at;         /* when this storage's listing started */
   GError *walk_error;
@@ -122,12 +122,14 @@ on_object (const LbObject *object, gpointer user_data)
   if (path_id <= 0)
     return FALSE;
   g_hash_table_insert (job->paths, GUINT_TO_POINTER (object->handle), g_memdup2 (&path_id, sizeof path_id));
-  g_hash_table_insert (job->names, GUINT_TO_POINTER (object->handle), child_path (job, object->parent, object->name));
   job->progress.objects_listed++;
   report (job, FALSE);
 
   if (object->is_folder)
     {
+      /* Only folders' paths are looked up (their children's start with
+       * them): a file's is its PendingFile's alone, one copy of 100,000. */
+      g_hash_table_insert (job->names, GUINT_TO_POINTER (object->handle), child_path (job, object->parent, object->name));
       if (!lb_snapshot_writer_record (job->writer, path_id, object->filetype, 0, object->mtime, NULL, &job->walk_error))
         return FALSE;
       lb_snapshot_writer_count (job->writer, 0, 1, 0, 0, 0);
@@ -140,7 +142,7 @@ on_object (const LbObject *object, gpointer user_data)
       .filetype = object->filetype,
       .size = object->size,
       .mtime = object->mtime,
-      .phone_path = g_strdup (g_hash_table_lookup (job->names, GUINT_TO_POINTER (object->handle))),
+      .phone_path = child_path (job, object->parent, object->name),
     };
     g_array_append_val (job->files, f);
     job->progress.files_total++;
