@@ -85,6 +85,7 @@ lb_device_fast_listing (const LbDeviceInfo *chosen)
 {
   g_autofree char *reason = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean lasting = FALSE;
   LbListing *listing;
 
   if ((reason = remembered (chosen)) != NULL)
@@ -92,17 +93,14 @@ lb_device_fast_listing (const LbDeviceInfo *chosen)
       g_debug ("listing %s through libmtp: %s", chosen->serial, reason);
       return NULL;
     }
-  listing = lb_ptp_list_fetch (chosen->bus, chosen->address, &error);
+  listing = lb_ptp_list_fetch (chosen->bus, chosen->address, &lasting, &error);
   if (listing != NULL)
     return listing;
   g_debug ("no fast listing of %s: %s", chosen->serial, error->message);
-  /* Not offered, answered wrongly, or too slow to answer (a phone that
-   * builds its answer for longer than lb-device-ptp.c waits would cost
-   * every backup that wait): that stays so.  A busy, locked or pulled
-   * phone may do better next time. */
-  if (g_error_matches (error, LB_ERROR, LB_ERROR_NOT_SUPPORTED) ||
-      g_error_matches (error, LB_ERROR, LB_ERROR_FAILED) ||
-      g_error_matches (error, LB_ERROR, LB_ERROR_TIMED_OUT))
+  /* Not offered, answered wrongly, or too slow to answer: that stays so.
+   * A busy, locked or pulled phone, or one whose session was cut short
+   * (a Lifeboat killed mid-listing), may do better next time. */
+  if (lasting)
     lb_device_listing_remember (chosen, error->message);
   return NULL;
 }

@@ -92,8 +92,10 @@ guint32 lb_ptp_filetype (guint16 format);
 /* lb-device-ptp.c: the fast listing, in a PTP session of Lifeboat's own
  * over libusb, before libmtp opens the phone at bus/address.  NULL (error
  * set) when the phone does not offer it or its answer does not check out;
- * the caller then lists through libmtp. */
-LbListing *lb_ptp_list_fetch (guint8 bus, guint8 address, GError **error);
+ * the caller then lists through libmtp.  *lasting: whether the failure is
+ * the phone's way (refused, malformed, inconsistent, too slow) rather than
+ * a moment's (busy, locked, pulled, a transfer cut short). */
+LbListing *lb_ptp_list_fetch (guint8 bus, guint8 address, gboolean *lasting, GError **error);
 
 /* lb-device-listing.c: which route lists a phone.  The fast listing of
  * chosen (a scan's info), or NULL when libmtp is to list it (remembered

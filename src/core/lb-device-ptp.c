@@ -49,6 +49,7 @@ enum {
   OP_CLOSE_SESSION = 0x1003,
   OP_GET_OBJECT_PROP_LIST = 0x9805,
   RC_OK = 0x2001,
+  RC_SESSION_ALREADY_OPEN = 0x201E,
 };
 
 #define HEADER 12
@@ -74,6 +75,7 @@ typedef struct {
   guint8 *buf;             /* CHUNK bytes */
   gsize have, used;        /* bytes read into buf, and taken */
   gboolean in_transaction; /* a failure there leaves the phone mid-way */
+  gboolean lasting;        /* the failure is the phone's way, not a moment's */
 } Session;
 
 typedef gboolean (*SinkFunc) (const guint8 *data, gsize len, gpointer user_data, GError **error);
@@ -268,10 +270,20 @@ collect (const guint8 *data, gsize len, gpointer user_data, GError **error)
   return TRUE;
 }
 
+typedef struct {
+  Session *session;
+  LbListing *listing;
+} Feed;
+
 static gboolean
 into_listing (const guint8 *data, gsize len, gpointer user_data, GError **error)
 {
-  return lb_listing_feed (user_data, data, len, error);
+  Feed *feed = user_data;
+
+  if (lb_listing_feed (feed->listing, data, len, error))
+    return TRUE;
+  feed->session->lasting = TRUE;
+  return FALSE;
 }
 
 /* A transaction that must answer OK; its data (if any) in *data. */
@@ -313,8 +325,9 @@ u32_array (GByteArray *data)
 }
 
 static gboolean
-inconsistent (GError **error, const char *why)
+inconsistent (Session *s, GError **error, const char *why)
 {
+  s->lasting = TRUE;
   g_set_error (error, LB_ERROR, LB_ERROR_FAILED, _("The phone's list of objects does not check out: %s."), why);
   return FALSE;
 }
@@ -345,7 +358,7 @@ check_folder (Session *s, LbListing *listing, guint32 storage_id, guint32 folder
   if (!ask (s, OP_GET_OBJECT_HANDLES, params, 3, &data, _("Could not list the phone's files"), error))
     return FALSE;
   if ((handles = u32_array (data)) == NULL)
-    return inconsistent (error, _("a malformed list of handles"));
+    return inconsistent (s, error, _("a malformed list of handles"));
   listed = g_array_sized_new (FALSE, FALSE, sizeof (guint32), n);
   for (guint i = 0; i < n; i++)
     g_array_append_val (listed, ((const LbListed *) children->pdata[i])->handle);
@@ -356,7 +369,7 @@ check_folder (Session *s, LbListing *listing, guint32 storage_id, guint32 folder
     {
       g_autofree char *why = g_strdup_printf (_("folder %u holds %u objects, but the list puts %u in it"),
                                               folder, handles->len, listed->len);
-      return inconsistent (error, why);
+      return inconsistent (s, error, why);
     }
   return TRUE;
 }
@@ -375,7 +388,7 @@ check_folders (Session *s, LbListing *listing, GArray *storages, GError **error)
       total += lb_listing_count (listing, id);
     }
   if (total != lb_listing_size (listing))
-    return inconsistent (error, _("it holds objects of a storage the phone does not have"));
+    return inconsistent (s, error, _("it holds objects of a storage the phone does not have"));
   for (guint i = 0; i < lb_listing_size (listing); i++)
     {
       const LbListed *l = lb_listing_nth (listing, i);
@@ -422,7 +435,7 @@ check_sample (Session *s, const LbListed *l, GError **error)
       modified = captured != NULL ? info_string (data, &at) : NULL;
     }
   if (modified == NULL)
-    return inconsistent (error, _("a malformed ObjectInfo"));
+    return inconsistent (s, error, _("a malformed ObjectInfo"));
   size32 = lb_ptp_u32 (data->data + 8);
   if (lb_ptp_u32 (data->data) != l->storage_id || lb_ptp_u16 (data->data + 4) != l->format ||
       lb_ptp_u32 (data->data + 38) != l->parent || !g_str_equal (name, l->name) ||
@@ -430,7 +443,7 @@ check_sample (Session *s, const LbListed *l, GError **error)
       lb_ptp_time_parse (modified) != l->mtime)
     {
       g_autofree char *why = g_strdup_printf (_("object %u reads otherwise through GetObjectInfo"), l->handle);
-      return inconsistent (error, why);
+      return inconsistent (s, error, why);
     }
   return TRUE;
 }
@@ -456,7 +469,7 @@ check_samples (Session *s, LbListing *listing, GError **error)
 }
 
 LbListing *
-lb_ptp_list_fetch (guint8 bus, guint8 address, GError **error)
+lb_ptp_list_fetch (guint8 bus, guint8 address, gboolean *lasting, GError **error)
 {
   static const guint32 open_params[1] = { 1 };
   /* Every object (handle 0xFFFFFFFF), every format, every property, no
@@ -470,18 +483,46 @@ lb_ptp_list_fetch (guint8 bus, guint8 address, GError **error)
   const char *doing = _("Could not list the phone's files");
   gboolean ok = FALSE, opened = FALSE;
   guint16 response = 0;
+  Feed feed;
   Session s;
 
+  /* Whether the failure lasts is read from it. */
+  g_return_val_if_fail (error != NULL && *error == NULL, NULL);
+
+  *lasting = FALSE;
   if (!session_open (&s, bus, address, error))
     goto out;
-  if (!ask (&s, OP_OPEN_SESSION, open_params, 1, NULL, _("Could not open a session with the phone"), error))
+  feed.session = &s;
+  feed.listing = listing;
+  /* A session left open (a Lifeboat killed during its listing) is closed
+   * first, as libmtp does. */
+  data = g_byte_array_new ();
+  if (!transact (&s, OP_OPEN_SESSION, open_params, 1, collect, data, &response,
+                 _("Could not open a session with the phone"), error))
     goto out;
+  g_clear_pointer (&data, g_byte_array_unref);
+  if (response == RC_SESSION_ALREADY_OPEN)
+    {
+      g_autoptr(GByteArray) ignored = g_byte_array_new ();
+
+      if (!transact (&s, OP_CLOSE_SESSION, NULL, 0, collect, ignored, &response, doing, error))
+        goto out;
+      response = 0;
+      if (!ask (&s, OP_OPEN_SESSION, open_params, 1, NULL, _("Could not open a session with the phone"), error))
+        goto out;
+      response = RC_OK;
+    }
+  if (response != RC_OK)
+    {
+      lb_device_error_from_ptp (0, response, _("Could not open a session with the phone"), error);
+      goto out;
+    }
   opened = TRUE;
   if (!ask (&s, OP_GET_STORAGE_IDS, NULL, 0, &data, doing, error))
     goto out;
   if ((storages = u32_array (data)) == NULL)
     {
-      inconsistent (error, _("a malformed list of storages"));
+      inconsistent (&s, error, _("a malformed list of storages"));
       goto out;
     }
   if (storages->len == 0)
@@ -489,15 +530,26 @@ lb_ptp_list_fetch (guint8 bus, guint8 address, GError **error)
       lb_device_error_for_state (LB_DEVICE_LOCKED, error);
       goto out;
     }
-  if (!transact (&s, OP_GET_OBJECT_PROP_LIST, list_params, 5, into_listing, listing, &response, doing, error))
-    goto out;
+  if (!transact (&s, OP_GET_OBJECT_PROP_LIST, list_params, 5, into_listing, &feed, &response, doing, error))
+    {
+      /* Too slow to answer: every backup would wait that long again. */
+      s.lasting |= g_error_matches (*error, LB_ERROR, LB_ERROR_TIMED_OUT);
+      goto out;
+    }
   if (response != RC_OK)
     {
       lb_device_error_from_ptp (0, response, doing, error);
+      /* Refused, not "busy" or "locked" (a moment's). */
+      s.lasting = !g_error_matches (*error, LB_ERROR, LB_ERROR_DEVICE_BUSY) &&
+                  !g_error_matches (*error, LB_ERROR, LB_ERROR_DEVICE_LOCKED);
       goto out;
     }
-  ok = lb_listing_finish (listing, error) && check_folders (&s, listing, storages, error) &&
-       check_samples (&s, listing, error);
+  if (!lb_listing_finish (listing, error))
+    {
+      s.lasting = TRUE;
+      goto out;
+    }
+  ok = check_folders (&s, listing, storages, error) && check_samples (&s, listing, error);
 
 out:
   /* Closed even after a failure: libmtp opens its own next. */
@@ -507,5 +559,6 @@ out:
       transact (&s, OP_CLOSE_SESSION, NULL, 0, collect, ignored, &response, doing, NULL);
     }
   session_close (&s);
+  *lasting = !ok && s.lasting;
   return ok ? g_steal_pointer (&listing) : NULL;
 }

@@ -3,7 +3,7 @@
 # Backups through lifeboat-cli on virtual phones: full, unchanged, changed,
 # shared content, and what extract gives back.
 . "$(dirname "$0")/../vphone/tap.sh"
-plan 27
+plan 30
 
 CLI="$top_builddir/src/cli/lifeboat-cli"
 LIB="$WORK/library"
@@ -106,4 +106,17 @@ grep -aq $'\r\033\[KExtracting: [0-9]*%, [01]/1 files, .* of 67\.1.*MB' "$WORK/t
   grep -aq $'\r\033\[KExtracted 1 file into' "$WORK/tty-x"
 ok $? "and draws its progress line (files, bytes), cleared before the result" ||
   sed -n l "$WORK/tty-x" | head -5 | sed 's/^/#   /'
+
+# A session left open on the phone (a Lifeboat killed during its fast
+# listing, here a bare client that opens one and leaves): the fast listing
+# closes it and lists the phone, and nothing is remembered against it.
+export XDG_CACHE_HOME="$WORK/cache-stale"
+vrun --stats "$WORK/stale.json" --phone "$PHONE,serial=TYPICAL" -- bash -c '
+  printf "open\n" | "$@" >/dev/null || exit 9
+  "'"$CLI"'" backup --json' _ "${RAW[@]}" >"$WORK/stale" 2>"$WORK/stale.err"
+ok $? "a backup after a session left open succeeds"
+is "$(json 'd["state"], d["transferred_bytes"]' <"$WORK/stale")/$(python3 -c 'import json,sys; o=json.load(open(sys.argv[1]))["phones"][0]["operations"]; print(o.get("OpenSession"), o.get("GetObjectPropList"))' "$WORK/stale.json")" \
+   "('complete', 0)/4 2" "through the fast listing (OpenSession: the client's, ours refused as already open, ours after closing it, libmtp's; GetObjectPropList: the tree, libmtp's sample)"
+[ ! -e "$XDG_CACHE_HOME/lifeboat/listing.ini" ]
+ok $? "and the phone is not remembered as one libmtp must list"
 done_testing
